@@ -1,0 +1,301 @@
+package registry
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cayleygraph/quad"
+
+	"credreg/schema"
+)
+
+// Document is a record ready to serve: its bookkeeping and its renderings,
+// each made once on first use and kept while the record is unchanged.
+type Document struct {
+	IRI      string
+	Hash     string
+	Version  uint64
+	Modified time.Time
+	Retired  bool
+
+	store *Store
+	quads []quad.Quad
+
+	jsonOnce sync.Once
+	jsonld   []byte
+	jsonErr  error
+
+	nqOnce sync.Once
+	nq     []byte
+
+	viewOnce sync.Once
+	view     *View
+	viewErr  error
+}
+
+// JSONLD returns the record as compacted JSON-LD in credreg's context.
+func (d *Document) JSONLD() ([]byte, error) {
+	d.jsonOnce.Do(func() {
+		d.jsonld, d.jsonErr = renderJSONLD(d.store.base, d.IRI, d.quads)
+	})
+	return d.jsonld, d.jsonErr
+}
+
+// NQuads returns the record's statements as sorted N-Quads lines in the
+// default graph.
+func (d *Document) NQuads() []byte {
+	d.nqOnce.Do(func() { d.nq = renderNQuads(d.quads) })
+	return d.nq
+}
+
+// View returns the record arranged for a page: nodes, properties and
+// values, with the labels of linked resources.
+func (d *Document) View(ctx context.Context) (*View, error) {
+	d.viewOnce.Do(func() { d.view, d.viewErr = d.store.buildView(ctx, d.IRI, d.quads) })
+	return d.view, d.viewErr
+}
+
+// Document returns the current rendering of the record iri, or an error
+// wrapping ErrNotFound. A cached rendering is reused while the record's
+// content hash is unchanged.
+func (s *Store) Document(ctx context.Context, iri string) (*Document, error) {
+	hash, version, modified, err := s.meta(ctx, iri)
+	if err != nil {
+		return nil, err
+	}
+	if d := s.docs.get(iri, hash); d != nil {
+		return d, nil
+	}
+	st, err := s.getLocked(ctx, iri)
+	if err != nil {
+		return nil, err
+	}
+	d := &Document{IRI: iri, Hash: st.Hash, Version: version, Modified: modified, Retired: st.Retired(), store: s, quads: st.Quads}
+	if st.Version > 0 {
+		d.Version, d.Modified = st.Version, st.Modified
+	}
+	s.docs.put(d)
+	return d, nil
+}
+
+// docCache is a bounded LRU of documents by IRI.
+type docCache struct {
+	mu  sync.Mutex
+	max int
+	ll  *list.List
+	m   map[string]*list.Element
+}
+
+func newDocCache(max int) *docCache {
+	return &docCache{max: max, ll: list.New(), m: map[string]*list.Element{}}
+}
+
+func (c *docCache) get(iri, hash string) *Document {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[iri]
+	if !ok {
+		return nil
+	}
+	d := e.Value.(*Document)
+	if d.Hash != hash {
+		return nil
+	}
+	c.ll.MoveToFront(e)
+	return d
+}
+
+func (c *docCache) put(d *Document) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[d.IRI]; ok {
+		e.Value = d
+		c.ll.MoveToFront(e)
+		return
+	}
+	c.m[d.IRI] = c.ll.PushFront(d)
+	for c.ll.Len() > c.max {
+		last := c.ll.Back()
+		c.ll.Remove(last)
+		delete(c.m, last.Value.(*Document).IRI)
+	}
+}
+
+// View is a record arranged for reading by a person.
+type View struct {
+	IRI   string
+	Title string
+	Types []Value
+	Nodes []ViewNode // the record's own node first, then its fragment nodes
+}
+
+// ViewNode is one node of a record.
+type ViewNode struct {
+	IRI        string
+	Properties []Property
+}
+
+// Property is one property of a node with its values.
+type Property struct {
+	IRI    string
+	Name   string // compact name, such as "ceterms:name"
+	Values []Value
+}
+
+// Value is one value: a link (with a label when the registry knows one) or
+// a literal with its language or datatype.
+type Value struct {
+	Link     string // IRI of a linked node, or ""
+	Internal bool   // the link is under the registry base
+	Text     string // label of the link, or the literal's text
+	Lang     string
+	Datatype string // compact datatype of a typed literal
+}
+
+// labelPredicates name a node, in order of preference.
+var labelPredicates = []string{schema.Name, schema.PrefLabel, schema.Title, schema.CompetencyText}
+
+func (s *Store) buildView(ctx context.Context, iri string, quads []quad.Quad) (*View, error) {
+	nodes := map[string]*ViewNode{}
+	props := map[string]map[string]*Property{}
+	var order []string
+	labels := map[string]string{}
+	for _, q := range quads {
+		subj := string(asIRI(q.Subject))
+		n := nodes[subj]
+		if n == nil {
+			n = &ViewNode{IRI: subj}
+			nodes[subj] = n
+			props[subj] = map[string]*Property{}
+			order = append(order, subj)
+		}
+		pred := string(asIRI(q.Predicate))
+		p := props[subj][pred]
+		if p == nil {
+			p = &Property{IRI: pred, Name: schema.Compact(pred)}
+			props[subj][pred] = p
+		}
+		p.Values = append(p.Values, valueOf(q.Object))
+		if o, ok := q.Object.(quad.IRI); ok {
+			labels[string(o)] = ""
+		}
+	}
+	// Labels of linked nodes under the base.
+	for link := range labels {
+		if _, ok := s.base.Path(link); !ok {
+			continue
+		}
+		if strings.HasPrefix(link, iri+"#") {
+			continue
+		}
+		l, err := s.label(ctx, link)
+		if err != nil {
+			return nil, err
+		}
+		labels[link] = l
+	}
+	v := &View{IRI: iri}
+	sort.Slice(order, func(i, j int) bool {
+		if order[i] == iri || order[j] == iri {
+			return order[i] == iri
+		}
+		return order[i] < order[j]
+	})
+	for _, subj := range order {
+		n := nodes[subj]
+		var names []string
+		for pred := range props[subj] {
+			names = append(names, pred)
+		}
+		sort.Slice(names, func(i, j int) bool { return propRank(names[i]) < propRank(names[j]) || propRank(names[i]) == propRank(names[j]) && names[i] < names[j] })
+		for _, pred := range names {
+			p := props[subj][pred]
+			for i := range p.Values {
+				if p.Values[i].Link != "" {
+					_, p.Values[i].Internal = s.base.Path(p.Values[i].Link)
+					if l := labels[p.Values[i].Link]; l != "" {
+						p.Values[i].Text = l
+					}
+				}
+			}
+			if pred == schema.RDFType {
+				if subj == iri {
+					v.Types = p.Values
+				}
+			}
+			n.Properties = append(n.Properties, *p)
+		}
+		v.Nodes = append(v.Nodes, *n)
+	}
+	for _, lp := range labelPredicates {
+		for _, q := range quads {
+			if q.Subject == quad.IRI(iri) && q.Predicate == quad.IRI(lp) {
+				v.Title = literalOf(q.Object)
+				break
+			}
+		}
+		if v.Title != "" {
+			break
+		}
+	}
+	if v.Title == "" {
+		v.Title = iri
+	}
+	return v, nil
+}
+
+// propRank puts the properties a reader looks for first at the top.
+func propRank(pred string) int {
+	switch pred {
+	case schema.RDFType:
+		return 0
+	case schema.Name, schema.PrefLabel, schema.Title:
+		return 1
+	case schema.Description, schema.CompetencyText:
+		return 2
+	case schema.CTID, schema.Notation:
+		return 3
+	}
+	return 10
+}
+
+func valueOf(o quad.Value) Value {
+	switch x := canonicalValue(o).(type) {
+	case quad.IRI:
+		return Value{Link: string(x), Text: schema.Compact(string(x))}
+	case quad.LangString:
+		return Value{Text: string(x.Value), Lang: x.Lang}
+	case quad.TypedString:
+		return Value{Text: string(x.Value), Datatype: schema.Compact(string(x.Type))}
+	case quad.String:
+		return Value{Text: string(x)}
+	}
+	return Value{Text: fmt.Sprint(o)}
+}
+
+// label returns the name of a node from its own record, or "".
+func (s *Store) label(ctx context.Context, iri string) (string, error) {
+	quads, err := s.quadsBySubject(ctx, quad.IRI(iri))
+	if err != nil {
+		return "", err
+	}
+	for _, lp := range labelPredicates {
+		for _, q := range quads {
+			if asIRI(q.Predicate) == quad.IRI(lp) && asIRI(q.Label) == quad.IRI(schema.RecordIRI(iri)) {
+				return literalOf(q.Object), nil
+			}
+		}
+	}
+	return "", nil
+}

@@ -1,0 +1,473 @@
+package registry
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
+
+	"credreg/schema"
+)
+
+// Record is the description of one resource: the statements about its IRI
+// and its fragment IRIs ("…#evidence"), kept in a named graph of its own.
+type Record struct {
+	// IRI names the resource and its record's graph.
+	IRI string
+	// Quads are the statements, without graph labels.
+	Quads []quad.Quad
+
+	// The fields below are filled in by the store.
+
+	// Hash is the SHA-256 of the record's canonical N-Quads ("sha256:…").
+	Hash string
+	// Created and Modified are the times of the first and the last change.
+	Created, Modified time.Time
+	// Version is the sequence number of the record's last change.
+	Version uint64
+}
+
+// Retired reports whether the record carries a retirement status.
+func (r *Record) Retired() bool {
+	for _, q := range r.Quads {
+		if q.Subject == quad.IRI(r.IRI) && q.Predicate == quad.IRI(schema.RecordStatus) && q.Object == quad.IRI(schema.StatusRetired) {
+			return true
+		}
+	}
+	return false
+}
+
+// Actions in the change log.
+const (
+	ActionCreate = "create"
+	ActionUpdate = "update"
+	ActionRetire = "retire"
+)
+
+// Change is one entry of the append-only change log.
+type Change struct {
+	Seq    uint64    `json:"seq"`
+	Time   time.Time `json:"time"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	IRI    string    `json:"iri"`
+	Hash   string    `json:"hash"`
+}
+
+// RecordError reports the problems of one record of a batch.
+type RecordError struct {
+	Index    int // position in the batch
+	IRI      string
+	Problems schema.Problems
+}
+
+func (e *RecordError) Error() string {
+	return fmt.Sprintf("record %d (%s): %v", e.Index+1, e.IRI, e.Problems)
+}
+
+// BatchError lists every invalid record of a batch. When PutBatch returns
+// one, nothing of the batch was written.
+type BatchError struct {
+	Records []*RecordError
+}
+
+func (e *BatchError) Error() string {
+	if len(e.Records) == 1 {
+		return e.Records[0].Error()
+	}
+	parts := make([]string, len(e.Records))
+	for i, r := range e.Records {
+		parts[i] = r.Error()
+	}
+	return fmt.Sprintf("%d invalid records: %s", len(e.Records), strings.Join(parts, "; "))
+}
+
+// MaxBatchQuads caps the statements of one PutBatch, so that a batch fits
+// one storage transaction. Callers split larger imports into batches.
+const MaxBatchQuads = 20_000
+
+// GroupRecords splits statements into records by their subject's record
+// IRI (the subject without its fragment), in order of first appearance.
+// Statements about blank nodes cannot be placed and are returned as
+// problems.
+func GroupRecords(quads []quad.Quad) ([]Record, schema.Problems) {
+	var out []Record
+	index := map[string]int{}
+	var problems schema.Problems
+	for _, q := range quads {
+		s, ok := q.Subject.(quad.IRI)
+		if !ok {
+			problems = append(problems, schema.Problem{Field: "@id", Value: quad.ToString(q.Subject), Message: "statement about a blank node; give the node an IRI (a fragment of its record, such as …/resources/ce-…#evidence)"})
+			continue
+		}
+		iri := schema.RecordIRI(string(s))
+		i, ok := index[iri]
+		if !ok {
+			i = len(out)
+			index[iri] = i
+			out = append(out, Record{IRI: iri})
+		}
+		q.Label = nil
+		out[i].Quads = append(out[i].Quads, q)
+	}
+	return out, problems
+}
+
+// canonical returns the record's statements deduplicated and sorted, with
+// canonical values, and the content hash over them.
+func canonical(quads []quad.Quad) ([]quad.Quad, string) {
+	type line struct {
+		s string
+		q quad.Quad
+	}
+	lines := make([]line, 0, len(quads))
+	seen := map[string]bool{}
+	for _, q := range quads {
+		q = quad.Quad{Subject: canonicalValue(q.Subject), Predicate: canonicalValue(q.Predicate), Object: canonicalValue(q.Object)}
+		l := nquadLine(q.Subject, q.Predicate, q.Object, nil)
+		if seen[l] {
+			continue
+		}
+		seen[l] = true
+		lines = append(lines, line{l, q})
+	}
+	sort.Slice(lines, func(i, j int) bool { return lines[i].s < lines[j].s })
+	h := sha256.New()
+	out := make([]quad.Quad, len(lines))
+	for i, l := range lines {
+		h.Write([]byte(l.s))
+		out[i] = l.q
+	}
+	return out, "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// Validate checks a record against the schema rules without writing it.
+func (s *Store) Validate(rec Record) schema.Problems {
+	return schema.Validate(s.base, rec.IRI, rec.Quads)
+}
+
+// Put stores rec, replacing the record with the same IRI atomically, and
+// appends one change-log entry naming actor. An unchanged record writes
+// nothing and returns a zero Change.
+func (s *Store) Put(ctx context.Context, actor string, rec Record) (Change, error) {
+	changes, err := s.PutBatch(ctx, actor, []Record{rec})
+	if err != nil {
+		var be *BatchError
+		if errors.As(err, &be) && len(be.Records) == 1 {
+			return Change{}, be.Records[0]
+		}
+		return Change{}, err
+	}
+	return changes[0], nil
+}
+
+// PutBatch validates every record, then stores all of them in one atomic
+// transaction with their change-log entries, and syncs to disk before it
+// returns. If any record is invalid it returns a *BatchError listing every
+// problem of every record and writes nothing. The returned changes match
+// recs by position; an unchanged record has a zero Change.
+func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Change, error) {
+	if actor == "" {
+		return nil, errors.New("put: an actor (the writing agency) is required")
+	}
+	var bad []*RecordError
+	seen := map[string]int{}
+	total := 0
+	prepared := make([]Record, len(recs))
+	for i, rec := range recs {
+		total += len(rec.Quads)
+		if j, dup := seen[rec.IRI]; dup {
+			bad = append(bad, &RecordError{Index: i, IRI: rec.IRI, Problems: schema.Problems{{Field: "@id", Value: rec.IRI, Message: fmt.Sprintf("the same record appears twice in one batch (also at %d)", j+1)}}})
+			continue
+		}
+		seen[rec.IRI] = i
+		if ps := s.Validate(rec); len(ps) > 0 {
+			bad = append(bad, &RecordError{Index: i, IRI: rec.IRI, Problems: ps})
+			continue
+		}
+		for _, q := range rec.Quads {
+			if string(asIRI(q.Subject)) == rec.IRI+"#record" {
+				bad = append(bad, &RecordError{Index: i, IRI: rec.IRI, Problems: schema.Problems{{Field: "@id", Value: rec.IRI + "#record", Message: "the fragment #record is reserved for the registry's bookkeeping"}}})
+				break
+			}
+		}
+		quads, hash := canonical(rec.Quads)
+		prepared[i] = Record{IRI: rec.IRI, Quads: quads, Hash: hash}
+	}
+	if len(bad) > 0 {
+		return nil, &BatchError{Records: bad}
+	}
+	if total > MaxBatchQuads {
+		return nil, fmt.Errorf("put: batch of %d statements is over the limit of %d; split it", total, MaxBatchQuads)
+	}
+	return s.write(ctx, actor, prepared, func(old *Record, _ Record) string {
+		if old == nil {
+			return ActionCreate
+		}
+		return ActionUpdate
+	})
+}
+
+// Retire marks the record iri as retired at time at, with a reason, and
+// keeps it: it stays readable, with its status, date and reason.
+func (s *Store) Retire(ctx context.Context, actor, iri, reason string, at time.Time) (Change, error) {
+	if actor == "" {
+		return Change{}, errors.New("retire: an actor (the writing agency) is required")
+	}
+	if strings.TrimSpace(reason) == "" {
+		return Change{}, fmt.Errorf("retire %s: a reason is required", iri)
+	}
+	// Read, then write under the lock so no other write slips between.
+	s.mu.Lock()
+	old, err := s.getLocked(ctx, iri)
+	s.mu.Unlock()
+	if err != nil {
+		return Change{}, fmt.Errorf("retire: %w", err)
+	}
+	if old.Retired() {
+		return Change{}, fmt.Errorf("retire %s: %w", iri, ErrRetired)
+	}
+	subj := quad.IRI(iri)
+	quads := append([]quad.Quad(nil), old.Quads...)
+	quads = append(quads,
+		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RecordStatus), Object: quad.IRI(schema.StatusRetired)},
+		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetiredOn), Object: timeLiteral(at)},
+		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetirementReason), Object: quad.String(reason)},
+	)
+	q, hash := canonical(quads)
+	changes, err := s.write(ctx, actor, []Record{{IRI: iri, Quads: q, Hash: hash}}, func(cur *Record, _ Record) string {
+		return ActionRetire
+	})
+	if err != nil {
+		return Change{}, err
+	}
+	return changes[0], nil
+}
+
+// write replaces records (already canonical and validated) in one
+// transaction: the statements that changed, the records' bookkeeping, one
+// change-log entry each, and the log head.
+func (s *Store) write(ctx context.Context, actor string, recs []Record, action func(old *Record, rec Record) string) ([]Change, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errors.New("write: the store is closed")
+	}
+	now := time.Now().UTC()
+	var deltas []graph.Delta
+	add := func(s, p, o quad.Value, g string) {
+		deltas = append(deltas, graph.Delta{Quad: quad.Quad{Subject: s, Predicate: p, Object: o, Label: quad.IRI(g)}, Action: graph.Add})
+	}
+	del := func(q quad.Quad) {
+		deltas = append(deltas, graph.Delta{Quad: q, Action: graph.Delete})
+	}
+	changes := make([]Change, len(recs))
+	seq := s.seq
+	for i, rec := range recs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		old, err := s.getLocked(ctx, rec.IRI)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("write %s: %w", rec.IRI, err)
+		}
+		if err != nil {
+			old = nil
+		}
+		if old != nil && old.Hash == rec.Hash {
+			continue // unchanged: nothing to write, nothing to log
+		}
+		seq++
+		label := quad.IRI(rec.IRI)
+		// Replace the content: remove what is gone, add what is new.
+		oldSet := map[string]bool{}
+		if old != nil {
+			for _, q := range old.Quads {
+				oldSet[nquadLine(q.Subject, q.Predicate, q.Object, nil)] = true
+			}
+		}
+		newSet := map[string]bool{}
+		for _, q := range rec.Quads {
+			l := nquadLine(q.Subject, q.Predicate, q.Object, nil)
+			newSet[l] = true
+			if !oldSet[l] {
+				add(q.Subject, q.Predicate, q.Object, rec.IRI)
+			}
+		}
+		if old != nil {
+			for _, q := range old.Quads {
+				if !newSet[nquadLine(q.Subject, q.Predicate, q.Object, nil)] {
+					q.Label = label
+					del(q)
+				}
+			}
+		}
+		// Bookkeeping.
+		meta := metaNode(rec.IRI)
+		if old != nil {
+			for _, q := range old.meta {
+				del(q)
+			}
+		}
+		created := now
+		if old != nil && !old.Created.IsZero() {
+			created = old.Created
+		}
+		add(meta, quad.IRI(predContentHash), quad.String(rec.Hash), graphRecords)
+		add(meta, quad.IRI(predCreated), timeLiteral(created), graphRecords)
+		add(meta, quad.IRI(predModified), timeLiteral(now), graphRecords)
+		add(meta, quad.IRI(predLastChange), intLiteral(seq), graphRecords)
+		// The change-log entry.
+		c := Change{Seq: seq, Time: now, Actor: actor, Action: action(old.record(), rec), IRI: rec.IRI, Hash: rec.Hash}
+		entry := quad.IRI(changePrefix + strconv.FormatUint(seq, 10))
+		add(entry, quad.IRI(predSequence), intLiteral(seq), graphChanges)
+		add(entry, quad.IRI(predDate), timeLiteral(now), graphChanges)
+		add(entry, quad.IRI(predActor), quad.String(actor), graphChanges)
+		add(entry, quad.IRI(predAction), quad.String(c.Action), graphChanges)
+		add(entry, quad.IRI(predResource), quad.IRI(rec.IRI), graphChanges)
+		add(entry, quad.IRI(predContentHash), quad.String(rec.Hash), graphChanges)
+		changes[i] = c
+	}
+	if seq == s.seq {
+		return changes, nil
+	}
+	if s.seq > 0 {
+		del(quad.Quad{Subject: quad.IRI(nodeChanges), Predicate: quad.IRI(predLastSequence), Object: intLiteral(s.seq), Label: quad.IRI(graphChanges)})
+	}
+	add(quad.IRI(nodeChanges), quad.IRI(predLastSequence), intLiteral(seq), graphChanges)
+	if err := s.qs.ApplyDeltas(deltas, graph.IgnoreOpts{}); err != nil {
+		return nil, fmt.Errorf("write %d records: %w", len(recs), err)
+	}
+	if err := s.syncStore(); err != nil {
+		return nil, err
+	}
+	s.seq = seq
+	return changes, nil
+}
+
+// stored is a record as read back, with its bookkeeping statements.
+type stored struct {
+	Record
+	meta []quad.Quad
+}
+
+func (st *stored) record() *Record {
+	if st == nil {
+		return nil
+	}
+	return &st.Record
+}
+
+// Get returns the record iri, or an error wrapping ErrNotFound.
+func (s *Store) Get(ctx context.Context, iri string) (*Record, error) {
+	st, err := s.getLocked(ctx, iri)
+	if err != nil {
+		return nil, err
+	}
+	return &st.Record, nil
+}
+
+// getLocked reads a record and its bookkeeping. It takes no lock itself;
+// the name says that writers call it while holding s.mu.
+func (s *Store) getLocked(ctx context.Context, iri string) (*stored, error) {
+	meta, err := s.quadsBySubject(ctx, metaNode(iri))
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", iri, err)
+	}
+	if len(meta) == 0 {
+		return nil, fmt.Errorf("%s: %w", iri, ErrNotFound)
+	}
+	st := &stored{Record: Record{IRI: iri}}
+	for _, q := range meta {
+		if asIRI(q.Label) != graphRecords {
+			continue
+		}
+		st.meta = append(st.meta, q)
+		switch asIRI(q.Predicate) {
+		case predContentHash:
+			st.Hash = literalOf(q.Object)
+		case predCreated:
+			st.Created, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
+		case predModified:
+			st.Modified, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
+		case predLastChange:
+			st.Version, _ = strconv.ParseUint(literalOf(q.Object), 10, 64)
+		}
+	}
+	quads, err := s.quadsByGraph(ctx, quad.IRI(iri))
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", iri, err)
+	}
+	for i := range quads {
+		quads[i].Label = nil
+	}
+	st.Quads, _ = canonical(quads)
+	return st, nil
+}
+
+// meta reads only the bookkeeping of a record: enough to tell whether a
+// cached rendering is current.
+func (s *Store) meta(ctx context.Context, iri string) (hash string, version uint64, modified time.Time, err error) {
+	meta, err := s.quadsBySubject(ctx, metaNode(iri))
+	if err != nil {
+		return "", 0, time.Time{}, fmt.Errorf("get %s: %w", iri, err)
+	}
+	if len(meta) == 0 {
+		return "", 0, time.Time{}, fmt.Errorf("%s: %w", iri, ErrNotFound)
+	}
+	for _, q := range meta {
+		switch asIRI(q.Predicate) {
+		case predContentHash:
+			hash = literalOf(q.Object)
+		case predLastChange:
+			version, _ = strconv.ParseUint(literalOf(q.Object), 10, 64)
+		case predModified:
+			modified, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
+		}
+	}
+	return hash, version, modified, nil
+}
+
+// Changes returns up to limit change-log entries after sequence number
+// since, oldest first.
+func (s *Store) Changes(ctx context.Context, since uint64, limit int) ([]Change, error) {
+	head := s.Sequence()
+	var out []Change
+	for seq := since + 1; seq <= head && len(out) < limit; seq++ {
+		quads, err := s.quadsBySubject(ctx, quad.IRI(changePrefix+strconv.FormatUint(seq, 10)))
+		if err != nil {
+			return nil, fmt.Errorf("read change %d: %w", seq, err)
+		}
+		c := Change{Seq: seq}
+		for _, q := range quads {
+			switch asIRI(q.Predicate) {
+			case predDate:
+				c.Time, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
+			case predActor:
+				c.Actor = literalOf(q.Object)
+			case predAction:
+				c.Action = literalOf(q.Object)
+			case predResource:
+				c.IRI = string(asIRI(q.Object))
+			case predContentHash:
+				c.Hash = literalOf(q.Object)
+			}
+		}
+		if c.IRI == "" {
+			return nil, fmt.Errorf("read change %d: entry missing from the log", seq)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -1,0 +1,483 @@
+// Package registry is credreg's store: records (one resource's description
+// in its own named graph, replaced atomically), retirement, the append-only
+// change log, and rendering of records as JSON-LD, N-Quads and a view for
+// HTML pages. It sits on cayley; nothing above it sees cayley types.
+//
+// A Store is opened by URL: "badger:///path/to/dir" (or "badger://./dir"
+// relative to the working directory) opens the embedded Badger v4 store.
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cayleygraph/cayley/graph"
+	cayleykv "github.com/cayleygraph/cayley/graph/kv"
+	"github.com/cayleygraph/quad"
+	hkv "github.com/hidal-go/hidalgo/kv"
+	"github.com/hidal-go/hidalgo/kv/flat"
+
+	"credreg/registry/badgerkv"
+	"credreg/schema"
+)
+
+// Errors a caller can test for with errors.Is.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrRetired      = errors.New("already retired")
+	ErrBaseMismatch = errors.New("store was created with another base")
+)
+
+// Options configures Open.
+type Options struct {
+	// Base is the registry's base IRI. Required.
+	Base schema.Base
+	// Logger receives the store's logs; nil means slog.Default().
+	Logger *slog.Logger
+	// DocumentCache is the number of rendered documents kept in memory;
+	// 0 means 4096, a negative value disables the cache.
+	DocumentCache int
+	// NoSync turns off the fsync of every commit. Only for throwaway
+	// stores (benchmarks); a registry must not acknowledge a write that a
+	// power loss can take back.
+	NoSync bool
+}
+
+// Store is credreg's registry store. It is safe for concurrent use; writes
+// are serialised.
+type Store struct {
+	qs    graph.QuadStore
+	base  schema.Base
+	log   *slog.Logger
+	url   string
+	close func() error
+	sync  func() error
+
+	values *valueCache
+	docs   *docCache
+
+	mu     sync.Mutex // serialises writes and guards seq
+	seq    uint64
+	closed bool
+}
+
+// Graph and node IRIs for credreg's bookkeeping. They are not under the
+// base: they name the store's own records and change log.
+const (
+	graphRecords = "urn:credreg:graph:records"
+	graphChanges = "urn:credreg:graph:changes"
+	nodeStore    = "urn:credreg:store"
+	nodeChanges  = "urn:credreg:changes"
+	changePrefix = "urn:credreg:change:"
+
+	predBase         = schema.Credreg + "base"
+	predContentHash  = schema.Credreg + "contentHash"
+	predLastChange   = schema.Credreg + "lastChange"
+	predLastSequence = schema.Credreg + "lastSequence"
+	predSequence     = schema.Credreg + "sequence"
+	predActor        = schema.Credreg + "actor"
+	predAction       = schema.Credreg + "action"
+	predResource     = schema.Credreg + "resource"
+	predModified     = schema.DCT + "modified"
+	predCreated      = schema.DCT + "created"
+	predDate         = schema.DCT + "date"
+)
+
+// metaNode is the node, in the records graph, that describes the record of
+// iri: its content hash, times and last change.
+func metaNode(iri string) quad.IRI { return quad.IRI(iri + "#record") }
+
+// Open opens (creating if needed) the store at storeURL.
+func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
+	if opts.Base.String() == "" {
+		return nil, errors.New("open store: a base IRI is required")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	scheme, path, err := parseStoreURL(storeURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{base: opts.Base, log: log, url: storeURL, values: newValueCache(1 << 16)}
+	switch scheme {
+	case "badger":
+		err = s.openBadger(path, opts)
+	default:
+		err = fmt.Errorf("store %q: unsupported kind %q (use badger:///path/to/dir)", storeURL, scheme)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if opts.DocumentCache >= 0 {
+		n := opts.DocumentCache
+		if n == 0 {
+			n = 4096
+		}
+		s.docs = newDocCache(n)
+	}
+	if err := s.init(ctx); err != nil {
+		_ = s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// parseStoreURL splits "badger:///abs/dir" or "badger://./rel/dir" into the
+// kind and the path.
+func parseStoreURL(raw string) (kind, path string, err error) {
+	i := strings.Index(raw, "://")
+	if i <= 0 {
+		return "", "", fmt.Errorf("store %q: expected a URL such as badger:///var/lib/credreg or badger://./credreg-data", raw)
+	}
+	kind = raw[:i]
+	rest := raw[i+3:]
+	switch kind {
+	case "badger":
+		if rest == "" || rest == "/" {
+			return "", "", fmt.Errorf("store %q: no directory given (badger:///path/to/dir)", raw)
+		}
+		if strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") || strings.HasPrefix(rest, "/") {
+			path = rest
+		} else {
+			// badger://dir is read as the relative directory "dir".
+			path = rest
+		}
+		if p, err := url.PathUnescape(path); err == nil {
+			path = p
+		}
+		return kind, path, nil
+	}
+	return kind, rest, nil
+}
+
+func (s *Store) openBadger(dir string, opts Options) error {
+	db, err := badgerkv.Open(badgerkv.Options{Dir: dir, NoSync: opts.NoSync, Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", s.url, err)
+	}
+	hk := flat.Upgrade(db)
+	qs, err := openQuadStore(hk)
+	if err != nil {
+		_ = db.Close()
+		return fmt.Errorf("open store %s: %w", s.url, err)
+	}
+	s.qs = qs
+	s.sync = db.Sync
+	s.close = qs.Close
+	return nil
+}
+
+// quadIndexes are the indexes of credreg's quad stores: cayley's two
+// defaults (forward by subject and predicate, reverse by object) and one by
+// graph label and subject, which finds a record's statements in one scan.
+var quadIndexes = []cayleykv.QuadIndex{
+	{Dirs: []quad.Direction{quad.Subject, quad.Predicate}},
+	{Dirs: []quad.Direction{quad.Object, quad.Predicate, quad.Subject}},
+	{Dirs: []quad.Direction{quad.Label, quad.Subject}},
+}
+
+// storeOptions are cayley's options for the kv stores. The existence bloom
+// filters are off: each costs about 80 MB and a scan of every quad at open.
+var storeOptions = graph.Options{cayleykv.OptNoBloom: true}
+
+// openQuadStore opens a cayley kv quad store, initialising an empty one
+// with credreg's indexes.
+func openQuadStore(db hkv.KV) (graph.QuadStore, error) {
+	qs, err := cayleykv.New(db, storeOptions)
+	if !errors.Is(err, graph.ErrNotInitialized) {
+		return qs, err
+	}
+	if err := cayleykv.Init(db, storeOptions); err != nil {
+		return nil, fmt.Errorf("initialise quad store: %w", err)
+	}
+	if err := setQuadIndexes(db); err != nil {
+		return nil, err
+	}
+	return cayleykv.New(db, storeOptions)
+}
+
+// setQuadIndexes records credreg's index list in a freshly initialised
+// store, before any quad is written. cayley reads the list from the
+// "meta/indexes" key at open (graph/kv readIndexesMeta).
+func setQuadIndexes(db hkv.KV) error {
+	data, err := jsonMarshal(quadIndexes)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	return hkv.Update(ctx, db, func(tx hkv.Tx) error {
+		for _, ind := range quadIndexes {
+			b := make([]byte, len(ind.Dirs))
+			for i, d := range ind.Dirs {
+				b[i] = d.Prefix()
+			}
+			if err := hkv.CreateBucket(ctx, tx, hkv.Key{b}); err != nil {
+				return fmt.Errorf("create index bucket: %w", err)
+			}
+		}
+		return tx.Put(ctx, hkv.Key{[]byte("meta"), []byte("indexes")}, data)
+	})
+}
+
+// init checks the store's base and reads the change log head.
+func (s *Store) init(ctx context.Context) error {
+	bases, err := s.objects(ctx, quad.IRI(nodeStore), predBase, graphRecords)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", s.url, err)
+	}
+	if len(bases) > 0 {
+		if got := string(asIRI(bases[0])); got != s.base.String() {
+			return fmt.Errorf("open store %s: %w: it holds IRIs under %s, not %s; start with --base %s or use another store", s.url, ErrBaseMismatch, got, s.base, got)
+		}
+	} else {
+		err := s.qs.ApplyDeltas([]graph.Delta{{
+			Quad:   quad.Quad{Subject: quad.IRI(nodeStore), Predicate: quad.IRI(predBase), Object: quad.IRI(s.base.String()), Label: quad.IRI(graphRecords)},
+			Action: graph.Add,
+		}}, graph.IgnoreOpts{IgnoreDup: true})
+		if err != nil {
+			return fmt.Errorf("open store %s: record base: %w", s.url, err)
+		}
+		if err := s.syncStore(); err != nil {
+			return err
+		}
+	}
+	s.seq, err = s.readHead(ctx)
+	return err
+}
+
+func (s *Store) readHead(ctx context.Context) (uint64, error) {
+	vals, err := s.objects(ctx, quad.IRI(nodeChanges), predLastSequence, graphChanges)
+	if err != nil {
+		return 0, fmt.Errorf("read change log head: %w", err)
+	}
+	if len(vals) == 0 {
+		return 0, nil
+	}
+	if len(vals) > 1 {
+		return 0, fmt.Errorf("read change log head: %d heads found; the store is inconsistent", len(vals))
+	}
+	n, err := strconv.ParseUint(literalOf(vals[0]), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("read change log head: %w", err)
+	}
+	return n, nil
+}
+
+// Base returns the store's base IRI.
+func (s *Store) Base() schema.Base { return s.base }
+
+// Sequence returns the sequence number of the last change.
+func (s *Store) Sequence() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seq
+}
+
+// Close flushes and closes the store. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var errs []error
+	if s.sync != nil {
+		if err := s.sync(); err != nil {
+			errs = append(errs, fmt.Errorf("sync store %s: %w", s.url, err))
+		}
+	}
+	if err := s.close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store %s: %w", s.url, err))
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Store) syncStore() error {
+	if s.sync == nil {
+		return nil
+	}
+	if err := s.sync(); err != nil {
+		return fmt.Errorf("sync store %s: %w", s.url, err)
+	}
+	return nil
+}
+
+// objects returns the objects of (subject, predicate) in graph.
+func (s *Store) objects(ctx context.Context, subject quad.Value, predicate, graphIRI string) ([]quad.Value, error) {
+	quads, err := s.quadsBySubject(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	var out []quad.Value
+	for _, q := range quads {
+		if asIRI(q.Predicate) == quad.IRI(predicate) && asIRI(q.Label) == quad.IRI(graphIRI) {
+			out = append(out, q.Object)
+		}
+	}
+	return out, nil
+}
+
+// quadsBySubject returns every statement with the given subject, in all
+// graphs.
+func (s *Store) quadsBySubject(ctx context.Context, subject quad.Value) ([]quad.Quad, error) {
+	return s.quadsBy(ctx, quad.Subject, subject)
+}
+
+// quadsByGraph returns every statement in the named graph.
+func (s *Store) quadsByGraph(ctx context.Context, label quad.Value) ([]quad.Quad, error) {
+	return s.quadsBy(ctx, quad.Label, label)
+}
+
+// quadsBy resolves the statements having value v in direction dir. Node
+// values are resolved in one batch and cached: cayley never reuses a node
+// id for another value.
+func (s *Store) quadsBy(ctx context.Context, dir quad.Direction, v quad.Value) ([]quad.Quad, error) {
+	ref, err := s.qs.ValueOf(v)
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", quad.ToString(v), err)
+	}
+	if ref == nil {
+		return nil, nil
+	}
+	it := s.qs.QuadIterator(dir, ref).Iterate()
+	defer it.Close()
+	var prims []graph.Ref
+	for it.Next(ctx) {
+		prims = append(prims, it.Result())
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("scan %s: %w", quad.ToString(v), err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.resolve(ctx, prims)
+}
+
+// resolve turns quad references into quads.
+func (s *Store) resolve(ctx context.Context, prims []graph.Ref) ([]quad.Quad, error) {
+	refs := make([][4]graph.Ref, len(prims))
+	var missing []graph.Ref
+	seen := map[any]bool{}
+	for i, p := range prims {
+		for d, dir := range quad.Directions {
+			r, err := s.qs.QuadDirection(p, dir)
+			if err != nil {
+				return nil, fmt.Errorf("resolve quad: %w", err)
+			}
+			refs[i][d] = r
+			if r == nil {
+				continue
+			}
+			k := r.Key()
+			if k == nil || seen[k] {
+				continue
+			}
+			seen[k] = true
+			if _, ok := s.values.get(k); !ok {
+				missing = append(missing, r)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		vals, err := graph.ValuesOf(ctx, s.qs, missing)
+		if err != nil {
+			return nil, fmt.Errorf("resolve values: %w", err)
+		}
+		for i, r := range missing {
+			if vals[i] != nil {
+				s.values.put(r.Key(), canonicalValue(vals[i]))
+			}
+		}
+	}
+	out := make([]quad.Quad, 0, len(prims))
+	for _, r := range refs {
+		var q quad.Quad
+		ok := true
+		for d, dir := range quad.Directions {
+			if r[d] == nil || r[d].Key() == nil {
+				if dir != quad.Label {
+					ok = false
+				}
+				continue
+			}
+			v, found := s.values.get(r[d].Key())
+			if !found {
+				ok = false
+				break
+			}
+			q.Set(dir, v)
+		}
+		if ok {
+			out = append(out, q)
+		}
+	}
+	return out, nil
+}
+
+// valueCache maps cayley node keys to values. It is bounded by dropping
+// everything when full, which keeps it simple and the hot set refills fast.
+type valueCache struct {
+	mu  sync.RWMutex
+	max int
+	m   map[any]quad.Value
+}
+
+func newValueCache(max int) *valueCache {
+	return &valueCache{max: max, m: make(map[any]quad.Value)}
+}
+
+func (c *valueCache) get(k any) (quad.Value, bool) {
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	return v, ok
+}
+
+func (c *valueCache) put(k any, v quad.Value) {
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		c.m = make(map[any]quad.Value, c.max)
+	}
+	c.m[k] = v
+	c.mu.Unlock()
+}
+
+func asIRI(v quad.Value) quad.IRI {
+	if iri, ok := v.(quad.IRI); ok {
+		return iri
+	}
+	return ""
+}
+
+func literalOf(v quad.Value) string {
+	switch x := canonicalValue(v).(type) {
+	case quad.String:
+		return string(x)
+	case quad.TypedString:
+		return string(x.Value)
+	case quad.LangString:
+		return string(x.Value)
+	case quad.IRI:
+		return string(x)
+	}
+	return ""
+}
+
+func timeLiteral(t time.Time) quad.Value {
+	return quad.TypedString{Value: quad.String(t.UTC().Format(time.RFC3339Nano)), Type: quad.IRI(schema.XSDDateTime)}
+}
+
+func intLiteral(n uint64) quad.Value {
+	return quad.TypedString{Value: quad.String(strconv.FormatUint(n, 10)), Type: quad.IRI(schema.XSDInteger)}
+}

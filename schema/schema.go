@@ -1,0 +1,160 @@
+// Package schema is credreg's vocabulary: the namespaces and terms it uses
+// (CTDL, CTDL-ASN, SKOS, schema.org, Dublin Core and credreg's own terms),
+// the JSON-LD context, CTID syntax, IRI minting from the configured base, and
+// the validation rules for a record.
+//
+// schema knows vocabulary, not storage: it works on RDF terms and statements
+// and never opens a database.
+package schema
+
+// Namespaces used by credreg.
+const (
+	CETerms = "https://purl.org/ctdl/terms/"
+	CEASN   = "https://purl.org/ctdlasn/terms/"
+	Credreg = "https://w3id.org/credreg/vocab#"
+	SKOS    = "http://www.w3.org/2004/02/skos/core#"
+	Schema  = "https://schema.org/"
+	DCT     = "http://purl.org/dc/terms/"
+	OWL     = "http://www.w3.org/2002/07/owl#"
+	RDF     = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+	RDFS    = "http://www.w3.org/2000/01/rdf-schema#"
+	XSD     = "http://www.w3.org/2001/XMLSchema#"
+)
+
+// Prefixes maps the compact prefixes of the JSON-LD context to their
+// namespaces, for rendering IRIs short in HTML and messages.
+var Prefixes = map[string]string{
+	"ceterms": CETerms,
+	"ceasn":   CEASN,
+	"credreg": Credreg,
+	"skos":    SKOS,
+	"schema":  Schema,
+	"dct":     DCT,
+	"owl":     OWL,
+	"rdf":     RDF,
+	"rdfs":    RDFS,
+	"xsd":     XSD,
+}
+
+// Classes.
+const (
+	ClassCredentialOrganization   = CETerms + "CredentialOrganization"
+	ClassQACredentialOrganization = CETerms + "QACredentialOrganization"
+	ClassAgency                   = Credreg + "Agency"
+	ClassCompetency               = CEASN + "Competency"
+	ClassCompetencyFramework      = CEASN + "CompetencyFramework"
+	ClassConcept                  = SKOS + "Concept"
+	ClassConceptScheme            = SKOS + "ConceptScheme"
+	ClassValueDesignation         = Credreg + "ValueDesignation"
+	ClassEvidence                 = Credreg + "Evidence"
+)
+
+// Properties.
+const (
+	RDFType = RDF + "type"
+
+	CTID                     = CETerms + "ctid"
+	Name                     = CETerms + "name"
+	Description              = CETerms + "description"
+	SubjectWebpage           = CETerms + "subjectWebpage"
+	OwnedBy                  = CETerms + "ownedBy"
+	OfferedBy                = CETerms + "offeredBy"
+	OccupationType           = CETerms + "occupationType"
+	IndustryType             = CETerms + "industryType"
+	InstructionalProgramType = CETerms + "instructionalProgramType"
+	TargetCompetency         = CETerms + "targetCompetency"
+	IsPreparationFor         = CETerms + "isPreparationFor"
+	RequiresCredential       = Credreg + "requiresCredential"
+	Cluster                  = Credreg + "cluster"
+	SubCluster               = Credreg + "subCluster"
+	SameAs                   = OWL + "sameAs"
+
+	CompetencyText     = CEASN + "competencyText"
+	CompetencyCategory = CEASN + "competencyCategory"
+	CodedNotation      = CEASN + "codedNotation"
+	IsPartOf           = CEASN + "isPartOf"
+
+	PrefLabel    = SKOS + "prefLabel"
+	Notation     = SKOS + "notation"
+	InScheme     = SKOS + "inScheme"
+	TopConceptOf = SKOS + "topConceptOf"
+	Broader      = SKOS + "broader"
+	Narrower     = SKOS + "narrower"
+	RelatedMatch = SKOS + "relatedMatch"
+	Title        = DCT + "title"
+
+	DesignatingAgency = Credreg + "designatingAgency"
+	DesignatedFor     = Credreg + "credential"
+	Region            = Credreg + "region"
+	ValidFrom         = Schema + "validFrom"
+	ValidThrough      = Schema + "validThrough"
+	Criterion         = Credreg + "criterion"
+	Evidence          = Credreg + "evidence"
+	MedianAnnualWage  = Credreg + "medianAnnualWage"
+	ProjectedOpenings = Credreg + "projectedAnnualOpenings"
+	DataYear          = Credreg + "dataYear"
+
+	RecordStatus     = Credreg + "recordStatus"
+	StatusRetired    = Credreg + "Retired"
+	RetiredOn        = Credreg + "retiredOn"
+	RetirementReason = Credreg + "retirementReason"
+)
+
+// Datatypes.
+const (
+	XSDString   = XSD + "string"
+	XSDBoolean  = XSD + "boolean"
+	XSDDate     = XSD + "date"
+	XSDDateTime = XSD + "dateTime"
+	XSDDecimal  = XSD + "decimal"
+	XSDInteger  = XSD + "integer"
+	XSDGYear    = XSD + "gYear"
+)
+
+// CredentialTypes lists the CTDL credential classes credreg accepts, by
+// their full IRI. The value is the compact name used in the JSON-LD context.
+var CredentialTypes = map[string]string{
+	CETerms + "AcademicCertificate":       "AcademicCertificate",
+	CETerms + "ApprenticeshipCertificate": "ApprenticeshipCertificate",
+	CETerms + "AssociateDegree":           "AssociateDegree",
+	CETerms + "BachelorDegree":            "BachelorDegree",
+	CETerms + "Badge":                     "Badge",
+	CETerms + "Certificate":               "Certificate",
+	CETerms + "CertificateOfCompletion":   "CertificateOfCompletion",
+	CETerms + "Certification":             "Certification",
+	CETerms + "Credential":                "Credential",
+	CETerms + "Degree":                    "Degree",
+	CETerms + "DigitalBadge":              "DigitalBadge",
+	CETerms + "Diploma":                   "Diploma",
+	CETerms + "DoctoralDegree":            "DoctoralDegree",
+	CETerms + "JourneymanCertificate":     "JourneymanCertificate",
+	CETerms + "License":                   "License",
+	CETerms + "MasterCertificate":         "MasterCertificate",
+	CETerms + "MasterDegree":              "MasterDegree",
+	CETerms + "MicroCredential":           "MicroCredential",
+	CETerms + "OpenBadge":                 "OpenBadge",
+	CETerms + "ProfessionalDoctorate":     "ProfessionalDoctorate",
+	CETerms + "SecondarySchoolDiploma":    "SecondarySchoolDiploma",
+}
+
+// IsCredentialType reports whether iri names a CTDL credential class credreg
+// accepts.
+func IsCredentialType(iri string) bool {
+	_, ok := CredentialTypes[iri]
+	return ok
+}
+
+// Compact shortens iri with the context's prefixes ("ceterms:name"); an IRI
+// in no known namespace is returned unchanged.
+func Compact(iri string) string {
+	best, bestNS := "", ""
+	for p, ns := range Prefixes {
+		if len(ns) > len(bestNS) && len(iri) > len(ns) && iri[:len(ns)] == ns {
+			best, bestNS = p, ns
+		}
+	}
+	if bestNS == "" {
+		return iri
+	}
+	return best + ":" + iri[len(bestNS):]
+}
