@@ -263,12 +263,15 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		return nil, errors.New("write: the store is closed")
 	}
 	now := time.Now().UTC()
-	var deltas []graph.Delta
+	// Statements to remove and to add, by N-Quads line with graph label.
+	dels := map[string]quad.Quad{}
+	adds := map[string]quad.Quad{}
 	add := func(s, p, o quad.Value, g string) {
-		deltas = append(deltas, graph.Delta{Quad: quad.Quad{Subject: s, Predicate: p, Object: o, Label: quad.IRI(g)}, Action: graph.Add})
+		q := quad.Quad{Subject: s, Predicate: p, Object: o, Label: quad.IRI(g)}
+		adds[nquadLine(s, p, o, q.Label)] = q
 	}
 	del := func(q quad.Quad) {
-		deltas = append(deltas, graph.Delta{Quad: q, Action: graph.Delete})
+		dels[nquadLine(q.Subject, q.Predicate, q.Object, q.Label)] = q
 	}
 	changes := make([]Change, len(recs))
 	seq := s.seq
@@ -288,36 +291,20 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		}
 		seq++
 		label := quad.IRI(rec.IRI)
-		// Replace the content: remove what is gone, add what is new.
-		oldSet := map[string]bool{}
 		if old != nil {
 			for _, q := range old.Quads {
-				oldSet[nquadLine(q.Subject, q.Predicate, q.Object, nil)] = true
+				q.Label = label
+				del(q)
 			}
-		}
-		newSet := map[string]bool{}
-		for _, q := range rec.Quads {
-			l := nquadLine(q.Subject, q.Predicate, q.Object, nil)
-			newSet[l] = true
-			if !oldSet[l] {
-				add(q.Subject, q.Predicate, q.Object, rec.IRI)
-			}
-		}
-		if old != nil {
-			for _, q := range old.Quads {
-				if !newSet[nquadLine(q.Subject, q.Predicate, q.Object, nil)] {
-					q.Label = label
-					del(q)
-				}
-			}
-		}
-		// Bookkeeping.
-		meta := metaNode(rec.IRI)
-		if old != nil {
 			for _, q := range old.meta {
 				del(q)
 			}
 		}
+		for _, q := range rec.Quads {
+			add(q.Subject, q.Predicate, q.Object, rec.IRI)
+		}
+		// Bookkeeping.
+		meta := metaNode(rec.IRI)
 		created := now
 		if old != nil && !old.Created.IsZero() {
 			created = old.Created
@@ -326,9 +313,10 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		add(meta, quad.IRI(predCreated), timeLiteral(created), graphRecords)
 		add(meta, quad.IRI(predModified), timeLiteral(now), graphRecords)
 		add(meta, quad.IRI(predLastChange), intLiteral(seq), graphRecords)
-		// The change-log entry.
+		// The change-log entry. Its sequence statement is new by
+		// construction: a second writer of the same number fails.
 		c := Change{Seq: seq, Time: now, Actor: actor, Action: action(old.record(), rec), IRI: rec.IRI, Hash: rec.Hash}
-		entry := quad.IRI(changePrefix + strconv.FormatUint(seq, 10))
+		entry := changeNode(seq)
 		add(entry, quad.IRI(predSequence), intLiteral(seq), graphChanges)
 		add(entry, quad.IRI(predDate), timeLiteral(now), graphChanges)
 		add(entry, quad.IRI(predActor), quad.String(actor), graphChanges)
@@ -340,11 +328,28 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 	if seq == s.seq {
 		return changes, nil
 	}
-	if s.seq > 0 {
-		del(quad.Quad{Subject: quad.IRI(nodeChanges), Predicate: quad.IRI(predLastSequence), Object: intLiteral(s.seq), Label: quad.IRI(graphChanges)})
+	// What stays is neither removed nor added.
+	for l := range dels {
+		if _, ok := adds[l]; ok {
+			delete(dels, l)
+			delete(adds, l)
+		}
 	}
-	add(quad.IRI(nodeChanges), quad.IRI(predLastSequence), intLiteral(seq), graphChanges)
-	if err := s.qs.ApplyDeltas(deltas, graph.IgnoreOpts{}); err != nil {
+	removals := deltasOf(dels, graph.Delete)
+	additions := deltasOf(adds, graph.Add)
+	err := s.atomic(ctx, func() error {
+		if len(removals) > 0 {
+			if err := s.qs().ApplyDeltas(removals, graph.IgnoreOpts{}); err != nil {
+				return fmt.Errorf("remove replaced statements: %w", err)
+			}
+		}
+		if err := s.qs().ApplyDeltas(additions, graph.IgnoreOpts{}); err != nil {
+			return fmt.Errorf("add statements: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		s.resetCaches()
 		return nil, fmt.Errorf("write %d records: %w", len(recs), err)
 	}
 	if err := s.syncStore(); err != nil {
@@ -352,6 +357,32 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 	}
 	s.seq = seq
 	return changes, nil
+}
+
+// deltasOf turns statements into deltas in a stable order.
+func deltasOf(m map[string]quad.Quad, action graph.Procedure) []graph.Delta {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]graph.Delta, len(keys))
+	for i, k := range keys {
+		out[i] = graph.Delta{Quad: m[k], Action: action}
+	}
+	return out
+}
+
+// resetCaches drops cayley's in-memory state after a failed write: its
+// caches may name nodes the failed transaction created.
+func (s *Store) resetCaches() {
+	s.values.clear()
+	qs, err := s.reopen()
+	if err != nil {
+		s.log.Error("reopen quad store after a failed write", "err", err)
+		return
+	}
+	s.qsp.Store(&qs)
 }
 
 // stored is a record as read back, with its bookkeeping statements.

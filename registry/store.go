@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cayleygraph/cayley/graph"
@@ -53,12 +54,18 @@ type Options struct {
 // Store is credreg's registry store. It is safe for concurrent use; writes
 // are serialised.
 type Store struct {
-	qs    graph.QuadStore
+	qsp   atomic.Pointer[graph.QuadStore]
 	base  schema.Base
 	log   *slog.Logger
 	url   string
 	close func() error
 	sync  func() error
+
+	// atomic runs a function whose cayley writes commit together; reopen
+	// replaces qs after a failed write, dropping cayley's caches, which may
+	// hold ids of nodes that were never committed.
+	atomic func(ctx context.Context, fn func() error) error
+	reopen func() (graph.QuadStore, error)
 
 	values *valueCache
 	docs   *docCache
@@ -74,13 +81,11 @@ const (
 	graphRecords = "urn:credreg:graph:records"
 	graphChanges = "urn:credreg:graph:changes"
 	nodeStore    = "urn:credreg:store"
-	nodeChanges  = "urn:credreg:changes"
 	changePrefix = "urn:credreg:change:"
 
 	predBase         = schema.Credreg + "base"
 	predContentHash  = schema.Credreg + "contentHash"
 	predLastChange   = schema.Credreg + "lastChange"
-	predLastSequence = schema.Credreg + "lastSequence"
 	predSequence     = schema.Credreg + "sequence"
 	predActor        = schema.Credreg + "actor"
 	predAction       = schema.Credreg + "action"
@@ -160,21 +165,29 @@ func parseStoreURL(raw string) (kind, path string, err error) {
 }
 
 func (s *Store) openBadger(dir string, opts Options) error {
-	db, err := badgerkv.Open(badgerkv.Options{Dir: dir, NoSync: opts.NoSync, Logger: s.log})
+	db, err := badgerkv.Open(badgerkv.Options{Dir: dir, NoSync: opts.NoSync, Logger: s.log, MemTableSize: badgerMemTable})
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.url, err)
 	}
-	hk := flat.Upgrade(db)
+	g := &groupKV{KV: db}
+	hk := flat.Upgrade(g)
 	qs, err := openQuadStore(hk)
 	if err != nil {
 		_ = db.Close()
 		return fmt.Errorf("open store %s: %w", s.url, err)
 	}
-	s.qs = qs
+	s.qsp.Store(&qs)
 	s.sync = db.Sync
-	s.close = qs.Close
+	s.close = db.Close
+	s.atomic = g.atomic
+	s.reopen = func() (graph.QuadStore, error) { return cayleykv.New(hk, storeOptions) }
 	return nil
 }
+
+// badgerMemTable is the Badger memtable size of a registry store. Badger
+// caps one transaction at 15% of it, and one PutBatch of MaxBatchQuads
+// statements is one transaction.
+const badgerMemTable = 128 << 20
 
 // quadIndexes are the indexes of credreg's quad stores: cayley's two
 // defaults (forward by subject and predicate, reverse by object) and one by
@@ -239,7 +252,7 @@ func (s *Store) init(ctx context.Context) error {
 			return fmt.Errorf("open store %s: %w: it holds IRIs under %s, not %s; start with --base %s or use another store", s.url, ErrBaseMismatch, got, s.base, got)
 		}
 	} else {
-		err := s.qs.ApplyDeltas([]graph.Delta{{
+		err := s.qs().ApplyDeltas([]graph.Delta{{
 			Quad:   quad.Quad{Subject: quad.IRI(nodeStore), Predicate: quad.IRI(predBase), Object: quad.IRI(s.base.String()), Label: quad.IRI(graphRecords)},
 			Action: graph.Add,
 		}}, graph.IgnoreOpts{IgnoreDup: true})
@@ -254,23 +267,49 @@ func (s *Store) init(ctx context.Context) error {
 	return err
 }
 
+// readHead finds the last change-log entry. Entries are numbered from 1
+// without gaps, so a galloping search over their existence takes O(log n)
+// lookups and no counter has to be rewritten on every write.
 func (s *Store) readHead(ctx context.Context) (uint64, error) {
-	vals, err := s.objects(ctx, quad.IRI(nodeChanges), predLastSequence, graphChanges)
-	if err != nil {
-		return 0, fmt.Errorf("read change log head: %w", err)
+	exists := func(n uint64) (bool, error) {
+		quads, err := s.quadsBySubject(ctx, changeNode(n))
+		if err != nil {
+			return false, fmt.Errorf("read change log head: %w", err)
+		}
+		return len(quads) > 0, nil
 	}
-	if len(vals) == 0 {
-		return 0, nil
+	lo, hi := uint64(0), uint64(1) // entry lo exists (0 stands for "none"), entry hi is unknown
+	for {
+		ok, err := exists(hi)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		lo, hi = hi, hi*2
 	}
-	if len(vals) > 1 {
-		return 0, fmt.Errorf("read change log head: %d heads found; the store is inconsistent", len(vals))
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, err := exists(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
 	}
-	n, err := strconv.ParseUint(literalOf(vals[0]), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("read change log head: %w", err)
-	}
-	return n, nil
+	return lo, nil
 }
+
+func changeNode(seq uint64) quad.IRI {
+	return quad.IRI(changePrefix + strconv.FormatUint(seq, 10))
+}
+
+// qs returns the current cayley quad store.
+func (s *Store) qs() graph.QuadStore { return *s.qsp.Load() }
 
 // Base returns the store's base IRI.
 func (s *Store) Base() schema.Base { return s.base }
@@ -342,14 +381,14 @@ func (s *Store) quadsByGraph(ctx context.Context, label quad.Value) ([]quad.Quad
 // values are resolved in one batch and cached: cayley never reuses a node
 // id for another value.
 func (s *Store) quadsBy(ctx context.Context, dir quad.Direction, v quad.Value) ([]quad.Quad, error) {
-	ref, err := s.qs.ValueOf(v)
+	ref, err := s.qs().ValueOf(v)
 	if err != nil {
 		return nil, fmt.Errorf("look up %s: %w", quad.ToString(v), err)
 	}
 	if ref == nil {
 		return nil, nil
 	}
-	it := s.qs.QuadIterator(dir, ref).Iterate()
+	it := s.qs().QuadIterator(dir, ref).Iterate()
 	defer it.Close()
 	var prims []graph.Ref
 	for it.Next(ctx) {
@@ -367,36 +406,40 @@ func (s *Store) quadsBy(ctx context.Context, dir quad.Direction, v quad.Value) (
 // resolve turns quad references into quads.
 func (s *Store) resolve(ctx context.Context, prims []graph.Ref) ([]quad.Quad, error) {
 	refs := make([][4]graph.Ref, len(prims))
+	vals := map[any]quad.Value{}
 	var missing []graph.Ref
-	seen := map[any]bool{}
 	for i, p := range prims {
 		for d, dir := range quad.Directions {
-			r, err := s.qs.QuadDirection(p, dir)
+			r, err := s.qs().QuadDirection(p, dir)
 			if err != nil {
 				return nil, fmt.Errorf("resolve quad: %w", err)
 			}
 			refs[i][d] = r
-			if r == nil {
+			if r == nil || r.Key() == nil {
 				continue
 			}
 			k := r.Key()
-			if k == nil || seen[k] {
+			if _, ok := vals[k]; ok {
 				continue
 			}
-			seen[k] = true
-			if _, ok := s.values.get(k); !ok {
-				missing = append(missing, r)
+			if v, ok := s.values.get(k); ok {
+				vals[k] = v
+				continue
 			}
+			vals[k] = nil
+			missing = append(missing, r)
 		}
 	}
 	if len(missing) > 0 {
-		vals, err := graph.ValuesOf(ctx, s.qs, missing)
+		got, err := graph.ValuesOf(ctx, s.qs(), missing)
 		if err != nil {
 			return nil, fmt.Errorf("resolve values: %w", err)
 		}
 		for i, r := range missing {
-			if vals[i] != nil {
-				s.values.put(r.Key(), canonicalValue(vals[i]))
+			if got[i] != nil {
+				v := canonicalValue(got[i])
+				vals[r.Key()] = v
+				s.values.put(r.Key(), v)
 			}
 		}
 	}
@@ -411,8 +454,8 @@ func (s *Store) resolve(ctx context.Context, prims []graph.Ref) ([]quad.Quad, er
 				}
 				continue
 			}
-			v, found := s.values.get(r[d].Key())
-			if !found {
+			v := vals[r[d].Key()]
+			if v == nil {
 				ok = false
 				break
 			}
@@ -442,6 +485,12 @@ func (c *valueCache) get(k any) (quad.Value, bool) {
 	v, ok := c.m[k]
 	c.mu.RUnlock()
 	return v, ok
+}
+
+func (c *valueCache) clear() {
+	c.mu.Lock()
+	c.m = make(map[any]quad.Value)
+	c.mu.Unlock()
 }
 
 func (c *valueCache) put(k any, v quad.Value) {

@@ -19,6 +19,7 @@ const (
 	RDF     = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 	RDFS    = "http://www.w3.org/2000/01/rdf-schema#"
 	XSD     = "http://www.w3.org/2001/XMLSchema#"
+	Hydra   = "http://www.w3.org/ns/hydra/core#"
 )
 
 // Prefixes maps the compact prefixes of the JSON-LD context to their
@@ -34,6 +35,7 @@ var Prefixes = map[string]string{
 	"rdf":     RDF,
 	"rdfs":    RDFS,
 	"xsd":     XSD,
+	"hydra":   Hydra,
 }
 
 // Classes.
@@ -47,6 +49,7 @@ const (
 	ClassConceptScheme            = SKOS + "ConceptScheme"
 	ClassValueDesignation         = Credreg + "ValueDesignation"
 	ClassEvidence                 = Credreg + "Evidence"
+	ClassCollection               = Hydra + "Collection"
 )
 
 // Properties.
@@ -82,6 +85,8 @@ const (
 	Narrower     = SKOS + "narrower"
 	RelatedMatch = SKOS + "relatedMatch"
 	Title        = DCT + "title"
+	Member       = Hydra + "member"
+	TotalItems   = Hydra + "totalItems"
 
 	DesignatingAgency = Credreg + "designatingAgency"
 	DesignatedFor     = Credreg + "credential"

@@ -108,13 +108,22 @@ func (v *validator) run(quads []quad.Quad) {
 	}
 	nodes := map[string]*node{}
 	var order []string
+	foreign := map[string]bool{}
 	for _, q := range quads {
 		s, ok := q.Subject.(quad.IRI)
 		if !ok {
+			if foreign["_:"+quad.ToString(q.Subject)] {
+				continue
+			}
+			foreign["_:"+quad.ToString(q.Subject)] = true
 			v.add("@id", quad.ToString(q.Subject), "every node needs an IRI (blank nodes are not accepted in a record; give sub-nodes a fragment IRI of the record such as %s#evidence)", v.iri)
 			continue
 		}
 		if RecordIRI(string(s)) != v.iri {
+			if foreign[string(s)] {
+				continue
+			}
+			foreign[string(s)] = true
 			v.add("@id", string(s), "node does not belong to record %s (a record holds its own node and fragment IRIs under it)", v.iri)
 			continue
 		}
@@ -128,6 +137,10 @@ func (v *validator) run(quads []quad.Quad) {
 			continue
 		}
 		if _, ok := q.Object.(quad.BNode); ok {
+			if foreign["_:"+quad.ToString(q.Object)] {
+				continue
+			}
+			foreign["_:"+quad.ToString(q.Object)] = true
 			v.add(Compact(string(p)), quad.ToString(q.Object), "blank node objects are not accepted; use a fragment IRI of the record")
 			continue
 		}

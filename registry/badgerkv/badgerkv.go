@@ -155,22 +155,24 @@ func badgerOptions(opts Options) (badger.Options, error) {
 // that the common mistakes get a precise error.
 func prepareDir(dir string, readOnly bool) error {
 	fi, err := os.Stat(dir)
-	switch {
-	case err == nil && !fi.IsDir():
-		return fmt.Errorf("open badger store at %s: path is a %s, not a directory: %w",
-			dir, fileKind(fi.Mode()), syscall.ENOTDIR)
-	case err == nil:
-		return nil
-	case errors.Is(err, fs.ErrNotExist) && readOnly:
-		return fmt.Errorf("open badger store at %s: directory does not exist (a read-only open does not create it): %w", dir, err)
-	case errors.Is(err, fs.ErrNotExist):
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("open badger store at %s: directory is not writable: cannot create it: %w", dir, err)
+	if err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("open badger store at %s: path is a %s, not a directory: %w",
+				dir, fileKind(fi.Mode()), syscall.ENOTDIR)
 		}
 		return nil
-	default:
+	}
+	// ENOTDIR: a parent is not a directory, so dir does not exist either.
+	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
 		return fmt.Errorf("open badger store at %s: %w", dir, err)
 	}
+	if readOnly {
+		return fmt.Errorf("open badger store at %s: directory does not exist (a read-only open does not create it): %w", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("open badger store at %s: directory is not writable: cannot create it: %w", dir, err)
+	}
+	return nil
 }
 
 func fileKind(m fs.FileMode) string {

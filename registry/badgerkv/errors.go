@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
 )
 
 // ErrLocked reports that a store directory is held by another Badger handle,
@@ -77,4 +76,3 @@ func (db *DB) txnTooBig(err error) error {
 		"(15%% of MemTableSize); commit it and continue in a new transaction, or raise MemTableSize: %w",
 		db.bdb.MaxBatchSize(), db.bdb.MaxBatchCount(), err)
 }
-

@@ -107,13 +107,14 @@ func (it *iterator) usable(ctx context.Context) bool {
 		it.unposition()
 		return false
 	}
+	if it.tx.db.closed.Load() {
+		it.err = errClosed
+		it.unposition()
+		return false
+	}
 	if it.bit == nil {
-		if it.tx.done {
-			it.err = errTxDone
-			return false
-		}
-		if it.tx.db.closed.Load() {
-			it.err = errClosed
+		if err := it.tx.usable(); err != nil {
+			it.err = err
 			return false
 		}
 		it.bit = it.tx.txn.NewIterator(badger.IteratorOptions{Prefix: it.prefix})
@@ -195,7 +196,9 @@ func (it *iterator) releaseBadger() {
 	if it.bit == nil {
 		return
 	}
-	it.bit.Close()
+	if !it.tx.db.closed.Load() { // a closed DB has released everything
+		it.bit.Close()
+	}
 	it.bit = nil
 	it.tx.removeIterator(it)
 }

@@ -38,7 +38,9 @@ var registerOnce sync.Once
 // the explicit Cayley registration.
 func Register() {
 	registerOnce.Do(func() {
-		if flat.ByName(Name) == nil {
+		// flat.Register also registers "flat."+Name with hidalgo's
+		// hierarchical registry, and panics if either name is taken.
+		if flat.ByName(Name) == nil && hkv.ByName("flat."+Name) == nil {
 			flat.Register(flat.Registration{
 				Registration: base.Registration{Name: Name, Title: "Badger v4", Local: true},
 				OpenPath:     openPath,

@@ -33,8 +33,8 @@ var _ flat.Tx = (*tx)(nil)
 // (also for an empty key, which can never be stored). An existing empty
 // value is returned as a non-nil empty slice.
 func (t *tx) Get(ctx context.Context, key flat.Key) (flat.Value, error) {
-	if t.done {
-		return nil, errTxDone
+	if err := t.usable(); err != nil {
+		return nil, err
 	}
 	if len(key) == 0 {
 		return nil, flat.ErrNotFound
@@ -102,8 +102,16 @@ func (t *tx) writable() error {
 	if !t.rw {
 		return flat.ErrReadOnly
 	}
+	return t.usable()
+}
+
+// usable reports why the transaction cannot be used, if it cannot.
+func (t *tx) usable() error {
 	if t.done {
 		return errTxDone
+	}
+	if t.db.closed.Load() {
+		return errClosed
 	}
 	return nil
 }
@@ -134,7 +142,11 @@ func (t *tx) Commit(ctx context.Context) error {
 	if t.done {
 		return errTxDone
 	}
-	t.closeIterators()
+	if t.db.closed.Load() {
+		t.abandon()
+		return errClosed
+	}
+	t.closeIterators(errTxDone)
 	defer t.finish()
 	if err := ctx.Err(); err != nil {
 		return err
@@ -156,9 +168,21 @@ func (t *tx) Close() error {
 	if t.done {
 		return nil
 	}
-	t.closeIterators()
+	if t.db.closed.Load() {
+		t.abandon()
+		return nil
+	}
+	t.closeIterators(errTxDone)
 	t.finish()
 	return nil
+}
+
+// abandon ends a transaction whose DB was closed under it. Badger's state
+// is gone, so nothing is released through it; the iterators are only
+// marked closed.
+func (t *tx) abandon() {
+	t.done = true
+	t.closeIterators(errClosed)
 }
 
 func (t *tx) finish() {
@@ -170,11 +194,8 @@ func (t *tx) finish() {
 // order. flat.PrefixIterator and flat.Seeker are implemented natively.
 func (t *tx) Scan(ctx context.Context, opts ...flat.IteratorOption) flat.Iterator {
 	it := &iterator{tx: t}
-	if t.done {
-		it.err = errTxDone
-		it.closed = true
-	} else if t.db.closed.Load() {
-		it.err = errClosed
+	if err := t.usable(); err != nil {
+		it.err = err
 		it.closed = true
 	}
 	return flat.ApplyIteratorOptions(it, opts)
@@ -195,7 +216,7 @@ func (t *tx) removeIterator(it *iterator) {
 	delete(t.iters, it)
 }
 
-func (t *tx) closeIterators() {
+func (t *tx) closeIterators(reason error) {
 	t.mu.Lock()
 	iters := make([]*iterator, 0, len(t.iters))
 	for it := range t.iters {
@@ -203,6 +224,6 @@ func (t *tx) closeIterators() {
 	}
 	t.mu.Unlock()
 	for _, it := range iters {
-		it.closeWith(errTxDone)
+		it.closeWith(reason)
 	}
 }

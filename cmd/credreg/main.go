@@ -1,0 +1,199 @@
+// Command credreg runs the credreg credential registry.
+//
+// Usage:
+//
+//	credreg serve [--addr 127.0.0.1:8080] [--base URL] [--store badger://./credreg-data]
+//	credreg version
+//
+// Every flag can also be set by an environment variable (CREDREG_ADDR,
+// CREDREG_BASE, CREDREG_STORE, ...); a flag on the command line wins.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"credreg/fixtures"
+	"credreg/registry"
+	"credreg/schema"
+	"credreg/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `credreg: a registry of credentials of value, published as linked data.
+
+Usage:
+  credreg serve [flags]    start the registry (loads the Career Clusters
+                           Framework and the sample data into an empty store)
+  credreg version          print the version
+  credreg help             print this help
+
+Run "credreg serve --help" for the flags of serve.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	case "help", "--help", "-help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "credreg: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func versionString() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " (" + s.Value[:12] + ")"
+			}
+		}
+		return fmt.Sprintf("credreg %s %s, JSON-LD context v%s", v, bi.GoVersion, schema.ContextVersion)
+	}
+	return "credreg " + v
+}
+
+// envOr returns the environment variable name, or def when it is unset.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+type serveConfig struct {
+	addr, base, store, logLevel string
+	fixtures                    bool
+	shutdownTimeout             time.Duration
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var cfg serveConfig
+	fs := flag.NewFlagSet("credreg serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.addr, "addr", envOr("CREDREG_ADDR", "127.0.0.1:8080"), "address to listen on, host:port (env CREDREG_ADDR)")
+	fs.StringVar(&cfg.base, "base", envOr("CREDREG_BASE", ""), "base IRI of every resource, e.g. https://registry.example.gov (env CREDREG_BASE; default http:// + addr)")
+	fs.StringVar(&cfg.store, "store", envOr("CREDREG_STORE", "badger://./credreg-data"), "where the data lives: badger:///abs/dir or badger://./relative/dir (env CREDREG_STORE)")
+	fs.BoolVar(&cfg.fixtures, "fixtures", envOr("CREDREG_FIXTURES", "true") == "true", "load the Career Clusters Framework and sample data into an empty store (env CREDREG_FIXTURES)")
+	fs.StringVar(&cfg.logLevel, "log-level", envOr("CREDREG_LOG_LEVEL", "info"), "debug, info, warn or error (env CREDREG_LOG_LEVEL)")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for requests in flight on SIGINT/SIGTERM")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: credreg serve [flags]\n\nStarts the registry. Reads are public; the data is kept in the store.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "credreg serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
+		fmt.Fprintf(stderr, "credreg serve: --log-level %q: use debug, info, warn or error\n", cfg.logLevel)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+
+	// Listen first, so that port 0 works and the default base names the
+	// real address.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "credreg serve: listen on %s: %v\n", cfg.addr, err)
+		return 1
+	}
+	defer ln.Close()
+	if cfg.base == "" {
+		cfg.base = "http://" + ln.Addr().String()
+	}
+	base, err := schema.NewBase(cfg.base)
+	if err != nil {
+		fmt.Fprintf(stderr, "credreg serve: --base: %v\n", err)
+		return 2
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	store, err := registry.Open(ctx, cfg.store, registry.Options{Base: base, Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
+		return 1
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("closing store", "err", err)
+		}
+	}()
+	if cfg.fixtures {
+		if _, err := fixtures.Load(ctx, store, log); err != nil {
+			fmt.Fprintf(stderr, "credreg serve: %v\n", err)
+			return 1
+		}
+	}
+	handler, err := server.New(server.Config{Store: store, Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
+		return 1
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("credreg listening", "addr", ln.Addr().String(), "base", base.String(), "store", cfg.store)
+	fmt.Fprintf(stdout, "credreg serving %s on http://%s\n", base, ln.Addr())
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "credreg serve: %v\n", err)
+			return 1
+		}
+	case <-ctx.Done():
+		log.Info("shutting down", "reason", strings.TrimSpace(context.Cause(ctx).Error()))
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			log.Error("shutdown", "err", err)
+		}
+	}
+	return 0
+}

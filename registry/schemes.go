@@ -1,0 +1,100 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/cayleygraph/quad"
+
+	"credreg/schema"
+)
+
+// Schemes returns a document listing every concept scheme in the store as
+// a hydra:Collection at {base}/schemes.
+func (s *Store) Schemes(ctx context.Context) (*Document, error) {
+	subjects, err := s.subjectsWith(ctx, schema.RDFType, quad.IRI(schema.ClassConceptScheme))
+	if err != nil {
+		return nil, fmt.Errorf("list schemes: %w", err)
+	}
+	iri := s.base.String() + "/schemes"
+	list := quad.IRI(iri)
+	quads := []quad.Quad{
+		{Subject: list, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassCollection)},
+		{Subject: list, Predicate: quad.IRI(schema.TotalItems), Object: intLiteral(uint64(len(subjects)))},
+	}
+	for _, sc := range subjects {
+		quads = append(quads,
+			quad.Quad{Subject: list, Predicate: quad.IRI(schema.Member), Object: quad.IRI(sc)},
+			quad.Quad{Subject: quad.IRI(sc), Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassConceptScheme)},
+		)
+		title, err := s.label(ctx, sc)
+		if err != nil {
+			return nil, err
+		}
+		if title != "" {
+			quads = append(quads, quad.Quad{Subject: quad.IRI(sc), Predicate: quad.IRI(schema.Title), Object: quad.String(title)})
+		}
+	}
+	q, hash := canonical(quads)
+	return &Document{IRI: iri, Hash: hash, Version: s.Sequence(), store: s, quads: q}, nil
+}
+
+// Members returns the concepts of a scheme, with their labels, ordered by
+// notation.
+func (s *Store) Members(ctx context.Context, schemeIRI string) ([]Value, error) {
+	subjects, err := s.subjectsWith(ctx, schema.InScheme, quad.IRI(schemeIRI))
+	if err != nil {
+		return nil, fmt.Errorf("list members of %s: %w", schemeIRI, err)
+	}
+	out := make([]Value, 0, len(subjects))
+	for _, c := range subjects {
+		l, err := s.label(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Value{Link: c, Internal: true, Text: l})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Link < out[j].Link })
+	return out, nil
+}
+
+// subjectsWith returns the subjects of statements (?, predicate, object)
+// in records, sorted.
+func (s *Store) subjectsWith(ctx context.Context, predicate string, object quad.Value) ([]string, error) {
+	quads, err := s.quadsBy(ctx, quad.Object, object)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, q := range quads {
+		subj := string(asIRI(q.Subject))
+		if asIRI(q.Predicate) != quad.IRI(predicate) || subj == "" || seen[subj] {
+			continue
+		}
+		if asIRI(q.Label) != quad.IRI(schema.RecordIRI(subj)) {
+			continue // bookkeeping, not record content
+		}
+		seen[subj] = true
+		out = append(out, subj)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Stats are counts for health checks and dataset descriptions.
+type Stats struct {
+	Quads    int64  `json:"quads"`
+	Sequence uint64 `json:"sequence"`
+}
+
+// Stats returns the number of statements stored and the change-log head.
+func (s *Store) Stats(ctx context.Context) (Stats, error) {
+	st, err := s.qs().Stats(ctx, false)
+	if err != nil {
+		return Stats{}, fmt.Errorf("stats: %w", err)
+	}
+	return Stats{Quads: st.Quads.Value, Sequence: s.Sequence()}, nil
+}
+

@@ -1,0 +1,490 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cayleygraph/quad"
+
+	"credreg/registry/badgerkv"
+	"credreg/schema"
+)
+
+const (
+	testBase = "http://registry.test"
+	credCTID = "ce-11111111-1111-4111-8111-111111111111"
+	orgCTID  = "ce-22222222-2222-4222-8222-222222222222"
+	desCTID  = "ce-33333333-3333-4333-8333-333333333333"
+)
+
+func testBaseIRI(t testing.TB) schema.Base {
+	b, err := schema.NewBase(testBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func openStore(t testing.TB, dir string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), "badger://"+dir, Options{Base: testBaseIRI(t)})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+const sampleDoc = `{"@context":"https://w3id.org/credreg/context/v1.jsonld","@graph":[
+ {"id":"resources/` + credCTID + `","type":"Certification","ctid":"` + credCTID + `","name":"Network Security Certification",
+  "description":"Validates baseline security skills.","ownedBy":"resources/` + orgCTID + `","occupationType":["schemes/soc/15-1212","schemes/soc/15-1244"]},
+ {"id":"resources/` + orgCTID + `","type":["CredentialOrganization","Agency"],"ctid":"` + orgCTID + `","name":"Heartland Workforce Commission"},
+ {"id":"resources/` + desCTID + `","type":"ValueDesignation","ctid":"` + desCTID + `","agency":"resources/` + orgCTID + `",
+  "credential":"resources/` + credCTID + `","subCluster":"schemes/career-clusters/060103","region":"Statewide","validFrom":"2025-07-01","validThrough":"2027-06-30",
+  "criterion":["schemes/value-criteria/high-wage","schemes/value-criteria/in-demand"],
+  "evidence":{"id":"resources/` + desCTID + `#evidence","type":"Evidence","medianAnnualWage":"104310","projectedAnnualOpenings":"410","dataSource":"OEWS","dataYear":"2025"}}
+]}`
+
+func sampleRecords(t testing.TB) []Record {
+	t.Helper()
+	quads, err := ParseJSONLD(testBaseIRI(t), []byte(sampleDoc))
+	if err != nil {
+		t.Fatalf("parse sample: %v", err)
+	}
+	recs, problems := GroupRecords(quads)
+	if len(problems) > 0 {
+		t.Fatalf("group sample: %v", problems)
+	}
+	if len(recs) != 3 {
+		t.Fatalf("sample has %d records, want 3", len(recs))
+	}
+	// Order them credential, organization, designation.
+	out := make([]Record, 3)
+	for _, r := range recs {
+		switch {
+		case strings.HasSuffix(r.IRI, credCTID):
+			out[0] = r
+		case strings.HasSuffix(r.IRI, orgCTID):
+			out[1] = r
+		case strings.HasSuffix(r.IRI, desCTID):
+			out[2] = r
+		}
+	}
+	return out
+}
+
+func lines(quads []quad.Quad) map[string]bool {
+	out := map[string]bool{}
+	for _, q := range quads {
+		out[nquadLine(q.Subject, q.Predicate, q.Object, nil)] = true
+	}
+	return out
+}
+
+func TestPutGetRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	recs := sampleRecords(t)
+	changes, err := s.PutBatch(ctx, "Heartland Workforce Commission", recs)
+	if err != nil {
+		t.Fatalf("PutBatch: %v", err)
+	}
+	for i, c := range changes {
+		if c.Seq != uint64(i+1) || c.Action != ActionCreate || c.IRI != recs[i].IRI || !strings.HasPrefix(c.Hash, "sha256:") {
+			t.Errorf("change %d = %+v", i, c)
+		}
+	}
+	for _, rec := range recs {
+		got, err := s.Get(ctx, rec.IRI)
+		if err != nil {
+			t.Fatalf("Get %s: %v", rec.IRI, err)
+		}
+		want, hash := canonical(rec.Quads)
+		if got.Hash != hash {
+			t.Errorf("%s: hash %s, want %s", rec.IRI, got.Hash, hash)
+		}
+		gl, wl := lines(got.Quads), lines(want)
+		if len(gl) != len(wl) {
+			t.Errorf("%s: %d statements back, want %d", rec.IRI, len(gl), len(wl))
+		}
+		for l := range wl {
+			if !gl[l] {
+				t.Errorf("%s: statement lost: %s", rec.IRI, l)
+			}
+		}
+		if got.Version == 0 || got.Created.IsZero() || got.Modified.IsZero() {
+			t.Errorf("%s: bookkeeping missing: %+v", rec.IRI, got)
+		}
+	}
+	if _, err := s.Get(ctx, testBase+"/resources/ce-99999999-9999-4999-8999-999999999999"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get unknown: %v, want ErrNotFound", err)
+	}
+}
+
+func TestReplaceRemovesOldStatements(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	cred := recs[0]
+	// The new version drops one occupation and renames the credential.
+	var next []quad.Quad
+	for _, q := range cred.Quads {
+		switch {
+		case q.Object == quad.IRI(testBase+"/schemes/soc/15-1244"):
+			continue
+		case q.Predicate == quad.IRI(schema.Name):
+			q.Object = quad.String("Network Security Certification (2025 edition)")
+		}
+		next = append(next, q)
+	}
+	c, err := s.Put(ctx, "b", Record{IRI: cred.IRI, Quads: next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Action != ActionUpdate || c.Seq != 4 || c.Actor != "b" {
+		t.Errorf("change = %+v, want update #4 by b", c)
+	}
+	got, err := s.Get(ctx, cred.IRI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Quads) != len(next) {
+		t.Errorf("record has %d statements, want %d:\n%s", len(got.Quads), len(next), renderNQuads(got.Quads))
+	}
+	// The old statements are gone from the whole store, not only hidden.
+	old, err := s.quadsBy(ctx, quad.Object, quad.IRI(testBase+"/schemes/soc/15-1244"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(old) != 0 {
+		t.Errorf("old occupation link still stored: %v", old)
+	}
+	oldName, err := s.quadsBy(ctx, quad.Object, quad.String("Network Security Certification"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(oldName) != 0 {
+		t.Errorf("old name still stored: %v", oldName)
+	}
+	// Exactly one bookkeeping hash remains.
+	hashes, err := s.objects(ctx, metaNode(cred.IRI), predContentHash, graphRecords)
+	if err != nil || len(hashes) != 1 {
+		t.Errorf("bookkeeping hashes = %v, %v; want exactly one", hashes, err)
+	}
+}
+
+func TestUnchangedRecordWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Stats(ctx)
+	changes, err := s.PutBatch(ctx, "a", sampleRecords(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range changes {
+		if c.Seq != 0 {
+			t.Errorf("unchanged record logged a change: %+v", c)
+		}
+	}
+	after, _ := s.Stats(ctx)
+	if after != before {
+		t.Errorf("stats changed from %+v to %+v", before, after)
+	}
+}
+
+func TestCloseAndReopenLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Retire(ctx, "a", recs[2].IRI, "superseded by the 2026 list", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, r := range recs {
+		got, err := s.Get(ctx, r.IRI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[r.IRI] = got.Hash
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	s2 := openStore(t, dir)
+	if s2.Sequence() != 4 {
+		t.Errorf("sequence after reopen = %d, want 4", s2.Sequence())
+	}
+	for iri, h := range want {
+		got, err := s2.Get(ctx, iri)
+		if err != nil {
+			t.Fatalf("after reopen: %v", err)
+		}
+		if got.Hash != h {
+			t.Errorf("%s: hash %s after reopen, want %s", iri, got.Hash, h)
+		}
+	}
+	changes, err := s2.Changes(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 4 || changes[3].Action != ActionRetire || changes[3].Actor != "a" {
+		t.Errorf("change log after reopen = %+v", changes)
+	}
+	// New writes continue the sequence.
+	c, err := s2.Put(ctx, "b", recs[0])
+	if err != nil || c.Seq != 0 {
+		t.Errorf("unchanged put after reopen = %+v, %v", c, err)
+	}
+}
+
+func TestInvalidBatchWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	recs := sampleRecords(t)
+	// Break the designation: no region, and a malformed date.
+	var broken []quad.Quad
+	for _, q := range recs[2].Quads {
+		switch q.Predicate {
+		case quad.IRI(schema.Region):
+			continue
+		case quad.IRI(schema.ValidFrom):
+			q.Object = quad.TypedString{Value: "July 2025", Type: quad.IRI(schema.XSDDate)}
+		}
+		broken = append(broken, q)
+	}
+	recs[2].Quads = broken
+	_, err := s.PutBatch(ctx, "a", recs)
+	var be *BatchError
+	if !errors.As(err, &be) {
+		t.Fatalf("PutBatch = %v, want *BatchError", err)
+	}
+	if len(be.Records) != 1 || be.Records[0].Index != 2 || be.Records[0].IRI != recs[2].IRI {
+		t.Fatalf("BatchError = %+v", be)
+	}
+	fields := map[string]bool{}
+	for _, p := range be.Records[0].Problems {
+		fields[p.Field] = true
+	}
+	if !fields["credreg:region"] || !fields["schema:validFrom"] {
+		t.Errorf("problems %v do not name both credreg:region and schema:validFrom", be.Records[0].Problems)
+	}
+	if s.Sequence() != 0 {
+		t.Errorf("sequence = %d after a refused batch, want 0", s.Sequence())
+	}
+	if _, err := s.Get(ctx, recs[0].IRI); !errors.Is(err, ErrNotFound) {
+		t.Errorf("valid record of a refused batch was written: %v", err)
+	}
+}
+
+func TestRetire(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	iri := recs[2].IRI
+	if _, err := s.Retire(ctx, "a", iri, " ", time.Now()); err == nil {
+		t.Error("retire without a reason succeeded")
+	}
+	at := time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
+	c, err := s.Retire(ctx, "Heartland Workforce Commission", iri, "no longer in demand", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Action != ActionRetire || c.Actor != "Heartland Workforce Commission" {
+		t.Errorf("change = %+v", c)
+	}
+	doc, err := s.Document(ctx, iri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Retired {
+		t.Error("document not marked retired")
+	}
+	js, err := doc.JSONLD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"recordStatus": "Retired"`, `"retirementReason": "no longer in demand"`, `"retiredOn": "2026-06-30T00:00:00Z"`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("retired JSON-LD lacks %s:\n%s", want, js)
+		}
+	}
+	if _, err := s.Retire(ctx, "a", iri, "again", at); !errors.Is(err, ErrRetired) {
+		t.Errorf("second retire = %v, want ErrRetired", err)
+	}
+	if _, err := s.Retire(ctx, "a", testBase+"/resources/ce-99999999-9999-4999-8999-999999999999", "x", at); !errors.Is(err, ErrNotFound) {
+		t.Errorf("retire unknown = %v, want ErrNotFound", err)
+	}
+}
+
+func TestDocumentRendersAndCaches(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	iri := recs[2].IRI
+	d1, err := s.Document(ctx, iri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := d1.JSONLD()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The rendering is one tree: the evidence node is embedded.
+	if !strings.Contains(string(js), `"evidence": {`) || strings.Contains(string(js), `"@graph"`) {
+		t.Errorf("JSON-LD is not a single embedded tree:\n%s", js)
+	}
+	if !strings.Contains(string(js), `"@context": "`+testBase+`/context.jsonld"`) {
+		t.Errorf("JSON-LD does not name the served context:\n%s", js)
+	}
+	// Reading the rendering back gives the same statements.
+	back, err := ParseJSONLD(testBaseIRI(t), js)
+	if err != nil {
+		t.Fatalf("parse rendered JSON-LD: %v", err)
+	}
+	_, h1 := canonical(back)
+	if h1 != d1.Hash {
+		t.Errorf("rendered JSON-LD reads back to other statements:\n%s", js)
+	}
+	if d2, _ := s.Document(ctx, iri); d2 != d1 {
+		t.Error("unchanged record was rendered again")
+	}
+	if _, err := s.Retire(ctx, "a", iri, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	d3, err := s.Document(ctx, iri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d3 == d1 || !d3.Retired {
+		t.Error("changed record served from a stale cache entry")
+	}
+	v, err := d1.View(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agencyLabel string
+	for _, p := range v.Nodes[0].Properties {
+		if p.IRI == schema.DesignatingAgency {
+			agencyLabel = p.Values[0].Text
+		}
+	}
+	if agencyLabel != "Heartland Workforce Commission" {
+		t.Errorf("view labels the agency link %q, want its name", agencyLabel)
+	}
+}
+
+func TestBaseMismatchIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := schema.NewBase("https://other.example")
+	_, err := Open(context.Background(), "badger://"+dir, Options{Base: other})
+	if !errors.Is(err, ErrBaseMismatch) || !strings.Contains(err.Error(), "--base "+testBase) {
+		t.Errorf("open with another base = %v, want ErrBaseMismatch naming --base %s", err, testBase)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	base := testBaseIRI(t)
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	_ = s
+	_, err := Open(context.Background(), "badger://"+dir, Options{Base: base})
+	if !errors.Is(err, badgerkv.ErrLocked) || !strings.Contains(err.Error(), dir) {
+		t.Errorf("second open of a held store = %v, want ErrLocked naming the dir", err)
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, url := range []string{"badger://" + file, "badger://" + file + "/sub", "postgres://nowhere/x", "nonsense", "badger://"} {
+		if _, err := Open(context.Background(), url, Options{Base: base}); err == nil {
+			t.Errorf("Open(%q) succeeded", url)
+		} else if !strings.Contains(err.Error(), url) && !strings.Contains(err.Error(), file) {
+			t.Errorf("Open(%q) error does not name the store: %v", url, err)
+		}
+	}
+}
+
+func TestDocumentLoaderNeverFetches(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/ld+json")
+		_, _ = w.Write([]byte(`{"@context":{"name":"http://schema.org/name"}}`))
+	}))
+	defer srv.Close()
+	base := testBaseIRI(t)
+	for _, ctx := range []string{srv.URL + "/context.jsonld", "/etc/hostname", "file:///etc/passwd", "https://credentialengineregistry.org/nonexistent.json"} {
+		doc := `{"@context":"` + ctx + `","@id":"resources/` + credCTID + `","name":"x"}`
+		_, err := ParseJSONLD(base, []byte(doc))
+		if err == nil {
+			t.Errorf("context %q was accepted", ctx)
+			continue
+		}
+		if !errors.Is(err, ErrRemoteContext) && !strings.Contains(err.Error(), "unknown remote JSON-LD context") {
+			t.Errorf("context %q: error %v does not say it is an unknown remote context", ctx, err)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the loader made %d HTTP requests", n)
+	}
+	l := NewDocumentLoader(base)
+	for i := 0; i < maxContextLoads; i++ {
+		if _, err := l.LoadDocument(schema.ContextURL); err != nil {
+			t.Fatalf("load %d: %v", i, err)
+		}
+	}
+	if _, err := l.LoadDocument(schema.ContextURL); err == nil || !strings.Contains(err.Error(), "cycle") {
+		t.Errorf("load past the cap = %v, want a cycle error", err)
+	}
+}
+
+func TestBatchLimit(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	base := testBaseIRI(t)
+	var recs []Record
+	for i := 0; len(recs)*3 <= MaxBatchQuads; i++ {
+		ctid := schema.DerivedCTID("batch", string(rune(i)), time.Now().String())
+		iri := base.Resource(ctid)
+		recs = append(recs, Record{IRI: iri, Quads: []quad.Quad{
+			{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassCredentialOrganization)},
+			{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.CTID), Object: quad.String(ctid)},
+			{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.Name), Object: quad.String("Org")},
+		}})
+	}
+	_, err := s.PutBatch(context.Background(), "a", recs)
+	if err == nil || !strings.Contains(err.Error(), "over the limit") {
+		t.Errorf("oversized batch = %v, want a limit error", err)
+	}
+}

@@ -1,0 +1,182 @@
+package server
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Media types credreg serves.
+const (
+	typeJSONLD  = "application/ld+json"
+	typeJSON    = "application/json"
+	typeNQuads  = "application/n-quads"
+	typeTurtle  = "text/turtle"
+	typeHTML    = "text/html"
+	typeXHTML   = "application/xhtml+xml"
+	typeProblem = "application/problem+json"
+)
+
+// format is a representation a resource can be served in.
+type format int
+
+const (
+	formatNone format = iota
+	formatJSONLD
+	formatNQuads
+	formatTurtle
+	formatHTML
+)
+
+// offers lists the media types a resource is offered in, in order of
+// preference when the client has none, with the format each gives.
+var offers = []struct {
+	mediaType string
+	format    format
+}{
+	{typeJSONLD, formatJSONLD},
+	{typeJSON, formatJSONLD},
+	{typeNQuads, formatNQuads},
+	{typeTurtle, formatTurtle},
+	{typeHTML, formatHTML},
+	{typeXHTML, formatHTML},
+}
+
+// offeredTypes is the list a 406 answer names.
+var offeredTypes = []string{typeJSONLD, typeNQuads, typeTurtle, typeHTML}
+
+// contentType is the Content-Type header of a format.
+func (f format) contentType() string {
+	switch f {
+	case formatJSONLD:
+		return typeJSONLD
+	case formatNQuads:
+		return typeNQuads
+	case formatTurtle:
+		return typeTurtle + "; charset=utf-8"
+	case formatHTML:
+		return typeHTML + "; charset=utf-8"
+	}
+	return ""
+}
+
+func (f format) String() string {
+	switch f {
+	case formatJSONLD:
+		return "jsonld"
+	case formatNQuads:
+		return "nq"
+	case formatTurtle:
+		return "ttl"
+	case formatHTML:
+		return "html"
+	}
+	return "none"
+}
+
+// formatByName maps the ?format= override to a format.
+var formatByName = map[string]format{
+	"jsonld": formatJSONLD, "json": formatJSONLD,
+	"nq": formatNQuads, "nquads": formatNQuads,
+	"ttl": formatTurtle, "turtle": formatTurtle,
+	"html": formatHTML,
+}
+
+// acceptRange is one media range of an Accept header.
+type acceptRange struct {
+	typ, sub string
+	q        float64
+	order    int
+}
+
+// parseAccept parses an Accept header into media ranges, dropping malformed
+// ones. An empty header accepts everything.
+func parseAccept(h string) []acceptRange {
+	if strings.TrimSpace(h) == "" {
+		return []acceptRange{{typ: "*", sub: "*", q: 1}}
+	}
+	var out []acceptRange
+	for i, part := range strings.Split(h, ",") {
+		fields := strings.Split(part, ";")
+		mt := strings.ToLower(strings.TrimSpace(fields[0]))
+		slash := strings.IndexByte(mt, '/')
+		if slash <= 0 || slash == len(mt)-1 {
+			continue
+		}
+		r := acceptRange{typ: mt[:slash], sub: mt[slash+1:], q: 1, order: i}
+		for _, p := range fields[1:] {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if !ok || strings.ToLower(strings.TrimSpace(k)) != "q" {
+				continue
+			}
+			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || q < 0 || q > 1 {
+				q = 0
+			}
+			r.q = q
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// specificity ranks how precisely a range names a type (RFC 9110 12.5.1).
+func (r acceptRange) specificity() int {
+	switch {
+	case r.typ == "*":
+		return 0
+	case r.sub == "*":
+		return 1
+	}
+	return 2
+}
+
+func (r acceptRange) matches(mediaType string) bool {
+	typ, sub, _ := strings.Cut(mediaType, "/")
+	return (r.typ == "*" || r.typ == typ) && (r.sub == "*" || r.sub == sub)
+}
+
+// negotiate picks the format for an Accept header: for each offer, the
+// quality of the most specific range that matches it; the highest quality
+// wins, ties going to the client's earlier range, then to our order.
+// It returns formatNone when nothing acceptable is offered.
+func negotiate(accept string) format {
+	ranges := parseAccept(accept)
+	type scored struct {
+		f     format
+		q     float64
+		order int
+		pref  int
+	}
+	var cands []scored
+	for i, o := range offers {
+		best := -1
+		var q float64
+		order := 0
+		for _, r := range ranges {
+			if !r.matches(o.mediaType) {
+				continue
+			}
+			if sp := r.specificity(); sp > best {
+				best, q, order = sp, r.q, r.order
+			}
+		}
+		if best >= 0 && q > 0 {
+			// A wildcard match ranks after an explicit one of equal q.
+			cands = append(cands, scored{o.format, q, order + (2-best)*1000, i})
+		}
+	}
+	if len(cands) == 0 {
+		return formatNone
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].q != cands[j].q {
+			return cands[i].q > cands[j].q
+		}
+		if cands[i].order != cands[j].order {
+			return cands[i].order < cands[j].order
+		}
+		return cands[i].pref < cands[j].pref
+	})
+	return cands[0].f
+}

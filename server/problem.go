@@ -1,0 +1,43 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// problem is an RFC 9457 problem detail.
+type problem struct {
+	Type     string   `json:"type"`
+	Title    string   `json:"title"`
+	Status   int      `json:"status"`
+	Detail   string   `json:"detail,omitempty"`
+	Instance string   `json:"instance,omitempty"`
+	Offered  []string `json:"offered,omitempty"`
+}
+
+// writeProblem answers with an application/problem+json body.
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	writeProblemDoc(w, r, problem{Status: status, Detail: detail})
+}
+
+func writeProblemDoc(w http.ResponseWriter, r *http.Request, p problem) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	if p.Instance == "" {
+		p.Instance = r.URL.Path
+	}
+	body, _ := json.MarshalIndent(p, "", "  ")
+	h := w.Header()
+	h.Set("Content-Type", typeProblem)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Del("ETag")
+	h.Del("Last-Modified")
+	w.WriteHeader(p.Status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(append(body, '\n'))
+	}
+}

@@ -1,0 +1,297 @@
+// Package server is credreg's HTTP surface: dereferenceable resources and
+// concept schemes with content negotiation (JSON-LD, N-Quads, Turtle,
+// HTML), the JSON-LD context, health, and RFC 9457 errors. It knows HTTP,
+// not quads: documents come rendered from the registry.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"credreg/registry"
+	"credreg/schema"
+)
+
+// Config configures a Server.
+type Config struct {
+	Store  *registry.Store
+	Logger *slog.Logger // nil means slog.Default()
+}
+
+// Server serves the registry over HTTP. Build one with New and use it as an
+// http.Handler.
+type Server struct {
+	store  *registry.Store
+	base   schema.Base
+	log    *slog.Logger
+	router *mux.Router
+	pages  *pages
+}
+
+// New returns a Server for cfg.Store.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: a store is required")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	p, err := newPages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, pages: p}
+	r := mux.NewRouter()
+	r.StrictSlash(false)
+	get := []string{http.MethodGet, http.MethodHead}
+	r.HandleFunc("/", s.home).Methods(get...)
+	r.HandleFunc("/healthz", s.health).Methods(get...)
+	r.HandleFunc("/context.jsonld", s.context).Methods(get...)
+	r.HandleFunc("/contexts/v"+schema.ContextVersion+".jsonld", s.context).Methods(get...)
+	r.HandleFunc("/resources/{id}", s.resource).Methods(get...)
+	r.HandleFunc("/schemes", s.schemes).Methods(get...)
+	r.HandleFunc("/schemes/{scheme}", s.scheme).Methods(get...)
+	r.HandleFunc("/schemes/{scheme}/{notation}", s.concept).Methods(get...)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no resource at %s", r.URL.Path))
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s; reads are GET and HEAD", r.Method, r.URL.Path))
+	})
+	s.router = r
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler: it logs each request and turns a
+// panic into a 500 problem.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+			if !rec.wrote {
+				writeProblem(rec, r, http.StatusInternalServerError, "internal error; it has been logged")
+			}
+		}
+		s.log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.RequestURI(), "status", rec.status, "bytes", rec.bytes, "duration", time.Since(start))
+	}()
+	s.router.ServeHTTP(rec, r)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	st, err := s.store.Stats(r.Context())
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "health check", "err", err)
+		writeProblem(w, r, http.StatusServiceUnavailable, "the store does not answer")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, r, http.StatusOK, map[string]any{"status": "ok", "quads": st.Quads, "sequence": st.Sequence})
+}
+
+func (s *Server) context(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", typeJSONLD)
+	h.Set("ETag", schema.ContextETag())
+	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("Access-Control-Allow-Origin", "*")
+	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(string(schema.ContextDocument())))
+}
+
+// resource serves /resources/{id}.
+func (s *Server) resource(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["id"]
+	if err := schema.CheckCTID(id); err != nil {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+		return
+	}
+	s.serveRecord(w, r, s.base.Resource(id))
+}
+
+func (s *Server) scheme(w http.ResponseWriter, r *http.Request) {
+	name := mux.Vars(r)["scheme"]
+	if !schema.ValidSchemeName(name) {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed scheme name %q: lowercase letters, digits and '-'", name))
+		return
+	}
+	s.serveRecord(w, r, s.base.Scheme(name))
+}
+
+func (s *Server) concept(w http.ResponseWriter, r *http.Request) {
+	v := mux.Vars(r)
+	name, notation := v["scheme"], v["notation"]
+	if !schema.ValidSchemeName(name) {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed scheme name %q: lowercase letters, digits and '-'", name))
+		return
+	}
+	if err := schema.CheckNotation(name, notation); err != nil {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed code: %v", err))
+		return
+	}
+	s.serveRecord(w, r, s.base.Concept(name, notation))
+}
+
+func (s *Server) schemes(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.pickFormat(w, r)
+	if !ok {
+		return
+	}
+	doc, err := s.store.Schemes(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.serveDocument(w, r, doc, f, "no-cache")
+}
+
+// serveRecord serves the record iri in the negotiated format.
+func (s *Server) serveRecord(w http.ResponseWriter, r *http.Request, iri string) {
+	f, ok := s.pickFormat(w, r)
+	if !ok {
+		return
+	}
+	doc, err := s.store.Document(r.Context(), iri)
+	if errors.Is(err, registry.ErrNotFound) {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no record with IRI %s", iri))
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.serveDocument(w, r, doc, f, "public, max-age=60")
+}
+
+// pickFormat negotiates the representation, honouring a ?format=
+// override, and answers 406 itself when nothing offered is acceptable.
+func (s *Server) pickFormat(w http.ResponseWriter, r *http.Request) (format, bool) {
+	w.Header().Add("Vary", "Accept")
+	if name := r.URL.Query().Get("format"); name != "" {
+		if f, ok := formatByName[name]; ok {
+			return f, true
+		}
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("unknown format %q: use jsonld, nq, ttl or html", name))
+		return formatNone, false
+	}
+	f := negotiate(r.Header.Get("Accept"))
+	if f == formatNone {
+		writeProblemDoc(w, r, problem{
+			Status:  http.StatusNotAcceptable,
+			Detail:  fmt.Sprintf("none of the media types in Accept %q is offered; offered: %s", r.Header.Get("Accept"), strings.Join(offeredTypes, ", ")),
+			Offered: offeredTypes,
+		})
+		return formatNone, false
+	}
+	return f, true
+}
+
+// serveDocument writes doc in format f with validators, answering a
+// matching conditional GET with 304.
+func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, doc *registry.Document, f format, cacheControl string) {
+	var body []byte
+	switch f {
+	case formatJSONLD:
+		b, err := doc.JSONLD()
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		body = b
+	case formatNQuads, formatTurtle:
+		// N-Triples lines are valid Turtle as they stand.
+		body = doc.NQuads()
+	case formatHTML:
+		b, err := s.pages.record(r.Context(), s.store, doc)
+		if err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		body = b
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.contentType())
+	h.Set("ETag", fmt.Sprintf(`"%s-%s"`, strings.TrimPrefix(doc.Hash, "sha256:")[:16], f))
+	h.Set("Cache-Control", cacheControl)
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Add("Link", fmt.Sprintf(`<%s>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`, s.base.Context()))
+	if f == formatHTML {
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
+	}
+	var modified time.Time
+	if !doc.Modified.IsZero() {
+		modified = doc.Modified
+	}
+	http.ServeContent(w, r, "", modified, strings.NewReader(string(body)))
+}
+
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeProblem(w, r, http.StatusInternalServerError, "internal error; it has been logged")
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Vary", "Accept")
+	st, err := s.store.Stats(r.Context())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if f := negotiate(r.Header.Get("Accept")); f != formatHTML {
+		writeJSON(w, r, http.StatusOK, map[string]any{
+			"name":     "credreg",
+			"base":     s.base.String(),
+			"context":  s.base.Context(),
+			"schemes":  s.base.String() + "/schemes",
+			"quads":    st.Quads,
+			"sequence": st.Sequence,
+		})
+		return
+	}
+	b, err := s.pages.home(s.base, st)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", typeHTML+"; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	_, _ = w.Write(b)
+}
+
