@@ -218,7 +218,9 @@ func (s *Store) buildView(ctx context.Context, iri string, quads []quad.Quad) (*
 		for pred := range props[subj] {
 			names = append(names, pred)
 		}
-		sort.Slice(names, func(i, j int) bool { return propRank(names[i]) < propRank(names[j]) || propRank(names[i]) == propRank(names[j]) && names[i] < names[j] })
+		sort.Slice(names, func(i, j int) bool {
+			return propRank(names[i]) < propRank(names[j]) || propRank(names[i]) == propRank(names[j]) && names[i] < names[j]
+		})
 		for _, pred := range names {
 			p := props[subj][pred]
 			for i := range p.Values {

@@ -97,4 +97,3 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	}
 	return Stats{Quads: st.Quads.Value, Sequence: s.Sequence()}, nil
 }
-

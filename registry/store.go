@@ -83,16 +83,16 @@ const (
 	nodeStore    = "urn:credreg:store"
 	changePrefix = "urn:credreg:change:"
 
-	predBase         = schema.Credreg + "base"
-	predContentHash  = schema.Credreg + "contentHash"
-	predLastChange   = schema.Credreg + "lastChange"
-	predSequence     = schema.Credreg + "sequence"
-	predActor        = schema.Credreg + "actor"
-	predAction       = schema.Credreg + "action"
-	predResource     = schema.Credreg + "resource"
-	predModified     = schema.DCT + "modified"
-	predCreated      = schema.DCT + "created"
-	predDate         = schema.DCT + "date"
+	predBase        = schema.Credreg + "base"
+	predContentHash = schema.Credreg + "contentHash"
+	predLastChange  = schema.Credreg + "lastChange"
+	predSequence    = schema.Credreg + "sequence"
+	predActor       = schema.Credreg + "actor"
+	predAction      = schema.Credreg + "action"
+	predResource    = schema.Credreg + "resource"
+	predModified    = schema.DCT + "modified"
+	predCreated     = schema.DCT + "created"
+	predDate        = schema.DCT + "date"
 )
 
 // metaNode is the node, in the records graph, that describes the record of

@@ -19,7 +19,7 @@ var templateFS embed.FS
 // pages renders HTML pages with html/template, which escapes every value.
 type pages struct {
 	recordT *template.Template
-	homeT  *template.Template
+	homeT   *template.Template
 }
 
 type alternate struct{ Type, Href, Label string }
