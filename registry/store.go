@@ -38,8 +38,15 @@ var (
 
 // Options configures Open.
 type Options struct {
-	// Base is the registry's base IRI. Required.
+	// Base is the registry's base IRI. Required. A store remembers the base
+	// it was created with and refuses another one, since every IRI in it is
+	// under that base.
 	Base schema.Base
+	// AdoptStoredBase makes a store that already has a base use it instead
+	// of Base (which then only names the base of a new store). credreg
+	// serve sets it when no --base is given, so that a restart on another
+	// address keeps the registry's IRIs.
+	AdoptStoredBase bool
 	// Logger receives the store's logs; nil means slog.Default().
 	Logger *slog.Logger
 	// DocumentCache is the number of rendered documents kept in memory;
@@ -129,7 +136,7 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 		}
 		s.docs = newDocCache(n)
 	}
-	if err := s.init(ctx); err != nil {
+	if err := s.init(ctx, opts.AdoptStoredBase); err != nil {
 		_ = s.close()
 		return nil, err
 	}
@@ -242,13 +249,21 @@ func setQuadIndexes(db hkv.KV) error {
 }
 
 // init checks the store's base and reads the change log head.
-func (s *Store) init(ctx context.Context) error {
+func (s *Store) init(ctx context.Context, adopt bool) error {
 	bases, err := s.objects(ctx, quad.IRI(nodeStore), predBase, graphRecords)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.url, err)
 	}
 	if len(bases) > 0 {
-		if got := string(asIRI(bases[0])); got != s.base.String() {
+		got := string(asIRI(bases[0]))
+		if adopt && got != s.base.String() {
+			b, err := schema.NewBase(got)
+			if err != nil {
+				return fmt.Errorf("open store %s: stored base: %w", s.url, err)
+			}
+			s.base = b
+		}
+		if got != s.base.String() {
 			return fmt.Errorf("open store %s: %w: it holds IRIs under %s, not %s; start with --base %s or use another store", s.url, ErrBaseMismatch, got, s.base, got)
 		}
 	} else {

@@ -100,7 +100,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("credreg serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.addr, "addr", envOr("CREDREG_ADDR", "127.0.0.1:8080"), "address to listen on, host:port (env CREDREG_ADDR)")
-	fs.StringVar(&cfg.base, "base", envOr("CREDREG_BASE", ""), "base IRI of every resource, e.g. https://registry.example.gov (env CREDREG_BASE; default http:// + addr)")
+	fs.StringVar(&cfg.base, "base", envOr("CREDREG_BASE", ""), "base IRI of every resource, e.g. https://registry.example.gov (env CREDREG_BASE; default: the base the store was created with, or http:// + addr for a new store)")
 	fs.StringVar(&cfg.store, "store", envOr("CREDREG_STORE", "badger://./credreg-data"), "where the data lives: badger:///abs/dir or badger://./relative/dir (env CREDREG_STORE)")
 	fs.BoolVar(&cfg.fixtures, "fixtures", envOr("CREDREG_FIXTURES", "true") == "true", "load the Career Clusters Framework and sample data into an empty store (env CREDREG_FIXTURES)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("CREDREG_LOG_LEVEL", "info"), "debug, info, warn or error (env CREDREG_LOG_LEVEL)")
@@ -135,7 +135,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer ln.Close()
-	if cfg.base == "" {
+	adoptBase := cfg.base == ""
+	if adoptBase {
 		cfg.base = "http://" + ln.Addr().String()
 	}
 	base, err := schema.NewBase(cfg.base)
@@ -147,7 +148,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	store, err := registry.Open(ctx, cfg.store, registry.Options{Base: base, Logger: log})
+	store, err := registry.Open(ctx, cfg.store, registry.Options{Base: base, AdoptStoredBase: adoptBase, Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
 		return 1
@@ -178,6 +179,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	base = store.Base()
 	log.Info("credreg listening", "addr", ln.Addr().String(), "base", base.String(), "store", cfg.store)
 	fmt.Fprintf(stdout, "credreg serving %s on http://%s\n", base, ln.Addr())
 

@@ -142,9 +142,10 @@ func badgerOptions(opts Options) (badger.Options, error) {
 		WithMemTableSize(memSize).
 		WithBlockCacheSize(cacheSize)
 
-	// Badger refuses to open when a value that may be stored inline in the LSM
-	// tree is larger than one transaction batch (15% of the memtable). Keep the
-	// threshold well below that for small memtables.
+	// Values up to ValueThreshold are stored inline in the LSM tree and count
+	// fully towards the transaction limit (15% of the memtable); Badger
+	// refuses to open if the threshold exceeds that limit. Keep it at a
+	// quarter of the limit, so that one value cannot fill a transaction.
 	if maxBatch := memSize * 15 / 100; bopts.ValueThreshold > maxBatch/4 {
 		bopts = bopts.WithValueThreshold(maxBatch / 4)
 	}

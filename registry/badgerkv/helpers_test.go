@@ -2,6 +2,7 @@ package badgerkv_test
 
 import (
 	"log/slog"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -41,3 +42,8 @@ func openTemp(t testing.TB) *badgerkv.DB {
 	t.Cleanup(func() { require.NoError(t, db.Close()) })
 	return db
 }
+
+// stderr writes to the current os.Stderr (the test runner may swap it).
+type stderr struct{}
+
+func (stderr) Write(p []byte) (int, error) { return os.Stderr.Write(p) }

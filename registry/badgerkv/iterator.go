@@ -148,7 +148,8 @@ func (it *iterator) Key() flat.Key {
 }
 
 // Val returns the current value, or nil; a failure to read it is reported
-// by Err. The returned slice is a copy owned by the caller.
+// by Err. The value is copied once per position, so the returned slice stays
+// valid after Next (beyond what flat.Iterator promises).
 func (it *iterator) Val() flat.Value {
 	if it.item == nil {
 		return nil

@@ -1,0 +1,428 @@
+package registry
+
+// Benchmarks of the registry store on synthetic credentials, and the
+// generator and N-Quads dump that bench/run.sh uses to compare with raw
+// Badger and with Oxigraph. They run only with -bench:
+//
+//	go test -run '^$' -bench 'BenchmarkPut|BenchmarkGet' -benchtime 20000x ./registry/
+//
+// CREDREG_BENCH_N sets the number of credentials in BenchmarkGet's store
+// (default 100000). CREDREG_BENCH_DUMP=path makes TestDumpSynthNQuads write
+// the same CREDREG_BENCH_N credentials as N-Quads (graph label = record IRI).
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cayleygraph/quad"
+
+	"credreg/registry/badgerkv"
+	"credreg/schema"
+)
+
+// Code lists the synthetic credentials draw from: well-formed codes.
+var (
+	benchCredTypes = []string{"Certificate", "Certification", "License", "AssociateDegree", "BachelorDegree", "ApprenticeshipCertificate", "Badge"}
+	benchSOC       = []string{"15-1211", "15-1212", "15-1232", "15-1244", "15-1252", "29-1141", "29-2061", "47-2111", "49-9021", "51-4121", "13-2011", "11-3021"}
+	benchNAICS     = []string{"541511", "541512", "622110", "238210", "333249", "524114", "611310"}
+	benchCIP       = []string{"11.0701", "11.1003", "51.3801", "46.0302", "47.0201", "52.0301", "15.0613"}
+	benchSub       = []string{"060103", "060102", "060106", "010102", "010204", "040206", "050100", "020100"}
+	benchTopics    = []string{"Network Security", "Registered Nursing", "Electrical Installation", "Welding", "Cloud Administration", "Medical Coding", "HVAC Service", "Data Analytics"}
+)
+
+const (
+	benchOrgs        = 50
+	benchCompetences = 3000
+	// benchQuadsPerCredential is the number of statements synthCredential
+	// builds; TestSynthCredentialIsValid checks it.
+	benchQuadsPerCredential = 15
+)
+
+// synthCredential builds the record of the i-th synthetic credential: 15
+// statements with a CTID derived from i, owned and offered by one of 50
+// organizations, two SOC occupations, one NAICS industry, one CIP program,
+// one Sub-Cluster and three competencies. It depends only on base and i.
+func synthCredential(base schema.Base, i int) Record {
+	ctid := schema.DerivedCTID("bench", strconv.Itoa(i))
+	iri := base.Resource(ctid)
+	s := quad.IRI(iri)
+	org := func(k int) quad.IRI {
+		return quad.IRI(base.Resource(schema.DerivedCTID("bench-org", strconv.Itoa(k%benchOrgs))))
+	}
+	comp := func(k int) quad.IRI {
+		return quad.IRI(base.Resource(schema.DerivedCTID("bench-competency", strconv.Itoa(k%benchCompetences))))
+	}
+	concept := func(scheme, code string) quad.IRI { return quad.IRI(base.Concept(scheme, code)) }
+	soc1 := i % len(benchSOC)
+	soc2 := (soc1 + 1 + (i/len(benchSOC))%(len(benchSOC)-1)) % len(benchSOC) // never soc1
+	topic := benchTopics[i%len(benchTopics)]
+	typ := benchCredTypes[i%len(benchCredTypes)]
+	st := func(p string, o quad.Value) quad.Quad {
+		return quad.Quad{Subject: s, Predicate: quad.IRI(p), Object: o}
+	}
+	return Record{IRI: iri, Quads: []quad.Quad{
+		st(schema.RDFType, quad.IRI(schema.CETerms+typ)),
+		st(schema.CTID, quad.String(ctid)),
+		st(schema.Name, quad.String(fmt.Sprintf("%s %s %d", topic, typ, i))),
+		st(schema.Description, quad.String(fmt.Sprintf("Synthetic %s no. %d: validates entry-level %s knowledge and skills, assessed by a proctored exam and a practical task.", typ, i, topic))),
+		st(schema.SubjectWebpage, quad.IRI(fmt.Sprintf("https://credentials.example.org/%d", i))),
+		st(schema.OwnedBy, org(i)),
+		st(schema.OfferedBy, org(i*7+3)),
+		st(schema.OccupationType, concept(schema.SchemeSOC, benchSOC[soc1])),
+		st(schema.OccupationType, concept(schema.SchemeSOC, benchSOC[soc2])),
+		st(schema.IndustryType, concept(schema.SchemeNAICS, benchNAICS[i%len(benchNAICS)])),
+		st(schema.InstructionalProgramType, concept(schema.SchemeCIP, benchCIP[i%len(benchCIP)])),
+		st(schema.SubCluster, concept(schema.SchemeCareerClusters, benchSub[i%len(benchSub)])),
+		st(schema.TargetCompetency, comp(3*i)),
+		st(schema.TargetCompetency, comp(3*i+1)),
+		st(schema.TargetCompetency, comp(3*i+2)),
+	}}
+}
+
+func benchBase(tb testing.TB) schema.Base {
+	b, err := schema.NewBase("https://registry.example.gov")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// benchN is the size of BenchmarkGet's store and of the N-Quads dump.
+func benchN(tb testing.TB) int {
+	v := os.Getenv("CREDREG_BENCH_N")
+	if v == "" {
+		return 100_000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		tb.Fatalf("CREDREG_BENCH_N=%q: want a positive number", v)
+	}
+	return n
+}
+
+func TestSynthCredentialIsValid(t *testing.T) {
+	ctx := context.Background()
+	base := benchBase(t)
+	s, err := Open(ctx, "badger://"+t.TempDir(), Options{Base: base, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	seen := map[string]bool{}
+	var recs []Record
+	for i := 0; i < 300; i++ {
+		rec := synthCredential(base, i)
+		if ps := s.Validate(rec); len(ps) > 0 {
+			t.Fatalf("credential %d is invalid: %v", i, ps)
+		}
+		if q, _ := canonical(rec.Quads); len(q) != benchQuadsPerCredential {
+			t.Fatalf("credential %d has %d distinct statements, want %d", i, len(q), benchQuadsPerCredential)
+		}
+		if seen[rec.IRI] {
+			t.Fatalf("credential %d repeats IRI %s", i, rec.IRI)
+		}
+		seen[rec.IRI] = true
+		recs = append(recs, rec)
+	}
+	if again := synthCredential(base, 7); again.IRI != recs[7].IRI || renderNQuads(again.Quads) == nil ||
+		string(renderNQuads(again.Quads)) != string(renderNQuads(recs[7].Quads)) {
+		t.Error("synthCredential is not deterministic")
+	}
+	if _, err := s.PutBatch(ctx, "bench", recs); err != nil {
+		t.Fatalf("PutBatch: %v", err)
+	}
+	d, err := s.Document(ctx, recs[0].IRI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.JSONLD(); err != nil {
+		t.Fatalf("render: %v", err)
+	}
+}
+
+// TestDumpSynthNQuads writes CREDREG_BENCH_N synthetic credentials as
+// N-Quads (each in its record's graph) to $CREDREG_BENCH_DUMP, for loading
+// into other stores. Skipped unless that variable is set.
+func TestDumpSynthNQuads(t *testing.T) {
+	path := os.Getenv("CREDREG_BENCH_DUMP")
+	if path == "" {
+		t.Skip("set CREDREG_BENCH_DUMP=path to write the synthetic credentials as N-Quads")
+	}
+	base := benchBase(t)
+	n := benchN(t)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	quads := 0
+	for i := 0; i < n; i++ {
+		rec := synthCredential(base, i)
+		g := quad.IRI(rec.IRI)
+		for _, q := range rec.Quads {
+			w.WriteString(nquadLine(q.Subject, q.Predicate, q.Object, g))
+			quads++
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("credreg-bench: dump records=%d quads=%d file=%s\n", n, quads, path)
+}
+
+// reportRate adds records/s and quads/s for b.N records.
+func reportRate(b *testing.B) {
+	sec := b.Elapsed().Seconds()
+	if sec <= 0 {
+		return
+	}
+	b.ReportMetric(float64(b.N)/sec, "records/s")
+	b.ReportMetric(float64(b.N*benchQuadsPerCredential)/sec, "quads/s")
+}
+
+const benchPutBatch = 500
+
+// BenchmarkPut writes b.N credentials (one op = one credential) in batches
+// of 500 into a fresh store with sync writes on: through the registry
+// (validation, canonical hashing, cayley's three indexes, bookkeeping and
+// change log), and as plain keys into a raw Badger v4 database with the same
+// options. The ratio of the two is the cost of the stack above Badger.
+func BenchmarkPut(b *testing.B) {
+	base := benchBase(b)
+	gen := func(n int) []Record {
+		recs := make([]Record, n)
+		for i := range recs {
+			recs[i] = synthCredential(base, i)
+		}
+		return recs
+	}
+	b.Run("registry", func(b *testing.B) {
+		recs := gen(b.N)
+		ctx := context.Background()
+		s, err := Open(ctx, "badger://"+b.TempDir(), Options{Base: base})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for lo := 0; lo < len(recs); lo += benchPutBatch {
+			hi := min(lo+benchPutBatch, len(recs))
+			if _, err := s.PutBatch(ctx, "bench", recs[lo:hi]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		reportRate(b)
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	})
+	b.Run("raw-badger", func(b *testing.B) {
+		recs := gen(b.N)
+		db, err := badgerkv.Open(badgerkv.Options{Dir: b.TempDir(), MemTableSize: badgerMemTable})
+		if err != nil {
+			b.Fatal(err)
+		}
+		bdb := db.Badger()
+		val := make([]byte, 8)
+		b.ResetTimer()
+		for lo := 0; lo < len(recs); lo += benchPutBatch {
+			hi := min(lo+benchPutBatch, len(recs))
+			wb := bdb.NewWriteBatch()
+			for _, rec := range recs[lo:hi] {
+				g := quad.IRI(rec.IRI)
+				for _, q := range rec.Quads {
+					if err := wb.Set([]byte(nquadLine(q.Subject, q.Predicate, q.Object, g)), val); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			if err := wb.Flush(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		reportRate(b)
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// getFixture is BenchmarkGet's store, built once per process and closed
+// after loading: the sub-benchmarks open it in the mode they need (one
+// Badger handle at a time).
+var getFixture struct {
+	once   sync.Once
+	err    error
+	dir    string // the temporary directory holding the store
+	store  string // the store URL
+	n      int
+	random []string // IRIs of random credentials, cycled through by the lookups
+}
+
+const getLoadBatch = 1000
+
+func loadGetFixture(b *testing.B) {
+	f := &getFixture
+	f.once.Do(func() {
+		base := benchBase(b)
+		f.n = benchN(b)
+		f.dir, f.err = os.MkdirTemp("", "credreg-bench-get-")
+		if f.err != nil {
+			return
+		}
+		f.store = "badger://" + filepath.Join(f.dir, "store")
+		ctx := context.Background()
+		s, err := Open(ctx, f.store, Options{Base: base, NoSync: true})
+		if err != nil {
+			f.err = err
+			return
+		}
+		start := time.Now()
+		batch := make([]Record, 0, getLoadBatch)
+		for i := 0; i < f.n; i++ {
+			batch = append(batch, synthCredential(base, i))
+			if len(batch) == getLoadBatch || i == f.n-1 {
+				if _, err := s.PutBatch(ctx, "bench", batch); err != nil {
+					_ = s.Close()
+					f.err = fmt.Errorf("load credentials %d..%d: %w", i+1-len(batch), i, err)
+					return
+				}
+				batch = batch[:0]
+			}
+		}
+		if err := s.Close(); err != nil { // flushes: part of the load
+			f.err = err
+			return
+		}
+		el := time.Since(start)
+		q := f.n * benchQuadsPerCredential
+		fmt.Printf("credreg-bench: load records=%d quads=%d batch=%d seconds=%.2f records/s=%.0f quads/s=%.0f (NoSync)\n",
+			f.n, q, getLoadBatch, el.Seconds(), float64(f.n)/el.Seconds(), float64(q)/el.Seconds())
+		rng := rand.New(rand.NewPCG(1, 2))
+		f.random = make([]string, 1<<16)
+		for i := range f.random {
+			f.random[i] = base.Resource(schema.DerivedCTID("bench", strconv.Itoa(rng.IntN(f.n))))
+		}
+	})
+	if f.err != nil {
+		b.Fatalf("build BenchmarkGet store: %v", f.err)
+	}
+}
+
+// TestMain removes BenchmarkGet's store when the process ends.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if getFixture.dir != "" {
+		_ = os.RemoveAll(getFixture.dir)
+	}
+	os.Exit(code)
+}
+
+// reportLatency adds µs/op and ops/s.
+func reportLatency(b *testing.B) {
+	sec := b.Elapsed().Seconds()
+	if sec <= 0 || b.N == 0 {
+		return
+	}
+	b.ReportMetric(sec*1e6/float64(b.N), "µs/op")
+	b.ReportMetric(float64(b.N)/sec, "ops/s")
+}
+
+// BenchmarkGet reads one random credential by IRI from a store of
+// CREDREG_BENCH_N credentials: its statements (quads), its JSON-LD rendered
+// on every request (jsonld-uncached), and its JSON-LD and N-Quads from the
+// document cache on a warm working set of 1000 credentials.
+func BenchmarkGet(b *testing.B) {
+	loadGetFixture(b)
+	f := &getFixture
+	base := benchBase(b)
+	ctx := context.Background()
+	open := func(b *testing.B, cache int) *Store {
+		s, err := Open(ctx, f.store, Options{Base: base, DocumentCache: cache})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+
+	// Phase 1: a store without a document cache.
+	uncached := open(b, -1)
+	b.Run("quads", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			rec, err := uncached.Get(ctx, f.random[i%len(f.random)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(rec.Quads) != benchQuadsPerCredential {
+				b.Fatalf("Get %s: %d statements, want %d", rec.IRI, len(rec.Quads), benchQuadsPerCredential)
+			}
+		}
+		reportLatency(b)
+	})
+	b.Run("jsonld-uncached", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			d, err := uncached.Document(ctx, f.random[i%len(f.random)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := d.JSONLD(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportLatency(b)
+	})
+	if err := uncached.Close(); err != nil {
+		b.Fatal(err)
+	}
+
+	// Phase 2: the default document cache, warmed on 1000 credentials.
+	cached := open(b, 0)
+	defer cached.Close()
+	working := f.random[:1000]
+	for _, iri := range working {
+		d, err := cached.Document(ctx, iri)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.JSONLD(); err != nil {
+			b.Fatal(err)
+		}
+		d.NQuads()
+	}
+	b.Run("jsonld-cached", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			d, err := cached.Document(ctx, working[i%len(working)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := d.JSONLD(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportLatency(b)
+	})
+	b.Run("nquads-cached", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			d, err := cached.Document(ctx, working[i%len(working)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(d.NQuads()) == 0 {
+				b.Fatal("empty N-Quads")
+			}
+		}
+		reportLatency(b)
+	})
+}
