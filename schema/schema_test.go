@@ -187,6 +187,7 @@ func TestValidate(t *testing.T) {
 		{"unknown type", res, []quad.Quad{st(res, RDFType, iri("https://example.org/Thing")), st(res, CTID, quad.String(ctid))}, []string{"@type: unknown type"}},
 		{"bad SOC code", res, append(append([]quad.Quad{}, credential...), st(res, OccupationType, iri(base.Concept(SchemeSOC, "151212")))), []string{"ceterms:occupationType: \"151212\" is not a well-formed soc code"}},
 		{"SOC link to another scheme", res, append(append([]quad.Quad{}, credential...), st(res, OccupationType, iri(base.Concept(SchemeCIP, "11.0701")))), []string{"ceterms:occupationType: must be a concept of the soc scheme"}},
+		{"script URL as web page", res, append(append([]quad.Quad{}, credential...), st(res, SubjectWebpage, iri("javascript:alert(1)"))), []string{"ceterms:subjectWebpage: a web page must be an http or https URL"}},
 		{"literal where a link belongs", res, append(append([]quad.Quad{}, credential...), st(res, OfferedBy, quad.String("CompTIA"))), []string{"ceterms:offeredBy: must be an IRI"}},
 		{"blank node", res, append(append([]quad.Quad{}, credential...), quad.Quad{Subject: quad.BNode("b0"), Predicate: iri(Name), Object: quad.String("x")}), []string{"@id: every node needs an IRI"}},
 		{"foreign subject", res, append(append([]quad.Quad{}, credential...), st(org, Name, quad.String("x"))), []string{"@id: node does not belong to record"}},

@@ -332,8 +332,13 @@ func (v *validator) checkLinks(n *node) {
 				v.add(Compact(prop), literal(val), "must be an IRI (a link), not a literal")
 				continue
 			}
-			if u, err := url.Parse(string(iri)); err != nil || !u.IsAbs() {
+			u, err := url.Parse(string(iri))
+			if err != nil || !u.IsAbs() {
 				v.add(Compact(prop), string(iri), "must be an absolute IRI")
+				continue
+			}
+			if prop == SubjectWebpage && u.Scheme != "http" && u.Scheme != "https" {
+				v.add(Compact(prop), string(iri), "a web page must be an http or https URL")
 				continue
 			}
 			if scheme != "" {

@@ -141,8 +141,16 @@ func (r acceptRange) matches(mediaType string) bool {
 // wins, ties going to the client's earlier range, then to our order.
 // It returns formatNone when nothing acceptable is offered.
 func negotiate(accept string) format {
+	f, _ := negotiateType(accept)
+	return f
+}
+
+// negotiateType is negotiate that also returns the media type that won, so
+// that a client that asked for application/json gets that Content-Type.
+func negotiateType(accept string) (format, string) {
 	ranges := parseAccept(accept)
 	type scored struct {
+		mt    string
 		f     format
 		q     float64
 		order int
@@ -163,11 +171,11 @@ func negotiate(accept string) format {
 		}
 		if best >= 0 && q > 0 {
 			// A wildcard match ranks after an explicit one of equal q.
-			cands = append(cands, scored{o.format, q, order + (2-best)*1000, i})
+			cands = append(cands, scored{o.mediaType, o.format, q, order + (2-best)*1000, i})
 		}
 	}
 	if len(cands) == 0 {
-		return formatNone
+		return formatNone, ""
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
 		if cands[i].q != cands[j].q {
@@ -178,5 +186,5 @@ func negotiate(accept string) format {
 		}
 		return cands[i].pref < cands[j].pref
 	})
-	return cands[0].f
+	return cands[0].f, cands[0].mt
 }

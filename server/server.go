@@ -207,7 +207,11 @@ func (s *Server) pickFormat(w http.ResponseWriter, r *http.Request) (format, boo
 		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("unknown format %q: use jsonld, nq, ttl or html", name))
 		return formatNone, false
 	}
-	f := negotiate(r.Header.Get("Accept"))
+	f, mt := negotiateType(r.Header.Get("Accept"))
+	if mt == typeJSON {
+		// The client takes application/json and maybe not ld+json.
+		w.Header().Set("Content-Type", typeJSON)
+	}
 	if f == formatNone {
 		writeProblemDoc(w, r, problem{
 			Status:  http.StatusNotAcceptable,
@@ -243,7 +247,9 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, doc *regi
 		body = b
 	}
 	h := w.Header()
-	h.Set("Content-Type", f.contentType())
+	if h.Get("Content-Type") != typeJSON {
+		h.Set("Content-Type", f.contentType())
+	}
 	h.Set("ETag", fmt.Sprintf(`"%s-%s"`, strings.TrimPrefix(doc.Hash, "sha256:")[:16], f))
 	h.Set("Cache-Control", cacheControl)
 	h.Set("Access-Control-Allow-Origin", "*")

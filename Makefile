@@ -1,0 +1,38 @@
+# credreg's build, test and lint entry points. `make test` is the README's
+# test command and what CI runs.
+
+GO           ?= go
+STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all build run test test-go interop lint fuzz bench clean
+
+all: lint test
+
+build:
+	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/credreg ./cmd/credreg
+
+run:
+	$(GO) run ./cmd/credreg serve
+
+# interop installs the third-party clients the interoperability tests run
+# (jsonld.js), pinned by interop/package-lock.json.
+interop: interop/node_modules/.package-lock.json
+
+interop/node_modules/.package-lock.json: interop/package.json interop/package-lock.json
+	npm ci --prefix interop --no-audit --no-fund
+
+test: interop
+	$(GO) test -count=1 ./...
+
+lint:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+bench:
+	bash bench/run.sh
+
+clean:
+	rm -rf bin interop/node_modules bench/node_modules
