@@ -150,6 +150,7 @@ type ViewNode struct {
 type Property struct {
 	IRI    string
 	Name   string // compact name, such as "ceterms:name"
+	Label  string // name for people, such as "Name"
 	Values []Value
 }
 
@@ -183,7 +184,7 @@ func (s *Store) buildView(ctx context.Context, iri string, quads []quad.Quad) (*
 		pred := string(asIRI(q.Predicate))
 		p := props[subj][pred]
 		if p == nil {
-			p = &Property{IRI: pred, Name: schema.Compact(pred)}
+			p = &Property{IRI: pred, Name: schema.Compact(pred), Label: schema.Label(pred)}
 			props[subj][pred] = p
 		}
 		p.Values = append(p.Values, valueOf(q.Object))
@@ -224,10 +225,14 @@ func (s *Store) buildView(ctx context.Context, iri string, quads []quad.Quad) (*
 		for _, pred := range names {
 			p := props[subj][pred]
 			for i := range p.Values {
-				if p.Values[i].Link != "" {
-					_, p.Values[i].Internal = s.base.Path(p.Values[i].Link)
-					if l := labels[p.Values[i].Link]; l != "" {
+				if link := p.Values[i].Link; link != "" {
+					_, p.Values[i].Internal = s.base.Path(link)
+					if l := labels[link]; l != "" {
 						p.Values[i].Text = l
+					} else if strings.HasPrefix(link, iri+"#") {
+						p.Values[i].Text = "#" + link[len(iri)+1:] + " (below)"
+					} else if pred == schema.RDFType || pred == schema.RecordStatus {
+						p.Values[i].Text = schema.Label(link)
 					}
 				}
 			}
@@ -252,9 +257,37 @@ func (s *Store) buildView(ctx context.Context, iri string, quads []quad.Quad) (*
 		}
 	}
 	if v.Title == "" {
-		v.Title = iri
+		v.Title = s.fallbackTitle(iri, quads, labels)
 	}
 	return v, nil
+}
+
+// fallbackTitle names a record that has no name of its own: a value
+// designation by its credential and agency, anything else by its type.
+func (s *Store) fallbackTitle(iri string, quads []quad.Quad, labels map[string]string) string {
+	var credential, agency, typ string
+	for _, q := range quads {
+		if q.Subject != quad.IRI(iri) {
+			continue
+		}
+		switch asIRI(q.Predicate) {
+		case schema.DesignatedFor:
+			credential = labels[string(asIRI(q.Object))]
+		case schema.DesignatingAgency:
+			agency = labels[string(asIRI(q.Object))]
+		case schema.RDFType:
+			typ = schema.Label(string(asIRI(q.Object)))
+		}
+	}
+	switch {
+	case credential != "" && agency != "":
+		return "Value designation: " + credential + ", by " + agency
+	case credential != "":
+		return "Value designation: " + credential
+	case typ != "":
+		return typ + " " + iri[strings.LastIndexByte(iri, '/')+1:]
+	}
+	return iri
 }
 
 // propRank puts the properties a reader looks for first at the top.

@@ -3,8 +3,11 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"html/template"
 	"net/url"
 	"strings"
@@ -72,6 +75,23 @@ func newPages() (*pages, error) {
 		*dst = t
 	}
 	return p, nil
+}
+
+// renderTag hashes what a rendering depends on besides the record: the
+// JSON-LD context, the page templates and renderVersion.
+func renderTag() string {
+	h := sha256.New()
+	h.Write([]byte(renderVersion))
+	h.Write(schema.ContextDocument())
+	_ = fs.WalkDir(templateFS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := templateFS.ReadFile(path)
+			h.Write([]byte(path))
+			h.Write(b)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:8]
 }
 
 func fragmentSuffix(u *url.URL) string {

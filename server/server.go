@@ -33,7 +33,15 @@ type Server struct {
 	log    *slog.Logger
 	router *mux.Router
 	pages  *pages
+	// renderTag is mixed into every ETag: it changes when the context, the
+	// templates or the rendering code change, so that a client's cached copy
+	// of an unchanged record is not taken for the new rendering.
+	renderTag string
 }
+
+// renderVersion is bumped when a change to the rendering code changes the
+// bytes served for an unchanged record.
+const renderVersion = "1"
 
 // New returns a Server for cfg.Store.
 func New(cfg Config) (*Server, error) {
@@ -48,7 +56,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, pages: p}
+	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, pages: p, renderTag: renderTag()}
 	r := mux.NewRouter()
 	r.StrictSlash(false)
 	get := []string{http.MethodGet, http.MethodHead}
@@ -250,7 +258,7 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, doc *regi
 	if h.Get("Content-Type") != typeJSON {
 		h.Set("Content-Type", f.contentType())
 	}
-	h.Set("ETag", fmt.Sprintf(`"%s-%s"`, strings.TrimPrefix(doc.Hash, "sha256:")[:16], f))
+	h.Set("ETag", fmt.Sprintf(`"%s-%s-%s"`, strings.TrimPrefix(doc.Hash, "sha256:")[:16], s.renderTag, f))
 	h.Set("Cache-Control", cacheControl)
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("X-Content-Type-Options", "nosniff")
