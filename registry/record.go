@@ -91,9 +91,15 @@ func (e *BatchError) Error() string {
 	return fmt.Sprintf("%d invalid records: %s", len(e.Records), strings.Join(parts, "; "))
 }
 
-// MaxBatchQuads caps the statements of one PutBatch, so that a batch fits
-// one storage transaction. Callers split larger imports into batches.
-const MaxBatchQuads = 20_000
+// MaxBatchQuads caps the statements one PutBatch writes, counting
+// BookkeepingQuads for each record, so that a batch fits one storage
+// transaction. Callers split larger imports into batches.
+const MaxBatchQuads = 15_000
+
+// BookkeepingQuads is the number of statements the store adds for each
+// record it writes: its hash, times and last change, and the change-log
+// entry.
+const BookkeepingQuads = 10
 
 // GroupRecords splits statements into records by their subject's record
 // IRI (the subject without its fragment), in order of first appearance.
@@ -184,7 +190,7 @@ func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Ch
 	total := 0
 	prepared := make([]Record, len(recs))
 	for i, rec := range recs {
-		total += len(rec.Quads)
+		total += len(rec.Quads) + BookkeepingQuads
 		if j, dup := seen[rec.IRI]; dup {
 			bad = append(bad, &RecordError{Index: i, IRI: rec.IRI, Problems: schema.Problems{{Field: "@id", Value: rec.IRI, Message: fmt.Sprintf("the same record appears twice in one batch (also at %d)", j+1)}}})
 			continue
@@ -207,7 +213,7 @@ func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Ch
 		return nil, &BatchError{Records: bad}
 	}
 	if total > MaxBatchQuads {
-		return nil, fmt.Errorf("put: batch of %d statements is over the limit of %d; split it", total, MaxBatchQuads)
+		return nil, fmt.Errorf("put: a batch of %d records writes about %d statements (with %d of bookkeeping each), over the limit of %d; split it", len(recs), total, BookkeepingQuads, MaxBatchQuads)
 	}
 	return s.write(ctx, actor, prepared, func(old *Record, _ Record) string {
 		if old == nil {

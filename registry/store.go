@@ -194,7 +194,7 @@ func (s *Store) openBadger(dir string, opts Options) error {
 // badgerMemTable is the Badger memtable size of a registry store. Badger
 // caps one transaction at 15% of it, and one PutBatch of MaxBatchQuads
 // statements is one transaction.
-const badgerMemTable = 128 << 20
+const badgerMemTable = 64 << 20
 
 // quadIndexes are the indexes of credreg's quad stores: cayley's two
 // defaults (forward by subject and predicate, reverse by object) and one by

@@ -3,11 +3,13 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -474,7 +476,7 @@ func TestBatchLimit(t *testing.T) {
 	s := openStore(t, t.TempDir())
 	base := testBaseIRI(t)
 	var recs []Record
-	for i := 0; len(recs)*3 <= MaxBatchQuads; i++ {
+	for i := 0; len(recs)*(3+BookkeepingQuads) <= MaxBatchQuads; i++ {
 		ctid := schema.DerivedCTID("batch", string(rune(i)), time.Now().String())
 		iri := base.Resource(ctid)
 		recs = append(recs, Record{IRI: iri, Quads: []quad.Quad{
@@ -486,5 +488,49 @@ func TestBatchLimit(t *testing.T) {
 	_, err := s.PutBatch(context.Background(), "a", recs)
 	if err == nil || !strings.Contains(err.Error(), "over the limit") {
 		t.Errorf("oversized batch = %v, want a limit error", err)
+	}
+}
+
+// TestBatchAtLimitFitsOneTransaction writes a batch of MaxBatchQuads
+// statements of new records, the largest a caller may send, and rewrites
+// every record of it: both must fit one storage transaction.
+func TestBatchAtLimitFitsOneTransaction(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a full batch")
+	}
+	for _, perRecord := range []int{4, 20} {
+		t.Run(strconv.Itoa(perRecord), func(t *testing.T) { testBatchAtLimit(t, perRecord) })
+	}
+}
+
+func testBatchAtLimit(t *testing.T, perRecord int) {
+	s := openStore(t, t.TempDir())
+	base := testBaseIRI(t)
+	build := func(version string) []Record {
+		var recs []Record
+		for i := 0; (len(recs)+1)*(perRecord+BookkeepingQuads) <= MaxBatchQuads; i++ {
+			ctid := schema.DerivedCTID("limit", strconv.Itoa(i))
+			iri := base.Resource(ctid)
+			q := []quad.Quad{
+				{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassCompetency)},
+				{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.CTID), Object: quad.String(ctid)},
+				{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.CompetencyText), Object: quad.String("Competency " + strconv.Itoa(i) + " " + version)},
+				{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.IsPartOf), Object: quad.IRI(base.Resource(orgCTID))},
+			}
+			for j := len(q); j < perRecord; j++ {
+				q = append(q, quad.Quad{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.CompetencyCategory), Object: quad.String(fmt.Sprintf("category %d.%d %s", i, j, version))})
+			}
+			recs = append(recs, Record{IRI: iri, Quads: q})
+		}
+		return recs
+	}
+	for _, version := range []string{"v1", "v2"} {
+		changes, err := s.PutBatch(context.Background(), "a", build(version))
+		if err != nil {
+			t.Fatalf("%s: a batch at the limit failed: %v", version, err)
+		}
+		if changes[len(changes)-1].Seq == 0 {
+			t.Fatalf("%s: last record not written", version)
+		}
 	}
 }
