@@ -7,8 +7,8 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"html/template"
+	"io/fs"
 	"net/url"
 	"strings"
 
