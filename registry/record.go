@@ -25,6 +25,12 @@ type Record struct {
 	IRI string
 	// Quads are the statements, without graph labels.
 	Quads []quad.Quad
+	// Merge asks PutBatch to combine Quads with the stored record instead
+	// of replacing it: the stored statements stay, except those of the
+	// record's own node whose property Quads gives a value for and that is
+	// single-valued (see schema.SingleValued). Several agencies' sheets
+	// that name one credential so add to it rather than undo each other.
+	Merge bool
 
 	// The fields below are filled in by the store.
 
@@ -207,7 +213,7 @@ func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Ch
 			}
 		}
 		quads, hash := canonical(rec.Quads)
-		prepared[i] = Record{IRI: rec.IRI, Quads: quads, Hash: hash}
+		prepared[i] = Record{IRI: rec.IRI, Quads: quads, Hash: hash, Merge: rec.Merge}
 	}
 	if len(bad) > 0 {
 		return nil, &BatchError{Records: bad}
@@ -292,6 +298,9 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		if err != nil {
 			old = nil
 		}
+		if rec.Merge && old != nil {
+			rec.Quads, rec.Hash = merge(rec.IRI, old.Quads, rec.Quads)
+		}
 		if old != nil && old.Hash == rec.Hash {
 			continue // unchanged: nothing to write, nothing to log
 		}
@@ -363,6 +372,26 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 	}
 	s.seq = seq
 	return changes, nil
+}
+
+// merge combines a stored record with new statements: the new ones win
+// for the single-valued properties of the record's node they give, every
+// other stored statement stays.
+func merge(iri string, old, next []quad.Quad) ([]quad.Quad, string) {
+	given := map[quad.Value]bool{}
+	for _, q := range next {
+		if q.Subject == quad.IRI(iri) && schema.SingleValued(string(asIRI(q.Predicate))) {
+			given[q.Predicate] = true
+		}
+	}
+	out := make([]quad.Quad, 0, len(old)+len(next))
+	for _, q := range old {
+		if q.Subject == quad.IRI(iri) && given[q.Predicate] {
+			continue
+		}
+		out = append(out, q)
+	}
+	return canonical(append(out, next...))
 }
 
 // deltasOf turns statements into deltas in a stable order.

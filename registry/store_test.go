@@ -534,3 +534,46 @@ func testBatchAtLimit(t *testing.T, perRecord int) {
 		}
 	}
 }
+
+func TestMergeAddsToAStoredRecord(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	cred := recs[0]
+	iri := quad.IRI(cred.IRI)
+	// Another agency's sheet knows the credential by name and owner, with
+	// one more occupation and a new description.
+	next := Record{IRI: cred.IRI, Merge: true, Quads: []quad.Quad{
+		{Subject: iri, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.CETerms + "Certification")},
+		{Subject: iri, Predicate: quad.IRI(schema.CTID), Object: quad.String(credCTID)},
+		{Subject: iri, Predicate: quad.IRI(schema.Name), Object: quad.String("Network Security Certification")},
+		{Subject: iri, Predicate: quad.IRI(schema.Description), Object: quad.String("New words.")},
+		{Subject: iri, Predicate: quad.IRI(schema.OwnedBy), Object: quad.IRI(testBase + "/resources/" + orgCTID)},
+		{Subject: iri, Predicate: quad.IRI(schema.OccupationType), Object: quad.IRI(testBase + "/schemes/soc/15-1299")},
+	}}
+	c, err := s.Put(ctx, "b", next)
+	if err != nil || c.Action != ActionUpdate {
+		t.Fatalf("merge put = %+v, %v", c, err)
+	}
+	got, _ := s.Get(ctx, cred.IRI)
+	l := lines(got.Quads)
+	for _, want := range []string{
+		"<" + cred.IRI + "> <" + schema.OccupationType + "> <" + testBase + "/schemes/soc/15-1212> .\n",
+		"<" + cred.IRI + "> <" + schema.OccupationType + "> <" + testBase + "/schemes/soc/15-1299> .\n",
+		"<" + cred.IRI + "> <" + schema.Description + "> \"New words.\" .\n",
+	} {
+		if !l[want] {
+			t.Errorf("merged record lacks %s", want)
+		}
+	}
+	if l["<"+cred.IRI+"> <"+schema.Description+"> \"Validates baseline security skills.\" .\n"] {
+		t.Error("merged record kept the replaced description")
+	}
+	// Merging the same again changes nothing.
+	if c, err := s.Put(ctx, "b", next); err != nil || c.Seq != 0 {
+		t.Errorf("repeated merge = %+v, %v; want no change", c, err)
+	}
+}

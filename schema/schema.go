@@ -163,3 +163,30 @@ func Compact(iri string) string {
 	}
 	return best + ":" + iri[len(bestNS):]
 }
+
+// singleValued lists the properties a node has at most one value of.
+var singleValued = map[string]bool{
+	RDFType:           false,
+	CTID:              true,
+	Name:              true,
+	Description:       true,
+	CompetencyText:    true,
+	PrefLabel:         true,
+	Notation:          true,
+	Title:             true,
+	DesignatingAgency: true,
+	DesignatedFor:     true,
+	Region:            true,
+	ValidFrom:         true,
+	ValidThrough:      true,
+	RecordStatus:      true,
+	RetiredOn:         true,
+	RetirementReason:  true,
+	MedianAnnualWage:  true,
+	ProjectedOpenings: true,
+	DataYear:          true,
+}
+
+// SingleValued reports whether a node has at most one value of the
+// property: a new value replaces the old one when records are merged.
+func SingleValued(property string) bool { return singleValued[property] }
