@@ -59,6 +59,23 @@ func (s *Store) Members(ctx context.Context, schemeIRI string) ([]Value, error) 
 	return out, nil
 }
 
+// Subjects returns the IRIs of the nodes that have the statement
+// (node, predicate, object) in their records, sorted.
+func (s *Store) Subjects(ctx context.Context, predicate string, object quad.Value) ([]string, error) {
+	return s.subjectsWith(ctx, predicate, object)
+}
+
+// Label returns the name of a node (ceterms:name, skos:prefLabel,
+// dct:title or ceasn:competencyText) from its record, or "".
+func (s *Store) Label(ctx context.Context, iri string) (string, error) {
+	return s.label(ctx, iri)
+}
+
+// Objects returns the values of a property of a node, from its record.
+func (s *Store) Objects(ctx context.Context, iri, predicate string) ([]quad.Value, error) {
+	return s.objects(ctx, quad.IRI(iri), predicate, schema.RecordIRI(iri))
+}
+
 // subjectsWith returns the subjects of statements (?, predicate, object)
 // in records, sorted.
 func (s *Store) subjectsWith(ctx context.Context, predicate string, object quad.Value) ([]string, error) {

@@ -1,0 +1,352 @@
+// Package ingest brings agencies' data into the registry: spreadsheets
+// (CSV, XLSX) in their own column names, Credential Engine CTDL JSON-LD and
+// other registries' N-Quads. Every reader is a Source of units (a row, a
+// document, a subject's statements); Run validates each unit, writes valid
+// ones in atomic batches and reports every problem with its file, row or
+// line, column or field and value. Valid units import even when others
+// fail, and re-running an import writes only what changed.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"time"
+
+	"credreg/registry"
+	"credreg/schema"
+)
+
+// Problem is one thing wrong with the input, placed as precisely as the
+// reader can: the file, the row or line (1-based; 0 when it concerns the
+// whole file), the column or field, and the value.
+type Problem struct {
+	File    string `json:"file"`
+	Row     int    `json:"row,omitempty"`
+	Column  string `json:"column,omitempty"`
+	Value   string `json:"value,omitempty"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	s := p.File
+	if p.Row > 0 {
+		s += fmt.Sprintf(":%d", p.Row)
+	}
+	if p.Column != "" {
+		s += " [" + p.Column + "]"
+	}
+	if p.Value != "" {
+		v := p.Value
+		if len(v) > 60 {
+			v = v[:57] + "..."
+		}
+		s += fmt.Sprintf(" %q", v)
+	}
+	return s + ": " + p.Message
+}
+
+// Unit is what a Source yields: the records read from one row, document or
+// subject, or the problems that kept them from being read.
+type Unit struct {
+	// Row is the row or line the unit starts at (1-based), 0 if none.
+	Row int
+	// Records are the unit's records. A unit imports whole or not at all.
+	Records []registry.Record
+	// Problems are what the reader found wrong; a unit with problems is
+	// not imported.
+	Problems []Problem
+}
+
+// Source reads one input as units.
+type Source interface {
+	// Name names the input in problems and reports (a file name or "-").
+	Name() string
+	// Next returns the next unit, or io.EOF after the last. Any other error
+	// ends the reading; units read before it are still imported.
+	Next(ctx context.Context) (*Unit, error)
+}
+
+// ColumnNamer is implemented by sources that can say which column of the
+// input a record field came from, so that the store's validation problems
+// point at the input rather than at the vocabulary.
+type ColumnNamer interface {
+	ColumnOf(field string) string
+}
+
+// Sizer is implemented by sources that know how far through the input they
+// are, for progress and ETA.
+type Sizer interface {
+	// Position returns the bytes read so far and the input's size (0 if
+	// unknown).
+	Position() (done, total int64)
+}
+
+// Options configures Run.
+type Options struct {
+	// Actor names the writer in the change log (the agency). Required
+	// unless DryRun.
+	Actor string
+	// DryRun validates and reports without writing.
+	DryRun bool
+	// BatchQuads caps the statements of one write; 0 means
+	// registry.MaxBatchQuads. Each batch commits atomically with its
+	// change-log entries.
+	BatchQuads int
+	// Progress, when set, receives progress lines (rows done, rate, errors,
+	// ETA); see NewProgress.
+	Progress *Progress
+	// Logger receives per-batch debug logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Report is the outcome of importing one input.
+type Report struct {
+	File      string    `json:"file"`
+	Format    string    `json:"format"`
+	DryRun    bool      `json:"dryRun"`
+	Units     int       `json:"units"`     // rows, documents or subjects read
+	Imported  int       `json:"imported"`  // units whose records were stored (or would be, in a dry run)
+	Failed    int       `json:"failed"`    // units refused
+	Written   int       `json:"written"`   // records written (changed or new)
+	Unchanged int       `json:"unchanged"` // records already stored as they are
+	Batches   int       `json:"batches"`
+	Problems  []Problem `json:"problems"`
+	Started   time.Time `json:"started"`
+	Duration  string    `json:"duration"`
+	// Aborted is set when reading stopped early (an I/O error or a
+	// cancelled context); what was read before it is imported.
+	Aborted string `json:"aborted,omitempty"`
+}
+
+// OK reports whether every unit imported.
+func (r *Report) OK() bool { return r.Failed == 0 && r.Aborted == "" }
+
+// Run reads every unit of src, validates it, and writes valid units to
+// store in atomic batches. It returns the report, and an error only when
+// the store itself fails (problems with the input are in the report).
+func Run(ctx context.Context, store *registry.Store, src Source, format string, opts Options) (*Report, error) {
+	if opts.Actor == "" && !opts.DryRun {
+		return nil, errors.New("import: an actor (the agency writing) is required")
+	}
+	limit := opts.BatchQuads
+	if limit <= 0 || limit > registry.MaxBatchQuads {
+		limit = registry.MaxBatchQuads
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	r := &runner{
+		ctx: ctx, store: store, src: src, opts: opts, limit: limit, log: log,
+		rep: &Report{File: src.Name(), Format: format, DryRun: opts.DryRun, Started: time.Now().UTC(), Problems: []Problem{}},
+	}
+	r.reset()
+	err := r.run()
+	r.rep.Duration = time.Since(r.rep.Started).Round(time.Millisecond).String()
+	if opts.Progress != nil {
+		opts.Progress.Done(r.rep)
+	}
+	return r.rep, err
+}
+
+type runner struct {
+	ctx   context.Context
+	store *registry.Store
+	src   Source
+	opts  Options
+	limit int
+	log   *slog.Logger
+	rep   *Report
+
+	// the batch being built
+	order []string
+	recs  map[string]*registry.Record
+	units []*Unit
+	size  int
+}
+
+func (r *runner) reset() {
+	r.order, r.recs, r.units, r.size = nil, map[string]*registry.Record{}, nil, 0
+}
+
+func (r *runner) run() error {
+	namer, _ := r.src.(ColumnNamer)
+	for {
+		u, err := r.src.Next(r.ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			r.rep.Aborted = err.Error()
+			r.rep.Problems = append(r.rep.Problems, Problem{File: r.src.Name(), Message: "reading stopped: " + err.Error()})
+			break
+		}
+		r.rep.Units++
+		if len(u.Problems) == 0 {
+			for _, rec := range u.Records {
+				for _, p := range r.store.Validate(rec) {
+					u.Problems = append(u.Problems, r.problem(u.Row, rec.IRI, p, namer))
+				}
+			}
+		}
+		if len(u.Problems) > 0 {
+			r.fail(u)
+			r.progress()
+			continue
+		}
+		n := unitSize(u)
+		if r.size > 0 && r.size+n > r.limit {
+			if err := r.flush(); err != nil {
+				return err
+			}
+		}
+		r.add(u, n)
+		r.progress()
+	}
+	return r.flush()
+}
+
+// problem turns a store validation problem into an input problem.
+func (r *runner) problem(row int, iri string, p schema.Problem, namer ColumnNamer) Problem {
+	col := p.Field
+	if namer != nil {
+		if c := namer.ColumnOf(p.Field); c != "" {
+			col = c
+		}
+	}
+	msg := p.Message
+	if p.Node != "" && p.Node != iri {
+		msg += " (in " + p.Node + ")"
+	}
+	return Problem{File: r.src.Name(), Row: row, Column: col, Value: p.Value, Message: msg}
+}
+
+func (r *runner) fail(u *Unit) {
+	r.rep.Failed++
+	r.rep.Problems = append(r.rep.Problems, u.Problems...)
+}
+
+func unitSize(u *Unit) int {
+	n := 0
+	for _, rec := range u.Records {
+		n += len(rec.Quads) + registry.BookkeepingQuads
+	}
+	return n
+}
+
+// add puts a unit's records into the batch, combining records that several
+// units of the batch give (such as an organization named on many rows).
+func (r *runner) add(u *Unit, n int) {
+	r.units = append(r.units, u)
+	r.size += n
+	for _, rec := range u.Records {
+		cur, ok := r.recs[rec.IRI]
+		if !ok {
+			c := rec
+			c.Quads = append(c.Quads[:0:0], rec.Quads...)
+			r.recs[rec.IRI] = &c
+			r.order = append(r.order, rec.IRI)
+			continue
+		}
+		cur.Quads = append(cur.Quads, rec.Quads...)
+		cur.Merge = cur.Merge || rec.Merge
+	}
+}
+
+// flush writes the batch. Records that fail as combined (two rows giving
+// different single values, say) fail the units that gave them; the rest
+// is written.
+func (r *runner) flush() error {
+	defer r.reset()
+	if len(r.units) == 0 {
+		return nil
+	}
+	for attempt := 0; ; attempt++ {
+		recs := make([]registry.Record, 0, len(r.order))
+		for _, iri := range r.order {
+			recs = append(recs, *r.recs[iri])
+		}
+		if r.opts.DryRun {
+			bad := map[string]schema.Problems{}
+			for _, rec := range recs {
+				if ps := r.store.Validate(rec); len(ps) > 0 {
+					bad[rec.IRI] = ps
+				}
+			}
+			if len(bad) == 0 || attempt > 0 {
+				r.rep.Imported += len(r.units)
+				r.rep.Batches++
+				return nil
+			}
+			r.dropFailing(bad)
+			continue
+		}
+		changes, err := r.store.PutBatch(r.ctx, r.opts.Actor, recs)
+		var be *registry.BatchError
+		if errors.As(err, &be) && attempt == 0 {
+			bad := map[string]schema.Problems{}
+			for _, re := range be.Records {
+				bad[re.IRI] = re.Problems
+			}
+			r.dropFailing(bad)
+			if len(r.units) == 0 {
+				return nil
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("import %s: write batch %d: %w", r.src.Name(), r.rep.Batches+1, err)
+		}
+		r.rep.Batches++
+		r.rep.Imported += len(r.units)
+		for _, c := range changes {
+			if c.Seq > 0 {
+				r.rep.Written++
+			} else {
+				r.rep.Unchanged++
+			}
+		}
+		r.log.Debug("import batch written", "file", r.src.Name(), "batch", r.rep.Batches, "records", len(recs), "units", len(r.units))
+		return nil
+	}
+}
+
+// dropFailing removes from the batch the units that contributed to a
+// failing record, reporting them, and rebuilds the batch from the rest.
+func (r *runner) dropFailing(bad map[string]schema.Problems) {
+	units := r.units
+	r.reset()
+	namer, _ := r.src.(ColumnNamer)
+	for _, u := range units {
+		var probs []Problem
+		for _, rec := range u.Records {
+			for _, p := range bad[rec.IRI] {
+				pr := r.problem(u.Row, rec.IRI, p, namer)
+				pr.Message += " (after combining the rows that describe " + rec.IRI + ")"
+				probs = append(probs, pr)
+			}
+		}
+		if len(probs) > 0 {
+			u.Problems = probs
+			r.fail(u)
+			continue
+		}
+		r.add(u, unitSize(u))
+	}
+	sort.SliceStable(r.rep.Problems, func(i, j int) bool { return r.rep.Problems[i].Row < r.rep.Problems[j].Row })
+}
+
+func (r *runner) progress() {
+	if r.opts.Progress == nil {
+		return
+	}
+	var done, total int64
+	if s, ok := r.src.(Sizer); ok {
+		done, total = s.Position()
+	}
+	r.opts.Progress.Update(r.rep.Units, r.rep.Failed, done, total)
+}
