@@ -13,10 +13,10 @@ import (
 // quoted newlines are handled, ragged rows are accepted. A row's number is
 // the line it starts on.
 type csvRows struct {
-	r     *csv.Reader
-	cr    *countingReader
-	size  int64
-	row   int
+	r    *csv.Reader
+	cr   *countingReader
+	size int64
+	row  int
 }
 
 // CSV returns a Source reading a spreadsheet saved as CSV from r (size is
