@@ -162,6 +162,13 @@ func canonical(quads []quad.Quad) ([]quad.Quad, string) {
 	return out, "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
+// ContentHash returns the hash a record with these statements has
+// ("sha256:…" over its canonical N-Quads), for checking a record read back.
+func ContentHash(quads []quad.Quad) string {
+	_, h := canonical(quads)
+	return h
+}
+
 // Validate checks a record against the schema rules without writing it.
 func (s *Store) Validate(rec Record) schema.Problems {
 	return schema.Validate(s.base, rec.IRI, rec.Quads)
