@@ -191,7 +191,9 @@ func reportRate(b *testing.B) {
 	b.ReportMetric(float64(b.N*benchQuadsPerCredential)/sec, "quads/s")
 }
 
-const benchPutBatch = 500
+// benchPutBatch is BenchmarkPut's batch: 500 records (12500 statements
+// with bookkeeping), within MaxBatchQuads.
+const benchPutBatch = min(500, MaxBatchQuads/(benchQuadsPerCredential+BookkeepingQuads))
 
 // BenchmarkPut writes b.N credentials (one op = one credential) in batches
 // of 500 into a fresh store with sync writes on: through the registry
@@ -271,7 +273,9 @@ var getFixture struct {
 	random []string // IRIs of random credentials, cycled through by the lookups
 }
 
-const getLoadBatch = 1000
+// getLoadBatch is the batch of BenchmarkGet's load: 1000 records, or as
+// many as MaxBatchQuads allows with their bookkeeping (600 at 15000).
+const getLoadBatch = min(1000, MaxBatchQuads/(benchQuadsPerCredential+BookkeepingQuads))
 
 func loadGetFixture(b *testing.B) {
 	f := &getFixture

@@ -61,25 +61,33 @@ func (d *Document) View(ctx context.Context) (*View, error) {
 }
 
 // Document returns the current rendering of the record iri, or an error
-// wrapping ErrNotFound. A cached rendering is reused while the record's
-// content hash is unchanged.
+// wrapping ErrNotFound. Renderings are cached by record version. On a store
+// this process holds alone (Badger), every write drops the entries it
+// changes, so a cached document is served without reading the store; on a
+// shared store the record's content hash is checked first.
 func (s *Store) Document(ctx context.Context, iri string) (*Document, error) {
-	hash, version, modified, err := s.meta(ctx, iri)
-	if err != nil {
-		return nil, err
+	if s.exclusive {
+		if d := s.docs.get(iri, ""); d != nil {
+			return d, nil
+		}
+	} else if s.docs != nil {
+		hash, _, _, err := s.meta(ctx, iri)
+		if err != nil {
+			return nil, err
+		}
+		if d := s.docs.get(iri, hash); d != nil {
+			return d, nil
+		}
 	}
-	if d := s.docs.get(iri, hash); d != nil {
-		return d, nil
-	}
+	// Take the version of the cache before reading, so that a write that
+	// lands while this rendering is made is not hidden behind it.
+	gen := s.docs.generation()
 	st, err := s.getLocked(ctx, iri)
 	if err != nil {
 		return nil, err
 	}
-	d := &Document{IRI: iri, Hash: st.Hash, Version: version, Modified: modified, Retired: st.Retired(), store: s, quads: st.Quads}
-	if st.Version > 0 {
-		d.Version, d.Modified = st.Version, st.Modified
-	}
-	s.docs.put(d)
+	d := &Document{IRI: iri, Hash: st.Hash, Version: st.Version, Modified: st.Modified, Retired: st.Retired(), store: s, quads: st.Quads}
+	s.docs.put(d, gen)
 	return d, nil
 }
 
@@ -89,12 +97,15 @@ type docCache struct {
 	max int
 	ll  *list.List
 	m   map[string]*list.Element
+	gen uint64 // counts drops; a rendering begun before a drop is not cached
 }
 
 func newDocCache(max int) *docCache {
 	return &docCache{max: max, ll: list.New(), m: map[string]*list.Element{}}
 }
 
+// get returns the cached document of iri; with a non-empty hash, only if
+// it is of that content.
 func (c *docCache) get(iri, hash string) *Document {
 	if c == nil {
 		return nil
@@ -106,19 +117,48 @@ func (c *docCache) get(iri, hash string) *Document {
 		return nil
 	}
 	d := e.Value.(*Document)
-	if d.Hash != hash {
+	if hash != "" && d.Hash != hash {
 		return nil
 	}
 	c.ll.MoveToFront(e)
 	return d
 }
 
-func (c *docCache) put(d *Document) {
+func (c *docCache) generation() uint64 {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// drop forgets the documents of records that changed.
+func (c *docCache) drop(iris []string) {
+	if c == nil || len(iris) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for _, iri := range iris {
+		if e, ok := c.m[iri]; ok {
+			c.ll.Remove(e)
+			delete(c.m, iri)
+		}
+	}
+}
+
+// put caches d unless a drop happened since gen was taken.
+func (c *docCache) put(d *Document, gen uint64) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
 	if e, ok := c.m[d.IRI]; ok {
 		e.Value = d
 		c.ll.MoveToFront(e)

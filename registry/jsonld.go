@@ -190,7 +190,7 @@ func renderJSONLD(base schema.Base, iri string, quads []quad.Quad) ([]byte, erro
 		return nil, fmt.Errorf("render %s: from RDF: %w", iri, err)
 	}
 	top := embedFragments(iri, expanded)
-	compacted, err := ld.NewJsonLdProcessor().Compact(top, parsedContext, opts)
+	compacted, err := compactExpanded(top)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: compact: %w", iri, err)
 	}
@@ -203,6 +203,42 @@ func renderJSONLD(base schema.Base, iri string, quads []quad.Quad) ([]byte, erro
 		return nil, fmt.Errorf("render %s: %w", iri, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// activeContext is credreg's context processed once, with its inverse
+// context built up front: compaction then only reads it, so renderings
+// share it safely and skip re-parsing it (which cost most of a render).
+var activeContext = func() *ld.Context {
+	opts := ld.NewJsonLdOptions("")
+	opts.DocumentLoader = &DocumentLoader{docs: map[string]any{}}
+	opts.ProcessingMode = ld.JsonLd_1_0
+	m := parsedContext.(map[string]any)["@context"]
+	c, err := ld.NewContext(nil, opts).Parse(m)
+	if err != nil {
+		panic(fmt.Sprintf("registry: embedded JSON-LD context does not process: %v", err))
+	}
+	c.GetInverse()
+	return c
+}()
+
+// compactExpanded compacts already expanded JSON-LD with credreg's context
+// (the JSON-LD Compaction Algorithm without json-gold's re-expansion and
+// context processing, which the input and activeContext make redundant).
+func compactExpanded(expanded any) (map[string]any, error) {
+	compacted, err := ld.NewJsonLdApi().Compact(activeContext, "", expanded, true)
+	if err != nil {
+		return nil, err
+	}
+	switch c := compacted.(type) {
+	case map[string]any:
+		return c, nil
+	case []any:
+		if len(c) == 0 {
+			return map[string]any{}, nil
+		}
+		return map[string]any{"@graph": c}, nil
+	}
+	return nil, fmt.Errorf("compaction gave a %T", compacted)
 }
 
 // embedFragments nests each fragment node ("…#evidence") into the node that

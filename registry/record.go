@@ -374,6 +374,13 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		s.resetCaches()
 		return nil, fmt.Errorf("write %d records: %w", len(recs), err)
 	}
+	var written []string
+	for _, c := range changes {
+		if c.Seq > 0 {
+			written = append(written, c.IRI)
+		}
+	}
+	s.docs.drop(written)
 	if err := s.syncStore(); err != nil {
 		return nil, err
 	}

@@ -76,6 +76,9 @@ type Store struct {
 
 	values *valueCache
 	docs   *docCache
+	// exclusive is set when no other process can write the store (Badger
+	// holds a lock), so the document cache can trust its own drops.
+	exclusive bool
 
 	mu     sync.Mutex // serialises writes and guards seq
 	seq    uint64
@@ -187,6 +190,7 @@ func (s *Store) openBadger(dir string, opts Options) error {
 	s.sync = db.Sync
 	s.close = db.Close
 	s.atomic = g.atomic
+	s.exclusive = true
 	s.reopen = func() (graph.QuadStore, error) { return cayleykv.New(hk, storeOptions) }
 	return nil
 }

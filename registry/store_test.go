@@ -577,3 +577,68 @@ func TestMergeAddsToAStoredRecord(t *testing.T) {
 		t.Errorf("repeated merge = %+v, %v; want no change", c, err)
 	}
 }
+
+// TestConcurrentReadsAndWrites renders documents from many goroutines
+// while a writer replaces them; run under -race it checks that the shared
+// JSON-LD context and the caches are safe, and that no reader is served a
+// stale document after a write returned.
+func TestConcurrentReadsAndWrites(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	cred := recs[0]
+	done := make(chan struct{})
+	errs := make(chan error, 8)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				for _, r := range recs {
+					d, err := s.Document(ctx, r.IRI)
+					if err == nil {
+						_, err = d.JSONLD()
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		name := fmt.Sprintf("Network Security Certification, edition %d", i)
+		var next []quad.Quad
+		for _, q := range cred.Quads {
+			if q.Predicate == quad.IRI(schema.Name) {
+				q.Object = quad.String(name)
+			}
+			next = append(next, q)
+		}
+		if _, err := s.Put(ctx, "a", Record{IRI: cred.IRI, Quads: next}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.Document(ctx, cred.IRI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, _ := d.JSONLD()
+		if !strings.Contains(string(js), name) {
+			t.Fatalf("after write %d the document is stale:\n%s", i, js)
+		}
+	}
+	close(done)
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
