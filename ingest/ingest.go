@@ -105,18 +105,21 @@ type Options struct {
 
 // Report is the outcome of importing one input.
 type Report struct {
-	File      string    `json:"file"`
-	Format    string    `json:"format"`
-	DryRun    bool      `json:"dryRun"`
-	Units     int       `json:"units"`     // rows, documents or subjects read
-	Imported  int       `json:"imported"`  // units whose records were stored (or would be, in a dry run)
-	Failed    int       `json:"failed"`    // units refused
-	Written   int       `json:"written"`   // records written (changed or new)
-	Unchanged int       `json:"unchanged"` // records already stored as they are
-	Batches   int       `json:"batches"`
-	Problems  []Problem `json:"problems"`
-	Started   time.Time `json:"started"`
-	Duration  string    `json:"duration"`
+	File      string `json:"file"`
+	Format    string `json:"format"`
+	DryRun    bool   `json:"dryRun"`
+	Units     int    `json:"units"`     // rows, documents or subjects read
+	Imported  int    `json:"imported"`  // units whose records were stored (or would be, in a dry run)
+	Failed    int    `json:"failed"`    // units refused
+	Written   int    `json:"written"`   // records written (changed or new)
+	Unchanged int    `json:"unchanged"` // records already stored as they are
+	// Statements counts the statements of the records written, not
+	// counting the store's own bookkeeping.
+	Statements int       `json:"statements"`
+	Batches    int       `json:"batches"`
+	Problems   []Problem `json:"problems"`
+	Started    time.Time `json:"started"`
+	Duration   string    `json:"duration"`
 	// Aborted is set when reading stopped early (an I/O error or a
 	// cancelled context); what was read before it is imported.
 	Aborted string `json:"aborted,omitempty"`
@@ -303,9 +306,10 @@ func (r *runner) flush() error {
 		}
 		r.rep.Batches++
 		r.rep.Imported += len(r.units)
-		for _, c := range changes {
+		for i, c := range changes {
 			if c.Seq > 0 {
 				r.rep.Written++
+				r.rep.Statements += len(recs[i].Quads)
 			} else {
 				r.rep.Unchanged++
 			}
