@@ -170,8 +170,10 @@ func ContentHash(quads []quad.Quad) string {
 }
 
 // Validate checks a record against the schema rules without writing it.
+// Repeated statements count once.
 func (s *Store) Validate(rec Record) schema.Problems {
-	return schema.Validate(s.base, rec.IRI, rec.Quads)
+	quads, _ := canonical(rec.Quads)
+	return schema.Validate(s.base, rec.IRI, quads)
 }
 
 // Put stores rec, replacing the record with the same IRI atomically, and

@@ -23,6 +23,15 @@ import (
 type Config struct {
 	Store  *registry.Store
 	Logger *slog.Logger // nil means slog.Default()
+	// ImportToken turns POST /import on: a request must carry it as a
+	// bearer token. Empty keeps imports over HTTP off.
+	ImportToken string
+	// ImportAgency is the agency the import token is bound to: it
+	// designates the imported rows and is named in the change log.
+	ImportAgency string
+	// MaxImportBytes caps a POST /import body; 0 means
+	// DefaultMaxImportBytes.
+	MaxImportBytes int64
 }
 
 // Server serves the registry over HTTP. Build one with New and use it as an
@@ -37,6 +46,9 @@ type Server struct {
 	// templates or the rendering code change, so that a client's cached copy
 	// of an unchanged record is not taken for the new rendering.
 	renderTag string
+
+	importToken, importAgency string
+	maxImport                 int64
 }
 
 // renderVersion is bumped when a change to the rendering code changes the
@@ -56,7 +68,14 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, pages: p, renderTag: renderTag()}
+	if cfg.ImportToken != "" && cfg.ImportAgency == "" {
+		return nil, errors.New("server: an import token needs the agency it is bound to")
+	}
+	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, pages: p, renderTag: renderTag(),
+		importToken: cfg.ImportToken, importAgency: cfg.ImportAgency, maxImport: cfg.MaxImportBytes}
+	if s.maxImport <= 0 {
+		s.maxImport = DefaultMaxImportBytes
+	}
 	r := mux.NewRouter()
 	r.StrictSlash(false)
 	get := []string{http.MethodGet, http.MethodHead}
@@ -68,12 +87,17 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/schemes", s.schemes).Methods(get...)
 	r.HandleFunc("/schemes/{scheme}", s.scheme).Methods(get...)
 	r.HandleFunc("/schemes/{scheme}/{notation}", s.concept).Methods(get...)
+	r.HandleFunc("/import", s.importHandler).Methods(http.MethodPost)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no resource at %s", r.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", "GET, HEAD")
-		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s; reads are GET and HEAD", r.Method, r.URL.Path))
+		allow := "GET, HEAD"
+		if r.URL.Path == "/import" {
+			allow = "POST"
+		}
+		w.Header().Set("Allow", allow)
+		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow))
 	})
 	s.router = r
 	return s, nil

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"credreg/fixtures"
+	"credreg/ingest"
+	"credreg/registry"
+	"credreg/schema"
+)
+
+// importCmd runs "credreg import".
+func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("credreg import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	store := fs.String("store", envOr("CREDREG_STORE", "badger://./credreg-data"), "the store to import into (env CREDREG_STORE); not while a server holds it")
+	baseFlag := fs.String("base", envOr("CREDREG_BASE", ""), "base IRI for a new store (env CREDREG_BASE; default: the store's own)")
+	agency := fs.String("agency", envOr("CREDREG_AGENCY", ""), "the agency importing: its CTID or name; it designates the rows' credentials and is named in the change log (env CREDREG_AGENCY)")
+	mappingPath := fs.String("mapping", "", "a JSON or YAML file mapping the sheet's headers and spellings to credreg's fields")
+	format := fs.String("format", "", "csv, xlsx, ctdl or nquads (default: from each file's extension; required for -)")
+	dryRun := fs.Bool("dry-run", false, "validate and report without writing")
+	reportPath := fs.String("report", "", "write the full report as JSON to this file")
+	quiet := fs.Bool("quiet", false, "no progress lines")
+	loadFixtures := fs.Bool("fixtures", envOr("CREDREG_FIXTURES", "true") == "true", "load the Career Clusters Framework and sample data first when the store is empty (env CREDREG_FIXTURES)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: credreg import [flags] FILE...
+
+Imports agencies' data into the registry: spreadsheets (.csv, .xlsx) in the
+default column layout or mapped with --mapping, Credential Engine CTDL
+JSON-LD (.json, .jsonld) and N-Quads/N-Triples (.nq, .nt). "-" reads
+standard input (give --format). Valid rows import even when others fail;
+every problem is reported with its file, row, column and value. Rows are
+written in atomic batches: re-running an import finishes an interrupted one
+and writes only what changed.
+
+Exit status: 0 all rows imported, 1 some rows failed or the import stopped,
+2 bad usage.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "credreg import: name at least one FILE (or - for standard input)")
+		return 2
+	}
+	for _, f := range files {
+		if *format == "" {
+			if _, ok := ingest.FormatOfFile(f); !ok {
+				fmt.Fprintf(stderr, "credreg import: %s: cannot tell the format from the name; give --format (%v)\n", f, ingest.Formats)
+				return 2
+			}
+		}
+	}
+	var mapping *ingest.Mapping
+	if *mappingPath != "" {
+		m, err := ingest.LoadMapping(*mappingPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "credreg import: %v\n", err)
+			return 2
+		}
+		mapping = m
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	base, err := schema.NewBase(*baseFlag)
+	if *baseFlag == "" {
+		base, err = schema.NewBase("http://127.0.0.1:8080")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "credreg import: --base: %v\n", err)
+		return 2
+	}
+	st, err := registry.Open(ctx, *store, registry.Options{Base: base, AdoptStoredBase: *baseFlag == "", Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "credreg import: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	if *loadFixtures {
+		if _, err := fixtures.Load(ctx, st, log); err != nil {
+			fmt.Fprintf(stderr, "credreg import: %v\n", err)
+			return 1
+		}
+	}
+	res, err := ingest.NewResolver(ctx, st)
+	if err != nil {
+		fmt.Fprintf(stderr, "credreg import: %v\n", err)
+		return 1
+	}
+	actor := *agency
+	if actor == "" {
+		actor = "credreg import"
+	}
+	var reports []*ingest.Report
+	failed := false
+	for _, f := range files {
+		rep, err := importFile(ctx, st, f, *format, ingest.Config{
+			Base:  st.Base(),
+			Sheet: ingest.SheetOptions{Agency: *agency, Mapping: mapping, Resolver: res},
+		}, ingest.Options{Actor: actor, DryRun: *dryRun, Logger: log}, *quiet, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "credreg import: %v\n", err)
+			failed = true
+			if rep == nil {
+				continue
+			}
+		}
+		reports = append(reports, rep)
+		ingest.WriteTable(stdout, rep, 100)
+		if !rep.OK() {
+			failed = true
+		}
+	}
+	if *reportPath != "" {
+		b, _ := json.MarshalIndent(map[string]any{"reports": reports}, "", "  ")
+		if err := os.WriteFile(*reportPath, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintf(stderr, "credreg import: write report: %v\n", err)
+			return 1
+		}
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+func importFile(ctx context.Context, st *registry.Store, name, format string, cfg ingest.Config, opts ingest.Options, quiet bool, stderr io.Writer) (*ingest.Report, error) {
+	if format == "" {
+		format, _ = ingest.FormatOfFile(name)
+	}
+	var r io.Reader
+	var size int64
+	if name == "-" {
+		r = os.Stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil {
+			size = fi.Size()
+		}
+		r = f
+	}
+	src, err := ingest.NewSource(format, name, r, size, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if !quiet {
+		opts.Progress = ingest.NewProgress(stderr, name)
+	}
+	return ingest.Run(ctx, st, src, format, opts)
+}

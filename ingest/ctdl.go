@@ -1,0 +1,1200 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	_ "embed" // the CTDL JSON-LD context is embedded
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cayleygraph/quad"
+	"github.com/piprate/json-gold/ld"
+
+	"credreg/registry"
+	"credreg/schema"
+)
+
+// ctdlContextJSON is credreg's own term map for Credential Engine's CTDL
+// and CTDL-ASN contexts: the prefixes, the language maps and the link
+// (@id) coercions of the properties credreg reads. It stands in for the
+// published contexts, which credreg never fetches.
+//
+//go:embed ctdl-context.jsonld
+var ctdlContextJSON []byte
+
+// CTDLContextURLs are the context IRIs CTDL documents use. The CTDL reader
+// serves the embedded term map for them and refuses every other remote
+// context.
+var CTDLContextURLs = []string{
+	"https://credreg.net/ctdl/schema/context/json",
+	"https://credreg.net/ctdlasn/schema/context/json",
+	"http://credreg.net/ctdl/schema/context/json",
+	"http://credreg.net/ctdlasn/schema/context/json",
+}
+
+// Limits of the CTDL reader.
+const (
+	// MaxCTDLBytes caps a CTDL input.
+	MaxCTDLBytes = 16 << 20
+	// maxCTDLDepth caps the nesting of JSON objects and arrays.
+	maxCTDLDepth = 64
+	// maxCTDLValues caps the values one document expands to, and so the
+	// statements it converts to.
+	maxCTDLValues = 300_000
+	// maxCTDLContextLoads caps the context loads while processing one
+	// document, so that contexts that refer to each other fail instead of
+	// recursing (json-gold overflows the stack on a context cycle).
+	maxCTDLContextLoads = 8
+	// maxUnitQuads caps the statements of one unit so that it fits one
+	// store batch with its bookkeeping.
+	maxUnitQuads = registry.MaxBatchQuads - 16*registry.BookkeepingQuads
+)
+
+// SourceAlignment links a node to a CTDL CredentialAlignmentObject (or
+// another alignment value) that credreg read a link from or could not map:
+// the CTDL reader turns ceterms:occupationType, ceterms:industryType and
+// ceterms:instructionalProgramType alignments into links to credreg's
+// SOC, NAICS and CIP concepts and keeps the alignment objects themselves
+// under this property, and likewise for competency alignments.
+const SourceAlignment = schema.Credreg + "sourceAlignment"
+
+// Properties the CTDL reader maps.
+const (
+	ctdlCodedNotation  = schema.CETerms + "codedNotation"
+	ctdlTargetNode     = schema.CETerms + "targetNode"
+	ctdlRequires       = schema.CETerms + "requires"
+	ctdlRecommends     = schema.CETerms + "recommends"
+	ctdlIsRecommended  = schema.CETerms + "isRecommendedFor"
+	ceasnName          = schema.CEASN + "name"
+	ceasnDescription   = schema.CEASN + "description"
+	xsdStringIRI       = quad.IRI(schema.XSDString)
+	markerPrefix       = "urn:x-credreg-ctdl-top:"
+	remoteContextLabel = "@context"
+)
+
+// alignmentSchemes maps the CTDL alignment properties to credreg's code
+// list schemes.
+var alignmentSchemes = map[string]string{
+	schema.OccupationType:           schema.SchemeSOC,
+	schema.IndustryType:             schema.SchemeNAICS,
+	schema.InstructionalProgramType: schema.SchemeCIP,
+}
+
+// conditionProperties are the ConditionProfile properties whose
+// ceterms:targetCompetency alignments become direct ceterms:targetCompetency
+// links of the resource.
+var conditionProperties = map[string]bool{
+	ctdlRequires:      true,
+	ctdlRecommends:    true,
+	ctdlIsRecommended: true,
+}
+
+// ctdlLangContainers lists the compact property names the embedded context
+// declares as language maps.
+var ctdlLangContainers = func() map[string]bool {
+	var doc struct {
+		Context map[string]any `json:"@context"`
+	}
+	if err := json.Unmarshal(ctdlContextJSON, &doc); err != nil {
+		panic(fmt.Sprintf("ingest: embedded CTDL context does not parse: %v", err))
+	}
+	out := map[string]bool{}
+	for k, v := range doc.Context {
+		if m, ok := v.(map[string]any); ok && m["@container"] == "@language" {
+			out[k] = true
+		}
+	}
+	return out
+}()
+
+// ctdlLoader is the JSON-LD document loader of the CTDL reader. It serves
+// the embedded CTDL term map under the CTDL context IRIs and credreg's own
+// context under its IRIs, each load a fresh copy (json-gold may modify a
+// loaded context), and refuses every other IRI with an error wrapping
+// registry.ErrRemoteContext, without any network or file access. It counts
+// loads and fails after maxCTDLContextLoads, so use one per document.
+type ctdlLoader struct {
+	docs    map[string][]byte
+	loads   int
+	max     int
+	refused string // the last IRI refused
+}
+
+func newCTDLLoader(base schema.Base) *ctdlLoader {
+	l := &ctdlLoader{docs: map[string][]byte{}, max: maxCTDLContextLoads}
+	for _, u := range CTDLContextURLs {
+		l.docs[u] = ctdlContextJSON
+	}
+	l.docs[schema.ContextURL] = schema.ContextDocument()
+	l.docs[base.Context()] = schema.ContextDocument()
+	return l
+}
+
+// LoadDocument implements ld.DocumentLoader.
+func (l *ctdlLoader) LoadDocument(u string) (*ld.RemoteDocument, error) {
+	l.loads++
+	if l.loads > l.max {
+		l.refused = u
+		return nil, fmt.Errorf("JSON-LD context %q: more than %d context loads for one document (a context cycle?)", u, l.max)
+	}
+	raw, ok := l.docs[u]
+	if !ok {
+		l.refused = u
+		return nil, fmt.Errorf("JSON-LD context %q: %w (the CTDL reader knows only the CTDL contexts %s and credreg's own; it never fetches contexts)",
+			u, registry.ErrRemoteContext, strings.Join(CTDLContextURLs[:2], " and "))
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("JSON-LD context %q: %w", u, err)
+	}
+	return &ld.RemoteDocument{DocumentURL: u, Document: doc}, nil
+}
+
+// ctdlSource reads CTDL JSON-LD documents as units, one per top-level
+// resource.
+type ctdlSource struct {
+	name   string
+	base   schema.Base
+	size   int64
+	docs   []any
+	multi  bool
+	next   int // next document
+	row    int // resources numbered so far
+	marker string
+	queue  []*Unit
+	// given maps the records this input gave so far to their content, so
+	// that a resource described again identically (an organization nested
+	// in every credential it owns, say) is not given twice: ingest.Run
+	// combines the records several units of a batch give by concatenating
+	// their statements.
+	given map[string]string
+}
+
+// CTDL returns a Source reading Credential Engine CTDL JSON-LD from r: a
+// single resource document, a document with "@graph" (a resource and
+// related nodes, as the Credential Engine Registry's graph endpoint
+// serves), or a JSON array of such documents. The input is capped at
+// MaxCTDLBytes.
+//
+// Contexts are never fetched: the CTDL and CTDL-ASN context IRIs resolve to
+// an embedded term map (which also applies to documents without
+// "@context"), credreg's own context to its embedded copy, and any other
+// remote context is refused (a problem for that document wrapping
+// registry.ErrRemoteContext).
+//
+// Each top-level node with a ceterms:ctid becomes a unit with a record at
+// base.Resource(ctid) (Merge false: the CTDL description is the whole
+// description of the resource); its source IRI is kept as owl:sameAs.
+// Every IRI whose last path segment is a CTID is rewritten to credreg's IRI
+// for it. Blank nodes (and nodes with a foreign IRI described inside the
+// document) become fragment nodes of the record that refers to them, named
+// from a hash of their content, so re-importing a document gives the same
+// IRIs; nodes with a CTID nested inside a resource become records of their
+// own in the same unit. Alignments to occupations, industries and programs
+// become links to credreg's SOC, NAICS and CIP concepts, and competencies
+// required or recommended through ConditionProfiles become
+// ceterms:targetCompetency links; the alignment objects are kept under
+// SourceAlignment. Every other property is kept as it is.
+//
+// A unit's Row is the resource's 1-based position among the top-level
+// nodes of the input. A top-level node without a well-formed CTID is a
+// problem for its own unit only.
+func CTDL(name string, r io.Reader, base schema.Base) (Source, error) {
+	if base.String() == "" {
+		return nil, errors.New("ingest.CTDL: a base IRI is required")
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxCTDLBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: read: %w", name, err)
+	}
+	if len(data) > MaxCTDLBytes {
+		return nil, fmt.Errorf("%s: the CTDL input is larger than %d MiB; split it into several files", name, MaxCTDLBytes>>20)
+	}
+	data = bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF})
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%s: not JSON: %w", name, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: unexpected data after the JSON document", name)
+	}
+	s := &ctdlSource{name: name, base: base, size: int64(len(data)), marker: markerPrefix + randomHex(8) + ":", given: map[string]string{}}
+	switch x := doc.(type) {
+	case map[string]any:
+		s.docs = []any{x}
+	case []any:
+		if len(x) == 0 {
+			return nil, fmt.Errorf("%s: the JSON array holds no CTDL document", name)
+		}
+		s.docs, s.multi = x, true
+	default:
+		return nil, fmt.Errorf("%s: a CTDL input must be a JSON object (a document) or an array of documents", name)
+	}
+	return s, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("ingest: crypto/rand failed: %v", err))
+	}
+	return hex.EncodeToString(b)
+}
+
+func (s *ctdlSource) Name() string { return s.name }
+
+// Position implements Sizer: the input is read whole, so the position is
+// the share of documents processed.
+func (s *ctdlSource) Position() (done, total int64) {
+	if len(s.docs) == 0 {
+		return s.size, s.size
+	}
+	return s.size * int64(s.next) / int64(len(s.docs)), s.size
+}
+
+func (s *ctdlSource) Next(ctx context.Context) (*Unit, error) {
+	for len(s.queue) == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if s.next >= len(s.docs) {
+			return nil, io.EOF
+		}
+		i := s.next
+		doc := s.docs[i]
+		s.docs[i] = nil // let it go once read
+		s.next++
+		s.queue = s.document(doc, i+1)
+	}
+	u := s.queue[0]
+	s.queue = s.queue[1:]
+	return u, nil
+}
+
+// docProblem is a unit for a problem with a whole document.
+func (s *ctdlSource) docProblem(n int, column, value, msg string) []*Unit {
+	if s.multi {
+		msg = fmt.Sprintf("document %d of the array: %s", n, msg)
+	}
+	return []*Unit{{Problems: []Problem{{File: s.name, Column: column, Value: value, Message: msg}}}}
+}
+
+// document reads one CTDL document into units.
+func (s *ctdlSource) document(doc any, n int) (units []*Unit) {
+	defer func() {
+		if p := recover(); p != nil {
+			units = s.docProblem(n, "", "", fmt.Sprintf("the JSON-LD processor failed on this document (%v)", p))
+		}
+	}()
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return s.docProblem(n, "", "", "not a JSON object (a CTDL document)")
+	}
+	if err := prepareCTDL(m, 0); err != nil {
+		return s.docProblem(n, "", "", err.Error())
+	}
+	first := s.row + 1
+	s.markTops(m)
+	loader := newCTDLLoader(s.base)
+	quads, err := ctdlToRDF(m, s.base, loader)
+	if err != nil {
+		col, val := "", ""
+		if loader.refused != "" {
+			col, val = remoteContextLabel, loader.refused
+		}
+		return s.docProblem(n, col, val, err.Error())
+	}
+	g := newCTDLGraph(s.base, s.name, s.marker, quads)
+	units = g.units()
+	if len(units) == 0 {
+		u := s.docProblem(n, "", "", "the document describes no resource (no node with ceterms:ctid)")
+		u[0].Row = first
+		return u
+	}
+	for _, u := range units {
+		if len(u.Problems) > 0 {
+			continue
+		}
+		recs := u.Records[:0]
+		for _, rec := range u.Records {
+			h := contentKey(rec.Quads)
+			if s.given[rec.IRI] == h {
+				continue
+			}
+			s.given[rec.IRI] = h
+			recs = append(recs, rec)
+		}
+		u.Records = recs
+	}
+	return units
+}
+
+// contentKey is a hash of statements regardless of their order.
+func contentKey(quads []quad.Quad) string {
+	lines := make([]string, len(quads))
+	for i, q := range quads {
+		lines[i] = termKey(q.Subject) + " " + termKey(q.Predicate) + " " + termKey(q.Object)
+	}
+	sort.Strings(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// markTops marks the top-level nodes of a document (the document itself,
+// or the nodes of its "@graph") with a marker property giving their
+// position, so that they can be told apart after RDF conversion.
+func (s *ctdlSource) markTops(m map[string]any) {
+	mark := func(n map[string]any) {
+		for _, k := range []string{"@value", "@list", "@set"} {
+			if _, ok := n[k]; ok {
+				return
+			}
+		}
+		s.row++
+		n[s.marker+"position"] = strconv.Itoa(s.row)
+	}
+	g, hasGraph := m["@graph"]
+	onlyGraph := true
+	for k := range m {
+		if k != "@context" && k != "@graph" && k != "@id" {
+			onlyGraph = false
+		}
+	}
+	if !hasGraph || !onlyGraph {
+		mark(m)
+	}
+	if hasGraph {
+		list, ok := g.([]any)
+		if !ok {
+			list = []any{g}
+			m["@graph"] = list
+		}
+		for _, v := range list {
+			if n, ok := v.(map[string]any); ok {
+				mark(n)
+			}
+		}
+	}
+}
+
+var langTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
+
+// prepareCTDL checks the nesting depth of a decoded document and prepares
+// it for json-gold: numbers become float64 (or, beyond float64, their
+// text), and language maps ({"en-US": "…"}) of properties the embedded
+// context does not declare as language maps become language-tagged values,
+// so unknown CTDL text properties keep their text instead of being
+// dropped. Contexts are left alone.
+func prepareCTDL(v any, depth int) error {
+	if depth > maxCTDLDepth {
+		return fmt.Errorf("the JSON nests deeper than %d levels", maxCTDLDepth)
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if k == "@context" {
+				continue
+			}
+			if num, ok := val.(json.Number); ok {
+				x[k] = numberValue(num)
+				continue
+			}
+			if lm, ok := val.(map[string]any); ok && strings.Contains(k, ":") && !strings.HasPrefix(k, "@") && !ctdlLangContainers[k] {
+				if vals, ok := languageMap(lm); ok {
+					x[k] = vals
+					continue
+				}
+			}
+			if err := prepareCTDL(val, depth+1); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, val := range x {
+			if num, ok := val.(json.Number); ok {
+				x[i] = numberValue(num)
+				continue
+			}
+			if err := prepareCTDL(val, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func numberValue(n json.Number) any {
+	f, err := n.Float64()
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return n.String()
+	}
+	return f
+}
+
+// languageMap turns a language map into language-tagged value objects, or
+// reports that m is not one.
+func languageMap(m map[string]any) ([]any, bool) {
+	if len(m) == 0 {
+		return nil, false
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if !langTag.MatchString(k) {
+			return nil, false
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []any
+	for _, k := range keys {
+		switch v := m[k].(type) {
+		case string:
+			out = append(out, map[string]any{"@value": v, "@language": k})
+		case []any:
+			for _, e := range v {
+				s, ok := e.(string)
+				if !ok {
+					return nil, false
+				}
+				out = append(out, map[string]any{"@value": s, "@language": k})
+			}
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// ctdlToRDF expands a document with the CTDL loader and converts it to
+// statements, graph labels dropped.
+func ctdlToRDF(doc map[string]any, base schema.Base, loader *ctdlLoader) ([]quad.Quad, error) {
+	opts := ld.NewJsonLdOptions(base.String() + "/")
+	opts.DocumentLoader = loader
+	opts.ProcessingMode = ld.JsonLd_1_0
+	var expandCtx any
+	if err := json.Unmarshal(ctdlContextJSON, &expandCtx); err != nil {
+		return nil, err
+	}
+	// Documents without "@context" get the CTDL term map.
+	opts.ExpandContext = expandCtx.(map[string]any)["@context"]
+	expanded, err := ld.NewJsonLdProcessor().Expand(doc, opts)
+	if err != nil {
+		return nil, fmt.Errorf("JSON-LD expansion: %w", err)
+	}
+	if n := countValues(expanded, 0); n > maxCTDLValues {
+		return nil, fmt.Errorf("the document expands to more than %d values; split it", maxCTDLValues)
+	}
+	ds, err := ld.NewJsonLdApi().ToRDF(expanded, opts)
+	if err != nil {
+		return nil, fmt.Errorf("JSON-LD to RDF: %w", err)
+	}
+	names := make([]string, 0, len(ds.Graphs))
+	for g := range ds.Graphs {
+		names = append(names, g)
+	}
+	sort.Strings(names)
+	var out []quad.Quad
+	for _, g := range names {
+		for _, q := range ds.Graphs[g] {
+			s, p, o := ldValue(q.Subject), ldValue(q.Predicate), ldValue(q.Object)
+			if s == nil || p == nil || o == nil {
+				continue
+			}
+			out = append(out, quad.Quad{Subject: s, Predicate: p, Object: o})
+		}
+	}
+	return out, nil
+}
+
+// countValues counts the nodes and values of an expanded document, up to a
+// little past the cap.
+func countValues(v any, n int) int {
+	if n > maxCTDLValues {
+		return n
+	}
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			n = countValues(e, n)
+		}
+	case map[string]any:
+		n++
+		for _, e := range x {
+			n = countValues(e, n)
+		}
+	default:
+		n++
+	}
+	return n
+}
+
+func ldValue(n ld.Node) quad.Value {
+	switch x := n.(type) {
+	case ld.IRI:
+		return quad.IRI(x.Value)
+	case *ld.IRI:
+		return quad.IRI(x.Value)
+	case ld.BlankNode:
+		return quad.BNode(strings.TrimPrefix(x.Attribute, "_:"))
+	case *ld.BlankNode:
+		return quad.BNode(strings.TrimPrefix(x.Attribute, "_:"))
+	case ld.Literal:
+		return literalOf(x.Value, x.Datatype, x.Language)
+	case *ld.Literal:
+		return literalOf(x.Value, x.Datatype, x.Language)
+	}
+	return nil
+}
+
+// literalOf builds a literal in the canonical form the registry stores:
+// plain strings as quad.String, language strings as quad.LangString,
+// others typed.
+func literalOf(value, datatype, lang string) quad.Value {
+	switch {
+	case lang != "":
+		return quad.LangString{Value: quad.String(value), Lang: lang}
+	case datatype == "" || datatype == schema.XSDString:
+		return quad.String(value)
+	}
+	return quad.TypedString{Value: quad.String(value), Type: quad.IRI(datatype)}
+}
+
+// canonicalLiteral returns a parsed value in literalOf's canonical form.
+func canonicalLiteral(v quad.Value) quad.Value {
+	switch x := v.(type) {
+	case quad.TypedString:
+		if x.Type == xsdStringIRI {
+			return quad.String(x.Value)
+		}
+	}
+	return v
+}
+
+// lexical returns the text of a literal.
+func lexical(v quad.Value) string {
+	switch x := v.(type) {
+	case quad.String:
+		return string(x)
+	case quad.LangString:
+		return string(x.Value)
+	case quad.TypedString:
+		return string(x.Value)
+	case quad.IRI:
+		return string(x)
+	}
+	return quad.StringOf(v)
+}
+
+// ResourceIRI maps an IRI of another registry to credreg's: an http(s) IRI
+// whose last path segment is a CTID names credreg's resource with that CTID
+// (a fragment is kept: "…/ce-x#y" becomes base.Resource("ce-x")+"#y").
+// IRIs under base, and others, are returned unchanged with ok false.
+func ResourceIRI(base schema.Base, iri string) (mapped string, ok bool) {
+	if _, under := base.Path(iri); under {
+		return iri, false
+	}
+	rest, frag := iri, ""
+	if i := strings.IndexByte(iri, '#'); i >= 0 {
+		rest, frag = iri[:i], iri[i:]
+	}
+	u, err := url.Parse(rest)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return iri, false
+	}
+	seg := u.Path[strings.LastIndexByte(u.Path, '/')+1:]
+	if !schema.ValidCTID(seg) {
+		return iri, false
+	}
+	return base.Resource(seg) + frag, true
+}
+
+// ctidOfIRI returns the CTID of a credreg resource IRI (…/resources/ce-…),
+// or "".
+func ctidOfIRI(base schema.Base, iri string) string {
+	p, ok := base.Path(iri)
+	if !ok || !strings.HasPrefix(p, "/resources/") {
+		return ""
+	}
+	c := strings.TrimPrefix(p, "/resources/")
+	if !schema.ValidCTID(c) {
+		return ""
+	}
+	return c
+}
+
+// po is one statement of a subject.
+type po struct {
+	p quad.IRI
+	o quad.Value
+}
+
+// fragmentHasher names blank nodes (and other nodes described inside a
+// record) from their content: a hash over their statements, the nodes
+// they refer to named the same way (a cycle refers back as "cycle"), so
+// that the same content gives the same fragment on every import.
+type fragmentHasher struct {
+	out     func(quad.Value) []po
+	inside  func(quad.Value) bool   // whether an object is named by content too
+	term    func(quad.Value) string // how an outside object is written
+	memo    map[quad.Value]string
+	onStack map[quad.Value]bool
+	extra   func(quad.Value) string // extra content of a node (its IRI), or ""
+}
+
+func (h *fragmentHasher) name(n quad.Value) string {
+	return h.hash(n, 0)
+}
+
+func (h *fragmentHasher) hash(n quad.Value, depth int) string {
+	if v, ok := h.memo[n]; ok {
+		return v
+	}
+	if h.onStack[n] {
+		return "cycle"
+	}
+	if depth > 256 {
+		return "deep"
+	}
+	h.onStack[n] = true
+	var lines []string
+	if h.extra != nil {
+		if e := h.extra(n); e != "" {
+			lines = append(lines, "@id "+e)
+		}
+	}
+	for _, st := range h.out(n) {
+		var o string
+		if h.inside(st.o) {
+			o = "_:" + h.hash(st.o, depth+1)
+		} else {
+			o = h.term(st.o)
+		}
+		lines = append(lines, "<"+string(st.p)+"> "+o)
+	}
+	sort.Strings(lines)
+	sum := sha256.New()
+	for _, l := range lines {
+		sum.Write([]byte(l))
+		sum.Write([]byte{'\n'})
+	}
+	v := "b" + hex.EncodeToString(sum.Sum(nil))[:12]
+	delete(h.onStack, n)
+	h.memo[n] = v
+	return v
+}
+
+// termKey writes a term for hashing.
+func termKey(v quad.Value) string {
+	switch x := v.(type) {
+	case quad.IRI:
+		return "<" + string(x) + ">"
+	case quad.BNode:
+		return "_:" + string(x)
+	case quad.String:
+		return strconv.Quote(string(x))
+	case quad.LangString:
+		return strconv.Quote(string(x.Value)) + "@" + x.Lang
+	case quad.TypedString:
+		return strconv.Quote(string(x.Value)) + "^^<" + string(x.Type) + ">"
+	}
+	return strconv.Quote(quad.StringOf(v))
+}
+
+// ctdlGraph is one document's statements, by subject.
+type ctdlGraph struct {
+	base   schema.Base
+	file   string
+	out    map[quad.Value][]po
+	order  []quad.Value
+	top    map[quad.Value]int // top-level node -> row
+	res    map[quad.Value]*ctdlResource
+	member map[quad.Value]bool // nodes absorbed into some record
+}
+
+type ctdlResource struct {
+	node     quad.Value
+	ctid     string
+	iri      string
+	problems []Problem
+}
+
+func newCTDLGraph(base schema.Base, file, marker string, quads []quad.Quad) *ctdlGraph {
+	g := &ctdlGraph{base: base, file: file, out: map[quad.Value][]po{}, top: map[quad.Value]int{}, res: map[quad.Value]*ctdlResource{}, member: map[quad.Value]bool{}}
+	seen := map[[3]string]bool{}
+	for _, q := range quads {
+		p, ok := q.Predicate.(quad.IRI)
+		if !ok {
+			continue
+		}
+		if strings.HasPrefix(string(p), marker) {
+			if row, err := strconv.Atoi(lexical(q.Object)); err == nil {
+				if _, dup := g.top[q.Subject]; !dup {
+					g.top[q.Subject] = row
+				}
+			}
+			continue
+		}
+		key := [3]string{termKey(q.Subject), string(p), termKey(q.Object)}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if _, ok := g.out[q.Subject]; !ok {
+			g.order = append(g.order, q.Subject)
+		}
+		g.out[q.Subject] = append(g.out[q.Subject], po{p, q.Object})
+	}
+	for _, s := range g.order {
+		if r := g.resource(s); r != nil {
+			g.res[s] = r
+		}
+	}
+	return g
+}
+
+// resource reads the CTID of a node, or returns nil when it has none.
+func (g *ctdlGraph) resource(n quad.Value) *ctdlResource {
+	var ctids []string
+	for _, st := range g.out[n] {
+		if string(st.p) != schema.CTID {
+			continue
+		}
+		c := lexical(st.o)
+		dup := false
+		for _, x := range ctids {
+			dup = dup || x == c
+		}
+		if !dup {
+			ctids = append(ctids, c)
+		}
+	}
+	if len(ctids) == 0 {
+		return nil
+	}
+	r := &ctdlResource{node: n, ctid: ctids[0]}
+	prob := func(col, val, format string, args ...any) {
+		r.problems = append(r.problems, Problem{File: g.file, Column: col, Value: val, Message: fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case len(ctids) > 1:
+		prob("ceterms:ctid", strings.Join(ctids, ", "), "a resource has one CTID, found %d", len(ctids))
+	case schema.CheckCTID(ctids[0]) != nil:
+		prob("ceterms:ctid", ctids[0], "%v", schema.CheckCTID(ctids[0]))
+	default:
+		r.iri = g.base.Resource(ctids[0])
+		if iri, ok := n.(quad.IRI); ok {
+			if m, ok := ResourceIRI(g.base, string(iri)); ok && schema.RecordIRI(m) != r.iri {
+				prob("@id", string(iri), "the CTID in the resource's IRI differs from its ceterms:ctid %s", ctids[0])
+			} else if c := ctidOfIRI(g.base, string(iri)); c != "" && c != ctids[0] {
+				prob("@id", string(iri), "the CTID in the resource's IRI differs from its ceterms:ctid %s", ctids[0])
+			}
+		}
+	}
+	return r
+}
+
+// rewrite maps an IRI to credreg's IRI for the same thing.
+func (g *ctdlGraph) rewrite(iri quad.IRI) quad.IRI {
+	if r := g.res[iri]; r != nil && r.iri != "" {
+		return quad.IRI(r.iri)
+	}
+	m, _ := ResourceIRI(g.base, string(iri))
+	return quad.IRI(m)
+}
+
+// absorbable reports whether an object node is described inside the record
+// that refers to it: blank nodes, and described nodes with a foreign IRI.
+// Resources and credreg's own things (and nodes another registry names by
+// CTID) are linked, not absorbed.
+func (g *ctdlGraph) absorbable(o quad.Value) bool {
+	if g.res[o] != nil {
+		return false
+	}
+	switch x := o.(type) {
+	case quad.BNode:
+		return true
+	case quad.IRI:
+		if len(g.out[o]) == 0 {
+			return false
+		}
+		m := g.rewrite(x)
+		if _, under := g.base.Path(string(m)); under {
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// units builds the document's units: one per top-level resource, and one
+// per top-level node without a CTID that no record absorbs.
+func (g *ctdlGraph) units() []*Unit {
+	var units []*Unit
+	type topNode struct {
+		n   quad.Value
+		row int
+	}
+	var tops []topNode
+	for n, row := range g.top {
+		tops = append(tops, topNode{n, row})
+	}
+	sort.Slice(tops, func(i, j int) bool { return tops[i].row < tops[j].row })
+	for _, t := range tops {
+		r := g.res[t.n]
+		if r == nil {
+			continue
+		}
+		units = append(units, g.unit(r, t.row))
+	}
+	for _, t := range tops {
+		if g.res[t.n] != nil || g.member[t.n] || len(g.out[t.n]) == 0 {
+			continue
+		}
+		val := ""
+		if iri, ok := t.n.(quad.IRI); ok {
+			val = string(iri)
+		} else {
+			val = g.label(t.n)
+		}
+		units = append(units, &Unit{Row: t.row, Problems: []Problem{{File: g.file, Row: t.row, Column: "ceterms:ctid", Value: val,
+			Message: "required: every top-level resource needs its CTID (ceterms:ctid, \"ce-\" and a UUID)"}}})
+	}
+	sort.SliceStable(units, func(i, j int) bool { return units[i].Row < units[j].Row })
+	return units
+}
+
+// label names a node for a problem: its name, if any.
+func (g *ctdlGraph) label(n quad.Value) string {
+	for _, st := range g.out[n] {
+		if string(st.p) == schema.Name || string(st.p) == ceasnName || string(st.p) == schema.CompetencyText {
+			return lexical(st.o)
+		}
+	}
+	return ""
+}
+
+// unit builds the unit of a top-level resource: its record and those of
+// resources with a CTID nested inside it.
+func (g *ctdlGraph) unit(r *ctdlResource, row int) *Unit {
+	u := &Unit{Row: row}
+	queue := []*ctdlResource{r}
+	done := map[quad.Value]bool{r.node: true}
+	total := 0
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		if len(cur.problems) > 0 {
+			for _, p := range cur.problems {
+				p.Row = row
+				u.Problems = append(u.Problems, p)
+			}
+			continue
+		}
+		rec, nested := g.record(cur)
+		total += len(rec.Quads) + registry.BookkeepingQuads
+		u.Records = append(u.Records, rec)
+		for _, n := range nested {
+			if done[n.node] {
+				continue
+			}
+			done[n.node] = true
+			if _, isTop := g.top[n.node]; isTop {
+				continue // it has a unit of its own
+			}
+			queue = append(queue, n)
+		}
+	}
+	if total > maxUnitQuads {
+		u.Problems = append(u.Problems, Problem{File: g.file, Row: row, Column: "@id", Value: r.iri,
+			Message: fmt.Sprintf("the resource is described by about %d statements, more than the %d one import unit may write", total, maxUnitQuads)})
+	}
+	if len(u.Problems) > 0 {
+		u.Records = nil
+	}
+	return u
+}
+
+// record builds the record of a resource and returns the resources it
+// links to.
+func (g *ctdlGraph) record(r *ctdlResource) (registry.Record, []*ctdlResource) {
+	root := quad.IRI(r.iri)
+	// The nodes of the record: the resource and what it absorbs.
+	members := map[quad.Value]bool{}
+	var order []quad.Value
+	var nested []*ctdlResource
+	seenRes := map[quad.Value]bool{}
+	queue := []quad.Value{r.node}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, st := range g.out[n] {
+			if string(st.p) == schema.SameAs {
+				continue
+			}
+			if res := g.res[st.o]; res != nil && st.o != r.node {
+				if !seenRes[st.o] {
+					seenRes[st.o] = true
+					nested = append(nested, res)
+				}
+				continue
+			}
+			if st.o == r.node || members[st.o] || !g.absorbable(st.o) {
+				continue
+			}
+			members[st.o] = true
+			order = append(order, st.o)
+			g.member[st.o] = true
+			queue = append(queue, st.o)
+		}
+	}
+	// Name the absorbed nodes by content.
+	h := &fragmentHasher{
+		out:    func(n quad.Value) []po { return g.out[n] },
+		inside: func(o quad.Value) bool { return members[o] },
+		term: func(o quad.Value) string {
+			if o == r.node {
+				return "<" + r.iri + ">"
+			}
+			return termKey(g.object(o))
+		},
+		extra: func(n quad.Value) string {
+			if iri, ok := n.(quad.IRI); ok {
+				return string(iri)
+			}
+			return ""
+		},
+		memo: map[quad.Value]string{}, onStack: map[quad.Value]bool{},
+	}
+	sort.Slice(order, func(i, j int) bool { return termKey(order[i]) < termKey(order[j]) })
+	frag := map[quad.Value]quad.IRI{r.node: root}
+	for _, n := range order {
+		frag[n] = quad.IRI(r.iri + "#" + h.name(n))
+	}
+	obj := func(p string, o quad.Value) quad.Value {
+		if f, ok := frag[o]; ok {
+			return f
+		}
+		if res := g.res[o]; res != nil && res.iri != "" {
+			return quad.IRI(res.iri)
+		}
+		if iri, ok := o.(quad.IRI); ok && p != schema.SameAs {
+			return g.rewrite(iri)
+		}
+		if b, ok := o.(quad.BNode); ok {
+			// a blank node of a resource with problems: name it by label
+			return quad.IRI(r.iri + "#x" + string(b))
+		}
+		return o
+	}
+	var quads []quad.Quad
+	add := func(s quad.IRI, p string, o quad.Value) {
+		quads = append(quads, quad.Quad{Subject: s, Predicate: quad.IRI(p), Object: o})
+	}
+	links := map[string]bool{}
+	link := func(s quad.IRI, p string, o quad.IRI) {
+		k := string(s) + " " + p + " " + string(o)
+		if !links[k] {
+			links[k] = true
+			add(s, p, o)
+		}
+	}
+	nodes := append([]quad.Value{r.node}, order...)
+	for _, n := range nodes {
+		s := frag[n]
+		isRoot := n == r.node
+		for _, st := range g.out[n] {
+			p := string(st.p)
+			if scheme, ok := alignmentSchemes[p]; ok {
+				g.alignment(s, p, scheme, st.o, obj, members, add, link)
+				continue
+			}
+			if isRoot && p == schema.TargetCompetency && members[st.o] {
+				if c := g.competencyOf(st.o); c != "" {
+					link(s, schema.TargetCompetency, quad.IRI(c))
+				}
+				add(s, SourceAlignment, obj(p, st.o))
+				continue
+			}
+			add(s, p, obj(p, st.o))
+			if isRoot && conditionProperties[p] && members[st.o] {
+				for _, t := range g.out[st.o] {
+					if string(t.p) != schema.TargetCompetency {
+						continue
+					}
+					if c := g.competencyOf(t.o); c != "" {
+						link(s, schema.TargetCompetency, quad.IRI(c))
+					}
+				}
+			}
+		}
+		if iri, ok := n.(quad.IRI); ok && quad.IRI(s) != iri {
+			add(s, schema.SameAs, iri)
+		}
+	}
+	// CTDL-ASN frameworks name themselves with ceasn:name and
+	// ceasn:description; credreg reads ceterms:name and ceterms:description.
+	g.copyProperty(r.node, root, ceasnName, schema.Name, add)
+	g.copyProperty(r.node, root, ceasnDescription, schema.Description, add)
+	return registry.Record{IRI: r.iri, Quads: quads, Merge: false}, nested
+}
+
+// object returns the value an outside object is written as (for hashing).
+func (g *ctdlGraph) object(o quad.Value) quad.Value {
+	if res := g.res[o]; res != nil && res.iri != "" {
+		return quad.IRI(res.iri)
+	}
+	if iri, ok := o.(quad.IRI); ok {
+		return g.rewrite(iri)
+	}
+	return o
+}
+
+// copyProperty adds the values of from as to when the node has none of to.
+func (g *ctdlGraph) copyProperty(n quad.Value, s quad.IRI, from, to string, add func(quad.IRI, string, quad.Value)) {
+	var vals []quad.Value
+	for _, st := range g.out[n] {
+		switch string(st.p) {
+		case to:
+			return
+		case from:
+			vals = append(vals, st.o)
+		}
+	}
+	for _, v := range vals {
+		add(s, to, v)
+	}
+}
+
+// alignment maps one value of ceterms:occupationType, industryType or
+// instructionalProgramType: to a link to credreg's concept for its code
+// when it has one, the value itself kept under SourceAlignment.
+func (g *ctdlGraph) alignment(s quad.IRI, p, scheme string, o quad.Value, obj func(string, quad.Value) quad.Value,
+	members map[quad.Value]bool, add func(quad.IRI, string, quad.Value), link func(quad.IRI, string, quad.IRI)) {
+	var codes []string
+	switch x := o.(type) {
+	case quad.IRI:
+		iri := string(g.rewrite(x))
+		prefix := g.base.Scheme(scheme) + "/"
+		if strings.HasPrefix(iri, prefix) {
+			if n, err := url.PathUnescape(iri[len(prefix):]); err == nil && schema.CheckNotation(scheme, n) == nil {
+				link(s, p, quad.IRI(iri))
+				return
+			}
+		}
+		codes = append(codes, lastSegment(iri))
+	case quad.String, quad.LangString, quad.TypedString:
+		codes = append(codes, lexical(x), lastSegment(lexical(x)))
+	}
+	if members[o] {
+		for _, st := range g.out[o] {
+			switch string(st.p) {
+			case ctdlCodedNotation, schema.CodedNotation:
+				codes = append(codes, lexical(st.o))
+			}
+		}
+		for _, st := range g.out[o] {
+			if string(st.p) == ctdlTargetNode {
+				if iri, ok := st.o.(quad.IRI); ok {
+					codes = append(codes, lastSegment(string(iri)))
+				}
+			}
+		}
+	}
+	for _, c := range codes {
+		if n, ok := normalizeCode(scheme, c); ok {
+			link(s, p, quad.IRI(g.base.Concept(scheme, n)))
+			break
+		}
+	}
+	add(s, SourceAlignment, obj(p, o))
+}
+
+// competencyOf returns credreg's IRI of the competency a
+// ceterms:targetCompetency value names (directly or as an alignment
+// object's ceterms:targetNode), when it names one by CTID.
+func (g *ctdlGraph) competencyOf(o quad.Value) string {
+	try := func(v quad.Value) string {
+		if res := g.res[v]; res != nil {
+			return res.iri
+		}
+		iri, ok := v.(quad.IRI)
+		if !ok {
+			return ""
+		}
+		m := string(g.rewrite(iri))
+		if ctidOfIRI(g.base, m) == "" {
+			return ""
+		}
+		return m
+	}
+	if c := try(o); c != "" {
+		return c
+	}
+	if _, ok := o.(quad.IRI); ok && len(g.out[o]) == 0 {
+		return ""
+	}
+	for _, st := range g.out[o] {
+		if string(st.p) == ctdlTargetNode {
+			if c := try(st.o); c != "" {
+				return c
+			}
+		}
+	}
+	return ""
+}
+
+func lastSegment(iri string) string {
+	if i := strings.IndexAny(iri, "?#"); i >= 0 {
+		iri = iri[:i]
+	}
+	iri = strings.TrimRight(iri, "/")
+	seg := iri[strings.LastIndexByte(iri, '/')+1:]
+	if u, err := url.PathUnescape(seg); err == nil {
+		seg = u
+	}
+	return seg
+}
+
+var onetSOC = regexp.MustCompile(`^[0-9]{2}-[0-9]{4}\.[0-9]{2}$`)
+
+// normalizeCode returns the canonical notation of a code in a scheme: SOC
+// codes also from O*NET-SOC codes ("15-1299.08" is SOC 15-1299).
+func normalizeCode(scheme, code string) (string, bool) {
+	code = strings.TrimSpace(code)
+	var n string
+	var err error
+	switch scheme {
+	case schema.SchemeSOC:
+		if onetSOC.MatchString(code) {
+			code = code[:7]
+		}
+		n, err = NormalizeSOC(code)
+	case schema.SchemeNAICS:
+		n, err = NormalizeNAICS(code)
+	case schema.SchemeCIP:
+		n, err = NormalizeCIP(code)
+	default:
+		return "", false
+	}
+	if err != nil || schema.CheckNotation(scheme, n) != nil {
+		return "", false
+	}
+	return n, true
+}
