@@ -132,6 +132,9 @@ func (r *Report) OK() bool { return r.Failed == 0 && r.Aborted == "" }
 // store in atomic batches. It returns the report, and an error only when
 // the store itself fails (problems with the input are in the report).
 func Run(ctx context.Context, store *registry.Store, src Source, format string, opts Options) (*Report, error) {
+	if c, ok := src.(io.Closer); ok {
+		defer c.Close()
+	}
 	if opts.Actor == "" && !opts.DryRun {
 		return nil, errors.New("import: an actor (the agency writing) is required")
 	}

@@ -75,6 +75,12 @@ func (s *sheet) ColumnOf(field string) string { return s.fieldCol[field] }
 // bindHeaders matches the header row to fields. Problems it returns end
 // the import: which column holds what would be a guess.
 func (s *sheet) bindHeaders(cells []string, row int) []Problem {
+	for i, h := range cells {
+		if !utf8.ValidString(h) {
+			return []Problem{{File: s.name, Row: row, Column: "column " + columnLetter(i), Value: strings.ToValidUTF8(h, "?"),
+				Message: "the header row is not UTF-8 text; save the sheet as \"CSV UTF-8\" (or XLSX) and import it again"}}
+		}
+	}
 	s.headers, s.headerAt = cells, row
 	s.cols = map[string][]int{}
 	byKey := map[string]string{}
@@ -269,7 +275,7 @@ func (r *rowCtx) checkCells() {
 			col = r.s.headers[i]
 		}
 		if len(c) > MaxCellBytes {
-			r.probs = append(r.probs, Problem{File: r.s.name, Row: r.row, Column: col, Value: c[:40],
+			r.probs = append(r.probs, Problem{File: r.s.name, Row: r.row, Column: col, Value: strings.ToValidUTF8(c[:40], ""),
 				Message: fmt.Sprintf("the cell holds %d bytes, over the limit of %d", len(c), MaxCellBytes)})
 			r.cells[i] = ""
 		} else if !utf8.ValidString(c) {
@@ -598,7 +604,13 @@ func (r *rowCtx) designation(u *Unit, cred, agency, key string, clusters, subs [
 	u.Records = append(u.Records, d.record(false))
 }
 
-var dateLayouts = []string{"2006-01-02", "1/2/2006", "01/02/2006", "2006/01/02", "2006-01-02T15:04:05Z07:00", "Jan 2, 2006", "January 2, 2006", "2-Jan-2006", "02-Jan-06"}
+// dateLayouts are the ways sheets write dates (US month-first where the
+// order is ambiguous), with or without a time of day.
+var dateLayouts = []string{
+	"2006-01-02", "1/2/2006", "01/02/2006", "1/2/06", "2006/01/02", "2006-01-02T15:04:05Z07:00",
+	"2006-01-02 15:04", "2006-01-02 15:04:05", "1/2/2006 15:04", "1/2/2006 15:04:05", "1/2/06 15:04",
+	"Jan 2, 2006", "January 2, 2006", "2-Jan-2006", "2-Jan-06", "02-Jan-06",
+}
 
 // parseDate reads a date as sheets write it and returns it as YYYY-MM-DD.
 func parseDate(s string) (string, error) {

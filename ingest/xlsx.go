@@ -63,11 +63,15 @@ func XLSX(name string, r io.Reader, size int64, opts SheetOptions) (src Source, 
 			src, err = nil, fmt.Errorf("%s: the workbook could not be read (%v)", name, p)
 		}
 	}()
-	data, err := io.ReadAll(io.LimitReader(r, MaxXLSXBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	tooLarge := size > MaxXLSXBytes
+	var data []byte
+	if !tooLarge {
+		if data, err = io.ReadAll(io.LimitReader(r, MaxXLSXBytes+1)); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		tooLarge = len(data) > MaxXLSXBytes
 	}
-	if len(data) > MaxXLSXBytes {
+	if tooLarge {
 		return nil, fmt.Errorf("%s: the file is over the limit of %d MiB for an .xlsx workbook; split it, or save it as CSV", name, MaxXLSXBytes>>20)
 	}
 	switch {
@@ -120,7 +124,7 @@ func XLSX(name string, r io.Reader, size int64, opts SheetOptions) (src Source, 
 	if err != nil {
 		return nil, fmt.Errorf("%s: worksheet %q: %w", name, ws.name, err)
 	}
-	x := &xlsxRows{name: name, sheet: ws.name, f: f, rows: rows, last: scan.lastRow, merges: scan.merges}
+	x := &xlsxRows{sheet: ws.name, f: f, rows: rows, last: scan.lastRow, merges: scan.merges}
 	ok = true
 	return &xlsxSource{sheet: newSheet(name, x, opts), rows: x}, nil
 }
@@ -224,10 +228,10 @@ func (s *xlsxSource) Close() error { return s.rows.close() }
 
 // xlsxRows reads a worksheet's rows with excelize's streaming iterator.
 type xlsxRows struct {
-	name, sheet string
-	f           *excelize.File
-	rows        *excelize.Rows
-	closed      bool
+	sheet  string
+	f      *excelize.File
+	rows   *excelize.Rows
+	closed bool
 
 	n    int // the current row's number
 	last int // the last row's number (from the scan)

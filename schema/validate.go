@@ -165,6 +165,7 @@ func (v *validator) run(quads []quad.Quad) {
 		v.node = s
 		v.checkLiterals(n)
 		v.checkLinks(n)
+		v.checkSingleValues(n)
 		if s == v.iri {
 			v.checkMain(n, kind, ctid)
 		} else {
@@ -280,7 +281,7 @@ func (v *validator) checkCTID(n *node, ctid string) {
 	case len(vals) == 0:
 		v.add("ceterms:ctid", "", "required: the CTID (%s)", ctid)
 	case len(vals) > 1:
-		v.add("ceterms:ctid", "", "only one CTID is allowed, found %d", len(vals))
+		// checkSingleValues reports it.
 	default:
 		got := literal(vals[0])
 		if got != ctid {
@@ -458,11 +459,6 @@ func (v *validator) checkDesignation(n *node) {
 	if err == nil && !from.IsZero() && through.Before(from) {
 		v.add("schema:validThrough", firstLiteral(n, ValidThrough), "must not be before schema:validFrom (%s)", firstLiteral(n, ValidFrom))
 	}
-	for _, p := range []string{DesignatingAgency, DesignatedFor, Region, ValidFrom, ValidThrough} {
-		if len(n.props[p]) > 1 {
-			v.add(Compact(p), "", "only one value is allowed, found %d", len(n.props[p]))
-		}
-	}
 }
 
 func (v *validator) checkConcept(n *node) {
@@ -487,6 +483,40 @@ func (v *validator) checkConcept(n *node) {
 	for _, s := range n.props[InScheme] {
 		if iri, ok := s.(quad.IRI); ok && string(iri) != v.base.Scheme(scheme) {
 			v.add("skos:inScheme", string(iri), "must be the scheme in the concept IRI (%s)", v.base.Scheme(scheme))
+		}
+	}
+}
+
+// checkSingleValues reports properties given more than one value where a
+// node has at most one, such as two names or two CTIDs. Values in
+// different languages count as one value each language.
+func (v *validator) checkSingleValues(n *node) {
+	props := make([]string, 0, len(n.props))
+	for p := range n.props {
+		props = append(props, p)
+	}
+	sort.Strings(props)
+	for _, p := range props {
+		if !SingleValued(p) || len(n.props[p]) < 2 {
+			continue
+		}
+		langs := map[string]int{}
+		for _, val := range n.props[p] {
+			if ls, ok := val.(quad.LangString); ok {
+				langs[ls.Lang]++
+			} else {
+				langs[""]++
+			}
+		}
+		for _, c := range langs {
+			if c > 1 {
+				var vals []string
+				for _, val := range n.props[p] {
+					vals = append(vals, literal(val))
+				}
+				v.add(Compact(p), strings.Join(vals, " | "), "only one value is allowed, found %d", len(n.props[p]))
+				break
+			}
 		}
 	}
 }
