@@ -31,8 +31,15 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+# fuzz runs each fuzz target briefly (CI); FUZZTIME=10m for a longer run.
+FUZZTIME ?= 15s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzCSV$$' -fuzztime $(FUZZTIME) ./ingest/
+	$(GO) test -run '^$$' -fuzz '^FuzzCTDL$$' -fuzztime $(FUZZTIME) ./ingest/
+
 bench:
 	bash bench/run.sh
+	bash bench/import.sh
 
 clean:
 	rm -rf bin interop/node_modules bench/node_modules

@@ -10,10 +10,7 @@ import (
 // canonical form "15-1252" for "15-1252", "15-1252.00" (an O*NET-SOC code
 // of a detailed occupation), "151252" or "15 1252".
 func NormalizeSOC(s string) (string, error) {
-	t := strings.TrimSpace(s)
-	if strings.HasSuffix(t, ".00") {
-		t = strings.TrimSuffix(t, ".00")
-	}
+	t := strings.TrimSuffix(strings.TrimSpace(s), ".00")
 	d := digitsOnly(t, "- ")
 	if len(d) != 6 || strings.Count(t, "-") > 1 {
 		return "", fmt.Errorf("%q is not a SOC code (expected like 15-1252, 15-1252.00 or 151252)", s)

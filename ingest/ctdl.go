@@ -67,7 +67,7 @@ const (
 // ceterms:instructionalProgramType alignments into links to credreg's
 // SOC, NAICS and CIP concepts and keeps the alignment objects themselves
 // under this property, and likewise for competency alignments.
-const SourceAlignment = schema.Credreg + "sourceAlignment"
+const SourceAlignment = schema.SourceAlignment
 
 // Properties the CTDL reader maps.
 const (
@@ -174,10 +174,9 @@ type ctdlSource struct {
 	marker string
 	queue  []*Unit
 	// given maps the records this input gave so far to their content, so
-	// that a resource described again identically (an organization nested
-	// in every credential it owns, say) is not given twice: ingest.Run
-	// combines the records several units of a batch give by concatenating
-	// their statements.
+	// that a resource nested again identically (an organization nested in
+	// every credential it owns, say) is not written again with every unit.
+	// A unit's own resource is always given.
 	given map[string]string
 }
 
@@ -329,9 +328,9 @@ func (s *ctdlSource) document(doc any, n int) (units []*Unit) {
 			continue
 		}
 		recs := u.Records[:0]
-		for _, rec := range u.Records {
+		for i, rec := range u.Records {
 			h := contentKey(rec.Quads)
-			if s.given[rec.IRI] == h {
+			if i > 0 && s.given[rec.IRI] == h {
 				continue
 			}
 			s.given[rec.IRI] = h
@@ -576,13 +575,16 @@ func literalOf(value, datatype, lang string) quad.Value {
 	return quad.TypedString{Value: quad.String(value), Type: quad.IRI(datatype)}
 }
 
-// canonicalLiteral returns a parsed value in literalOf's canonical form.
+// canonicalLiteral returns a parsed value in literalOf's canonical form,
+// with its language tag in lower case as JSON-LD processing gives it.
 func canonicalLiteral(v quad.Value) quad.Value {
 	switch x := v.(type) {
 	case quad.TypedString:
 		if x.Type == xsdStringIRI {
 			return quad.String(x.Value)
 		}
+	case quad.LangString:
+		return quad.LangString{Value: x.Value, Lang: strings.ToLower(x.Lang)}
 	}
 	return v
 }
@@ -1030,6 +1032,11 @@ func (g *ctdlGraph) record(r *ctdlResource) (registry.Record, []*ctdlResource) {
 					link(s, schema.TargetCompetency, quad.IRI(c))
 				}
 				add(s, SourceAlignment, obj(p, st.o))
+				continue
+			}
+			if p == schema.CTID {
+				// a plain string, even under a default language
+				add(s, p, quad.String(lexical(st.o)))
 				continue
 			}
 			add(s, p, obj(p, st.o))

@@ -194,6 +194,9 @@ func (r *runner) run() error {
 		r.rep.Units++
 		if len(u.Problems) == 0 {
 			for _, rec := range u.Records {
+				if rec.Merge {
+					continue // checked as it will be stored, when the batch is written
+				}
 				for _, p := range r.store.Validate(rec) {
 					u.Problems = append(u.Problems, r.problem(u.Row, rec.IRI, p, namer))
 				}
@@ -259,7 +262,8 @@ func (r *runner) add(u *Unit, n int) {
 			continue
 		}
 		cur.Quads = append(cur.Quads, rec.Quads...)
-		cur.Merge = cur.Merge || rec.Merge
+		// A full record among the parts makes the combination a full record.
+		cur.Merge = cur.Merge && rec.Merge
 	}
 }
 
@@ -333,7 +337,7 @@ func (r *runner) dropFailing(bad map[string]schema.Problems) {
 		for _, rec := range u.Records {
 			for _, p := range bad[rec.IRI] {
 				pr := r.problem(u.Row, rec.IRI, p, namer)
-				pr.Message += " (after combining the rows that describe " + rec.IRI + ")"
+				pr.Message += " (in " + rec.IRI + " as it would be stored, after combining this input's parts of it and any stored record it adds to)"
 				probs = append(probs, pr)
 			}
 		}

@@ -96,8 +96,8 @@ type nquadsSource struct {
 
 // maxOpenStatements caps the statements of records held while they wait
 // for their blank nodes; past it, the oldest are emitted and what comes
-// later about them is a part of its own (Merge).
-const maxOpenStatements = 100_000
+// later about them is a part of its own (Merge). A variable for tests.
+var maxOpenStatements = 100_000
 
 // NQuads returns a Source streaming N-Quads or N-Triples from r (size is
 // its length in bytes, or 0 if unknown, for progress). Graph labels are
@@ -482,11 +482,14 @@ func (s *nquadsSource) switchTo(rec string, line int) {
 		}
 	}
 	s.ready = s.ready[:0]
-	for s.openN > maxOpenStatements && len(s.openList) > 0 {
-		g := s.openList[0]
-		s.openList = s.openList[1:]
-		if !g.done && g != s.cur {
-			s.emit(g)
+	if s.openN > maxOpenStatements {
+		for _, g := range s.openList {
+			if s.openN <= maxOpenStatements {
+				break
+			}
+			if !g.done && g != s.cur {
+				s.emit(g)
+			}
 		}
 	}
 	if len(s.openList) > 64 && len(s.openList) > 2*len(s.open) {

@@ -675,8 +675,8 @@ func TestCSVRowsCombined(t *testing.T) {
 				"Twice Described,CompTIA,Second description,Digital Technology,Statewide\n",
 			units: 2, imported: 0, failed: 2,
 			want: []wantProblem{
-				{2, "Description", anyValue, "only one value is allowed, found 2 (after combining the rows"},
-				{3, "Description", anyValue, "only one value is allowed, found 2 (after combining the rows"},
+				{2, "Description", anyValue, "only one value is allowed, found 2 (in "},
+				{3, "Description", anyValue, "only one value is allowed, found 2 (in "},
 			},
 			check: func(t *testing.T, s *registry.Store) { noCredentialNamed(t, s, "Twice Described") },
 		},

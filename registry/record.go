@@ -30,6 +30,8 @@ type Record struct {
 	// record's own node whose property Quads gives a value for and that is
 	// single-valued (see schema.SingleValued). Several agencies' sheets
 	// that name one credential so add to it rather than undo each other.
+	// A merged record is validated as it will be stored, so Quads alone
+	// may be a part of a record.
 	Merge bool
 
 	// The fields below are filled in by the store.
@@ -211,9 +213,12 @@ func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Ch
 			continue
 		}
 		seen[rec.IRI] = i
-		if ps := s.Validate(rec); len(ps) > 0 {
-			bad = append(bad, &RecordError{Index: i, IRI: rec.IRI, Problems: ps})
-			continue
+		// A merged record is checked as it will be stored, in write.
+		if !rec.Merge {
+			if ps := s.Validate(rec); len(ps) > 0 {
+				bad = append(bad, &RecordError{Index: i, IRI: rec.IRI, Problems: ps})
+				continue
+			}
 		}
 		for _, q := range rec.Quads {
 			if string(asIRI(q.Subject)) == rec.IRI+"#record" {
@@ -296,6 +301,7 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 	}
 	changes := make([]Change, len(recs))
 	seq := s.seq
+	var bad []*RecordError
 	for i, rec := range recs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -307,8 +313,14 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		if err != nil {
 			old = nil
 		}
-		if rec.Merge && old != nil {
-			rec.Quads, rec.Hash = merge(rec.IRI, old.Quads, rec.Quads)
+		if rec.Merge {
+			if old != nil {
+				rec.Quads, rec.Hash = merge(rec.IRI, old.Quads, rec.Quads)
+			}
+			if ps := schema.Validate(s.base, rec.IRI, rec.Quads); len(ps) > 0 {
+				bad = append(bad, &RecordError{Index: i, IRI: rec.IRI, Problems: ps})
+				continue
+			}
 		}
 		if old != nil && old.Hash == rec.Hash {
 			continue // unchanged: nothing to write, nothing to log
@@ -348,6 +360,9 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		add(entry, quad.IRI(predResource), quad.IRI(rec.IRI), graphChanges)
 		add(entry, quad.IRI(predContentHash), quad.String(rec.Hash), graphChanges)
 		changes[i] = c
+	}
+	if len(bad) > 0 {
+		return nil, &BatchError{Records: bad}
 	}
 	if seq == s.seq {
 		return changes, nil

@@ -71,6 +71,9 @@ const (
 	Cluster                  = Credreg + "cluster"
 	SubCluster               = Credreg + "subCluster"
 	SameAs                   = OWL + "sameAs"
+	// SourceAlignment keeps an alignment object (such as a CTDL
+	// CredentialAlignmentObject) a link was read from, or could not be.
+	SourceAlignment = Credreg + "sourceAlignment"
 
 	CompetencyText     = CEASN + "competencyText"
 	CompetencyCategory = CEASN + "competencyCategory"
