@@ -512,7 +512,7 @@ func ctdlToRDF(doc map[string]any, base schema.Base, loader *ctdlLoader) ([]quad
 	var out []quad.Quad
 	for _, g := range names {
 		for _, q := range ds.Graphs[g] {
-			s, p, o := ldValue(q.Subject), ldValue(q.Predicate), ldValue(q.Object)
+			s, p, o := registry.FromJSONLDNode(q.Subject), registry.FromJSONLDNode(q.Predicate), registry.FromJSONLDNode(q.Object)
 			if s == nil || p == nil || o == nil {
 				continue
 			}
@@ -544,38 +544,7 @@ func countValues(v any, n int) int {
 	return n
 }
 
-func ldValue(n ld.Node) quad.Value {
-	switch x := n.(type) {
-	case ld.IRI:
-		return quad.IRI(x.Value)
-	case *ld.IRI:
-		return quad.IRI(x.Value)
-	case ld.BlankNode:
-		return quad.BNode(strings.TrimPrefix(x.Attribute, "_:"))
-	case *ld.BlankNode:
-		return quad.BNode(strings.TrimPrefix(x.Attribute, "_:"))
-	case ld.Literal:
-		return literalOf(x.Value, x.Datatype, x.Language)
-	case *ld.Literal:
-		return literalOf(x.Value, x.Datatype, x.Language)
-	}
-	return nil
-}
-
-// literalOf builds a literal in the canonical form the registry stores:
-// plain strings as quad.String, language strings as quad.LangString,
-// others typed.
-func literalOf(value, datatype, lang string) quad.Value {
-	switch {
-	case lang != "":
-		return quad.LangString{Value: quad.String(value), Lang: lang}
-	case datatype == "" || datatype == schema.XSDString:
-		return quad.String(value)
-	}
-	return quad.TypedString{Value: quad.String(value), Type: quad.IRI(datatype)}
-}
-
-// canonicalLiteral returns a parsed value in literalOf's canonical form,
+// canonicalLiteral returns a parsed value in registry.Literal's canonical form,
 // with its language tag in lower case as JSON-LD processing gives it.
 func canonicalLiteral(v quad.Value) quad.Value {
 	switch x := v.(type) {
@@ -587,21 +556,6 @@ func canonicalLiteral(v quad.Value) quad.Value {
 		return quad.LangString{Value: x.Value, Lang: strings.ToLower(x.Lang)}
 	}
 	return v
-}
-
-// lexical returns the text of a literal.
-func lexical(v quad.Value) string {
-	switch x := v.(type) {
-	case quad.String:
-		return string(x)
-	case quad.LangString:
-		return string(x.Value)
-	case quad.TypedString:
-		return string(x.Value)
-	case quad.IRI:
-		return string(x)
-	}
-	return quad.StringOf(v)
 }
 
 // ResourceIRI maps an IRI of another registry to credreg's: an http(s) IRI
@@ -746,7 +700,7 @@ func newCTDLGraph(base schema.Base, file, marker string, quads []quad.Quad) *ctd
 			continue
 		}
 		if strings.HasPrefix(string(p), marker) {
-			if row, err := strconv.Atoi(lexical(q.Object)); err == nil {
+			if row, err := strconv.Atoi(registry.Lexical(q.Object)); err == nil {
 				if _, dup := g.top[q.Subject]; !dup {
 					g.top[q.Subject] = row
 				}
@@ -778,7 +732,7 @@ func (g *ctdlGraph) resource(n quad.Value) *ctdlResource {
 		if string(st.p) != schema.CTID {
 			continue
 		}
-		c := lexical(st.o)
+		c := registry.Lexical(st.o)
 		dup := false
 		for _, x := range ctids {
 			dup = dup || x == c
@@ -886,7 +840,7 @@ func (g *ctdlGraph) units() []*Unit {
 func (g *ctdlGraph) label(n quad.Value) string {
 	for _, st := range g.out[n] {
 		if string(st.p) == schema.Name || string(st.p) == ceasnName || string(st.p) == schema.CompetencyText {
-			return lexical(st.o)
+			return registry.Lexical(st.o)
 		}
 	}
 	return ""
@@ -1036,7 +990,7 @@ func (g *ctdlGraph) record(r *ctdlResource) (registry.Record, []*ctdlResource) {
 			}
 			if p == schema.CTID {
 				// a plain string, even under a default language
-				add(s, p, quad.String(lexical(st.o)))
+				add(s, p, quad.String(registry.Lexical(st.o)))
 				continue
 			}
 			add(s, p, obj(p, st.o))
@@ -1107,13 +1061,13 @@ func (g *ctdlGraph) alignment(s quad.IRI, p, scheme string, o quad.Value, obj fu
 		}
 		codes = append(codes, lastSegment(iri))
 	case quad.String, quad.LangString, quad.TypedString:
-		codes = append(codes, lexical(x), lastSegment(lexical(x)))
+		codes = append(codes, registry.Lexical(x), lastSegment(registry.Lexical(x)))
 	}
 	if members[o] {
 		for _, st := range g.out[o] {
 			switch string(st.p) {
 			case ctdlCodedNotation, schema.CodedNotation:
-				codes = append(codes, lexical(st.o))
+				codes = append(codes, registry.Lexical(st.o))
 			}
 		}
 		for _, st := range g.out[o] {

@@ -111,6 +111,10 @@ func ParseJSONLD(base schema.Base, doc []byte) ([]quad.Quad, error) {
 	return out, nil
 }
 
+// FromJSONLDNode converts a json-gold RDF term into the canonical quad
+// value the registry stores (see Literal).
+func FromJSONLDNode(n ld.Node) quad.Value { return fromLDNode(n) }
+
 func fromLDNode(n ld.Node) quad.Value {
 	switch x := n.(type) {
 	case ld.IRI:
@@ -129,8 +133,11 @@ func fromLDNode(n ld.Node) quad.Value {
 	return nil
 }
 
-// literalValue builds the canonical quad value for a literal: plain strings
-// as quad.String, language strings as quad.LangString, others typed.
+// Literal builds the canonical quad value the registry stores for a
+// literal: plain strings as quad.String, language strings as
+// quad.LangString, others as quad.TypedString.
+func Literal(value, datatype, lang string) quad.Value { return literalValue(value, datatype, lang) }
+
 func literalValue(value, datatype, lang string) quad.Value {
 	switch {
 	case lang != "":

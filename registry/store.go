@@ -528,6 +528,10 @@ func asIRI(v quad.Value) quad.IRI {
 	return ""
 }
 
+// Lexical returns the text of a literal (its lexical form, without
+// language or datatype), or the IRI of an IRI.
+func Lexical(v quad.Value) string { return literalOf(v) }
+
 func literalOf(v quad.Value) string {
 	switch x := canonicalValue(v).(type) {
 	case quad.String:
