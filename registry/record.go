@@ -164,6 +164,12 @@ func canonical(quads []quad.Quad) ([]quad.Quad, string) {
 	return out, "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
+// Statement builds a statement with an IRI object, for callers that add a
+// link to a record.
+func Statement(subject, predicate, object string) quad.Quad {
+	return quad.Quad{Subject: quad.IRI(subject), Predicate: quad.IRI(predicate), Object: quad.IRI(object)}
+}
+
 // ContentHash returns the hash a record with these statements has
 // ("sha256:…" over its canonical N-Quads), for checking a record read back.
 func ContentHash(quads []quad.Quad) string {

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"credreg/fixtures"
 	"credreg/registry"
@@ -61,16 +62,24 @@ const sheet = "Credential Name,Owner,Type,Sub-Cluster,Region,In Demand,Valid Fro
 	"Cloud Support Associate,Acme Cloud Academy,Certification,IT Support & Services,Statewide,yes,2025-07-01\n" +
 	"Broken,Acme Cloud Academy,Certification,Nowhere,Statewide,yes,2025-07-01\n"
 
-func TestImportIsOffWithoutAToken(t *testing.T) {
-	srv, _ := newImportServer(t, Config{})
-	code, body := post(t, srv.URL+"/import", "anything", "text/csv", sheet)
-	if code != http.StatusForbidden || !strings.Contains(body, "--import-token") {
-		t.Errorf("POST /import without a configured token: %d %s", code, body)
+// tokenFor makes a write token for the fixture agency named name.
+func tokenFor(t *testing.T, store *registry.Store, name string) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	iri, err := store.FindOrganization(ctx, name)
+	if err != nil {
+		t.Fatal(err)
 	}
+	secret, _, err := store.CreateToken(ctx, iri, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret, iri
 }
 
 func TestImportOverHTTP(t *testing.T) {
-	srv, store := newImportServer(t, Config{ImportToken: "s3cret-token", ImportAgency: "Heartland Workforce Commission", MaxImportBytes: 4096})
+	srv, store := newImportServer(t, Config{MaxImportBytes: 4096})
+	token, agency := tokenFor(t, store, "Heartland Workforce Commission")
 	url := srv.URL + "/import"
 	for _, tc := range []struct {
 		token, ct, body string
@@ -79,8 +88,8 @@ func TestImportOverHTTP(t *testing.T) {
 	}{
 		{"", "text/csv", sheet, 401, "bearer token"},
 		{"wrong", "text/csv", sheet, 401, "bearer token"},
-		{"s3cret-token", "application/pdf", sheet, 415, "not importable"},
-		{"s3cret-token", "text/csv", strings.Repeat("x", 5000), 413, "over the limit of 4096"},
+		{token, "application/pdf", sheet, 415, "not importable"},
+		{token, "text/csv", strings.Repeat("x", 5000), 413, "over the limit of 4096"},
 	} {
 		code, body := post(t, url, tc.token, tc.ct, tc.body)
 		if code != tc.status || !strings.Contains(body, tc.detail) {
@@ -91,11 +100,11 @@ func TestImportOverHTTP(t *testing.T) {
 		t.Fatal("fixtures missing")
 	}
 	before := store.Sequence()
-	code, body := post(t, url+"?dry_run=true", "s3cret-token", "text/csv", sheet)
+	code, body := post(t, url+"?dry_run=true", token, "text/csv", sheet)
 	if code != 200 || store.Sequence() != before {
 		t.Fatalf("dry run: %d, sequence %d -> %d\n%s", code, before, store.Sequence(), body)
 	}
-	code, body = post(t, url, "s3cret-token", "text/csv; charset=utf-8", sheet)
+	code, body = post(t, url, token, "text/csv; charset=utf-8", sheet)
 	var rep struct {
 		Units, Imported, Failed, Written int
 		Problems                         []struct {
@@ -111,13 +120,13 @@ func TestImportOverHTTP(t *testing.T) {
 	}
 	changes, _ := store.Changes(context.Background(), before, 10)
 	for _, c := range changes {
-		if c.Actor != "Heartland Workforce Commission" {
+		if c.Actor != agency {
 			t.Errorf("change %d by %q, want the token's agency", c.Seq, c.Actor)
 		}
 	}
 	var buf bytes.Buffer
 	buf.WriteString("x")
-	if code, _ := post(t, url, "s3cret-token", "", buf.String()); code != 415 {
+	if code, _ := post(t, url, token, "", buf.String()); code != 415 {
 		t.Errorf("no Content-Type: %d, want 415", code)
 	}
 }

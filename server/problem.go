@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+
+	"credreg/schema"
 )
 
 // problem is an RFC 9457 problem detail.
@@ -13,6 +15,8 @@ type problem struct {
 	Detail   string   `json:"detail,omitempty"`
 	Instance string   `json:"instance,omitempty"`
 	Offered  []string `json:"offered,omitempty"`
+	// Problems lists every validation problem of a refused write.
+	Problems schema.Problems `json:"problems,omitempty"`
 }
 
 // writeProblem answers with an application/problem+json body.

@@ -23,12 +23,6 @@ import (
 type Config struct {
 	Store  *registry.Store
 	Logger *slog.Logger // nil means slog.Default()
-	// ImportToken turns POST /import on: a request must carry it as a
-	// bearer token. Empty keeps imports over HTTP off.
-	ImportToken string
-	// ImportAgency is the agency the import token is bound to: it
-	// designates the imported rows and is named in the change log.
-	ImportAgency string
 	// MaxImportBytes caps a POST /import body; 0 means
 	// DefaultMaxImportBytes.
 	MaxImportBytes int64
@@ -47,8 +41,7 @@ type Server struct {
 	// of an unchanged record is not taken for the new rendering.
 	renderTag string
 
-	importToken, importAgency string
-	maxImport                 int64
+	maxImport int64
 }
 
 // renderVersion is bumped when a change to the rendering code changes the
@@ -68,11 +61,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.ImportToken != "" && cfg.ImportAgency == "" {
-		return nil, errors.New("server: an import token needs the agency it is bound to")
-	}
-	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, pages: p, renderTag: renderTag(),
-		importToken: cfg.ImportToken, importAgency: cfg.ImportAgency, maxImport: cfg.MaxImportBytes}
+	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, pages: p, renderTag: renderTag(), maxImport: cfg.MaxImportBytes}
 	if s.maxImport <= 0 {
 		s.maxImport = DefaultMaxImportBytes
 	}
@@ -88,13 +77,19 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/schemes/{scheme}", s.scheme).Methods(get...)
 	r.HandleFunc("/schemes/{scheme}/{notation}", s.concept).Methods(get...)
 	r.HandleFunc("/import", s.importHandler).Methods(http.MethodPost)
+	r.HandleFunc("/designations", s.createDesignation).Methods(http.MethodPost)
+	r.HandleFunc("/resources/{id}", s.replaceResource).Methods(http.MethodPut)
+	r.HandleFunc("/resources/{id}/retire", s.retireResource).Methods(http.MethodPost)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no resource at %s", r.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		allow := "GET, HEAD"
-		if r.URL.Path == "/import" {
+		switch {
+		case r.URL.Path == "/import", r.URL.Path == "/designations", strings.HasSuffix(r.URL.Path, "/retire"):
 			allow = "POST"
+		case strings.HasPrefix(r.URL.Path, "/resources/"):
+			allow = "GET, HEAD, PUT"
 		}
 		w.Header().Set("Allow", allow)
 		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow))

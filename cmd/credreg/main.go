@@ -46,6 +46,8 @@ Usage:
   credreg import [flags] FILE...
                            import spreadsheets (CSV, XLSX), CTDL JSON-LD or
                            N-Quads into the store
+  credreg token create|list|revoke
+                           manage agencies' write tokens
   credreg version          print the version
   credreg help             print this help
 
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "import":
 		return importCmd(ctx, args[1:], stdout, stderr)
+	case "token":
+		return tokenCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
@@ -96,7 +100,6 @@ func envOr(name, def string) string {
 
 type serveConfig struct {
 	addr, base, store, logLevel string
-	importToken, importAgency   string
 	fixtures                    bool
 	shutdownTimeout             time.Duration
 }
@@ -110,8 +113,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.store, "store", envOr("CREDREG_STORE", "badger://./credreg-data"), "where the data lives: badger:///abs/dir or badger://./relative/dir (env CREDREG_STORE)")
 	fs.BoolVar(&cfg.fixtures, "fixtures", envOr("CREDREG_FIXTURES", "true") == "true", "load the Career Clusters Framework and sample data into an empty store (env CREDREG_FIXTURES)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("CREDREG_LOG_LEVEL", "info"), "debug, info, warn or error (env CREDREG_LOG_LEVEL)")
-	fs.StringVar(&cfg.importToken, "import-token", envOr("CREDREG_IMPORT_TOKEN", ""), "turn POST /import on for requests bearing this token (env CREDREG_IMPORT_TOKEN; prefer the environment: flags show in ps)")
-	fs.StringVar(&cfg.importAgency, "import-agency", envOr("CREDREG_IMPORT_AGENCY", ""), "the agency (CTID or name) the import token is bound to (env CREDREG_IMPORT_AGENCY)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for requests in flight on SIGINT/SIGTERM")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: credreg serve [flags]\n\nStarts the registry. Reads are public; the data is kept in the store.\n\nFlags:\n")
@@ -172,7 +173,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	handler, err := server.New(server.Config{Store: store, Logger: log, ImportToken: cfg.importToken, ImportAgency: cfg.importAgency})
+	handler, err := server.New(server.Config{Store: store, Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
 		return 1

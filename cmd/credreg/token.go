@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"credreg/registry"
+	"credreg/schema"
+)
+
+const tokenUsage = `Usage:
+  credreg token create [--store URL] --agency CTID|NAME [--expires 2027-06-30|90d]
+  credreg token list   [--store URL]
+  credreg token revoke [--store URL] ID
+
+Write tokens let an agency write over HTTP (imports, designations,
+retirements); reads need none. A token is bound to one agency (an
+organization in the store). "create" prints the token alone on its last
+line, once: the store keeps only its hash.
+`
+
+// tokenCmd runs "credreg token".
+func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(stderr, tokenUsage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("credreg token "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	store := fs.String("store", envOr("CREDREG_STORE", "badger://./credreg-data"), "the store (env CREDREG_STORE); not while a server holds it")
+	var agency, expires string
+	if sub == "create" {
+		fs.StringVar(&agency, "agency", "", "the agency the token writes for: its CTID or exact name")
+		fs.StringVar(&expires, "expires", "", "when the token stops working: a date (2027-06-30) or a duration in days (90d); default never")
+	}
+	fs.Usage = func() { fmt.Fprint(stderr, tokenUsage+"\nFlags:\n"); fs.PrintDefaults() }
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	var until time.Time
+	if expires != "" {
+		t, err := parseExpiry(expires, time.Now())
+		if err != nil {
+			fmt.Fprintf(stderr, "credreg token create: --expires: %v\n", err)
+			return 2
+		}
+		until = t
+	}
+	switch sub {
+	case "create":
+		if agency == "" || fs.NArg() > 0 {
+			fmt.Fprint(stderr, "credreg token create: give --agency CTID|NAME and nothing else\n")
+			return 2
+		}
+	case "list":
+		if fs.NArg() > 0 {
+			fmt.Fprint(stderr, "credreg token list: takes no arguments\n")
+			return 2
+		}
+	case "revoke":
+		if fs.NArg() != 1 {
+			fmt.Fprint(stderr, "credreg token revoke: give the token's ID (from credreg token list)\n")
+			return 2
+		}
+	default:
+		fmt.Fprintf(stderr, "credreg token: unknown command %q\n\n%s", sub, tokenUsage)
+		return 2
+	}
+	base, _ := schema.NewBase("http://127.0.0.1:8080")
+	st, err := registry.Open(ctx, *store, registry.Options{Base: base, AdoptStoredBase: true, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		fmt.Fprintf(stderr, "credreg token: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	switch sub {
+	case "create":
+		iri, err := st.FindOrganization(ctx, agency)
+		if err != nil {
+			fmt.Fprintf(stderr, "credreg token create: %v\n", err)
+			return 1
+		}
+		secret, tok, err := st.CreateToken(ctx, iri, until)
+		if err != nil {
+			fmt.Fprintf(stderr, "credreg token create: %v\n", err)
+			return 1
+		}
+		name, _ := st.Label(ctx, iri)
+		exp := "never expires"
+		if !tok.Expires.IsZero() {
+			exp = "expires " + tok.Expires.Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "token %s for %s (%s), %s; keep it secret, it is not shown again:\n%s\n", tok.ID, name, iri, exp, secret)
+	case "list":
+		toks, err := st.Tokens(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "credreg token list: %v\n", err)
+			return 1
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tAGENCY\tCREATED\tEXPIRES\tSTATUS")
+		for _, t := range toks {
+			name, _ := st.Label(ctx, t.Agency)
+			exp, status := "never", "active"
+			if !t.Expires.IsZero() {
+				exp = t.Expires.Format("2006-01-02")
+			}
+			switch {
+			case !t.Revoked.IsZero():
+				status = "revoked " + t.Revoked.Format("2006-01-02")
+			case !t.Active(time.Now()):
+				status = "expired"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, name, t.Created.Format("2006-01-02"), exp, status)
+		}
+		_ = tw.Flush()
+	case "revoke":
+		if err := st.RevokeToken(ctx, fs.Arg(0)); err != nil {
+			fmt.Fprintf(stderr, "credreg token revoke: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "token %s revoked\n", fs.Arg(0))
+	}
+	return 0
+}
+
+// parseExpiry reads a date (YYYY-MM-DD, the end of that day UTC) or a
+// number of days ("90d").
+func parseExpiry(s string, now time.Time) (time.Time, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return time.Time{}, fmt.Errorf("%q: expected a positive number of days like 90d", s)
+		}
+		return now.Add(time.Duration(n) * 24 * time.Hour), nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q: expected a date (2027-06-30) or days (90d)", s)
+	}
+	if !t.After(now) {
+		return time.Time{}, fmt.Errorf("%q is in the past", s)
+	}
+	return t.Add(24*time.Hour - time.Second), nil
+}

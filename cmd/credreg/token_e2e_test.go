@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func credreg(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, binary, args...).CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), code
+}
+
+// TestTokenLifecycle creates a token with the CLI, writes with it over
+// HTTP, lists it and revokes it.
+func TestTokenLifecycle(t *testing.T) {
+	store := "badger://" + t.TempDir()
+	// Fixtures first (serve loads them), then stop: the CLI opens the store itself.
+	inst := start(t, store)
+	if err := inst.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	out, code := credreg(t, "token", "create", "--store", store, "--agency", "Heartland Workforce Commission", "--expires", "30d")
+	if code != 0 {
+		t.Fatalf("token create: %d\n%s", code, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	secret := lines[len(lines)-1]
+	if !strings.HasPrefix(secret, "crt_") {
+		t.Fatalf("the last line is not the token: %q", out)
+	}
+	if out, code := credreg(t, "token", "create", "--store", store, "--agency", "Nobody In Particular"); code != 1 || !strings.Contains(out, "no organization named") {
+		t.Errorf("token for an unknown agency: %d %s", code, out)
+	}
+	if out, code := credreg(t, "token", "create", "--store", store); code != 2 || !strings.Contains(out, "--agency") {
+		t.Errorf("token create without --agency: %d %s", code, out)
+	}
+
+	inst = start(t, store)
+	post := func() int {
+		req, _ := http.NewRequest(http.MethodPost, inst.url+"/import", strings.NewReader("Credential Name,Owner,Sub-Cluster,Region\nX,Y,IT Support & Services,Statewide\n"))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "text/csv")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := post(); code != 200 {
+		t.Fatalf("import with the new token: %d", code)
+	}
+	if err := inst.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = credreg(t, "token", "list", "--store", store)
+	id := strings.Split(strings.TrimPrefix(secret, "crt_"), "_")[0]
+	if !strings.Contains(out, id) || !strings.Contains(out, "Heartland Workforce Commission") || !strings.Contains(out, "active") || strings.Contains(out, secret) {
+		t.Errorf("token list:\n%s", out)
+	}
+	if out, code := credreg(t, "token", "revoke", "--store", store, id); code != 0 {
+		t.Fatalf("revoke: %d %s", code, out)
+	}
+	inst = start(t, store)
+	if code := post(); code != http.StatusUnauthorized {
+		t.Errorf("import with a revoked token: %d, want 401", code)
+	}
+}

@@ -1,0 +1,268 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"credreg/registry"
+	"credreg/schema"
+)
+
+// maxRecordBytes caps the body of a single-record write.
+const maxRecordBytes = 1 << 20
+
+// readBody reads at most limit bytes of the body, answering 413 itself
+// when it is longer.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("reading the body: %v", err))
+		return nil, false
+	}
+	if int64(len(b)) > limit {
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over the limit of %d bytes", limit))
+		return nil, false
+	}
+	return b, true
+}
+
+// writeProblems answers 422 with every validation problem.
+func writeProblems(w http.ResponseWriter, r *http.Request, detail string, ps schema.Problems) {
+	writeProblemDoc(w, r, problem{Status: http.StatusUnprocessableEntity, Detail: detail, Problems: ps})
+}
+
+// parseRecord reads a JSON-LD body describing one resource. When the body
+// names no IRI, mint gives the record a new CTID.
+func (s *Server) parseRecord(w http.ResponseWriter, r *http.Request, wantIRI string) (registry.Record, bool) {
+	body, ok := readBody(w, r, maxRecordBytes)
+	if !ok {
+		return registry.Record{}, false
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("the body is not a JSON-LD object: %v", err))
+		return registry.Record{}, false
+	}
+	if _, has := doc["@context"]; !has {
+		doc["@context"] = schema.ContextURL
+	}
+	_, hasID := doc["id"]
+	_, hasAtID := doc["@id"]
+	if !hasID && !hasAtID {
+		if wantIRI == "" {
+			ctid := schema.NewCTID()
+			doc["id"] = s.base.Resource(ctid)
+			if _, has := doc["ctid"]; !has {
+				doc["ctid"] = ctid
+			}
+		} else {
+			doc["id"] = wantIRI
+		}
+	}
+	if _, has := doc["ctid"]; !has && wantIRI != "" {
+		// The CTID is in the IRI: a body may leave it out.
+		doc["ctid"] = wantIRI[strings.LastIndexByte(wantIRI, '/')+1:]
+	}
+	b, _ := json.Marshal(doc)
+	quads, err := registry.ParseJSONLD(s.base, b)
+	if err != nil {
+		status := http.StatusBadRequest
+		writeProblem(w, r, status, err.Error())
+		return registry.Record{}, false
+	}
+	recs, ps := registry.GroupRecords(quads)
+	if len(ps) > 0 {
+		writeProblems(w, r, "the body describes nodes the registry cannot place", ps)
+		return registry.Record{}, false
+	}
+	if len(recs) != 1 {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("the body must describe one resource (and its #fragments); it describes %d", len(recs)))
+		return registry.Record{}, false
+	}
+	if wantIRI != "" && recs[0].IRI != wantIRI {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("the body describes %s, not %s", recs[0].IRI, wantIRI))
+		return registry.Record{}, false
+	}
+	return recs[0], true
+}
+
+// designationAgency returns the agency of a designation record, and
+// whether the record is a designation at all.
+func designationAgency(rec *registry.Record) (string, bool) {
+	isDesignation := false
+	agency := ""
+	for _, q := range rec.Quads {
+		if registry.Lexical(q.Subject) != rec.IRI {
+			continue
+		}
+		switch registry.Lexical(q.Predicate) {
+		case schema.RDFType:
+			if registry.Lexical(q.Object) == schema.ClassValueDesignation {
+				isDesignation = true
+			}
+		case schema.DesignatingAgency:
+			agency = registry.Lexical(q.Object)
+		}
+	}
+	return agency, isDesignation
+}
+
+// mayWrite answers 403 itself when the token's agency may not write rec
+// (a designation of another agency), given the stored version if any.
+func (s *Server) mayWrite(w http.ResponseWriter, r *http.Request, tok registry.Token, recs ...*registry.Record) bool {
+	for _, rec := range recs {
+		if rec == nil {
+			continue
+		}
+		if agency, ok := designationAgency(rec); ok && agency != tok.Agency {
+			writeProblem(w, r, http.StatusForbidden, fmt.Sprintf("%s is a designation of %s; your token writes for %s", rec.IRI, agency, tok.Agency))
+			return false
+		}
+	}
+	return true
+}
+
+// createDesignation serves POST /designations.
+func (s *Server) createDesignation(w http.ResponseWriter, r *http.Request) {
+	tok, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	rec, ok := s.parseRecord(w, r, "")
+	if !ok {
+		return
+	}
+	agency, isDesignation := designationAgency(&rec)
+	if !isDesignation {
+		writeProblem(w, r, http.StatusBadRequest, "the body must be a ValueDesignation (\"type\": \"ValueDesignation\")")
+		return
+	}
+	if agency == "" {
+		rec.Quads = append(rec.Quads, registry.Statement(rec.IRI, schema.DesignatingAgency, tok.Agency))
+	} else if !s.mayWrite(w, r, tok, &rec) {
+		return
+	}
+	if _, err := s.store.Get(r.Context(), rec.IRI); err == nil {
+		writeProblem(w, r, http.StatusConflict, fmt.Sprintf("%s exists; replace it with PUT", rec.IRI))
+		return
+	} else if !errors.Is(err, registry.ErrNotFound) {
+		s.internalError(w, r, err)
+		return
+	}
+	s.put(w, r, tok, rec, http.StatusCreated)
+}
+
+// replaceResource serves PUT /resources/{id}.
+func (s *Server) replaceResource(w http.ResponseWriter, r *http.Request) {
+	tok, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	if err := schema.CheckCTID(id); err != nil {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+		return
+	}
+	iri := s.base.Resource(id)
+	rec, ok := s.parseRecord(w, r, iri)
+	if !ok {
+		return
+	}
+	old, err := s.store.Get(r.Context(), iri)
+	if err != nil && !errors.Is(err, registry.ErrNotFound) {
+		s.internalError(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if err != nil {
+		old, status = nil, http.StatusCreated
+	}
+	if !s.mayWrite(w, r, tok, old, &rec) {
+		return
+	}
+	s.put(w, r, tok, rec, status)
+}
+
+func (s *Server) put(w http.ResponseWriter, r *http.Request, tok registry.Token, rec registry.Record, status int) {
+	c, err := s.store.Put(r.Context(), tok.Agency, rec)
+	var re *registry.RecordError
+	if errors.As(err, &re) {
+		writeProblems(w, r, fmt.Sprintf("%s is not valid", rec.IRI), re.Problems)
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "write", "iri", rec.IRI, "agency", tok.Agency, "token", tok.ID, "seq", c.Seq)
+	p, _ := s.base.Path(rec.IRI)
+	w.Header().Set("Location", p)
+	doc, err := s.store.Document(r.Context(), rec.IRI)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	body, err := doc.JSONLD()
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", typeJSONLD)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// retireResource serves POST /resources/{id}/retire with a body
+// {"reason": "…"}.
+func (s *Server) retireResource(w http.ResponseWriter, r *http.Request) {
+	tok, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	if err := schema.CheckCTID(id); err != nil {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+		return
+	}
+	body, ok := readBody(w, r, 16<<10)
+	if !ok {
+		return
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || strings.TrimSpace(req.Reason) == "" {
+		writeProblem(w, r, http.StatusBadRequest, `give the reason as JSON: {"reason": "…"}`)
+		return
+	}
+	iri := s.base.Resource(id)
+	old, err := s.store.Get(r.Context(), iri)
+	if errors.Is(err, registry.ErrNotFound) {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no record with IRI %s", iri))
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if !s.mayWrite(w, r, tok, old) {
+		return
+	}
+	c, err := s.store.Retire(r.Context(), tok.Agency, iri, req.Reason, time.Now())
+	if errors.Is(err, registry.ErrRetired) {
+		writeProblem(w, r, http.StatusConflict, err.Error())
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeJSON(w, r, http.StatusOK, c)
+}
