@@ -133,7 +133,9 @@ func TestWriteInputErrors(t *testing.T) {
 	}
 	// A 422 lists every problem with its field.
 	_, _, body := send(t, http.MethodPost, srv.URL+"/designations", tok, `{"type": "ValueDesignation", "region": "Statewide", "validFrom": "someday"}`)
-	var p struct{ Problems []struct{ Field, Message string } }
+	var p struct {
+		Problems []struct{ Field, Message string }
+	}
 	_ = json.Unmarshal([]byte(body), &p)
 	fields := map[string]bool{}
 	for _, x := range p.Problems {
