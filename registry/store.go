@@ -160,12 +160,9 @@ func parseStoreURL(raw string) (kind, path string, err error) {
 		if rest == "" || rest == "/" {
 			return "", "", fmt.Errorf("store %q: no directory given (badger:///path/to/dir)", raw)
 		}
-		if strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") || strings.HasPrefix(rest, "/") {
-			path = rest
-		} else {
-			// badger://dir is read as the relative directory "dir".
-			path = rest
-		}
+		// badger:///abs/dir is absolute; badger://./dir, badger://../dir
+		// and badger://dir are relative to the working directory.
+		path = rest
 		if p, err := url.PathUnescape(path); err == nil {
 			path = p
 		}
