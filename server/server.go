@@ -72,6 +72,7 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/healthz", s.health).Methods(get...)
 	r.HandleFunc("/context.jsonld", s.context).Methods(get...)
 	r.HandleFunc("/contexts/v"+schema.ContextVersion+".jsonld", s.context).Methods(get...)
+	s.umbrellaRoutes(r) // before /resources/{id}, so /resources/lookup is not taken for a CTID
 	r.HandleFunc("/resources/{id}", s.resource).Methods(get...)
 	r.HandleFunc("/schemes", s.schemes).Methods(get...)
 	r.HandleFunc("/schemes/{scheme}", s.scheme).Methods(get...)
@@ -88,6 +89,8 @@ func New(cfg Config) (*Server, error) {
 		switch {
 		case r.URL.Path == "/import", r.URL.Path == "/designations", strings.HasSuffix(r.URL.Path, "/retire"):
 			allow = "POST"
+		case strings.HasSuffix(r.URL.Path, "/designations"), strings.HasSuffix(r.URL.Path, "/history"):
+			allow = "GET, HEAD"
 		case strings.HasPrefix(r.URL.Path, "/resources/"):
 			allow = "GET, HEAD, PUT"
 		}

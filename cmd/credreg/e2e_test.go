@@ -382,7 +382,7 @@ func TestJSONLDIsIsomorphicToNQuads(t *testing.T) {
 		}
 		paths = append(paths, p)
 	}
-	paths = append(paths, "/schemes")
+	paths = append(paths, "/schemes", "/resources/ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a/designations", "/resources/"+securityPlus+"/designations")
 	cmd := exec.Command(node, filepath.Join(interop, "jsonld-isomorphic.mjs"), inst.url)
 	cmd.Stdin = strings.NewReader(strings.Join(paths, "\n"))
 	out, err := cmd.CombinedOutput()

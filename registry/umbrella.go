@@ -1,0 +1,958 @@
+package registry
+
+// The read side of the umbrella list: every agency's designations of a
+// credential side by side with where they disagree, a record's history from
+// the change log, finding credentials by name, a credential read for the
+// employer's check, and the bulk lookup of many resources in one JSON-LD
+// document.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cayleygraph/cayley/graph"
+	cayleykv "github.com/cayleygraph/cayley/graph/kv"
+	"github.com/cayleygraph/quad"
+	"github.com/piprate/json-gold/ld"
+
+	"credreg/schema"
+)
+
+// ErrScanLimit is returned by FindByName when no credential has exactly the
+// name asked for and the registry holds too many credentials for the
+// case-insensitive fallback scan (see MaxNameScan).
+var ErrScanLimit = errors.New("too many credentials for a case-insensitive name search")
+
+// MaxNameScan caps the credentials FindByName's case-insensitive fallback
+// reads. Beyond it only exact names are found.
+const MaxNameScan = 5000
+
+// MaxLookup is the most resources one Lookup returns.
+const MaxLookup = 1000
+
+// dataSource is the evidence's data source (credreg:dataSource).
+const dataSource = schema.Credreg + "dataSource"
+
+// Terms of the documents built here that credreg's context does not name
+// yet; they compact to "credreg:…" and are valid JSON-LD as they are.
+const (
+	ClassDisagreement  = schema.Credreg + "Disagreement"
+	ClassLookupResult  = schema.Credreg + "LookupResult"
+	PropDisagreement   = schema.Credreg + "disagreement"
+	PropProperty       = schema.Credreg + "property"
+	PropDesignation    = schema.Credreg + "designation"
+	PropUnknown        = schema.Credreg + "unknown"
+	PropMalformed      = schema.Credreg + "malformed"
+	PropProblemValue   = schema.Credreg + "value"
+	PropProblemMessage = schema.Credreg + "message"
+)
+
+// quadsByObjectPredicate returns the statements (?, predicate, object) in
+// every graph. On a kv store it scans the (object, predicate) prefix of
+// cayley's object-predicate-subject index, so a node many statements point
+// at (an agency, a type) costs only the statements of that predicate.
+func (s *Store) quadsByObjectPredicate(ctx context.Context, object quad.Value, predicate string) ([]quad.Quad, error) {
+	return s.quadsByObjectPredicateLimit(ctx, object, predicate, -1)
+}
+
+// quadsByObjectPredicateLimit is quadsByObjectPredicate that stops after
+// limit+1 statements when limit >= 0 (so a caller can tell "more than
+// limit").
+func (s *Store) quadsByObjectPredicateLimit(ctx context.Context, object quad.Value, predicate string, limit int) ([]quad.Quad, error) {
+	qs := s.qs()
+	kqs, ok := qs.(*cayleykv.QuadStore)
+	if !ok {
+		quads, err := s.quadsBy(ctx, quad.Object, object)
+		if err != nil {
+			return nil, err
+		}
+		out := quads[:0]
+		for _, q := range quads {
+			if asIRI(q.Predicate) == quad.IRI(predicate) {
+				out = append(out, q)
+			}
+		}
+		if limit >= 0 && len(out) > limit+1 {
+			out = out[:limit+1]
+		}
+		return out, nil
+	}
+	oref, err := qs.ValueOf(object)
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", quad.ToString(object), err)
+	}
+	pref, err := qs.ValueOf(quad.IRI(predicate))
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", predicate, err)
+	}
+	o, ok1 := oref.(cayleykv.Int64Value)
+	p, ok2 := pref.(cayleykv.Int64Value)
+	if !ok1 || !ok2 {
+		return nil, nil // a value never stored: no statement has it
+	}
+	scan := cayleykv.IndexScan{
+		Index:  cayleykv.QuadIndex{Dirs: []quad.Direction{quad.Object, quad.Predicate, quad.Subject}},
+		Values: []uint64{uint64(o), uint64(p)},
+	}
+	it := scan.BuildIterator(kqs).Iterate()
+	defer it.Close()
+	var prims []graph.Ref
+	for it.Next(ctx) {
+		prims = append(prims, it.Result())
+		if limit >= 0 && len(prims) > limit {
+			break
+		}
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("scan %s %s: %w", predicate, quad.ToString(object), err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	quads, err := s.resolve(ctx, prims)
+	if err != nil {
+		return nil, err
+	}
+	// The index scan is by prefix; check the predicate all the same.
+	out := quads[:0]
+	for _, q := range quads {
+		if asIRI(q.Predicate) == quad.IRI(predicate) {
+			out = append(out, q)
+		}
+	}
+	return out, nil
+}
+
+// recordSubjects returns the record nodes (no fragment IRIs) that have the
+// statement (node, predicate, object) in their own record, sorted.
+func (s *Store) recordSubjects(ctx context.Context, predicate string, object quad.Value) ([]string, error) {
+	quads, err := s.quadsByObjectPredicate(ctx, object, predicate)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, q := range quads {
+		subj := string(asIRI(q.Subject))
+		if subj == "" || seen[subj] || schema.RecordIRI(subj) != subj || asIRI(q.Label) != quad.IRI(subj) {
+			continue
+		}
+		seen[subj] = true
+		out = append(out, subj)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Designations returns every value designation of the credential: the
+// credreg:ValueDesignation records whose credreg:credential is it, retired
+// ones included, sorted by agency IRI, then valid-from date, then IRI.
+func (s *Store) Designations(ctx context.Context, credentialIRI string) ([]*Record, error) {
+	iris, err := s.recordSubjects(ctx, schema.DesignatedFor, quad.IRI(credentialIRI))
+	if err != nil {
+		return nil, fmt.Errorf("designations of %s: %w", credentialIRI, err)
+	}
+	type keyed struct {
+		rec           *Record
+		agency, start string
+	}
+	var list []keyed
+	for _, iri := range iris {
+		rec, err := s.Get(ctx, iri)
+		if errors.Is(err, ErrNotFound) {
+			continue // written between the scan and the read: not ours to show
+		}
+		if err != nil {
+			return nil, fmt.Errorf("designations of %s: %w", credentialIRI, err)
+		}
+		d := ViewDesignation(rec)
+		if !d.isDesignation || d.Credential != credentialIRI {
+			continue
+		}
+		list = append(list, keyed{rec, d.Agency, d.ValidFrom})
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
+		if a.agency != b.agency {
+			return a.agency < b.agency
+		}
+		if a.start != b.start {
+			return a.start < b.start
+		}
+		return a.rec.IRI < b.rec.IRI
+	})
+	out := make([]*Record, len(list))
+	for i, k := range list {
+		out[i] = k.rec
+	}
+	return out, nil
+}
+
+// DesignationView is a value designation read from its record: which agency
+// designates which credential of value, for which Clusters and
+// Sub-Clusters, region and period, on which criteria and evidence.
+type DesignationView struct {
+	IRI         string
+	CTID        string
+	Agency      string   // IRI of the designating agency
+	Credential  string   // IRI of the credential
+	Clusters    []string // IRIs, sorted
+	SubClusters []string // IRIs, sorted
+	Region      string
+	// ValidFrom and ValidThrough are dates (YYYY-MM-DD); "" when not given.
+	ValidFrom, ValidThrough string
+	Criteria                []string // IRIs, sorted
+	Evidence                []EvidenceView
+	Retired                 bool
+	RetiredOn               string // xsd:dateTime lexical form
+	RetirementReason        string
+	Record                  *Record
+
+	isDesignation bool
+}
+
+// EvidenceView is one evidence node of a designation. Numbers are kept in
+// their lexical form.
+type EvidenceView struct {
+	IRI                     string
+	MedianAnnualWage        string
+	ProjectedAnnualOpenings string
+	DataSource              string
+	DataYear                string
+}
+
+// Designation statuses on a day.
+const (
+	StatusActive     = "active"
+	StatusExpired    = "expired"
+	StatusNotYet     = "not-yet-valid"
+	StatusRetiredNow = "retired"
+)
+
+// ViewDesignation reads a designation record.
+func ViewDesignation(rec *Record) DesignationView {
+	d := DesignationView{IRI: rec.IRI, Record: rec}
+	evidence := map[string]*EvidenceView{}
+	var evOrder []string
+	for _, q := range rec.Quads {
+		subj := string(asIRI(q.Subject))
+		pred := string(asIRI(q.Predicate))
+		if subj != rec.IRI {
+			if subj == "" {
+				continue
+			}
+			e := evidence[subj]
+			if e == nil {
+				e = &EvidenceView{IRI: subj}
+				evidence[subj] = e
+			}
+			switch pred {
+			case schema.MedianAnnualWage:
+				e.MedianAnnualWage = literalOf(q.Object)
+			case schema.ProjectedOpenings:
+				e.ProjectedAnnualOpenings = literalOf(q.Object)
+			case dataSource:
+				e.DataSource = literalOf(q.Object)
+			case schema.DataYear:
+				e.DataYear = literalOf(q.Object)
+			}
+			continue
+		}
+		switch pred {
+		case schema.RDFType:
+			if asIRI(q.Object) == schema.ClassValueDesignation {
+				d.isDesignation = true
+			}
+		case schema.CTID:
+			d.CTID = literalOf(q.Object)
+		case schema.DesignatingAgency:
+			d.Agency = literalOf(q.Object)
+		case schema.DesignatedFor:
+			d.Credential = literalOf(q.Object)
+		case schema.Cluster:
+			d.Clusters = append(d.Clusters, literalOf(q.Object))
+		case schema.SubCluster:
+			d.SubClusters = append(d.SubClusters, literalOf(q.Object))
+		case schema.Region:
+			d.Region = literalOf(q.Object)
+		case schema.ValidFrom:
+			d.ValidFrom = dateOf(literalOf(q.Object))
+		case schema.ValidThrough:
+			d.ValidThrough = dateOf(literalOf(q.Object))
+		case schema.Criterion:
+			d.Criteria = append(d.Criteria, literalOf(q.Object))
+		case schema.Evidence:
+			if iri := string(asIRI(q.Object)); iri != "" {
+				evOrder = append(evOrder, iri)
+			}
+		case schema.RecordStatus:
+			if asIRI(q.Object) == schema.StatusRetired {
+				d.Retired = true
+			}
+		case schema.RetiredOn:
+			d.RetiredOn = literalOf(q.Object)
+		case schema.RetirementReason:
+			d.RetirementReason = literalOf(q.Object)
+		}
+	}
+	sort.Strings(d.Clusters)
+	sort.Strings(d.SubClusters)
+	sort.Strings(d.Criteria)
+	sort.Strings(evOrder)
+	for _, iri := range evOrder {
+		if e := evidence[iri]; e != nil {
+			d.Evidence = append(d.Evidence, *e)
+		} else {
+			d.Evidence = append(d.Evidence, EvidenceView{IRI: iri})
+		}
+	}
+	return d
+}
+
+// dateOf returns the YYYY-MM-DD part of an xsd:date (which may carry a
+// time zone).
+func dateOf(s string) string {
+	if len(s) >= 10 {
+		if _, err := time.Parse("2006-01-02", s[:10]); err == nil {
+			return s[:10]
+		}
+	}
+	return s
+}
+
+// StatusOn tells whether the designation is in force on day (YYYY-MM-DD):
+// StatusRetiredNow when retired, StatusNotYet before its valid-from date,
+// StatusExpired after its valid-through date, else StatusActive. A missing
+// date leaves that end open.
+func (d DesignationView) StatusOn(day string) string {
+	switch {
+	case d.Retired:
+		return StatusRetiredNow
+	case d.ValidFrom != "" && day < d.ValidFrom:
+		return StatusNotYet
+	case d.ValidThrough != "" && day > d.ValidThrough:
+		return StatusExpired
+	}
+	return StatusActive
+}
+
+// Disagreement is a property on which designations by different agencies
+// of one credential differ.
+type Disagreement struct {
+	Property string // IRI of the property compared, such as credreg:subCluster
+	Label    string // its name for people
+	// Designations are the IRIs of the designations that differ from a
+	// designation by another agency on the property, sorted.
+	Designations []string
+}
+
+// disagreementProperties are compared, in the order reported.
+var disagreementProperties = []string{
+	schema.Cluster, schema.SubCluster, schema.Region, schema.ValidFrom, schema.ValidThrough,
+	schema.Criterion, schema.RecordStatus, schema.Evidence,
+}
+
+// comparable returns the value of a designation compared for property.
+func (d DesignationView) comparable(property string) string {
+	switch property {
+	case schema.Cluster:
+		return strings.Join(d.Clusters, " ")
+	case schema.SubCluster:
+		return strings.Join(d.SubClusters, " ")
+	case schema.Region:
+		return d.Region
+	case schema.ValidFrom:
+		return d.ValidFrom
+	case schema.ValidThrough:
+		return d.ValidThrough
+	case schema.Criterion:
+		return strings.Join(d.Criteria, " ")
+	case schema.RecordStatus:
+		if d.Retired {
+			return "retired"
+		}
+		return "current"
+	case schema.Evidence:
+		parts := make([]string, len(d.Evidence))
+		for i, e := range d.Evidence {
+			parts[i] = strings.Join([]string{e.MedianAnnualWage, e.ProjectedAnnualOpenings, e.DataSource, e.DataYear}, "\x1f")
+		}
+		sort.Strings(parts)
+		return strings.Join(parts, "\x1e")
+	}
+	return ""
+}
+
+// Disagreements compares designations of one credential property by
+// property. A property is in disagreement when two designations by
+// different agencies have different values for it (sets compared as
+// sets; "retired" against "current" for the status); designations of the
+// same agency (a renewal, another region) are not compared with each
+// other.
+func Disagreements(ds []DesignationView) []Disagreement {
+	var out []Disagreement
+	for _, p := range disagreementProperties {
+		involved := map[string]bool{}
+		for i := range ds {
+			for j := i + 1; j < len(ds); j++ {
+				if ds[i].Agency == ds[j].Agency {
+					continue
+				}
+				if ds[i].comparable(p) != ds[j].comparable(p) {
+					involved[ds[i].IRI] = true
+					involved[ds[j].IRI] = true
+				}
+			}
+		}
+		if len(involved) == 0 {
+			continue
+		}
+		d := Disagreement{Property: p, Label: schema.Label(p)}
+		for iri := range involved {
+			d.Designations = append(d.Designations, iri)
+		}
+		sort.Strings(d.Designations)
+		out = append(out, d)
+	}
+	return out
+}
+
+// DesignationSet is every designation of one credential side by side, and
+// where the agencies disagree.
+type DesignationSet struct {
+	// IRI is the collection's IRI: the credential's IRI + "/designations".
+	IRI           string
+	Credential    string
+	Designations  []DesignationView
+	Disagreements []Disagreement
+	// Document renders the set: a hydra:Collection whose members are the
+	// designations' own statements, with one credreg:Disagreement node
+	// ("{IRI}#disagreement-{property}") per disagreement.
+	Document *Document
+}
+
+// DesignationSetIRI is the IRI of the designations of a credential.
+func DesignationSetIRI(credentialIRI string) string { return credentialIRI + "/designations" }
+
+// DesignationSet returns the designations of the credential side by side.
+// It returns an error wrapping ErrNotFound when there is no record
+// credentialIRI.
+func (s *Store) DesignationSet(ctx context.Context, credentialIRI string) (*DesignationSet, error) {
+	if _, _, _, err := s.meta(ctx, credentialIRI); err != nil {
+		return nil, err
+	}
+	recs, err := s.Designations(ctx, credentialIRI)
+	if err != nil {
+		return nil, err
+	}
+	set := &DesignationSet{IRI: DesignationSetIRI(credentialIRI), Credential: credentialIRI}
+	coll := quad.IRI(set.IRI)
+	quads := []quad.Quad{
+		{Subject: coll, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassCollection)},
+		{Subject: coll, Predicate: quad.IRI(schema.TotalItems), Object: intLiteral(uint64(len(recs)))},
+	}
+	for _, rec := range recs {
+		set.Designations = append(set.Designations, ViewDesignation(rec))
+		quads = append(quads, quad.Quad{Subject: coll, Predicate: quad.IRI(schema.Member), Object: quad.IRI(rec.IRI)})
+		quads = append(quads, rec.Quads...)
+	}
+	set.Disagreements = Disagreements(set.Designations)
+	for _, d := range set.Disagreements {
+		node := quad.IRI(set.IRI + "#disagreement-" + localName(d.Property))
+		quads = append(quads,
+			quad.Quad{Subject: coll, Predicate: quad.IRI(PropDisagreement), Object: node},
+			quad.Quad{Subject: node, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(ClassDisagreement)},
+			quad.Quad{Subject: node, Predicate: quad.IRI(PropProperty), Object: quad.IRI(d.Property)},
+			quad.Quad{Subject: node, Predicate: quad.IRI(schema.Title), Object: quad.String("The agencies differ on: " + d.Label)},
+		)
+		for _, des := range d.Designations {
+			quads = append(quads, quad.Quad{Subject: node, Predicate: quad.IRI(PropDesignation), Object: quad.IRI(des)})
+		}
+	}
+	q, hash := canonical(quads)
+	doc := &Document{IRI: set.IRI, Hash: hash, Version: s.Sequence(), store: s, quads: q}
+	// Render now, as a tree: the designations nested as members.
+	doc.jsonOnce.Do(func() {
+		doc.jsonld, doc.jsonErr = renderTree(s.base, set.IRI, q, schema.Member)
+	})
+	set.Document = doc
+	return set, nil
+}
+
+// localName is the part of a term IRI after its namespace.
+func localName(iri string) string {
+	if i := strings.LastIndexAny(iri, "#/"); i >= 0 {
+		return iri[i+1:]
+	}
+	return iri
+}
+
+// RenderJSONLD renders statements as one compacted JSON-LD document in
+// credreg's context, rooted at root: every node the statements describe is
+// nested into the first node that refers to it, walking from root and
+// following the properties named in first before the others. Nodes nothing
+// refers to stay at the top level (then under "@graph").
+func RenderJSONLD(base schema.Base, root string, quads []quad.Quad, first ...string) ([]byte, error) {
+	q, _ := canonical(quads)
+	return renderTree(base, root, q, first...)
+}
+
+func renderTree(base schema.Base, root string, quads []quad.Quad, first ...string) ([]byte, error) {
+	ds := ld.NewRDFDataset()
+	g := make([]*ld.Quad, 0, len(quads))
+	for _, q := range quads {
+		g = append(g, ld.NewQuad(toLDNode(q.Subject), toLDNode(q.Predicate), toLDNode(q.Object), ""))
+	}
+	ds.Graphs["@default"] = g
+	expanded, err := ld.NewJsonLdApi().FromRDF(ds, ldOptions(base, ""))
+	if err != nil {
+		return nil, fmt.Errorf("render %s: from RDF: %w", root, err)
+	}
+	compacted, err := compactExpanded(embedTree(root, expanded, first))
+	if err != nil {
+		return nil, fmt.Errorf("render %s: compact: %w", root, err)
+	}
+	compacted["@context"] = base.Context()
+	return encodeJSON(compacted)
+}
+
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// embedTree nests every node into the first node that refers to it, in a
+// walk from root that takes the properties in first before the others (in
+// sorted order), so the result does not depend on map order. Each node is
+// nested once; the walk never nests root and stops at a depth of 16.
+func embedTree(root string, expanded []any, first []string) any {
+	byID := map[string]map[string]any{}
+	var ids []string
+	for _, n := range expanded {
+		if m, ok := n.(map[string]any); ok {
+			if id, ok := m["@id"].(string); ok {
+				byID[id] = m
+				ids = append(ids, id)
+			}
+		}
+	}
+	rank := map[string]int{}
+	for i, p := range first {
+		rank[p] = i - len(first) // before every other key
+	}
+	embedded := map[string]bool{root: true}
+	var walk func(m map[string]any, depth int)
+	walk = func(m map[string]any, depth int) {
+		if depth > 16 {
+			return
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			if !strings.HasPrefix(k, "@") {
+				keys = append(keys, k)
+			}
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if rank[keys[i]] != rank[keys[j]] {
+				return rank[keys[i]] < rank[keys[j]]
+			}
+			return keys[i] < keys[j]
+		})
+		for _, k := range keys {
+			list, ok := m[k].([]any)
+			if !ok {
+				continue
+			}
+			for i, v := range list {
+				ref, ok := v.(map[string]any)
+				if !ok || len(ref) != 1 {
+					continue
+				}
+				id, _ := ref["@id"].(string)
+				child, ok := byID[id]
+				if id == "" || !ok || embedded[id] {
+					continue
+				}
+				embedded[id] = true
+				list[i] = child
+				walk(child, depth+1)
+			}
+		}
+	}
+	rootNode, ok := byID[root]
+	if ok {
+		walk(rootNode, 0)
+	}
+	var top []any
+	if ok {
+		top = append(top, rootNode)
+	}
+	for _, id := range ids {
+		if !embedded[id] {
+			top = append(top, byID[id])
+		}
+	}
+	if len(top) == 1 {
+		return top[0]
+	}
+	return top
+}
+
+// History returns every change-log entry of the record iri, oldest first:
+// who (the actor), when, the action and the content hash of the version
+// written. The log keeps hashes, not earlier versions, so it cannot say
+// which statements a change added or removed. A record never written has
+// no history (an empty list, no error).
+func (s *Store) History(ctx context.Context, iri string) ([]Change, error) {
+	quads, err := s.quadsByObjectPredicate(ctx, quad.IRI(iri), predResource)
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", iri, err)
+	}
+	var seqs []uint64
+	seen := map[uint64]bool{}
+	for _, q := range quads {
+		if asIRI(q.Label) != graphChanges {
+			continue
+		}
+		n, ok := strings.CutPrefix(string(asIRI(q.Subject)), changePrefix)
+		if !ok {
+			continue
+		}
+		seq, err := strconv.ParseUint(n, 10, 64)
+		if err != nil || seen[seq] {
+			continue
+		}
+		seen[seq] = true
+		seqs = append(seqs, seq)
+	}
+	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
+	out := make([]Change, 0, len(seqs))
+	for _, seq := range seqs {
+		c, err := s.readChange(ctx, seq)
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", iri, err)
+		}
+		if c.IRI != iri {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// readChange reads change-log entry seq. It parses an entry the way
+// Changes does.
+func (s *Store) readChange(ctx context.Context, seq uint64) (Change, error) {
+	quads, err := s.quadsBySubject(ctx, changeNode(seq))
+	if err != nil {
+		return Change{}, fmt.Errorf("read change %d: %w", seq, err)
+	}
+	c := Change{Seq: seq}
+	for _, q := range quads {
+		if asIRI(q.Label) != graphChanges {
+			continue
+		}
+		switch asIRI(q.Predicate) {
+		case predDate:
+			c.Time, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
+		case predActor:
+			c.Actor = literalOf(q.Object)
+		case predAction:
+			c.Action = literalOf(q.Object)
+		case predResource:
+			c.IRI = string(asIRI(q.Object))
+		case predContentHash:
+			c.Hash = literalOf(q.Object)
+		}
+	}
+	if c.IRI == "" {
+		return Change{}, fmt.Errorf("read change %d: entry missing from the log", seq)
+	}
+	return c, nil
+}
+
+// FindByName returns the IRIs of the credentials named name (ceterms:name),
+// sorted. It looks for the exact name first; only when no credential has
+// it, it compares names ignoring case and runs of white space, over at most
+// MaxNameScan credentials (more gives an error wrapping ErrScanLimit).
+func (s *Store) FindByName(ctx context.Context, name string) ([]string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, nil
+	}
+	subjects, err := s.recordSubjects(ctx, schema.Name, quad.String(name))
+	if err != nil {
+		return nil, fmt.Errorf("find %q: %w", name, err)
+	}
+	var out []string
+	for _, iri := range subjects {
+		ok, err := s.isCredential(ctx, iri)
+		if err != nil {
+			return nil, fmt.Errorf("find %q: %w", name, err)
+		}
+		if ok {
+			out = append(out, iri)
+		}
+	}
+	if len(out) > 0 {
+		return out, nil
+	}
+	creds, err := s.credentialIRIs(ctx, MaxNameScan)
+	if err != nil {
+		return nil, fmt.Errorf("find %q: %w", name, err)
+	}
+	want := foldName(name)
+	for _, iri := range creds {
+		names, err := s.Objects(ctx, iri, schema.Name)
+		if err != nil {
+			return nil, fmt.Errorf("find %q: %w", name, err)
+		}
+		for _, n := range names {
+			if foldName(literalOf(n)) == want {
+				out = append(out, iri)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// foldName normalises a name for comparison: case folded, runs of white
+// space as one space.
+func foldName(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}
+
+// isCredential reports whether the record node iri has a credential type.
+func (s *Store) isCredential(ctx context.Context, iri string) (bool, error) {
+	types, err := s.Objects(ctx, iri, schema.RDFType)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range types {
+		if schema.IsCredentialType(string(asIRI(t))) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// credentialIRIs lists the credentials (records typed with a credential
+// class), sorted, failing with ErrScanLimit when there are more than max.
+func (s *Store) credentialIRIs(ctx context.Context, max int) ([]string, error) {
+	types := make([]string, 0, len(schema.CredentialTypes))
+	for t := range schema.CredentialTypes {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range types {
+		quads, err := s.quadsByObjectPredicateLimit(ctx, quad.IRI(t), schema.RDFType, max-len(out))
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range quads {
+			subj := string(asIRI(q.Subject))
+			if subj == "" || seen[subj] || schema.RecordIRI(subj) != subj || asIRI(q.Label) != quad.IRI(subj) {
+				continue
+			}
+			seen[subj] = true
+			out = append(out, subj)
+		}
+		if len(out) > max {
+			return nil, fmt.Errorf("%w: more than %d credentials", ErrScanLimit, max)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// CredentialView is a credential read for the employer's check: what it is,
+// who owns and offers it, and what it links to. Links are IRIs, sorted.
+type CredentialView struct {
+	IRI, CTID, Name, Description string
+	Types                        []string
+	OwnedBy, OfferedBy           []string
+	Competencies                 []string
+	Occupations                  []string
+	Industries                   []string
+	Programs                     []string
+	Clusters, SubClusters        []string
+	Retired                      bool
+	// IsCredential is set when the record has a credential type.
+	IsCredential bool
+	Record       *Record
+}
+
+// Credential reads the record iri as a credential. It returns an error
+// wrapping ErrNotFound when there is no such record; a record that is not a
+// credential comes back with IsCredential false.
+func (s *Store) Credential(ctx context.Context, iri string) (*CredentialView, error) {
+	rec, err := s.Get(ctx, iri)
+	if err != nil {
+		return nil, err
+	}
+	v := &CredentialView{IRI: iri, Record: rec, Retired: rec.Retired()}
+	for _, q := range rec.Quads {
+		if string(asIRI(q.Subject)) != iri {
+			continue
+		}
+		o := literalOf(q.Object)
+		switch string(asIRI(q.Predicate)) {
+		case schema.RDFType:
+			v.Types = append(v.Types, o)
+			if schema.IsCredentialType(o) {
+				v.IsCredential = true
+			}
+		case schema.CTID:
+			v.CTID = o
+		case schema.Name:
+			if v.Name == "" || o < v.Name {
+				v.Name = o
+			}
+		case schema.Description:
+			if v.Description == "" || o < v.Description {
+				v.Description = o
+			}
+		case schema.OwnedBy:
+			v.OwnedBy = append(v.OwnedBy, o)
+		case schema.OfferedBy:
+			v.OfferedBy = append(v.OfferedBy, o)
+		case schema.TargetCompetency:
+			v.Competencies = append(v.Competencies, o)
+		case schema.OccupationType:
+			v.Occupations = append(v.Occupations, o)
+		case schema.IndustryType:
+			v.Industries = append(v.Industries, o)
+		case schema.InstructionalProgramType:
+			v.Programs = append(v.Programs, o)
+		case schema.Cluster:
+			v.Clusters = append(v.Clusters, o)
+		case schema.SubCluster:
+			v.SubClusters = append(v.SubClusters, o)
+		}
+	}
+	for _, l := range [][]string{v.Types, v.OwnedBy, v.OfferedBy, v.Competencies, v.Occupations, v.Industries, v.Programs, v.Clusters, v.SubClusters} {
+		sort.Strings(l)
+	}
+	return v, nil
+}
+
+// LookupResult is the answer to a bulk lookup.
+type LookupResult struct {
+	Found     []string // IRIs of the resources found, in the order asked
+	Unknown   []string // IRIs of well-formed CTIDs with no record
+	Malformed schema.Problems
+	// JSONLD is one JSON-LD document: {"@context", "@graph": [...]} whose
+	// first node is the credreg:LookupResult (a blank node listing
+	// credreg:unknown IRIs and credreg:malformed entries, each with
+	// credreg:value and credreg:message), followed by the compacted nodes
+	// of every resource found, as each renders on its own.
+	JSONLD []byte
+}
+
+// Lookup finds many resources by CTID at once. Each id is a CTID or an IRI
+// ending in /resources/{ctid}; repeats count once. Unknown CTIDs are
+// listed, not an error; malformed ones are listed as problems. More than
+// MaxLookup ids is an error.
+func (s *Store) Lookup(ctx context.Context, ids []string) (*LookupResult, error) {
+	if len(ids) > MaxLookup {
+		return nil, fmt.Errorf("lookup: %d ids, at most %d at once", len(ids), MaxLookup)
+	}
+	res := &LookupResult{}
+	seen := map[string]bool{}
+	graph := []json.RawMessage{nil} // the result node goes first
+	for i, id := range ids {
+		ctid := strings.TrimSpace(id)
+		if j := strings.LastIndex(ctid, "/resources/"); j >= 0 && (strings.HasPrefix(ctid, "http://") || strings.HasPrefix(ctid, "https://")) {
+			ctid = ctid[j+len("/resources/"):]
+		}
+		if err := schema.CheckCTID(ctid); err != nil {
+			res.Malformed = append(res.Malformed, schema.Problem{Field: fmt.Sprintf("ctids[%d]", i), Value: id, Message: err.Error()})
+			continue
+		}
+		iri := s.base.Resource(ctid)
+		if seen[iri] {
+			continue
+		}
+		seen[iri] = true
+		doc, err := s.Document(ctx, iri)
+		if errors.Is(err, ErrNotFound) {
+			res.Unknown = append(res.Unknown, iri)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("lookup %s: %w", iri, err)
+		}
+		js, err := doc.JSONLD()
+		if err != nil {
+			return nil, fmt.Errorf("lookup %s: %w", iri, err)
+		}
+		nodes, err := topNodes(js)
+		if err != nil {
+			return nil, fmt.Errorf("lookup %s: %w", iri, err)
+		}
+		graph = append(graph, nodes...)
+		res.Found = append(res.Found, iri)
+	}
+	// Terms of the context: "unknown" holds IRIs, "malformed" nodes with
+	// a "value" and a "message".
+	unknown := append([]string{}, res.Unknown...)
+	malformed := make([]map[string]string, len(res.Malformed))
+	for i, p := range res.Malformed {
+		malformed[i] = map[string]string{"value": p.Value, "message": p.Message}
+	}
+	head, err := json.Marshal(map[string]any{
+		"type":      "LookupResult",
+		"unknown":   unknown,
+		"malformed": malformed,
+	})
+	if err != nil {
+		return nil, err
+	}
+	graph[0] = head
+	body, err := encodeJSON(map[string]any{"@context": s.base.Context(), "@graph": graph})
+	if err != nil {
+		return nil, fmt.Errorf("lookup: %w", err)
+	}
+	res.JSONLD = body
+	return res, nil
+}
+
+// topNodes returns the top-level node objects of a compacted document in
+// credreg's context, without its "@context": the document itself, or the
+// members of its "@graph".
+func topNodes(doc []byte) ([]json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "@context")
+	if g, ok := m["@graph"]; ok && len(m) == 1 {
+		var nodes []json.RawMessage
+		if err := json.Unmarshal(g, &nodes); err != nil {
+			return nil, err
+		}
+		return nodes, nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return []json.RawMessage{b}, nil
+}

@@ -1,0 +1,970 @@
+package server
+
+// The read side of the umbrella list (issue 5, items 3, 5 and 7):
+//
+//   GET  /resources/{id}/designations  every agency's designations of a
+//        credential side by side, with where they disagree (JSON-LD,
+//        N-Quads, Turtle, HTML);
+//   GET  /resources/{id}/history       the record's change-log entries
+//        (JSON, HTML);
+//   GET  /check?ctid=…|name=…[&date=]  the employer's answer (JSON, HTML);
+//   POST /resources/lookup             up to 1,000 CTIDs in, one JSON-LD
+//        @graph out.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"credreg/registry"
+	"credreg/schema"
+)
+
+// now is the clock of "today" in the check and the designations page;
+// tests replace it.
+var now = time.Now
+
+// maxLookupBytes caps a POST /resources/lookup body. 1,000 CTIDs as a JSON
+// array take about 45 KiB.
+const maxLookupBytes = 256 << 10
+
+// maxCheckName caps the length of ?name= in /check.
+const maxCheckName = 500
+
+// umbrellaRoutes adds the umbrella list's read routes to r.
+func (s *Server) umbrellaRoutes(r *mux.Router) {
+	get := []string{http.MethodGet, http.MethodHead}
+	r.HandleFunc("/resources/lookup", s.lookup).Methods(http.MethodPost)
+	r.HandleFunc("/resources/lookup", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", http.MethodPost)
+		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s: POST a JSON list of CTIDs", r.Method, r.URL.Path))
+	})
+	r.HandleFunc("/resources/{id}/designations", s.designations).Methods(get...)
+	r.HandleFunc("/resources/{id}/history", s.history).Methods(get...)
+	r.HandleFunc("/check", s.check).Methods(get...)
+}
+
+// today returns the current date, YYYY-MM-DD, in the server's time zone.
+func today() string { return now().Format("2006-01-02") }
+
+// pickPage negotiates between the plain JSON and the HTML of an answer
+// that has no RDF form (history, check), honouring ?format=json|html.
+func pickPage(w http.ResponseWriter, r *http.Request) (html, ok bool) {
+	w.Header().Add("Vary", "Accept")
+	switch name := r.URL.Query().Get("format"); name {
+	case "":
+	case "html":
+		return true, true
+	case "json":
+		return false, true
+	default:
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("unknown format %q: use json or html", name))
+		return false, false
+	}
+	switch f, _ := negotiateType(r.Header.Get("Accept")); f {
+	case formatHTML:
+		return true, true
+	case formatJSONLD:
+		return false, true
+	}
+	writeProblemDoc(w, r, problem{
+		Status:  http.StatusNotAcceptable,
+		Detail:  fmt.Sprintf("none of the media types in Accept %q is offered; offered: %s, %s", r.Header.Get("Accept"), typeJSON, typeHTML),
+		Offered: []string{typeJSON, typeHTML},
+	})
+	return false, false
+}
+
+// --- labels ---------------------------------------------------------------
+
+// link is a linked resource with the name people read and, for a code-list
+// concept, its code.
+type link struct {
+	IRI   string `json:"iri"`
+	Label string `json:"label,omitempty"`
+	Code  string `json:"code,omitempty"`
+}
+
+// labeler names linked resources, reading each once per request.
+type labeler struct {
+	ctx   context.Context
+	store *registry.Store
+	base  schema.Base
+	memo  map[string]string
+	err   error
+}
+
+func (s *Server) newLabeler(ctx context.Context) *labeler {
+	return &labeler{ctx: ctx, store: s.store, base: s.base, memo: map[string]string{}}
+}
+
+func (l *labeler) link(iri string) link {
+	out := link{IRI: iri}
+	p, under := l.base.Path(iri)
+	if !under {
+		out.Label = schema.Label(iri)
+		if out.Label == iri {
+			out.Label = ""
+		}
+		return out
+	}
+	if rest, ok := strings.CutPrefix(p, "/schemes/"); ok {
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			if code, err := url.PathUnescape(rest[i+1:]); err == nil {
+				out.Code = code
+			}
+		}
+	}
+	label, ok := l.memo[iri]
+	if !ok && l.err == nil {
+		label, l.err = l.store.Label(l.ctx, iri)
+		l.memo[iri] = label
+	}
+	out.Label = label
+	return out
+}
+
+func (l *labeler) links(iris []string) []link {
+	out := make([]link, 0, len(iris))
+	for _, iri := range iris {
+		out = append(out, l.link(iri))
+	}
+	return out
+}
+
+// --- the employer's check -------------------------------------------------
+
+// checkAnswer is the employer's answer about one credential on one day.
+type checkAnswer struct {
+	Date       string          `json:"date"`
+	OfValue    bool            `json:"ofValue"`
+	Summary    string          `json:"summary"`
+	Credential checkCredential `json:"credential"`
+	// Agencies, Clusters, SubClusters and Regions gather the designations
+	// in force on Date.
+	Agencies           []link             `json:"agencies"`
+	Clusters           []link             `json:"clusters"`
+	SubClusters        []link             `json:"subClusters"`
+	Regions            []string           `json:"regions"`
+	ActiveDesignations []checkDesignation `json:"activeDesignations"`
+	OtherDesignations  []checkDesignation `json:"otherDesignations"`
+	Competencies       []link             `json:"competencies"`
+	Occupations        []link             `json:"occupations"`
+	Industries         []link             `json:"industries"`
+	Programs           []link             `json:"programs"`
+	Links              checkLinks         `json:"links"`
+}
+
+type checkCredential struct {
+	IRI         string `json:"iri"`
+	CTID        string `json:"ctid"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Types       []link `json:"types"`
+	OwnedBy     []link `json:"ownedBy"`
+	OfferedBy   []link `json:"offeredBy"`
+	// Clusters and SubClusters are the credential's own alignment, which
+	// may differ from the designations'.
+	Clusters    []link `json:"clusters"`
+	SubClusters []link `json:"subClusters"`
+	Retired     bool   `json:"retired"`
+}
+
+type checkDesignation struct {
+	IRI              string          `json:"iri"`
+	CTID             string          `json:"ctid,omitempty"`
+	Status           string          `json:"status"` // active, expired, not-yet-valid, retired
+	Agency           link            `json:"agency"`
+	Clusters         []link          `json:"clusters"`
+	SubClusters      []link          `json:"subClusters"`
+	Region           string          `json:"region,omitempty"`
+	ValidFrom        string          `json:"validFrom,omitempty"`
+	ValidThrough     string          `json:"validThrough,omitempty"`
+	Criteria         []link          `json:"criteria"`
+	Evidence         []checkEvidence `json:"evidence"`
+	RetiredOn        string          `json:"retiredOn,omitempty"`
+	RetirementReason string          `json:"retirementReason,omitempty"`
+}
+
+type checkEvidence struct {
+	MedianAnnualWage        json.Number `json:"medianAnnualWage,omitempty"`
+	ProjectedAnnualOpenings json.Number `json:"projectedAnnualOpenings,omitempty"`
+	DataSource              string      `json:"dataSource,omitempty"`
+	DataYear                string      `json:"dataYear,omitempty"`
+}
+
+type checkLinks struct {
+	Resource     string `json:"resource"`
+	Designations string `json:"designations"`
+	History      string `json:"history"`
+}
+
+// checkCandidate is one credential an ambiguous name may mean.
+type checkCandidate struct {
+	IRI     string `json:"iri"`
+	CTID    string `json:"ctid"`
+	Name    string `json:"name"`
+	Types   []link `json:"types"`
+	OwnedBy []link `json:"ownedBy"`
+	Check   string `json:"check"`
+}
+
+// checkAmbiguous is the 300 answer to a name several credentials have.
+type checkAmbiguous struct {
+	Name       string           `json:"name"`
+	Detail     string           `json:"detail"`
+	Candidates []checkCandidate `json:"candidates"`
+}
+
+// errNotCredential is returned for a record that is not a credential.
+type errNotCredential struct{ iri, types string }
+
+func (e *errNotCredential) Error() string {
+	return fmt.Sprintf("%s is not a credential (it is a %s); /check answers about credentials", e.iri, e.types)
+}
+
+// number returns a decimal's lexical form as a JSON number, or "" when it
+// is not one.
+func number(s string) json.Number {
+	if _, err := strconv.ParseFloat(s, 64); err != nil {
+		return ""
+	}
+	return json.Number(s)
+}
+
+func (s *Server) checkDesignation(l *labeler, d registry.DesignationView, day string) checkDesignation {
+	out := checkDesignation{
+		IRI: d.IRI, CTID: d.CTID, Status: d.StatusOn(day),
+		Agency:      l.link(d.Agency),
+		Clusters:    l.links(d.Clusters),
+		SubClusters: l.links(d.SubClusters),
+		Region:      d.Region, ValidFrom: d.ValidFrom, ValidThrough: d.ValidThrough,
+		Criteria:         l.links(d.Criteria),
+		Evidence:         []checkEvidence{},
+		RetiredOn:        d.RetiredOn,
+		RetirementReason: d.RetirementReason,
+	}
+	for _, e := range d.Evidence {
+		out.Evidence = append(out.Evidence, checkEvidence{
+			MedianAnnualWage:        number(e.MedianAnnualWage),
+			ProjectedAnnualOpenings: number(e.ProjectedAnnualOpenings),
+			DataSource:              e.DataSource,
+			DataYear:                e.DataYear,
+		})
+	}
+	return out
+}
+
+// buildCheck answers about the credential iri on day.
+func (s *Server) buildCheck(ctx context.Context, iri, day string) (*checkAnswer, error) {
+	cv, err := s.store.Credential(ctx, iri)
+	if err != nil {
+		return nil, err
+	}
+	if !cv.IsCredential {
+		names := make([]string, len(cv.Types))
+		for i, t := range cv.Types {
+			names[i] = schema.Label(t)
+		}
+		return nil, &errNotCredential{iri: iri, types: strings.Join(names, ", ")}
+	}
+	recs, err := s.store.Designations(ctx, iri)
+	if err != nil {
+		return nil, err
+	}
+	l := s.newLabeler(ctx)
+	typeLinks := make([]link, len(cv.Types))
+	for i, t := range cv.Types {
+		typeLinks[i] = link{IRI: t, Label: schema.Label(t)}
+	}
+	a := &checkAnswer{
+		Date: day,
+		Credential: checkCredential{
+			IRI: iri, CTID: cv.CTID, Name: cv.Name, Description: cv.Description,
+			Types: typeLinks, OwnedBy: l.links(cv.OwnedBy), OfferedBy: l.links(cv.OfferedBy),
+			Clusters: l.links(cv.Clusters), SubClusters: l.links(cv.SubClusters), Retired: cv.Retired,
+		},
+		Agencies: []link{}, Clusters: []link{}, SubClusters: []link{}, Regions: []string{},
+		ActiveDesignations: []checkDesignation{}, OtherDesignations: []checkDesignation{},
+		Competencies: l.links(cv.Competencies), Occupations: l.links(cv.Occupations),
+		Industries: l.links(cv.Industries), Programs: l.links(cv.Programs),
+		Links: checkLinks{Resource: iri, Designations: registry.DesignationSetIRI(iri), History: iri + "/history"},
+	}
+	seen := map[string]bool{}
+	for _, rec := range recs {
+		d := registry.ViewDesignation(rec)
+		cd := s.checkDesignation(l, d, day)
+		if cd.Status != registry.StatusActive {
+			a.OtherDesignations = append(a.OtherDesignations, cd)
+			continue
+		}
+		a.OfValue = true
+		a.ActiveDesignations = append(a.ActiveDesignations, cd)
+		if !seen["a "+cd.Agency.IRI] {
+			seen["a "+cd.Agency.IRI] = true
+			a.Agencies = append(a.Agencies, cd.Agency)
+		}
+		for _, c := range cd.Clusters {
+			if !seen["c "+c.IRI] {
+				seen["c "+c.IRI] = true
+				a.Clusters = append(a.Clusters, c)
+			}
+		}
+		for _, c := range cd.SubClusters {
+			if !seen["s "+c.IRI] {
+				seen["s "+c.IRI] = true
+				a.SubClusters = append(a.SubClusters, c)
+			}
+		}
+		if cd.Region != "" && !seen["r "+cd.Region] {
+			seen["r "+cd.Region] = true
+			a.Regions = append(a.Regions, cd.Region)
+		}
+	}
+	if l.err != nil {
+		return nil, l.err
+	}
+	sort.Slice(a.Clusters, func(i, j int) bool { return a.Clusters[i].IRI < a.Clusters[j].IRI })
+	sort.Slice(a.SubClusters, func(i, j int) bool { return a.SubClusters[i].IRI < a.SubClusters[j].IRI })
+	sort.Strings(a.Regions)
+	a.Summary = checkSummary(a)
+	return a, nil
+}
+
+func checkSummary(a *checkAnswer) string {
+	name := a.Credential.Name
+	if name == "" {
+		name = a.Credential.CTID
+	}
+	if !a.OfValue {
+		s := fmt.Sprintf("%s is not designated of value by any agency on %s", name, a.Date)
+		if n := len(a.OtherDesignations); n > 0 {
+			s += fmt.Sprintf(" (%d designation%s not in force: %s)", n, plural(n), statusCounts(a.OtherDesignations))
+		}
+		return s + "."
+	}
+	parts := make([]string, len(a.ActiveDesignations))
+	for i, d := range a.ActiveDesignations {
+		who := d.Agency.Label
+		if who == "" {
+			who = d.Agency.IRI
+		}
+		var where []string
+		for _, c := range append(append([]link{}, d.Clusters...), d.SubClusters...) {
+			if c.Label != "" {
+				where = append(where, c.Label)
+			}
+		}
+		p := who + " (" + d.Region
+		if len(where) > 0 {
+			p += "; " + strings.Join(where, ", ")
+		}
+		if d.ValidThrough != "" {
+			p += "; through " + d.ValidThrough
+		}
+		parts[i] = p + ")"
+	}
+	return fmt.Sprintf("%s is of value on %s: designated by %s.", name, a.Date, strings.Join(parts, "; "))
+}
+
+func statusCounts(ds []checkDesignation) string {
+	n := map[string]int{}
+	for _, d := range ds {
+		n[d.Status]++
+	}
+	var out []string
+	for _, st := range []string{registry.StatusExpired, registry.StatusNotYet, registry.StatusRetiredNow} {
+		if n[st] > 0 {
+			out = append(out, fmt.Sprintf("%d %s", n[st], st))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// check serves GET /check?ctid=…|name=…[&date=YYYY-MM-DD]. An ambiguous
+// name answers 300 Multiple Choices with the candidates; an unknown one,
+// 404.
+func (s *Server) check(w http.ResponseWriter, r *http.Request) {
+	html, ok := pickPage(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	ctid, name := strings.TrimSpace(q.Get("ctid")), strings.TrimSpace(q.Get("name"))
+	day := today()
+	if d := strings.TrimSpace(q.Get("date")); d != "" {
+		if _, err := time.Parse("2006-01-02", d); err != nil {
+			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed date %q: use YYYY-MM-DD", d))
+			return
+		}
+		day = d
+	}
+	page := checkPage{pageData: pageData{Title: "Check a credential", Base: s.base.String()}, Name: name, CTID: ctid, Date: q.Get("date")}
+	switch {
+	case ctid == "" && name == "":
+		if html {
+			s.writePage(w, r, http.StatusOK, "check", page)
+			return
+		}
+		writeProblem(w, r, http.StatusBadRequest, "give the credential's CTID (?ctid=ce-…) or its name (?name=…)")
+		return
+	case ctid != "" && name != "":
+		writeProblem(w, r, http.StatusBadRequest, "give either ?ctid= or ?name=, not both")
+		return
+	}
+	var iri string
+	if ctid != "" {
+		if err := schema.CheckCTID(ctid); err != nil {
+			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed CTID: %v", err))
+			return
+		}
+		iri = s.base.Resource(ctid)
+	} else {
+		if len(name) > maxCheckName {
+			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("the name is %d bytes long, over the limit of %d", len(name), maxCheckName))
+			return
+		}
+		iris, err := s.store.FindByName(r.Context(), name)
+		switch {
+		case errors.Is(err, registry.ErrScanLimit):
+			writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no credential is named exactly %q; this registry is too large to search names ignoring case here: give the exact name or the CTID", name))
+			return
+		case err != nil:
+			s.internalError(w, r, err)
+			return
+		case len(iris) == 0:
+			writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no credential is named %q (names are compared ignoring case and spacing)", name))
+			return
+		case len(iris) > 1:
+			amb, err := s.candidates(r.Context(), name, iris)
+			if err != nil {
+				s.internalError(w, r, err)
+				return
+			}
+			w.Header().Set("Cache-Control", "no-cache")
+			if html {
+				page.Ambiguous = amb
+				s.writePage(w, r, http.StatusMultipleChoices, "check", page)
+				return
+			}
+			writeJSON(w, r, http.StatusMultipleChoices, amb)
+			return
+		}
+		iri = iris[0]
+	}
+	a, err := s.buildCheck(r.Context(), iri, day)
+	var nc *errNotCredential
+	switch {
+	case errors.Is(err, registry.ErrNotFound):
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no credential with IRI %s", iri))
+		return
+	case errors.As(err, &nc):
+		writeProblem(w, r, http.StatusNotFound, nc.Error())
+		return
+	case err != nil:
+		s.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if html {
+		page.Title = "Check: " + a.Credential.Name
+		page.Answer = a
+		s.writePage(w, r, http.StatusOK, "check", page)
+		return
+	}
+	writeJSON(w, r, http.StatusOK, a)
+}
+
+func (s *Server) candidates(ctx context.Context, name string, iris []string) (*checkAmbiguous, error) {
+	l := s.newLabeler(ctx)
+	amb := &checkAmbiguous{Name: name, Detail: fmt.Sprintf("%d credentials are named %q; ask again with ?ctid= of the one meant", len(iris), name)}
+	for _, iri := range iris {
+		cv, err := s.store.Credential(ctx, iri)
+		if errors.Is(err, registry.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		types := make([]link, len(cv.Types))
+		for i, t := range cv.Types {
+			types[i] = link{IRI: t, Label: schema.Label(t)}
+		}
+		owners := cv.OwnedBy
+		if len(owners) == 0 {
+			owners = cv.OfferedBy
+		}
+		amb.Candidates = append(amb.Candidates, checkCandidate{
+			IRI: iri, CTID: cv.CTID, Name: cv.Name, Types: types, OwnedBy: l.links(owners),
+			Check: "/check?ctid=" + url.QueryEscape(cv.CTID),
+		})
+	}
+	return amb, l.err
+}
+
+// --- who said what --------------------------------------------------------
+
+// designations serves GET /resources/{id}/designations.
+func (s *Server) designations(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["id"]
+	if err := schema.CheckCTID(id); err != nil {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+		return
+	}
+	f, ok := s.pickFormat(w, r)
+	if !ok {
+		return
+	}
+	iri := s.base.Resource(id)
+	set, err := s.store.DesignationSet(r.Context(), iri)
+	if errors.Is(err, registry.ErrNotFound) {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no record with IRI %s", iri))
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if f != formatHTML {
+		s.serveDocument(w, r, set.Document, f, "no-cache")
+		return
+	}
+	page, err := s.sideBySide(r.Context(), set, today())
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	s.writePage(w, r, http.StatusOK, "designations", page)
+}
+
+// sidePage is the side-by-side table of a credential's designations.
+type sidePage struct {
+	pageData
+	Credential    link
+	CTID          string
+	Day           string
+	Columns       []sideColumn
+	Rows          []sideRow
+	Disagreements []string
+}
+
+type sideColumn struct {
+	Agency link
+	IRI    string
+}
+
+type sideRow struct {
+	Label   string
+	Differs bool
+	Cells   []sideCell
+}
+
+// sideCell is a list of values: links (internal ones by path) or text.
+type sideCell struct{ Items []sideItem }
+
+type sideItem struct {
+	Href, Text string
+}
+
+// markedItem is a value of a row that differs (Mark) or not.
+type markedItem struct {
+	sideItem
+	Mark bool
+}
+
+func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, day string) (*sidePage, error) {
+	l := s.newLabeler(ctx)
+	cred := l.link(set.Credential)
+	if cred.Label == "" {
+		cred.Label = set.Credential
+	}
+	page := &sidePage{
+		pageData: pageData{
+			Title: "Designations: " + cred.Label, Base: s.base.String(),
+			Alternates: []alternate{
+				{typeJSONLD, "?format=jsonld", "JSON-LD"},
+				{typeNQuads, "?format=nq", "N-Quads"},
+				{typeTurtle, "?format=ttl", "Turtle"},
+			},
+		},
+		Credential: cred, Day: day,
+	}
+	if p, ok := s.base.Path(set.Credential); ok {
+		page.CTID = strings.TrimPrefix(p, "/resources/")
+	}
+	differs := map[string]bool{}
+	for _, d := range set.Disagreements {
+		differs[d.Property] = true
+		page.Disagreements = append(page.Disagreements, d.Label)
+	}
+	// Whether designations are in force today may differ by their dates
+	// alone (one expired, one active): mark the status row then as well.
+	statusDiffers := differs[schema.RecordStatus]
+	for i, a := range set.Designations {
+		for _, b := range set.Designations[i+1:] {
+			if a.Agency != b.Agency && a.StatusOn(day) != b.StatusOn(day) {
+				if !statusDiffers {
+					page.Disagreements = append(page.Disagreements, "Status on "+day)
+				}
+				statusDiffers = true
+			}
+		}
+	}
+	links := func(iris []string) sideCell {
+		var c sideCell
+		for _, iri := range iris {
+			k := l.link(iri)
+			c.Items = append(c.Items, sideItem{Href: s.href(iri), Text: firstNonEmpty(k.Label, schema.Compact(iri))})
+		}
+		return c
+	}
+	text := func(ss ...string) sideCell {
+		var c sideCell
+		for _, t := range ss {
+			if t != "" {
+				c.Items = append(c.Items, sideItem{Text: t})
+			}
+		}
+		return c
+	}
+	rows := []struct {
+		label   string
+		differs bool
+		cell    func(d registry.DesignationView) sideCell
+	}{
+		{"Agency", false, func(d registry.DesignationView) sideCell { return links([]string{d.Agency}) }},
+		{"Career Cluster", differs[schema.Cluster], func(d registry.DesignationView) sideCell { return links(d.Clusters) }},
+		{"Sub-Cluster", differs[schema.SubCluster], func(d registry.DesignationView) sideCell { return links(d.SubClusters) }},
+		{"Region", differs[schema.Region], func(d registry.DesignationView) sideCell { return text(d.Region) }},
+		{"Valid from", differs[schema.ValidFrom], func(d registry.DesignationView) sideCell { return text(d.ValidFrom) }},
+		{"Valid through", differs[schema.ValidThrough], func(d registry.DesignationView) sideCell { return text(firstNonEmpty(d.ValidThrough, "(open)")) }},
+		{"Criteria", differs[schema.Criterion], func(d registry.DesignationView) sideCell { return links(d.Criteria) }},
+		{"Status on " + day, statusDiffers, func(d registry.DesignationView) sideCell { return text(statusText(d, day)) }},
+		{"Evidence", differs[schema.Evidence], func(d registry.DesignationView) sideCell {
+			var c sideCell
+			for _, e := range d.Evidence {
+				if e.MedianAnnualWage != "" {
+					c.Items = append(c.Items, sideItem{Text: "Median annual wage: " + e.MedianAnnualWage + " USD"})
+				}
+				if e.ProjectedAnnualOpenings != "" {
+					c.Items = append(c.Items, sideItem{Text: "Projected annual openings: " + e.ProjectedAnnualOpenings})
+				}
+				if e.DataSource != "" {
+					c.Items = append(c.Items, sideItem{Text: "Source: " + e.DataSource})
+				}
+				if e.DataYear != "" {
+					c.Items = append(c.Items, sideItem{Text: "Data year: " + e.DataYear})
+				}
+			}
+			return c
+		}},
+	}
+	for _, d := range set.Designations {
+		page.Columns = append(page.Columns, sideColumn{Agency: l.link(d.Agency), IRI: d.IRI})
+	}
+	for _, row := range rows {
+		sr := sideRow{Label: row.label, Differs: row.differs}
+		for _, d := range set.Designations {
+			sr.Cells = append(sr.Cells, row.cell(d))
+		}
+		page.Rows = append(page.Rows, sr)
+	}
+	return page, l.err
+}
+
+func statusText(d registry.DesignationView, day string) string {
+	switch d.StatusOn(day) {
+	case registry.StatusRetiredNow:
+		s := "Retired"
+		if d.RetiredOn != "" {
+			s += " " + dateOnly(d.RetiredOn)
+		}
+		if d.RetirementReason != "" {
+			s += ": " + d.RetirementReason
+		}
+		return s
+	case registry.StatusNotYet:
+		return "Not yet in force (from " + d.ValidFrom + ")"
+	case registry.StatusExpired:
+		return "Expired (through " + d.ValidThrough + ")"
+	}
+	return "In force"
+}
+
+func dateOnly(s string) string {
+	if len(s) >= 10 {
+		return s[:10]
+	}
+	return s
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// href is the link a page uses for iri: its path when under the base.
+func (s *Server) href(iri string) string {
+	if p, ok := s.base.Path(iri); ok {
+		return p
+	}
+	return iri
+}
+
+// --- history --------------------------------------------------------------
+
+// historyAnswer lists a record's change-log entries.
+type historyAnswer struct {
+	Resource string            `json:"resource"`
+	Changes  []registry.Change `json:"changes"`
+	Note     string            `json:"note"`
+}
+
+const historyNote = "Each entry names who wrote the record (the agency of the token), when, the action and the content hash of the version written. The change log keeps hashes, not earlier versions, so it cannot list the statements a change added or removed."
+
+// history serves GET /resources/{id}/history.
+func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["id"]
+	if err := schema.CheckCTID(id); err != nil {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+		return
+	}
+	html, ok := pickPage(w, r)
+	if !ok {
+		return
+	}
+	iri := s.base.Resource(id)
+	changes, err := s.store.History(r.Context(), iri)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if len(changes) == 0 {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no record with IRI %s", iri))
+		return
+	}
+	a := historyAnswer{Resource: iri, Changes: changes, Note: historyNote}
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if !html {
+		writeJSON(w, r, http.StatusOK, a)
+		return
+	}
+	l := s.newLabeler(r.Context())
+	title := l.link(iri).Label
+	if title == "" {
+		title = id
+	}
+	if l.err != nil {
+		s.internalError(w, r, l.err)
+		return
+	}
+	s.writePage(w, r, http.StatusOK, "history", historyPage{
+		pageData: pageData{Title: "History: " + title, Base: s.base.String(), Alternates: []alternate{{typeJSON, "?format=json", "JSON"}}},
+		Name:     title, Answer: a,
+	})
+}
+
+type historyPage struct {
+	pageData
+	Name   string
+	Answer historyAnswer
+}
+
+type checkPage struct {
+	pageData
+	Name, CTID, Date string
+	Answer           *checkAnswer
+	Ambiguous        *checkAmbiguous
+}
+
+// --- bulk lookup ----------------------------------------------------------
+
+// lookup serves POST /resources/lookup: the body is a JSON array of CTIDs
+// (or of /resources/{ctid} IRIs), or {"ctids": [...]}; at most
+// registry.MaxLookup of them in at most maxLookupBytes. The answer is one
+// JSON-LD document (see registry.LookupResult): unknown CTIDs are listed
+// under credreg:unknown and malformed ones under credreg:malformed, and
+// neither makes the request fail.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != typeJSON && !strings.HasSuffix(mt, "+json") {
+			writeProblem(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q: send application/json, a list of CTIDs or {\"ctids\": [...]}", ct))
+			return
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxLookupBytes+1))
+	if err != nil {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("reading the body: %v", err))
+		return
+	}
+	if len(body) > maxLookupBytes {
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over the limit of %d bytes; send at most %d CTIDs at once", maxLookupBytes, registry.MaxLookup))
+		return
+	}
+	ids, err := parseLookupBody(body)
+	if err != nil {
+		writeProblem(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	if len(ids) == 0 {
+		writeProblem(w, r, http.StatusBadRequest, "no CTIDs given: send a JSON list of CTIDs or {\"ctids\": [...]}")
+		return
+	}
+	if len(ids) > registry.MaxLookup {
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("%d CTIDs given; at most %d at once: split the batch", len(ids), registry.MaxLookup))
+		return
+	}
+	res, err := s.store.Lookup(r.Context(), ids)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Add("Vary", "Accept")
+	if _, mt := negotiateType(r.Header.Get("Accept")); mt == typeJSON {
+		h.Set("Content-Type", typeJSON)
+	} else {
+		h.Set("Content-Type", typeJSONLD)
+	}
+	h.Set("Cache-Control", "no-store")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Add("Link", fmt.Sprintf(`<%s>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`, s.base.Context()))
+	h.Set("Content-Length", strconv.Itoa(len(res.JSONLD)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(res.JSONLD)
+}
+
+// parseLookupBody reads a JSON array of strings or {"ctids": [...]}.
+func parseLookupBody(body []byte) ([]string, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return nil, nil
+	}
+	var raw []json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	switch trimmed[0] {
+	case '[':
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("the body is not a JSON list of CTIDs: %v", err)
+		}
+	case '{':
+		var obj struct {
+			CTIDs []json.RawMessage `json:"ctids"`
+		}
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&obj); err != nil {
+			return nil, fmt.Errorf("the body is not {\"ctids\": [...]}: %v", err)
+		}
+		raw = obj.CTIDs
+	default:
+		return nil, errors.New("the body is not JSON: send a list of CTIDs or {\"ctids\": [...]}")
+	}
+	if dec.More() {
+		return nil, errors.New("the body has data after its JSON value")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("the body has data after its JSON value")
+	}
+	ids := make([]string, len(raw))
+	var bad []string
+	for i, m := range raw {
+		if err := json.Unmarshal(m, &ids[i]); err != nil {
+			bad = append(bad, fmt.Sprintf("ctids[%d] is %s, not a string", i, m))
+		}
+	}
+	if len(bad) > 0 {
+		if len(bad) > 10 {
+			bad = append(bad[:10], fmt.Sprintf("and %d more", len(bad)-10))
+		}
+		return nil, fmt.Errorf("every CTID must be a JSON string: %s", strings.Join(bad, "; "))
+	}
+	return ids, nil
+}
+
+// --- pages ----------------------------------------------------------------
+
+// umbrellaTemplates are the pages of this file, each the layout with its
+// own content.
+var umbrellaTemplates = sync.OnceValues(func() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{
+		"path": func(iri string) string {
+			if u, err := url.Parse(iri); err == nil && u.IsAbs() {
+				return u.RequestURI() + fragmentSuffix(u)
+			}
+			return iri
+		},
+		"sideItemOf": func(it sideItem, mark bool) markedItem { return markedItem{it, mark} },
+	}
+	layout, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	out := map[string]*template.Template{}
+	for name, file := range map[string]string{"check": "check.html", "designations": "designations.html", "history": "designations.html"} {
+		t, err := layout.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if t, err = t.ParseFS(templateFS, "templates/"+file); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", file, err)
+		}
+		if t, err = t.Parse(`{{define "content"}}{{template "` + name + `-content" .}}{{end}}`); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+		out[name] = t
+	}
+	return out, nil
+})
+
+// writePage renders one of this file's pages.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	ts, err := umbrellaTemplates()
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	var b bytes.Buffer
+	if err := ts[name].ExecuteTemplate(&b, "layout", data); err != nil {
+		s.internalError(w, r, fmt.Errorf("render %s page: %w", name, err))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", typeHTML+"; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(b.Bytes())
+	}
+}
