@@ -44,6 +44,8 @@ const (
 	// default is 256 MiB. The block cache holds decompressed SSTable blocks;
 	// 32 MiB serves the hot part of typical small and medium stores.
 	defaultBlockCacheSize = 32 << 20
+	numMemtables          = 3
+	numCompactors         = 2
 )
 
 // Options configures Open.
@@ -140,7 +142,13 @@ func badgerOptions(opts Options) (badger.Options, error) {
 		WithSyncWrites(!opts.NoSync).
 		WithReadOnly(opts.ReadOnly).
 		WithMemTableSize(memSize).
-		WithBlockCacheSize(cacheSize)
+		WithBlockCacheSize(cacheSize).
+		// Fewer memtables and compactors than Badger's defaults (5 and 4):
+		// on a small machine they hold most of the memory of a bulk load
+		// (memtable arenas and compaction table builders) while the
+		// writes wait on the disk anyway.
+		WithNumMemtables(numMemtables).
+		WithNumCompactors(numCompactors)
 
 	// Values up to ValueThreshold are stored inline in the LSM tree and count
 	// fully towards the transaction limit (15% of the memtable); Badger
