@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -54,7 +55,51 @@ Usage:
 Run "credreg serve --help" or "credreg import --help" for their flags.
 `
 
+// defaultMemoryLimit is the Go runtime's soft memory limit unless
+// GOMEMLIMIT or CREDREG_MEMORY_LIMIT says otherwise: most of a bulk load's
+// memory is garbage (Badger's table builders, decoded rows) that the
+// collector otherwise lets grow to twice the live heap.
+const defaultMemoryLimit = 768 << 20
+
+// setMemoryLimit applies CREDREG_MEMORY_LIMIT (bytes, or with a KiB, MiB
+// or GiB suffix; "off" for none) unless GOMEMLIMIT is set.
+func setMemoryLimit(stderr io.Writer) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	v := envOr("CREDREG_MEMORY_LIMIT", "")
+	limit := int64(defaultMemoryLimit)
+	if v == "off" {
+		return
+	}
+	if v != "" {
+		n, err := parseBytes(v)
+		if err != nil {
+			fmt.Fprintf(stderr, "credreg: CREDREG_MEMORY_LIMIT %q: %v; using %d MiB\n", v, err, limit>>20)
+		} else {
+			limit = n
+		}
+	}
+	debug.SetMemoryLimit(limit)
+}
+
+func parseBytes(s string) (int64, error) {
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if strings.HasSuffix(s, suffix) {
+			s, mult = strings.TrimSuffix(s, suffix), m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("expected a size like 768MiB or 2GiB")
+	}
+	return n * mult, nil
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	setMemoryLimit(stderr)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
