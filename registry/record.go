@@ -546,31 +546,44 @@ func (s *Store) Changes(ctx context.Context, since uint64, limit int) ([]Change,
 	head := s.Sequence()
 	var out []Change
 	for seq := since + 1; seq <= head && len(out) < limit; seq++ {
-		quads, err := s.quadsBySubject(ctx, quad.IRI(changePrefix+strconv.FormatUint(seq, 10)))
+		c, err := s.readChange(ctx, seq)
 		if err != nil {
-			return nil, fmt.Errorf("read change %d: %w", seq, err)
-		}
-		c := Change{Seq: seq}
-		for _, q := range quads {
-			switch asIRI(q.Predicate) {
-			case predDate:
-				c.Time, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
-			case predActor:
-				c.Actor = literalOf(q.Object)
-			case predAction:
-				c.Action = literalOf(q.Object)
-			case predResource:
-				c.IRI = string(asIRI(q.Object))
-			case predContentHash:
-				c.Hash = literalOf(q.Object)
-			}
-		}
-		if c.IRI == "" {
-			return nil, fmt.Errorf("read change %d: entry missing from the log", seq)
+			return nil, err
 		}
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// readChange reads change-log entry seq (its statements in the changes
+// graph).
+func (s *Store) readChange(ctx context.Context, seq uint64) (Change, error) {
+	quads, err := s.quadsBySubject(ctx, changeNode(seq))
+	if err != nil {
+		return Change{}, fmt.Errorf("read change %d: %w", seq, err)
+	}
+	c := Change{Seq: seq}
+	for _, q := range quads {
+		if asIRI(q.Label) != graphChanges {
+			continue
+		}
+		switch asIRI(q.Predicate) {
+		case predDate:
+			c.Time, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
+		case predActor:
+			c.Actor = literalOf(q.Object)
+		case predAction:
+			c.Action = literalOf(q.Object)
+		case predResource:
+			c.IRI = string(asIRI(q.Object))
+		case predContentHash:
+			c.Hash = literalOf(q.Object)
+		}
+	}
+	if c.IRI == "" {
+		return Change{}, fmt.Errorf("read change %d: entry missing from the log", seq)
+	}
+	return c, nil
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

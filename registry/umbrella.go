@@ -653,37 +653,6 @@ func (s *Store) History(ctx context.Context, iri string) ([]Change, error) {
 	return out, nil
 }
 
-// readChange reads change-log entry seq. It parses an entry the way
-// Changes does.
-func (s *Store) readChange(ctx context.Context, seq uint64) (Change, error) {
-	quads, err := s.quadsBySubject(ctx, changeNode(seq))
-	if err != nil {
-		return Change{}, fmt.Errorf("read change %d: %w", seq, err)
-	}
-	c := Change{Seq: seq}
-	for _, q := range quads {
-		if asIRI(q.Label) != graphChanges {
-			continue
-		}
-		switch asIRI(q.Predicate) {
-		case predDate:
-			c.Time, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
-		case predActor:
-			c.Actor = literalOf(q.Object)
-		case predAction:
-			c.Action = literalOf(q.Object)
-		case predResource:
-			c.IRI = string(asIRI(q.Object))
-		case predContentHash:
-			c.Hash = literalOf(q.Object)
-		}
-	}
-	if c.IRI == "" {
-		return Change{}, fmt.Errorf("read change %d: entry missing from the log", seq)
-	}
-	return c, nil
-}
-
 // FindByName returns the IRIs of the credentials named name (ceterms:name),
 // sorted. It looks for the exact name first; only when no credential has
 // it, it compares names ignoring case and runs of white space, over at most
