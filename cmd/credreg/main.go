@@ -49,6 +49,9 @@ Usage:
                            N-Quads into the store
   credreg token create|list|revoke
                            manage agencies' write tokens
+  credreg check [--server URL] CTID|NAME
+                           ask a running registry whether a credential is
+                           of value, by whom, where and why
   credreg version          print the version
   credreg help             print this help
 
@@ -111,6 +114,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return importCmd(ctx, args[1:], stdout, stderr)
 	case "token":
 		return tokenCmd(ctx, args[1:], stdout, stderr)
+	case "check":
+		return checkCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
