@@ -88,7 +88,7 @@ func TestCheckCommand(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a", "--date", "2026-11-25"}, 0, "is of value on 2026-11-25"},
+		{[]string{"--date", "2026-11-25", "ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a"}, 0, "is of value on 2026-11-25"},
 		{[]string{"--date", "2026-11-25", "Nationally Registered Emergency Medical Technician (NREMT)"}, 0, "Heartland Workforce Commission"},
 		{[]string{"--date", "2030-01-01", "ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a"}, 1, "not designated of value"},
 		{[]string{"No Such Credential Anywhere"}, 1, "no credential"},
@@ -96,10 +96,6 @@ func TestCheckCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		args := append([]string{"check", "--server", inst.url}, tt.args...)
-		// Flags must precede the argument for the flag package.
-		if len(tt.args) > 0 && !strings.HasPrefix(tt.args[0], "--") {
-			args = append([]string{"check", "--server", inst.url}, append(tt.args[1:], tt.args[0])...)
-		}
 		out, code := credreg(t, args...)
 		if code != tt.code || !strings.Contains(strings.ToLower(out), strings.ToLower(tt.want)) {
 			t.Errorf("credreg %v: exit %d, want %d, output lacks %q:\n%s", args, code, tt.code, tt.want, out)
