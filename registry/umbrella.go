@@ -762,7 +762,11 @@ type CredentialView struct {
 	Industries                   []string
 	Programs                     []string
 	Clusters, SubClusters        []string
-	Retired                      bool
+	// SupersededBy names the credentials that replace this one.
+	SupersededBy []string
+	// LastVerified is the date someone last checked the description.
+	LastVerified string
+	Retired      bool
 	// IsCredential is set when the record has a credential type.
 	IsCredential bool
 	Record       *Record
@@ -814,9 +818,13 @@ func (s *Store) Credential(ctx context.Context, iri string) (*CredentialView, er
 			v.Clusters = append(v.Clusters, o)
 		case schema.SubCluster:
 			v.SubClusters = append(v.SubClusters, o)
+		case schema.SupersededBy:
+			v.SupersededBy = append(v.SupersededBy, o)
+		case schema.LastVerified:
+			v.LastVerified = literalOf(q.Object)
 		}
 	}
-	for _, l := range [][]string{v.Types, v.OwnedBy, v.OfferedBy, v.Competencies, v.Occupations, v.Industries, v.Programs, v.Clusters, v.SubClusters} {
+	for _, l := range [][]string{v.Types, v.OwnedBy, v.OfferedBy, v.Competencies, v.Occupations, v.Industries, v.Programs, v.Clusters, v.SubClusters, v.SupersededBy} {
 		sort.Strings(l)
 	}
 	return v, nil

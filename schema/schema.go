@@ -71,6 +71,9 @@ const (
 	Cluster                  = Credreg + "cluster"
 	SubCluster               = Credreg + "subCluster"
 	SameAs                   = OWL + "sameAs"
+	SupersededBy             = CETerms + "supersededBy"
+	Supersedes               = CETerms + "supersedes"
+	LastVerified             = Credreg + "lastVerified"
 	// SourceAlignment keeps an alignment object (such as a CTDL
 	// CredentialAlignmentObject) a link was read from, or could not be.
 	SourceAlignment = Credreg + "sourceAlignment"
@@ -185,6 +188,7 @@ var singleValued = map[string]bool{
 	RecordStatus:      true,
 	RetiredOn:         true,
 	RetirementReason:  true,
+	LastVerified:      true,
 	MedianAnnualWage:  true,
 	ProjectedOpenings: true,
 	DataYear:          true,

@@ -311,6 +311,8 @@ var linkRules = map[string]string{
 	Cluster:                  SchemeCareerClusters,
 	SubCluster:               SchemeCareerClusters,
 	SameAs:                   "",
+	SupersededBy:             "",
+	Supersedes:               "",
 	IsPartOf:                 "",
 	InScheme:                 "",
 	TopConceptOf:             "",

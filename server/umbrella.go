@@ -167,6 +167,9 @@ type checkAnswer struct {
 	Industries         []link             `json:"industries"`
 	Programs           []link             `json:"programs"`
 	Links              checkLinks         `json:"links"`
+	// Replacement is the check of the credential that supersedes this
+	// one, when there is one: the answer follows the replacement.
+	Replacement *checkAnswer `json:"replacement,omitempty"`
 }
 
 type checkCredential struct {
@@ -182,6 +185,10 @@ type checkCredential struct {
 	Clusters    []link `json:"clusters"`
 	SubClusters []link `json:"subClusters"`
 	Retired     bool   `json:"retired"`
+	// SupersededBy names the credentials that replace this one;
+	// LastVerified is when its description was last checked.
+	SupersededBy []link `json:"supersededBy,omitempty"`
+	LastVerified string `json:"lastVerified,omitempty"`
 }
 
 type checkDesignation struct {
@@ -297,6 +304,7 @@ func (s *Server) buildCheck(ctx context.Context, iri, day string) (*checkAnswer,
 			IRI: iri, CTID: cv.CTID, Name: cv.Name, Description: cv.Description,
 			Types: typeLinks, OwnedBy: l.links(cv.OwnedBy), OfferedBy: l.links(cv.OfferedBy),
 			Clusters: l.links(cv.Clusters), SubClusters: l.links(cv.SubClusters), Retired: cv.Retired,
+			SupersededBy: l.links(cv.SupersededBy), LastVerified: cv.LastVerified,
 		},
 		Agencies: []link{}, Clusters: []link{}, SubClusters: []link{}, Regions: []string{},
 		ActiveDesignations: []checkDesignation{}, OtherDesignations: []checkDesignation{},
@@ -343,6 +351,35 @@ func (s *Server) buildCheck(ctx context.Context, iri, day string) (*checkAnswer,
 	sort.Strings(a.Regions)
 	a.Summary = checkSummary(a)
 	return a, nil
+}
+
+// maxReplacements bounds how far a check follows supersededBy links.
+const maxReplacements = 3
+
+// followReplacement adds to a the check of the credential that supersedes
+// it (and so on, a few steps at most, never in a circle).
+func (s *Server) followReplacement(ctx context.Context, a *checkAnswer, day string) error {
+	seen := map[string]bool{a.Credential.IRI: true}
+	cur := a
+	for i := 0; i < maxReplacements && len(cur.Credential.SupersededBy) > 0; i++ {
+		next := cur.Credential.SupersededBy[0].IRI
+		if seen[next] {
+			break
+		}
+		seen[next] = true
+		r, err := s.buildCheck(ctx, next, day)
+		var nc *errNotCredential
+		if errors.Is(err, registry.ErrNotFound) || errors.As(err, &nc) {
+			break // a link to nothing the registry knows as a credential
+		}
+		if err != nil {
+			return err
+		}
+		cur.Replacement = r
+		cur.Summary += " It is superseded by " + r.Summary
+		cur = r
+	}
+	return nil
 }
 
 func checkSummary(a *checkAnswer) string {
@@ -483,6 +520,10 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, nc.Error())
 		return
 	case err != nil:
+		s.internalError(w, r, err)
+		return
+	}
+	if err := s.followReplacement(r.Context(), a, day); err != nil {
 		s.internalError(w, r, err)
 		return
 	}

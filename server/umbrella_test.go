@@ -541,3 +541,53 @@ func TestLookupRoute(t *testing.T) {
 		t.Errorf("DELETE lookup: %d Allow %q", res.StatusCode, res.Header.Get("Allow"))
 	}
 }
+
+// TestCheckFollowsReplacement marks a fixture credential superseded by
+// another: the check answers for both, and says so.
+func TestCheckFollowsReplacement(t *testing.T) {
+	srv, store := newUmbrellaServer(t)
+	ctx := context.Background()
+	base := store.Base()
+	oldIRI := base.Resource("ce-3f0e2a4b-1c5d-4e6f-8a7b-9c0d1e2f3a4b")
+	doc := `{"@context":"` + schema.ContextURL + `","id":"` + oldIRI + `","type":"Certification","ctid":"ce-3f0e2a4b-1c5d-4e6f-8a7b-9c0d1e2f3a4b",
+	  "name":"Emergency Medical Technician (retired edition)","ownedBy":"` + base.Resource("ce-390f71ba-ec12-4579-a4b4-cb10e009bb9b") + `",
+	  "supersededBy":"` + base.Resource(umbNREMT) + `","lastVerified":"2026-10-01"}`
+	quads, err := registry.ParseJSONLD(base, []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := registry.GroupRecords(quads)
+	if _, err := store.PutBatch(ctx, "test", recs); err != nil {
+		t.Fatal(err)
+	}
+	res, body := do(t, http.MethodGet, srv.URL+"/check?ctid=ce-3f0e2a4b-1c5d-4e6f-8a7b-9c0d1e2f3a4b", map[string]string{"Accept": "application/json"})
+	if res.StatusCode != 200 {
+		t.Fatalf("check: %d %s", res.StatusCode, body)
+	}
+	var a struct {
+		OfValue    bool
+		Summary    string
+		Credential struct {
+			SupersededBy []struct{ IRI string }
+			LastVerified string
+		}
+		Replacement *struct {
+			OfValue    bool
+			Credential struct{ IRI string }
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.OfValue || len(a.Credential.SupersededBy) != 1 || a.Credential.LastVerified != "2026-10-01" {
+		t.Errorf("the old credential's answer: %s", body)
+	}
+	if a.Replacement == nil || !a.Replacement.OfValue || a.Replacement.Credential.IRI != base.Resource(umbNREMT) || !strings.Contains(a.Summary, "It is superseded by") {
+		t.Errorf("the answer does not follow the replacement: %s", body)
+	}
+	// A credential nothing supersedes has no replacement.
+	_, body = do(t, http.MethodGet, srv.URL+"/check?ctid="+umbNREMT, map[string]string{"Accept": "application/json"})
+	if strings.Contains(body, `"replacement"`) {
+		t.Errorf("a credential superseded by nothing has a replacement: %s", body)
+	}
+}
