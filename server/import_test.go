@@ -17,6 +17,8 @@ import (
 	"credreg/schema"
 )
 
+// newImportServer runs a Server configured by cfg over a real Badger store
+// with the fixtures loaded, on a loopback port.
 func newImportServer(t *testing.T, cfg Config) (*httptest.Server, *registry.Store) {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)

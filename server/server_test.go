@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"credreg/fixtures"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -19,27 +17,7 @@ import (
 // loaded, on a loopback port.
 func newTestServer(t *testing.T) (*httptest.Server, *registry.Store) {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	base, err := schema.NewBase("http://" + srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := registry.Open(context.Background(), "badger://"+t.TempDir(), registry.Options{Base: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if _, err := fixtures.Load(context.Background(), store, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	h, err := New(Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = h
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv, store
+	return newImportServer(t, Config{})
 }
 
 func do(t *testing.T, method, url string, header map[string]string) (*http.Response, string) {
