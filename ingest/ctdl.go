@@ -1146,11 +1146,11 @@ func normalizeCode(scheme, code string) (string, bool) {
 		if onetSOC.MatchString(code) {
 			code = code[:7]
 		}
-		n, err = NormalizeSOC(code)
+		n, err = schema.NormalizeSOC(code)
 	case schema.SchemeNAICS:
-		n, err = NormalizeNAICS(code)
+		n, err = schema.NormalizeNAICS(code)
 	case schema.SchemeCIP:
-		n, err = NormalizeCIP(code)
+		n, err = schema.NormalizeCIP(code)
 	default:
 		return "", false
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"credreg/schema"
 )
 
 // Fields of the default spreadsheet layout. A sheet's headers are matched
@@ -208,9 +210,9 @@ func (m *Mapping) value(field, v string) string {
 		if to, ok := spell[v]; ok {
 			return to
 		}
-		k := NameKey(v)
+		k := schema.NameKey(v)
 		for from, to := range spell {
-			if NameKey(from) == k {
+			if schema.NameKey(from) == k {
 				return to
 			}
 		}

@@ -18,11 +18,11 @@ import (
 // creates.
 type Resolver struct {
 	base        schema.Base
-	clusters    map[string]string // notation or NameKey(label) -> IRI
+	clusters    map[string]string // notation or schema.NameKey(label) -> IRI
 	subClusters map[string]string
 	parent      map[string]string // Sub-Cluster IRI -> Cluster IRI
 	criteria    map[string]string
-	orgs        map[string]string // NameKey(name) -> IRI
+	orgs        map[string]string // schema.NameKey(name) -> IRI
 }
 
 // NewResolver reads the Framework, the value criteria and the
@@ -45,11 +45,11 @@ func NewResolver(ctx context.Context, store *registry.Store) (*Resolver, error) 
 		notation := m.Link[strings.LastIndexByte(m.Link, '/')+1:]
 		if len(broader) == 0 {
 			r.clusters[notation] = m.Link
-			r.clusters[NameKey(m.Text)] = m.Link
+			r.clusters[schema.NameKey(m.Text)] = m.Link
 			continue
 		}
 		r.subClusters[notation] = m.Link
-		r.subClusters[NameKey(m.Text)] = m.Link
+		r.subClusters[schema.NameKey(m.Text)] = m.Link
 		r.parent[m.Link] = strings.Trim(quad.ToString(broader[0]), "<>")
 	}
 	crit, err := store.Members(ctx, base.Scheme(schema.SchemeValueCriteria))
@@ -58,8 +58,8 @@ func NewResolver(ctx context.Context, store *registry.Store) (*Resolver, error) 
 	}
 	for _, m := range crit {
 		notation := m.Link[strings.LastIndexByte(m.Link, '/')+1:]
-		r.criteria[NameKey(notation)] = m.Link
-		r.criteria[NameKey(m.Text)] = m.Link
+		r.criteria[schema.NameKey(notation)] = m.Link
+		r.criteria[schema.NameKey(m.Text)] = m.Link
 	}
 	for _, class := range []string{schema.ClassCredentialOrganization, schema.ClassQACredentialOrganization, schema.ClassAgency} {
 		orgs, err := store.Subjects(ctx, schema.RDFType, quad.IRI(class))
@@ -72,7 +72,7 @@ func NewResolver(ctx context.Context, store *registry.Store) (*Resolver, error) 
 				return nil, err
 			}
 			if name != "" {
-				r.orgs[NameKey(name)] = o
+				r.orgs[schema.NameKey(name)] = o
 			}
 		}
 	}
@@ -90,7 +90,7 @@ func (r *Resolver) Cluster(s string) (cluster, sub string, ok bool) {
 	if iri, ok := r.subClusters[k]; ok {
 		return r.parent[iri], iri, true
 	}
-	k = NameKey(s)
+	k = schema.NameKey(s)
 	if iri, ok := r.clusters[k]; ok {
 		return iri, "", true
 	}
@@ -105,7 +105,7 @@ func (r *Resolver) ClusterNames() []string {
 	seen := map[string]bool{}
 	var out []string
 	for k, iri := range r.clusters {
-		if !seen[iri] && !isDigits(k) {
+		if !seen[iri] && strings.Trim(k, "0123456789") != "" {
 			seen[iri] = true
 			out = append(out, k)
 		}
@@ -117,7 +117,7 @@ func (r *Resolver) ClusterNames() []string {
 // Criterion resolves a value criterion by its code ("high-wage") or name
 // ("High wage").
 func (r *Resolver) Criterion(s string) (string, bool) {
-	iri, ok := r.criteria[NameKey(s)]
+	iri, ok := r.criteria[schema.NameKey(s)]
 	return iri, ok
 }
 
@@ -129,7 +129,7 @@ func (r *Resolver) Organization(s string) (iri, ctid string, created bool) {
 	if schema.ValidCTID(s) {
 		return r.base.Resource(s), s, false
 	}
-	k := NameKey(s)
+	k := schema.NameKey(s)
 	if iri, ok := r.orgs[k]; ok {
 		return iri, iri[strings.LastIndexByte(iri, '/')+1:], false
 	}

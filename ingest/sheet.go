@@ -86,20 +86,20 @@ func (s *sheet) bindHeaders(cells []string, row int) []Problem {
 	byKey := map[string]string{}
 	for field, names := range defaultHeaders {
 		for _, n := range names {
-			byKey[NameKey(n)] = field
+			byKey[schema.NameKey(n)] = field
 		}
 	}
 	mapped := map[string]string{} // header key -> field, from the mapping
 	if m := s.opts.Mapping; m != nil {
 		for field, hs := range m.Columns {
 			for _, h := range hs {
-				mapped[NameKey(h)] = field
+				mapped[schema.NameKey(h)] = field
 			}
 		}
 	}
 	var probs []Problem
 	for i, h := range cells {
-		k := NameKey(h)
+		k := schema.NameKey(h)
 		if k == "" {
 			continue
 		}
@@ -289,8 +289,8 @@ func (r *rowCtx) checkCells() {
 var typeNames = func() map[string]string {
 	m := map[string]string{}
 	for iri, name := range schema.CredentialTypes {
-		m[NameKey(camelSpace(name))] = iri
-		m[NameKey(name)] = iri
+		m[schema.NameKey(camelSpace(name))] = iri
+		m[schema.NameKey(name)] = iri
 	}
 	for alias, name := range map[string]string{
 		"industry certification": "Certification", "professional certification": "Certification",
@@ -301,7 +301,7 @@ var typeNames = func() map[string]string {
 		"microcredential": "MicroCredential", "digital badge": "DigitalBadge", "diploma": "Diploma",
 		"certificate of completion": "CertificateOfCompletion",
 	} {
-		m[NameKey(alias)] = schema.CETerms + name
+		m[schema.NameKey(alias)] = schema.CETerms + name
 	}
 	return m
 }()
@@ -375,11 +375,11 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 	case name == "":
 		r.fail(FieldName, "", "required: the credential's name (or its CTID)")
 	case owner != "":
-		ctid = schema.DerivedCTID("credential", NameKey(name), owner)
+		ctid = schema.DerivedCTID("credential", schema.NameKey(name), owner)
 	case key != "" && agencyIRI != "":
 		ctid = schema.DerivedCTID("credential", agencyIRI, key)
 	case agencyIRI != "":
-		ctid = schema.DerivedCTID("credential", agencyIRI, NameKey(name))
+		ctid = schema.DerivedCTID("credential", agencyIRI, schema.NameKey(name))
 	default:
 		r.fail(FieldOwner, "", "required: the owning organization, or an agency (a column or --agency), to identify a credential that has no CTID")
 	}
@@ -387,7 +387,7 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 	c := &recBuilder{iri: cred}
 	typ := schema.CETerms + "Credential"
 	if t := r.get(FieldType); t != "" {
-		if iri, ok := typeNames[NameKey(t)]; ok {
+		if iri, ok := typeNames[schema.NameKey(t)]; ok {
 			typ = iri
 		} else {
 			r.fail(FieldType, t, "unknown credential type; use one of Certification, Certificate, License, AssociateDegree, BachelorDegree, ApprenticeshipCertificate, Badge, MicroCredential, … (or map your spelling in a mapping file's values.type)")
@@ -407,21 +407,21 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 	c.link(schema.OwnedBy, owner)
 	c.link(schema.OfferedBy, offerer)
 	for _, v := range r.list(FieldSOC) {
-		if code, err := NormalizeSOC(v); err != nil {
+		if code, err := schema.NormalizeSOC(v); err != nil {
 			r.fail(FieldSOC, v, "%v", err)
 		} else {
 			c.link(schema.OccupationType, s.base.Concept(schema.SchemeSOC, code))
 		}
 	}
 	for _, v := range r.list(FieldCIP) {
-		if code, err := NormalizeCIP(v); err != nil {
+		if code, err := schema.NormalizeCIP(v); err != nil {
 			r.fail(FieldCIP, v, "%v", err)
 		} else {
 			c.link(schema.InstructionalProgramType, s.base.Concept(schema.SchemeCIP, code))
 		}
 	}
 	for _, v := range r.list(FieldNAICS) {
-		if code, err := NormalizeNAICS(v); err != nil {
+		if code, err := schema.NormalizeNAICS(v); err != nil {
 			r.fail(FieldNAICS, v, "%v", err)
 		} else {
 			c.link(schema.IndustryType, s.base.Concept(schema.SchemeNAICS, code))
@@ -471,7 +471,7 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 			f.link(schema.CEASN+"publisher", agencyIRI)
 			emit(f.record(true))
 		}
-		comp := s.base.Resource(schema.DerivedCTID("competency", fw, NameKey(v)))
+		comp := s.base.Resource(schema.DerivedCTID("competency", fw, schema.NameKey(v)))
 		k := &recBuilder{iri: comp}
 		k.link(schema.RDFType, schema.ClassCompetency)
 		k.text(schema.CTID, ctidOf(comp))
@@ -553,7 +553,7 @@ func (r *rowCtx) designation(u *Unit, cred, agency, key string, clusters, subs [
 	if key != "" {
 		id = schema.DerivedCTID("designation", agency, key)
 	} else {
-		id = schema.DerivedCTID("designation", agency, cred, NameKey(region))
+		id = schema.DerivedCTID("designation", agency, cred, schema.NameKey(region))
 	}
 	iri := s.base.Resource(id)
 	d := &recBuilder{iri: iri}
