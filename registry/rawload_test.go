@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/nquads"
 	"github.com/hidal-go/hidalgo/kv/flat"
@@ -157,37 +156,4 @@ func TestDumpStoreNQuads(t *testing.T) {
 	}
 	fmt.Printf("store-dump: records=%d content-quads=%d bookkeeping-quads=%d written=%d file=%s\n",
 		len(graphs), content, bookkeeping, written, out)
-}
-
-// scanAllQuads calls fn with every statement of the store, in the order of
-// cayley's quad log, resolving them 10,000 at a time.
-func (s *Store) scanAllQuads(ctx context.Context, fn func(quad.Quad) error) error {
-	it := s.qs().QuadsAllIterator().Iterate()
-	defer it.Close()
-	refs := make([]graph.Ref, 0, 10_000)
-	emit := func() error {
-		quads, err := s.resolve(ctx, refs)
-		if err != nil {
-			return err
-		}
-		refs = refs[:0]
-		for _, q := range quads {
-			if err := fn(q); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for it.Next(ctx) {
-		refs = append(refs, it.Result())
-		if len(refs) == cap(refs) {
-			if err := emit(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := it.Err(); err != nil {
-		return fmt.Errorf("scan quads: %w", err)
-	}
-	return emit()
 }

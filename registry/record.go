@@ -306,6 +306,7 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		dels[nquadLine(q.Subject, q.Predicate, q.Object, q.Label)] = q
 	}
 	changes := make([]Change, len(recs))
+	var written []Record // as stored, for the list index
 	seq := s.seq
 	var bad []*RecordError
 	for i, rec := range recs {
@@ -366,6 +367,7 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		add(entry, quad.IRI(predResource), quad.IRI(rec.IRI), graphChanges)
 		add(entry, quad.IRI(predContentHash), quad.String(rec.Hash), graphChanges)
 		changes[i] = c
+		written = append(written, Record{IRI: rec.IRI, Quads: rec.Quads})
 	}
 	if len(bad) > 0 {
 		return nil, &BatchError{Records: bad}
@@ -397,17 +399,16 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		s.resetCaches()
 		return nil, fmt.Errorf("write %d records: %w", len(recs), err)
 	}
-	var written []string
-	for _, c := range changes {
-		if c.Seq > 0 {
-			written = append(written, c.IRI)
-		}
+	iris := make([]string, len(written))
+	for i, r := range written {
+		iris[i] = r.IRI
 	}
-	s.docs.drop(written)
+	s.docs.drop(iris)
 	if err := s.syncStore(); err != nil {
 		return nil, err
 	}
 	s.seq = seq
+	s.updateList(seq, written)
 	return changes, nil
 }
 

@@ -80,6 +80,8 @@ type Store struct {
 	// holds a lock), so the document cache can trust its own drops.
 	exclusive bool
 
+	list *listIndex
+
 	mu     sync.Mutex // serialises writes and guards seq
 	seq    uint64
 	closed bool
@@ -122,7 +124,7 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{base: opts.Base, log: log, url: storeURL, values: newValueCache(1 << 16)}
+	s := &Store{base: opts.Base, log: log, url: storeURL, values: newValueCache(1 << 16), list: newListIndex()}
 	switch scheme {
 	case "badger":
 		err = s.openBadger(path, opts)
@@ -549,4 +551,37 @@ func timeLiteral(t time.Time) quad.Value {
 
 func intLiteral(n uint64) quad.Value {
 	return quad.TypedString{Value: quad.String(strconv.FormatUint(n, 10)), Type: quad.IRI(schema.XSDInteger)}
+}
+
+// scanAllQuads calls fn with every statement of the store, in the order of
+// cayley's quad log, resolving them 10,000 at a time.
+func (s *Store) scanAllQuads(ctx context.Context, fn func(quad.Quad) error) error {
+	it := s.qs().QuadsAllIterator().Iterate()
+	defer it.Close()
+	refs := make([]graph.Ref, 0, 10_000)
+	emit := func() error {
+		quads, err := s.resolve(ctx, refs)
+		if err != nil {
+			return err
+		}
+		refs = refs[:0]
+		for _, q := range quads {
+			if err := fn(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for it.Next(ctx) {
+		refs = append(refs, it.Result())
+		if len(refs) == cap(refs) {
+			if err := emit(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("scan quads: %w", err)
+	}
+	return emit()
 }

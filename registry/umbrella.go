@@ -213,7 +213,9 @@ type DesignationView struct {
 	Retired                 bool
 	RetiredOn               string // xsd:dateTime lexical form
 	RetirementReason        string
-	Record                  *Record
+	// LastVerified is the date the agency last checked the designation.
+	LastVerified string
+	Record       *Record
 
 	isDesignation bool
 }
@@ -300,6 +302,8 @@ func ViewDesignation(rec *Record) DesignationView {
 			d.RetiredOn = literalOf(q.Object)
 		case schema.RetirementReason:
 			d.RetirementReason = literalOf(q.Object)
+		case schema.LastVerified:
+			d.LastVerified = dateOf(literalOf(q.Object))
 		}
 	}
 	sort.Strings(d.Clusters)
@@ -780,6 +784,12 @@ func (s *Store) Credential(ctx context.Context, iri string) (*CredentialView, er
 	if err != nil {
 		return nil, err
 	}
+	return viewCredential(rec), nil
+}
+
+// viewCredential reads a record as a credential.
+func viewCredential(rec *Record) *CredentialView {
+	iri := rec.IRI
 	v := &CredentialView{IRI: iri, Record: rec, Retired: rec.Retired()}
 	for _, q := range rec.Quads {
 		if string(asIRI(q.Subject)) != iri {
@@ -827,7 +837,7 @@ func (s *Store) Credential(ctx context.Context, iri string) (*CredentialView, er
 	for _, l := range [][]string{v.Types, v.OwnedBy, v.OfferedBy, v.Competencies, v.Occupations, v.Industries, v.Programs, v.Clusters, v.SubClusters, v.SupersededBy} {
 		sort.Strings(l)
 	}
-	return v, nil
+	return v
 }
 
 // LookupResult is the answer to a bulk lookup.

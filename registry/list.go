@@ -1,0 +1,755 @@
+package registry
+
+// The umbrella list: credentials of value, filtered by what they link to
+// and by their designations, searched by full text, in a stable order
+// paged by cursors. It reads the list index only.
+
+import (
+	"container/heap"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"credreg/schema"
+)
+
+// List sizes.
+const (
+	DefaultListLimit = 50
+	MaxListLimit     = 1000
+	// ActiveAny as ListQuery.Active lists every credential, whatever its
+	// designations say.
+	ActiveAny = "any"
+)
+
+// ListQuery selects credentials of the umbrella list. Each filter holds
+// values given by code (notation), name, CTID or IRI; a credential must
+// pass every filter given, a filter of several values passes on any one of
+// them, except Criteria, whose values a designation must all meet.
+//
+// Cluster, SubCluster, Agency, Region and Criteria are designation
+// filters: one designation of the credential must pass all of them at
+// once (a Sub-Cluster counts for its Cluster). SOC, CIP, NAICS,
+// Competency, Type and Text are about the credential itself.
+type ListQuery struct {
+	Cluster, SubCluster, SOC, CIP, NAICS, Competency, Agency, Region, Criteria, Type []string
+	// Active is the day (YYYY-MM-DD) designations must be in force on,
+	// default today; ActiveAny drops that condition and lists credentials
+	// without designations too (when no designation filter is given).
+	// Retired credentials are listed only with ActiveAny.
+	Active string
+	// VerifiedSince (YYYY-MM-DD) keeps credentials checked on or after the
+	// day: the credential's own last-verified date, or that of a
+	// designation that passes the designation filters.
+	VerifiedSince string
+	// Text is a full-text query over names and descriptions: every term
+	// must occur; a credential ranks by where its terms occur (a name
+	// weighs three times a description) and whether its name holds the
+	// whole query.
+	Text string
+	// Cursor continues a listing (ListPage.Next or Prev); "" starts it.
+	Cursor string
+	// Limit is the page size, DefaultListLimit when 0, at most
+	// MaxListLimit.
+	Limit int
+}
+
+// QueryError is a list parameter the list cannot use.
+type QueryError struct {
+	Param, Value, Message string
+	// Candidates are the values meant, when a name was ambiguous, or the
+	// known values, when few.
+	Candidates []string
+}
+
+func (e *QueryError) Error() string {
+	msg := fmt.Sprintf("%s=%q: %s", e.Param, e.Value, e.Message)
+	if len(e.Candidates) > 0 {
+		msg += " (" + strings.Join(e.Candidates, "; ") + ")"
+	}
+	return msg
+}
+
+// ListFilter is one filter as the list understood it.
+type ListFilter struct {
+	Param, Value string
+	IRIs         []string // what the value names ("" for free text)
+	Labels       []string // their names
+}
+
+// ListPage is one page of the umbrella list.
+type ListPage struct {
+	Items []ListItem
+	// Total counts every credential that passes the filters.
+	Total int
+	// Next and Prev are cursors for the neighbouring pages, "" at an end.
+	Next, Prev string
+	// Day is the day designations were checked on; "" for ActiveAny.
+	Day     string
+	Filters []ListFilter
+	// Terms names what the items link to: organizations, Clusters and
+	// Sub-Clusters, codes, criteria.
+	Terms map[string]Term
+	// Generation changes whenever the index does.
+	Generation uint64
+}
+
+// ListItem is one credential of a page, with the designations that put it
+// on the list (every designation, when none had to pass).
+type ListItem struct {
+	Credential   *CredentialView
+	Designations []*DesignationView
+	// Score is the full-text rank (0 without a text query).
+	Score int
+}
+
+// Term is a linked resource as the list names it.
+type Term struct {
+	Label, Notation, Kind string
+	Parent                string // a Sub-Cluster's Cluster
+}
+
+// listFilter is a resolved filter.
+type listFilter struct {
+	facet byte
+	vals  map[string]bool
+}
+
+// List answers a list query from the index.
+func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
+	ix, err := s.listIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := q.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultListLimit
+	case limit < 0 || limit > MaxListLimit:
+		return nil, &QueryError{Param: "limit", Value: strconv.Itoa(q.Limit), Message: fmt.Sprintf("the page size must be 1 to %d", MaxListLimit)}
+	}
+	cur, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	day := strings.TrimSpace(q.Active)
+	switch day {
+	case "":
+		day = time.Now().UTC().Format(time.DateOnly)
+	case ActiveAny:
+		day = ""
+	default:
+		if _, err := time.Parse(time.DateOnly, day); err != nil {
+			return nil, &QueryError{Param: "active", Value: q.Active, Message: "expected a date YYYY-MM-DD or \"any\""}
+		}
+	}
+	since := strings.TrimSpace(q.VerifiedSince)
+	if since != "" {
+		if _, err := time.Parse(time.DateOnly, since); err != nil {
+			return nil, &QueryError{Param: "verifiedSince", Value: q.VerifiedSince, Message: "expected a date YYYY-MM-DD"}
+		}
+	}
+	var words []string
+	if strings.TrimSpace(q.Text) != "" {
+		words = textTerms(q.Text)
+		if len(words) == 0 {
+			return nil, &QueryError{Param: "q", Value: q.Text, Message: "the query has no word to search for (only punctuation or words like \"the\" and \"of\")"}
+		}
+	}
+
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	page := &ListPage{Day: day, Generation: ix.gen, Terms: map[string]Term{}}
+	var credFilters, desFilters []listFilter
+	var criteria []string
+	for _, spec := range []struct {
+		param  string
+		values []string
+		kind   string
+		facet  byte
+		des    bool
+	}{
+		{"cluster", q.Cluster, kindCluster, facetCluster, true},
+		{"subcluster", q.SubCluster, kindSubCluster, facetCluster, true},
+		{"agency", q.Agency, kindOrg, facetAgency, true},
+		{"region", q.Region, "", facetRegion, true},
+		{"soc", q.SOC, kindSOC, facetSOC, false},
+		{"cip", q.CIP, kindCIP, facetCIP, false},
+		{"naics", q.NAICS, kindNAICS, facetNAICS, false},
+		{"competency", q.Competency, kindCompetency, facetCompetency, false},
+		{"type", q.Type, "", facetType, false},
+	} {
+		if len(spec.values) == 0 {
+			continue
+		}
+		f := listFilter{facet: spec.facet, vals: map[string]bool{}}
+		for _, v := range spec.values {
+			lf, err := ix.resolveFilter(s.base, spec.param, spec.kind, v)
+			if err != nil {
+				return nil, err
+			}
+			page.Filters = append(page.Filters, lf)
+			for _, iri := range lf.IRIs {
+				f.vals[iri] = true
+				if spec.facet == facetCluster {
+					for _, sub := range ix.children[iri] {
+						f.vals[sub] = true
+					}
+				}
+			}
+		}
+		if spec.des {
+			desFilters = append(desFilters, f)
+		} else {
+			credFilters = append(credFilters, f)
+		}
+	}
+	for _, v := range q.Criteria {
+		lf, err := ix.resolveFilter(s.base, "criteria", kindCriterion, v)
+		if err != nil {
+			return nil, err
+		}
+		page.Filters = append(page.Filters, lf)
+		criteria = append(criteria, lf.IRIs...)
+	}
+	if len(criteria) > 0 {
+		// Each criterion is its own filter: all must hold.
+		for _, c := range criteria {
+			desFilters = append(desFilters, listFilter{facet: facetCriterion, vals: map[string]bool{c: true}})
+		}
+	}
+	if q.Text != "" {
+		page.Filters = append(page.Filters, ListFilter{Param: "q", Value: q.Text})
+	}
+	if since != "" {
+		page.Filters = append(page.Filters, ListFilter{Param: "verifiedSince", Value: since})
+	}
+
+	m := &matcher{ix: ix, day: day, since: since, cred: credFilters, des: desFilters, words: words, phrase: schema.NameKey(q.Text)}
+	sel := newPageSelector(cur, limit, len(words) > 0)
+	for _, e := range ix.candidates(m) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if score, ok := m.match(e); ok {
+			sel.offer(e, score)
+		}
+	}
+	page.Total = sel.total
+	items, next, prev := sel.result()
+	for _, it := range items {
+		li := ListItem{Credential: it.e.view, Score: it.score}
+		li.Designations = m.designations(it.e)
+		page.Items = append(page.Items, li)
+		page.addTerms(ix, li)
+	}
+	page.Next, page.Prev = next, prev
+	return page, nil
+}
+
+// addTerms names what an item links to.
+func (p *ListPage) addTerms(ix *listIndex, li ListItem) {
+	add := func(iris ...string) {
+		for _, iri := range iris {
+			if _, ok := p.Terms[iri]; ok {
+				continue
+			}
+			t := Term{Label: schema.Label(iri)}
+			if x := ix.terms[iri]; x != nil {
+				t = Term{Label: x.label, Notation: x.notation, Kind: x.kind, Parent: x.parent}
+			}
+			p.Terms[iri] = t
+		}
+	}
+	v := li.Credential
+	add(v.Types...)
+	add(v.OwnedBy...)
+	add(v.OfferedBy...)
+	add(v.Occupations...)
+	add(v.Programs...)
+	add(v.Industries...)
+	for _, d := range li.Designations {
+		add(d.Agency)
+		add(d.Clusters...)
+		add(d.SubClusters...)
+		add(d.Criteria...)
+	}
+}
+
+// resolveFilter finds what a filter value names. kind "" is for the
+// filters that need no term: region (matched by name) and type.
+func (ix *listIndex) resolveFilter(base schema.Base, param, kind, value string) (ListFilter, error) {
+	v := strings.TrimSpace(value)
+	lf := ListFilter{Param: param, Value: value}
+	fail := func(msg string, candidates ...string) (ListFilter, error) {
+		return lf, &QueryError{Param: param, Value: value, Message: msg, Candidates: candidates}
+	}
+	if v == "" {
+		return fail("empty value")
+	}
+	switch param {
+	case "region":
+		k := schema.NameKey(v)
+		if _, ok := ix.desFacets[facetKey{facetRegion, k}]; !ok {
+			return fail("no designation names this region", ix.regions(12)...)
+		}
+		lf.IRIs, lf.Labels = []string{k}, []string{v}
+		return lf, nil
+	case "type":
+		want := strings.ReplaceAll(schema.NameKey(strings.TrimPrefix(v, "ceterms:")), " ", "")
+		for iri, name := range schema.CredentialTypes {
+			if v == iri || want == strings.ToLower(name) {
+				lf.IRIs, lf.Labels = []string{iri}, []string{schema.Label(iri)}
+				return lf, nil
+			}
+		}
+		return fail("not a credential type credreg knows (such as Certification, License, Certificate, Badge, AssociateDegree)")
+	}
+	// An IRI, or a CTID of a resource.
+	iri := ""
+	switch {
+	case strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://"):
+		iri = v
+	case schema.ValidCTID(strings.ToLower(v)):
+		iri = base.Resource(strings.ToLower(v))
+	}
+	if iri != "" {
+		if t := ix.terms[iri]; t != nil && t.kind == kind {
+			lf.IRIs, lf.Labels = []string{iri}, []string{t.label}
+			return lf, nil
+		}
+		return fail(fmt.Sprintf("no %s has this IRI or CTID", kindNoun[kind]))
+	}
+	keys := ix.termKeys[kind]
+	var found []string
+	// A code in any of its spellings, then the name.
+	code := strings.ToLower(v)
+	switch kind {
+	case kindSOC:
+		if c, err := schema.NormalizeSOC(v); err == nil {
+			code = c
+		}
+	case kindCIP:
+		if c, err := schema.NormalizeCIP(v); err == nil {
+			code = c
+		}
+	}
+	found = keys[code]
+	if len(found) == 0 {
+		found = keys[schema.NameKey(v)]
+	}
+	switch {
+	case len(found) == 1:
+		lf.IRIs, lf.Labels = found, []string{ix.terms[found[0]].label}
+		return lf, nil
+	case len(found) > 1:
+		var cands []string
+		for _, iri := range found {
+			cands = append(cands, ix.describe(iri))
+		}
+		sort.Strings(cands)
+		return fail(fmt.Sprintf("the name is ambiguous: %d %ss have it; give a code or CTID", len(found), kindNoun[kind]), cands...)
+	}
+	var known []string
+	if kind == kindCluster || kind == kindCriterion {
+		for _, t := range ix.terms {
+			if t.kind == kind {
+				known = append(known, ix.describe(t.iri))
+			}
+		}
+		sort.Strings(known)
+	}
+	return fail(fmt.Sprintf("no %s has this code or name", kindNoun[kind]), known...)
+}
+
+var kindNoun = map[string]string{
+	kindCluster: "Career Cluster", kindSubCluster: "Sub-Cluster", kindSOC: "SOC occupation",
+	kindCIP: "CIP program", kindNAICS: "NAICS industry", kindCriterion: "value criterion",
+	kindOrg: "organization", kindCompetency: "competency",
+}
+
+// describe names a term for messages: "label (notation)".
+func (ix *listIndex) describe(iri string) string {
+	t := ix.terms[iri]
+	switch {
+	case t == nil:
+		return iri
+	case t.notation != "" && t.label != "":
+		return t.label + " (" + t.notation + ")"
+	case t.label != "":
+		return t.label + " <" + iri + ">"
+	}
+	return iri
+}
+
+// regions lists up to max region names designations use.
+func (ix *listIndex) regions(max int) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range ix.desigs {
+		if d.Region != "" && !seen[schema.NameKey(d.Region)] {
+			seen[schema.NameKey(d.Region)] = true
+			out = append(out, d.Region)
+		}
+	}
+	sort.Strings(out)
+	if len(out) > max {
+		out = append(out[:max], "…")
+	}
+	return out
+}
+
+// matcher tests credentials against a resolved query.
+type matcher struct {
+	ix     *listIndex
+	day    string
+	since  string
+	cred   []listFilter
+	des    []listFilter
+	words  []string
+	phrase string
+}
+
+// candidates returns the credentials worth testing: those of the most
+// selective filter or text term, or every credential.
+func (ix *listIndex) candidates(m *matcher) []*credEntry {
+	best := -1
+	var pick func() []*credEntry
+	consider := func(n int, f func() []*credEntry) {
+		if best < 0 || n < best {
+			best, pick = n, f
+		}
+	}
+	for _, f := range m.cred {
+		n := 0
+		for v := range f.vals {
+			n += len(ix.credFacets[facetKey{f.facet, v}])
+		}
+		consider(n, func() []*credEntry {
+			seen := map[*credEntry]bool{}
+			var out []*credEntry
+			for v := range f.vals {
+				for e := range ix.credFacets[facetKey{f.facet, v}] {
+					if !seen[e] {
+						seen[e] = true
+						out = append(out, e)
+					}
+				}
+			}
+			return out
+		})
+	}
+	for _, f := range m.des {
+		n := 0
+		for v := range f.vals {
+			n += len(ix.desFacets[facetKey{f.facet, v}])
+		}
+		consider(n, func() []*credEntry {
+			seen := map[string]bool{}
+			var out []*credEntry
+			for v := range f.vals {
+				for d := range ix.desFacets[facetKey{f.facet, v}] {
+					if seen[d.Credential] {
+						continue
+					}
+					seen[d.Credential] = true
+					if e := ix.creds[d.Credential]; e != nil {
+						out = append(out, e)
+					}
+				}
+			}
+			return out
+		})
+	}
+	for _, w := range m.words {
+		ps := ix.text[w]
+		consider(len(ps), func() []*credEntry {
+			out := make([]*credEntry, 0, len(ps))
+			for _, p := range ps {
+				if p.e.current {
+					out = append(out, p.e)
+				}
+			}
+			return out
+		})
+	}
+	if pick != nil {
+		return pick()
+	}
+	out := make([]*credEntry, 0, len(ix.creds))
+	for _, e := range ix.creds {
+		out = append(out, e)
+	}
+	return out
+}
+
+// match tells whether a credential passes, with its full-text score.
+func (m *matcher) match(e *credEntry) (int, bool) {
+	v := e.view
+	for _, f := range m.cred {
+		if !anyIn(credValues(v, f.facet), f.vals) {
+			return 0, false
+		}
+	}
+	score := 0
+	for _, w := range m.words {
+		n := e.tokens[w]
+		if n == 0 {
+			return 0, false
+		}
+		score += n
+	}
+	if len(m.words) > 0 && strings.Contains(schema.NameKey(v.Name), m.phrase) {
+		score += 5
+	}
+	if m.day != "" && v.Retired {
+		return 0, false
+	}
+	if !m.needDesignation(e) {
+		return score, true
+	}
+	for _, d := range m.ix.byCred[v.IRI] {
+		if m.designationPasses(e, d) {
+			return score, true
+		}
+	}
+	return 0, false
+}
+
+// needDesignation tells whether a credential is listed only through a
+// designation that passes.
+func (m *matcher) needDesignation(e *credEntry) bool {
+	return m.day != "" || len(m.des) > 0 || (m.since != "" && e.view.LastVerified < m.since)
+}
+
+func (m *matcher) designationPasses(e *credEntry, d *DesignationView) bool {
+	if m.day != "" && d.StatusOn(m.day) != StatusActive {
+		return false
+	}
+	if m.since != "" && e.view.LastVerified < m.since && d.LastVerified < m.since {
+		return false
+	}
+	for _, f := range m.des {
+		if !anyIn(designationValues(d, f.facet), f.vals) {
+			return false
+		}
+	}
+	return true
+}
+
+// designations are the designations an item shows, by agency, start and
+// IRI.
+func (m *matcher) designations(e *credEntry) []*DesignationView {
+	var out []*DesignationView
+	need := m.needDesignation(e)
+	for _, d := range m.ix.byCred[e.view.IRI] {
+		if !need || m.designationPasses(e, d) {
+			out = append(out, d)
+		}
+	}
+	sortDesignations(out)
+	return out
+}
+
+func sortDesignations(ds []*DesignationView) {
+	sort.Slice(ds, func(i, j int) bool {
+		a, b := ds[i], ds[j]
+		if a.Agency != b.Agency {
+			return a.Agency < b.Agency
+		}
+		if a.ValidFrom != b.ValidFrom {
+			return a.ValidFrom < b.ValidFrom
+		}
+		return a.IRI < b.IRI
+	})
+}
+
+func credValues(v *CredentialView, facet byte) []string {
+	switch facet {
+	case facetSOC:
+		return v.Occupations
+	case facetCIP:
+		return v.Programs
+	case facetNAICS:
+		return v.Industries
+	case facetCompetency:
+		return v.Competencies
+	case facetType:
+		return v.Types
+	}
+	return nil
+}
+
+func designationValues(d *DesignationView, facet byte) []string {
+	switch facet {
+	case facetCluster:
+		return append(append([]string{}, d.Clusters...), d.SubClusters...)
+	case facetAgency:
+		return []string{d.Agency}
+	case facetRegion:
+		return []string{schema.NameKey(d.Region)}
+	case facetCriterion:
+		return d.Criteria
+	}
+	return nil
+}
+
+func anyIn(vals []string, set map[string]bool) bool {
+	for _, v := range vals {
+		if set[v] {
+			return true
+		}
+	}
+	return false
+}
+
+// A cursor is a position in the list's order: after ('a') or before
+// ('b') the item of a score and key.
+type cursor struct {
+	dir   byte // 0: none
+	score int
+	key   string
+}
+
+func (c cursor) encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(string(c.dir) + strconv.Itoa(c.score) + "\x00" + c.key))
+}
+
+func decodeCursor(s string) (cursor, error) {
+	if s == "" {
+		return cursor{}, nil
+	}
+	bad := &QueryError{Param: "cursor", Value: s, Message: "not a cursor of this list; follow the next and previous links of a page"}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 3 || (b[0] != 'a' && b[0] != 'b') {
+		return cursor{}, bad
+	}
+	num, key, ok := strings.Cut(string(b[1:]), "\x00")
+	score, err := strconv.Atoi(num)
+	if !ok || err != nil || key == "" {
+		return cursor{}, bad
+	}
+	return cursor{dir: b[0], score: score, key: key}, nil
+}
+
+// ranked is a credential in list order.
+type ranked struct {
+	e     *credEntry
+	score int
+}
+
+// before tells whether a comes before b: higher score first, then key.
+func before(aScore int, aKey string, bScore int, bKey string) bool {
+	if aScore != bScore {
+		return aScore > bScore
+	}
+	return aKey < bKey
+}
+
+// pageSelector keeps the page's items from the credentials offered in any
+// order: the first limit+1 after the cursor (or the last limit+1 before
+// it), with a bounded heap.
+type pageSelector struct {
+	cur    cursor
+	limit  int
+	scored bool
+	total  int
+	// outside counts the items on the other side of the cursor.
+	outside int
+	h       rankHeap
+}
+
+func newPageSelector(cur cursor, limit int, scored bool) *pageSelector {
+	return &pageSelector{cur: cur, limit: limit, scored: scored, h: rankHeap{reverse: cur.dir == 'b'}}
+}
+
+func (p *pageSelector) offer(e *credEntry, score int) {
+	if !p.scored {
+		score = 0
+	}
+	p.total++
+	switch p.cur.dir {
+	case 'a':
+		if !before(p.cur.score, p.cur.key, score, e.key) {
+			p.outside++
+			return
+		}
+	case 'b':
+		if !before(score, e.key, p.cur.score, p.cur.key) {
+			p.outside++
+			return
+		}
+	}
+	r := ranked{e, score}
+	if p.h.Len() <= p.limit {
+		heap.Push(&p.h, r)
+		return
+	}
+	// The heap's root is the item furthest from the cursor: replace it
+	// when r is nearer.
+	if p.h.nearer(r, p.h.items[0]) {
+		p.h.items[0] = r
+		heap.Fix(&p.h, 0)
+	}
+}
+
+// result returns the page's items in list order and the cursors.
+func (p *pageSelector) result() (items []ranked, next, prev string) {
+	items = append([]ranked{}, p.h.items...)
+	sort.Slice(items, func(i, j int) bool {
+		return before(items[i].score, items[i].e.key, items[j].score, items[j].e.key)
+	})
+	more := len(items) > p.limit
+	if p.cur.dir == 'b' {
+		if more {
+			items = items[1:]
+		}
+	} else if more {
+		items = items[:p.limit]
+	}
+	if len(items) == 0 {
+		return nil, "", ""
+	}
+	first, last := items[0], items[len(items)-1]
+	hasNext := more
+	hasPrev := p.cur.dir == 'a' && p.outside > 0
+	if p.cur.dir == 'b' {
+		hasNext, hasPrev = p.outside > 0, more
+	}
+	if hasNext {
+		next = cursor{'a', last.score, last.e.key}.encode()
+	}
+	if hasPrev {
+		prev = cursor{'b', first.score, first.e.key}.encode()
+	}
+	return items, next, prev
+}
+
+// rankHeap is a heap whose root is the item furthest from the cursor: the
+// latest in list order (or the earliest, reversed, before a cursor).
+type rankHeap struct {
+	items   []ranked
+	reverse bool
+}
+
+// nearer tells whether a is nearer the cursor than b.
+func (h *rankHeap) nearer(a, b ranked) bool {
+	if h.reverse {
+		return before(b.score, b.e.key, a.score, a.e.key)
+	}
+	return before(a.score, a.e.key, b.score, b.e.key)
+}
+
+func (h rankHeap) Len() int           { return len(h.items) }
+func (h rankHeap) Less(i, j int) bool { return h.nearer(h.items[j], h.items[i]) }
+func (h rankHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *rankHeap) Push(x any)        { h.items = append(h.items, x.(ranked)) }
+func (h *rankHeap) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
+}
