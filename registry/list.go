@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cayleygraph/quad"
+
 	"credreg/schema"
 )
 
@@ -752,4 +754,121 @@ func (h *rankHeap) Pop() any {
 	x := h.items[len(h.items)-1]
 	h.items = h.items[:len(h.items)-1]
 	return x
+}
+
+// ListLinks are the IRIs a page of the list is published under: the
+// collection (the list with its filters), this view of it (with its
+// cursor) and the neighbouring views ("" when none).
+type ListLinks struct {
+	Collection, View, First, Next, Previous string
+}
+
+// Vocabulary of list pages (Hydra's paging terms).
+const (
+	ClassPartialCollectionView = schema.Hydra + "PartialCollectionView"
+	PropView                   = schema.Hydra + "view"
+	PropFirst                  = schema.Hydra + "first"
+	PropNext                   = schema.Hydra + "next"
+	PropPrevious               = schema.Hydra + "previous"
+)
+
+// Render returns the page as compacted JSON-LD and as N-Quads: a
+// hydra:Collection with its hydra:totalItems and a
+// hydra:PartialCollectionView, whose members are the credentials (their
+// type, CTID, name, description, owners and codes), each with the
+// designations that put it on the list under credreg:designation (the
+// inverse of credreg:credential), the organizations and Framework concepts
+// named.
+func (p *ListPage) Render(base schema.Base, links ListLinks) (jsonld, nquads []byte, err error) {
+	coll := newNode(links.Collection, schema.ClassCollection)
+	coll.add(schema.TotalItems, intLiteral(uint64(p.Total)))
+	view := newNode(links.View, ClassPartialCollectionView).
+		links(PropFirst, links.First).links(PropNext, links.Next).links(PropPrevious, links.Previous)
+	coll.add(PropView, view)
+	for _, it := range p.Items {
+		coll.add(schema.Member, p.credentialNode(it))
+	}
+	js, err := coll.jsonld(base)
+	if err != nil {
+		return nil, nil, fmt.Errorf("render the list: %w", err)
+	}
+	return js, coll.nquads(), nil
+}
+
+// named returns a node for a linked resource with its name.
+func (p *ListPage) named(iri, labelProp string) *ldNode {
+	n := newNode(iri)
+	t := p.Terms[iri]
+	n.add(labelProp, quad.String(t.Label))
+	if t.Notation != "" && labelProp == schema.PrefLabel && t.Kind != kindCriterion {
+		n.add(schema.Notation, quad.String(t.Notation))
+	}
+	return n
+}
+
+func (p *ListPage) credentialNode(it ListItem) *ldNode {
+	v := it.Credential
+	n := newNode(v.IRI, v.Types...)
+	n.add(schema.CTID, quad.String(v.CTID)).add(schema.Name, quad.String(v.Name)).add(schema.Description, quad.String(v.Description))
+	for _, o := range v.OwnedBy {
+		n.add(schema.OwnedBy, p.named(o, schema.Name))
+	}
+	n.links(schema.OfferedBy, v.OfferedBy...)
+	n.links(schema.OccupationType, v.Occupations...).links(schema.IndustryType, v.Industries...).links(schema.InstructionalProgramType, v.Programs...)
+	n.links(schema.SupersededBy, v.SupersededBy...)
+	if v.LastVerified != "" {
+		n.add(schema.LastVerified, quad.TypedString{Value: quad.String(v.LastVerified), Type: quad.IRI(schema.XSDDate)})
+	}
+	if v.Retired {
+		n.add(schema.RecordStatus, quad.IRI(schema.StatusRetired))
+	}
+	for _, d := range it.Designations {
+		n.add(PropDesignation, p.designationNode(d))
+	}
+	return n
+}
+
+func dateValue(s string) quad.Value {
+	if s == "" {
+		return nil
+	}
+	return quad.TypedString{Value: quad.String(s), Type: quad.IRI(schema.XSDDate)}
+}
+
+func typedValue(s, datatype string) quad.Value {
+	if s == "" {
+		return nil
+	}
+	return quad.TypedString{Value: quad.String(s), Type: quad.IRI(datatype)}
+}
+
+func (p *ListPage) designationNode(d *DesignationView) *ldNode {
+	n := newNode(d.IRI, schema.ClassValueDesignation)
+	n.add(schema.CTID, quad.String(d.CTID))
+	n.add(schema.DesignatingAgency, p.named(d.Agency, schema.Name))
+	n.links(schema.DesignatedFor, d.Credential)
+	for _, c := range d.Clusters {
+		n.add(schema.Cluster, p.named(c, schema.PrefLabel))
+	}
+	for _, c := range d.SubClusters {
+		n.add(schema.SubCluster, p.named(c, schema.PrefLabel))
+	}
+	n.add(schema.Region, quad.String(d.Region))
+	n.add(schema.ValidFrom, dateValue(d.ValidFrom)).add(schema.ValidThrough, dateValue(d.ValidThrough))
+	for _, c := range d.Criteria {
+		n.add(schema.Criterion, p.named(c, schema.PrefLabel))
+	}
+	n.add(schema.LastVerified, dateValue(d.LastVerified))
+	for _, e := range d.Evidence {
+		en := newNode(e.IRI)
+		en.add(schema.MedianAnnualWage, typedValue(e.MedianAnnualWage, schema.XSDDecimal))
+		en.add(schema.ProjectedOpenings, typedValue(e.ProjectedAnnualOpenings, schema.XSDInteger))
+		en.add(dataSource, quad.String(e.DataSource))
+		en.add(schema.DataYear, typedValue(e.DataYear, schema.XSDGYear))
+		n.add(schema.Evidence, en)
+	}
+	if d.Retired {
+		n.add(schema.RecordStatus, quad.IRI(schema.StatusRetired))
+	}
+	return n
 }

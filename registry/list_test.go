@@ -449,3 +449,40 @@ func listed(p *ListPage) []string {
 	}
 	return out
 }
+
+// TestListRender reads a page's JSON-LD back with json-gold: the same
+// statements as its N-Quads.
+func TestListRender(t *testing.T) {
+	s := listStore(t)
+	page, err := s.List(context.Background(), ListQuery{Active: ActiveAny, Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Base().String()
+	links := ListLinks{Collection: b + "/credentials?active=any", View: b + "/credentials?active=any&limit=3",
+		First: b + "/credentials?active=any&limit=3", Next: b + "/credentials?active=any&limit=3&cursor=" + page.Next}
+	js, nq, err := page.Render(s.Base(), links)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quads, err := ParseJSONLD(s.Base(), js)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, js)
+	}
+	q, _ := canonical(quads)
+	if got := string(renderNQuads(q)); got != string(nq) {
+		t.Errorf("JSON-LD reads as\n%s\nN-Quads say\n%s\nJSON-LD:\n%s", got, nq, js)
+	}
+	for _, want := range []string{
+		`"type": "Collection"`, `"totalItems": "6"`, `"type": "PartialCollectionView"`, `"next": "` + links.Next,
+		`"name": "Alpha Registered Nursing Certificate"`, `"designation": [`, `"type": "ValueDesignation"`,
+		`"validFrom": "2025-07-01"`, `"name": "Heartland Workforce Commission"`, `"prefLabel": "Physical Health"`, `"notation": "040206"`,
+	} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("the JSON-LD lacks %s", want)
+		}
+	}
+	if strings.Contains(string(js), "http://www.w3.org/ns/hydra") || strings.Contains(string(js), "https://purl.org/ctdl") {
+		t.Errorf("full IRIs where terms were expected:\n%s", js)
+	}
+}
