@@ -45,6 +45,10 @@ const (
 	FieldEvidenceYear       = "evidence_year"
 	FieldValidFrom          = "valid_from"
 	FieldValidThrough       = "valid_through"
+	// FieldDesignationCTID names the designation a row gives; without it
+	// the designation's CTID derives from the agency, the credential and
+	// the region (or the row's local key).
+	FieldDesignationCTID = "designation_ctid"
 )
 
 // defaultHeaders are the header names each field is recognised by.
@@ -77,12 +81,13 @@ var defaultHeaders = map[string][]string{
 	FieldEvidenceYear:       {"evidence year", "data year", "year"},
 	FieldValidFrom:          {"valid from", "start date", "effective date", "from"},
 	FieldValidThrough:       {"valid through", "end date", "expiration date", "through", "valid until"},
+	FieldDesignationCTID:    {"designation ctid"},
 }
 
 // listFields hold several values a cell; a field that several columns map
 // to gathers the values of all of them.
 var listFields = map[string]bool{
-	FieldSOC: true, FieldCIP: true, FieldNAICS: true, FieldCompetencies: true,
+	FieldSOC: true, FieldCIP: true, FieldNAICS: true, FieldCompetencies: true, FieldOfferedBy: true,
 	FieldCluster: true, FieldSubCluster: true, FieldCriteria: true,
 }
 

@@ -237,7 +237,7 @@ func (r *rowCtx) get(field string) string {
 	var v string
 	for _, i := range r.s.cols[field] {
 		if i < len(r.cells) {
-			if c := strings.TrimSpace(r.cells[i]); c != "" {
+			if c := unguard(strings.TrimSpace(r.cells[i])); c != "" {
 				v = c
 				break
 			}
@@ -254,7 +254,7 @@ func (r *rowCtx) list(field string) []string {
 	var out []string
 	for _, i := range r.s.cols[field] {
 		if i < len(r.cells) {
-			for _, v := range SplitList(r.cells[i]) {
+			for _, v := range SplitList(unguard(strings.TrimSpace(r.cells[i]))) {
 				out = append(out, r.s.opts.Mapping.value(field, v))
 			}
 		}
@@ -265,6 +265,15 @@ func (r *rowCtx) list(field string) []string {
 		}
 	}
 	return out
+}
+
+// unguard takes off the apostrophe a spreadsheet export puts before a
+// cell that would otherwise start a formula (see GuardCell).
+func unguard(c string) string {
+	if len(c) > 1 && c[0] == '\'' && strings.ContainsRune(formulaStarts, rune(c[1])) {
+		return c[1:]
+	}
+	return c
 }
 
 // checkCells reports cells that are too long or not UTF-8 text.
@@ -344,8 +353,7 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 	}
 
 	// Owner and offerer.
-	orgLink := func(field string) string {
-		v := r.get(field)
+	orgLink := func(field, v string) string {
 		if v == "" {
 			return ""
 		}
@@ -359,8 +367,11 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 		}
 		return iri
 	}
-	owner := orgLink(FieldOwner)
-	offerer := orgLink(FieldOfferedBy)
+	owner := orgLink(FieldOwner, r.get(FieldOwner))
+	var offerers []string
+	for _, v := range r.list(FieldOfferedBy) {
+		offerers = append(offerers, orgLink(FieldOfferedBy, v))
+	}
 
 	// The credential.
 	name := r.get(FieldName)
@@ -405,7 +416,9 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 		}
 	}
 	c.link(schema.OwnedBy, owner)
-	c.link(schema.OfferedBy, offerer)
+	for _, o := range offerers {
+		c.link(schema.OfferedBy, o)
+	}
 	for _, v := range r.list(FieldSOC) {
 		if code, err := schema.NormalizeSOC(v); err != nil {
 			r.fail(FieldSOC, v, "%v", err)
@@ -550,7 +563,12 @@ func (r *rowCtx) designation(u *Unit, cred, agency, key string, clusters, subs [
 		}
 	}
 	var id string
-	if key != "" {
+	if given := r.get(FieldDesignationCTID); given != "" {
+		id = strings.ToLower(given)
+		if err := schema.CheckCTID(id); err != nil {
+			r.fail(FieldDesignationCTID, given, "%v", err)
+		}
+	} else if key != "" {
 		id = schema.DerivedCTID("designation", agency, key)
 	} else {
 		id = schema.DerivedCTID("designation", agency, cred, schema.NameKey(region))

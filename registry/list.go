@@ -872,3 +872,84 @@ func (p *ListPage) designationNode(d *DesignationView) *ldNode {
 	}
 	return n
 }
+
+// FacetValue is a value a list filter can take, with how many
+// designations (or credentials, for types) have it.
+type FacetValue struct {
+	IRI, Label, Notation string
+	Count                int
+	// SubClusters are a Cluster's Sub-Clusters.
+	SubClusters []FacetValue
+}
+
+// ListFacets are the values the list's filters can take, for forms.
+type ListFacets struct {
+	Clusters []FacetValue // with their Sub-Clusters, by code
+	Agencies []FacetValue // that have designations, by name
+	Criteria []FacetValue // by code
+	Types    []FacetValue // credential types in use, by name
+	Regions  []string     // named by designations, sorted
+}
+
+// Facets returns the values the list's filters can take.
+func (s *Store) Facets(ctx context.Context) (*ListFacets, error) {
+	ix, err := s.listIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	f := &ListFacets{}
+	value := func(iri string, n int) FacetValue {
+		v := FacetValue{IRI: iri, Count: n, Label: schema.Label(iri)}
+		if t := ix.terms[iri]; t != nil {
+			v.Label, v.Notation = t.label, t.notation
+		}
+		return v
+	}
+	regions := map[string]string{}
+	for k, set := range ix.desFacets {
+		switch k.facet {
+		case facetAgency:
+			f.Agencies = append(f.Agencies, value(k.value, len(set)))
+		case facetRegion:
+			for d := range set {
+				regions[k.value] = d.Region
+				break
+			}
+		}
+	}
+	for _, t := range ix.terms {
+		switch t.kind {
+		case kindCluster:
+			c := value(t.iri, len(ix.desFacets[facetKey{facetCluster, t.iri}]))
+			for _, sub := range ix.children[t.iri] {
+				c.SubClusters = append(c.SubClusters, value(sub, len(ix.desFacets[facetKey{facetCluster, sub}])))
+			}
+			sort.Slice(c.SubClusters, func(i, j int) bool { return c.SubClusters[i].Notation < c.SubClusters[j].Notation })
+			f.Clusters = append(f.Clusters, c)
+		case kindCriterion:
+			f.Criteria = append(f.Criteria, value(t.iri, len(ix.desFacets[facetKey{facetCriterion, t.iri}])))
+		}
+	}
+	for k, set := range ix.credFacets {
+		if k.facet == facetType {
+			f.Types = append(f.Types, value(k.value, len(set)))
+		}
+	}
+	for _, r := range regions {
+		f.Regions = append(f.Regions, r)
+	}
+	sort.Strings(f.Regions)
+	byNotation := func(vs []FacetValue) {
+		sort.Slice(vs, func(i, j int) bool { return vs[i].Notation+vs[i].IRI < vs[j].Notation+vs[j].IRI })
+	}
+	byLabel := func(vs []FacetValue) {
+		sort.Slice(vs, func(i, j int) bool { return vs[i].Label+vs[i].IRI < vs[j].Label+vs[j].IRI })
+	}
+	byNotation(f.Clusters)
+	byNotation(f.Criteria)
+	byLabel(f.Agencies)
+	byLabel(f.Types)
+	return f, nil
+}

@@ -15,6 +15,7 @@ const (
 	typeHTML    = "text/html"
 	typeXHTML   = "application/xhtml+xml"
 	typeProblem = "application/problem+json"
+	typeCSV     = "text/csv"
 )
 
 // format is a representation a resource can be served in.
@@ -26,14 +27,18 @@ const (
 	formatNQuads
 	formatTurtle
 	formatHTML
+	formatCSV
 )
+
+// offer is a media type offered, with the format it gives.
+type offer struct {
+	mediaType string
+	format    format
+}
 
 // offers lists the media types a resource is offered in, in order of
 // preference when the client has none, with the format each gives.
-var offers = []struct {
-	mediaType string
-	format    format
-}{
+var offers = []offer{
 	{typeJSONLD, formatJSONLD},
 	{typeJSON, formatJSONLD},
 	{typeNQuads, formatNQuads},
@@ -56,6 +61,8 @@ func (f format) contentType() string {
 		return typeTurtle + "; charset=utf-8"
 	case formatHTML:
 		return typeHTML + "; charset=utf-8"
+	case formatCSV:
+		return typeCSV + "; charset=utf-8"
 	}
 	return ""
 }
@@ -70,6 +77,8 @@ func (f format) String() string {
 		return "ttl"
 	case formatHTML:
 		return "html"
+	case formatCSV:
+		return "csv"
 	}
 	return "none"
 }
@@ -148,6 +157,11 @@ func negotiate(accept string) format {
 // negotiateType is negotiate that also returns the media type that won, so
 // that a client that asked for application/json gets that Content-Type.
 func negotiateType(accept string) (format, string) {
+	return negotiateAmong(accept, offers)
+}
+
+// negotiateAmong is negotiateType over the given offers.
+func negotiateAmong(accept string, offers []offer) (format, string) {
 	ranges := parseAccept(accept)
 	type scored struct {
 		mt    string

@@ -17,6 +17,10 @@ type problem struct {
 	Offered  []string `json:"offered,omitempty"`
 	// Problems lists every validation problem of a refused write.
 	Problems schema.Problems `json:"problems,omitempty"`
+	// Parameter names the query parameter at fault; Candidates lists the
+	// values it may have meant or may take.
+	Parameter  string   `json:"parameter,omitempty"`
+	Candidates []string `json:"candidates,omitempty"`
 }
 
 // writeProblem answers with an application/problem+json body.

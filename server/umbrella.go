@@ -56,6 +56,7 @@ func (s *Server) umbrellaRoutes(r *mux.Router) {
 	r.HandleFunc("/resources/{id}/designations", s.designations).Methods(get...)
 	r.HandleFunc("/resources/{id}/history", s.history).Methods(get...)
 	r.HandleFunc("/check", s.check).Methods(get...)
+	r.HandleFunc("/credentials", s.credentials).Methods(get...)
 }
 
 // today returns the current date, YYYY-MM-DD, in the server's time zone.
@@ -965,13 +966,21 @@ var umbrellaTemplates = sync.OnceValues(func() (map[string]*template.Template, e
 			return iri
 		},
 		"sideItemOf": func(it sideItem, mark bool) markedItem { return markedItem{it, mark} },
+		"has": func(list []string, v string) bool {
+			for _, x := range list {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
 	}
 	layout, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
 	out := map[string]*template.Template{}
-	for name, file := range map[string]string{"check": "check.html", "designations": "designations.html", "history": "designations.html"} {
+	for name, file := range map[string]string{"check": "check.html", "designations": "designations.html", "history": "designations.html", "list": "list.html"} {
 		t, err := layout.Clone()
 		if err != nil {
 			return nil, err
