@@ -8,8 +8,10 @@ package registry
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
 
@@ -99,11 +101,17 @@ func (n *ldNode) nquads() []byte {
 	return renderNQuads(q)
 }
 
-// jsonld renders the tree as a compacted JSON-LD document.
+// jsonld renders the tree as a compacted JSON-LD document, indented like
+// credreg's other documents.
 func (n *ldNode) jsonld(base schema.Base) ([]byte, error) {
-	obj := n.compact()
-	obj = append(ordered{{"@context", base.Context()}}, obj...)
-	return encodeJSON(obj)
+	obj := append(ordered{{"@context", base.Context()}}, n.compact()...)
+	var b bytes.Buffer
+	b.Grow(4096)
+	if err := writeJSONValue(&b, obj, 0); err != nil {
+		return nil, err
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
 }
 
 // ordered is a JSON object that keeps its keys in order.
@@ -112,37 +120,124 @@ type ordered []struct {
 	v any
 }
 
-func (o ordered) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, kv := range o {
-		if i > 0 {
-			b.WriteByte(',')
+// writeJSONValue writes v as indented JSON in one pass (encoding/json
+// would re-validate the output of every nested Marshaler).
+func writeJSONValue(b *bytes.Buffer, v any, depth int) error {
+	newline := func(d int) {
+		b.WriteByte('\n')
+		for i := 0; i < d; i++ {
+			b.WriteString("  ")
 		}
-		k, err := json.Marshal(kv.k)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := marshalNoEscape(kv.v)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	switch x := v.(type) {
+	case string:
+		writeJSONString(b, x)
+	case ordered:
+		if len(x) == 0 {
+			b.WriteString("{}")
+			return nil
+		}
+		b.WriteByte('{')
+		for i, kv := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			newline(depth + 1)
+			writeJSONString(b, kv.k)
+			b.WriteString(": ")
+			if err := writeJSONValue(b, kv.v, depth+1); err != nil {
+				return err
+			}
+		}
+		newline(depth)
+		b.WriteByte('}')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		o := make(ordered, len(keys))
+		for i, k := range keys {
+			o[i].k, o[i].v = k, x[k]
+		}
+		return writeJSONValue(b, o, depth)
+	case []any:
+		if len(x) == 0 {
+			b.WriteString("[]")
+			return nil
+		}
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			newline(depth + 1)
+			if err := writeJSONValue(b, e, depth+1); err != nil {
+				return err
+			}
+		}
+		newline(depth)
+		b.WriteByte(']')
+	default:
+		js, err := json.Marshal(x)
+		if err != nil {
+			return err
+		}
+		b.Write(js)
+	}
+	return nil
 }
 
-func marshalNoEscape(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+// writeJSONString writes s as a JSON string, escaping what JSON requires
+// (not <, > and &, as credreg's other documents).
+func writeJSONString(b *bytes.Buffer, s string) {
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b.WriteString(s[start:i])
+			switch c {
+			case '"', '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case '\n':
+				b.WriteString(`\n`)
+			case '\r':
+				b.WriteString(`\r`)
+			case '\t':
+				b.WriteString(`\t`)
+			default:
+				fmt.Fprintf(b, `\u%04x`, c)
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString(s[start:i])
+			b.WriteString(`\ufffd`)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b.WriteString(s[start:i])
+			fmt.Fprintf(b, `\u%04x`, r)
+			i += size
+			start = i
+			continue
+		}
+		i += size
 	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	b.WriteString(s[start:])
+	b.WriteByte('"')
 }
 
 // compact writes a node in credreg's context: terms for properties and

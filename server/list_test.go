@@ -285,4 +285,3 @@ func summarize(p *registry.ListPage) []string {
 	}
 	return out
 }
-

@@ -1,0 +1,114 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"testing"
+	"time"
+
+	"credreg/fixtures"
+	"credreg/registry"
+	"credreg/schema"
+)
+
+// BenchmarkListHTTP measures list queries through the real HTTP server on
+// loopback: each sub-benchmark sends b.N requests one after another and
+// reports the p50, p95 and p99 latency. It runs on the store at
+// $CREDREG_BENCH_STORE (see bench/list.sh, which builds one of 100k
+// credentials with 150k designations), or on the fixtures.
+func BenchmarkListHTTP(b *testing.B) {
+	ctx := context.Background()
+	dir := os.Getenv("CREDREG_BENCH_STORE")
+	synthetic := dir != ""
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	base, _ := schema.NewBase("http://bench.invalid")
+	store, err := registry.Open(ctx, "badger://"+dir, registry.Options{Base: base, AdoptStoredBase: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	if !synthetic {
+		if _, err := fixtures.Load(ctx, store, slog.New(slog.DiscardHandler)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	start := time.Now()
+	if err := store.WarmList(ctx); err != nil {
+		b.Fatal(err)
+	}
+	all, err := store.List(ctx, registry.ListQuery{Active: registry.ActiveAny, Limit: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("list-bench: index built in %s: %d credentials\n", time.Since(start).Round(time.Millisecond), all.Total)
+	h, err := New(Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	queries := []struct{ name, query string }{
+		{"cluster+region", "cluster=Digital+Technology&region=Statewide&limit=50"},
+		{"of-value-today", "limit=50"},
+		{"q-rare", "q=synthetic+4242&limit=50"},
+		{"q-broad", "q=synthetic+credential&limit=50"},
+		{"soc+criteria", "soc=15-1212&criteria=high-wage&limit=50"},
+	}
+	if !synthetic {
+		queries[2].query, queries[3].query = "q=nursing&limit=50", "q=certificate&limit=50"
+	}
+	client := srv.Client()
+	for _, q := range queries {
+		b.Run(q.name, func(b *testing.B) {
+			url := srv.URL + "/credentials?" + q.query
+			lat := make([]time.Duration, 0, b.N)
+			var body []byte
+			for i := 0; i < b.N; i++ {
+				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				req.Header.Set("Accept", "application/ld+json")
+				t0 := time.Now()
+				res, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				body, _ = io.ReadAll(res.Body)
+				res.Body.Close()
+				lat = append(lat, time.Since(t0))
+				if res.StatusCode != http.StatusOK {
+					b.Fatalf("%s: %d", url, res.StatusCode)
+				}
+			}
+			var page struct {
+				TotalItems string `json:"totalItems"`
+			}
+			if err := json.Unmarshal(body, &page); err != nil {
+				b.Fatal(err)
+			}
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			pct := func(p float64) float64 {
+				return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
+			}
+			b.ReportMetric(pct(0.50), "p50-ms")
+			b.ReportMetric(pct(0.95), "p95-ms")
+			b.ReportMetric(pct(0.99), "p99-ms")
+			verdict := "met"
+			if pct(0.95) >= 20 {
+				verdict = "NOT met"
+			}
+			if b.N == 1 {
+				return // the probe run
+			}
+			fmt.Printf("list-bench: query=%-15s matches=%-6s n=%d p50=%.2fms p95=%.2fms p99=%.2fms body=%dB (goal p95 < 20 ms: %s)\n",
+				q.name, page.TotalItems, len(lat), pct(0.50), pct(0.95), pct(0.99), len(body), verdict)
+		})
+	}
+}
