@@ -1,5 +1,10 @@
 package schema
 
+import (
+	"strings"
+	"unicode"
+)
+
 // labels are the names people read for credreg's terms, in pages and
 // reports. Machines use the IRIs.
 var labels = map[string]string{
@@ -78,7 +83,20 @@ func Label(iri string) string {
 		return l
 	}
 	if name, ok := CredentialTypes[iri]; ok {
-		return name
+		return spaceWords(name)
 	}
 	return Compact(iri)
+}
+
+// spaceWords writes a CamelCase class name as words: "AssociateDegree" is
+// "Associate Degree".
+func spaceWords(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if i > 0 && unicode.IsUpper(r) {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -285,3 +285,45 @@ func summarize(p *registry.ListPage) []string {
 	}
 	return out
 }
+
+func TestClusterReportRoute(t *testing.T) {
+	srv, store := newUmbrellaServer(t)
+	want, err := store.ClusterReport(context.Background(), "2026-11-25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Today is the server's date.
+	res, body := do(t, http.MethodGet, srv.URL+"/reports/clusters", map[string]string{"Accept": "application/ld+json"})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `"credentialCount": "`+fmt.Sprint(want.Credentials)+`"`) ||
+		!strings.Contains(body, `"date": "2026-11-25"`) {
+		t.Fatalf("%d\n%.600s", res.StatusCode, body)
+	}
+	fromJSON, err := registry.ParseJSONLD(store.Base(), []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, nq := do(t, http.MethodGet, srv.URL+"/reports/clusters?format=nq", nil)
+	if a, b := lineSet(fromJSON), lineSet(readNQuads(t, nq)); !reflect.DeepEqual(a, b) || len(a) < 500 {
+		t.Errorf("JSON-LD and N-Quads differ (%d and %d statements)", len(a), len(b))
+	}
+	res, body = do(t, http.MethodGet, srv.URL+"/reports/clusters?date=2026-11-25&format=csv", nil)
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	if res.StatusCode != http.StatusOK || len(lines) != 1+14+72 || !strings.HasPrefix(lines[0], "\ufeffCode,Name,Level") {
+		t.Errorf("CSV: %d, %d lines, header %q", res.StatusCode, len(lines), lines[0])
+	}
+	res, body = do(t, http.MethodGet, srv.URL+"/reports/clusters?date=2026-11-25", map[string]string{"Accept": "text/html"})
+	for _, w := range []string{`role="img" aria-labelledby="chart-title chart-desc"`, `<title id="chart-title">`, `<desc id="chart-desc">Credentials of value per Career Cluster on 2026-11-25. Advanced Manufacturing: `,
+		`<caption`, `scope="row"`, `href="/credentials?active=2026-11-25&amp;cluster=060100"`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("the report page lacks %s", w)
+		}
+	}
+	if n := strings.Count(body, "<rect "); n != 14 {
+		t.Errorf("%d bars, want one per Cluster", n)
+	}
+	for _, q := range []string{"date=25.11.2026", "date=2026-11-25&date=2026-11-26", "cluster=060100"} {
+		if res, body := do(t, http.MethodGet, srv.URL+"/reports/clusters?"+q, nil); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d %s", q, res.StatusCode, body)
+		}
+	}
+}

@@ -57,6 +57,7 @@ func (s *Server) umbrellaRoutes(r *mux.Router) {
 	r.HandleFunc("/resources/{id}/history", s.history).Methods(get...)
 	r.HandleFunc("/check", s.check).Methods(get...)
 	r.HandleFunc("/credentials", s.credentials).Methods(get...)
+	r.HandleFunc("/reports/clusters", s.clusterReport).Methods(get...)
 }
 
 // today returns the current date, YYYY-MM-DD, in the server's time zone.
@@ -980,7 +981,7 @@ var umbrellaTemplates = sync.OnceValues(func() (map[string]*template.Template, e
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
 	out := map[string]*template.Template{}
-	for name, file := range map[string]string{"check": "check.html", "designations": "designations.html", "history": "designations.html", "list": "list.html"} {
+	for name, file := range map[string]string{"check": "check.html", "designations": "designations.html", "history": "designations.html", "list": "list.html", "report": "report.html"} {
 		t, err := layout.Clone()
 		if err != nil {
 			return nil, err
