@@ -312,6 +312,9 @@ func TestClusterReportRoute(t *testing.T) {
 		t.Errorf("CSV: %d, %d lines, header %q", res.StatusCode, len(lines), lines[0])
 	}
 	res, body = do(t, http.MethodGet, srv.URL+"/reports/clusters?date=2026-11-25", map[string]string{"Accept": "text/html"})
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Security-Policy") == "" {
+		t.Errorf("report page: %d, CSP %q", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+	}
 	for _, w := range []string{`role="img" aria-labelledby="chart-title chart-desc"`, `<title id="chart-title">`, `<desc id="chart-desc">Credentials of value per Career Cluster on 2026-11-25. Advanced Manufacturing: `,
 		`<caption`, `scope="row"`, `href="/credentials?active=2026-11-25&amp;cluster=060100"`} {
 		if !strings.Contains(body, w) {
