@@ -382,7 +382,9 @@ func TestJSONLDIsIsomorphicToNQuads(t *testing.T) {
 		}
 		paths = append(paths, p)
 	}
-	paths = append(paths, "/schemes", "/resources/ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a/designations", "/resources/"+securityPlus+"/designations")
+	paths = append(paths, "/schemes", "/resources/ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a/designations", "/resources/"+securityPlus+"/designations",
+		"/credentials?limit=7", "/credentials?active=any&limit=1000", "/credentials?q=nurse&cluster=040200&active=any",
+		"/reports/clusters?date=2026-11-25")
 	cmd := exec.Command(node, filepath.Join(interop, "jsonld-isomorphic.mjs"), inst.url)
 	cmd.Stdin = strings.NewReader(strings.Join(paths, "\n"))
 	out, err := cmd.CombinedOutput()
@@ -408,4 +410,41 @@ func failures(s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestPagesInRealBrowser has Debian's Chromium, driven by playwright-core,
+// open the list, the report, the check and who-said-what pages of a
+// running credreg: forms, paging, the chart's accessible name, and no
+// console error or CSP violation (interop/pages.mjs).
+func TestPagesInRealBrowser(t *testing.T) {
+	interop, err := filepath.Abs("../../interop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	node, err := exec.LookPath("node")
+	_, statErr := os.Stat(filepath.Join(interop, "node_modules", "playwright-core"))
+	_, chromeErr := os.Stat(chromium)
+	if err != nil || statErr != nil || chromeErr != nil {
+		msg := "node, interop/node_modules/playwright-core or " + chromium + " missing: run `npm ci --prefix interop` and install Debian's chromium package"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	inst := start(t, "badger://"+t.TempDir())
+	cmd := exec.Command(node, filepath.Join(interop, "pages.mjs"), inst.url)
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
+	out, err := cmd.CombinedOutput()
+	summary := lastLine(string(out))
+	if err != nil {
+		t.Fatalf("the browser checks failed (%s):\n%s", summary, failures(string(out)))
+	}
+	if !strings.HasSuffix(summary, " 0 failed") {
+		t.Errorf("browser checks: %q", summary)
+	}
+	t.Log(summary)
 }
