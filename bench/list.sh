@@ -40,4 +40,4 @@ if [[ ! -d $store ]]; then
 fi
 echo "== GET /credentials, $N requests per query, one client, JSON-LD"
 CREDREG_BENCH_STORE=$store go test -count=1 -run '^$' -bench '^BenchmarkListHTTP$' -benchtime "${N}x" -timeout 1h ./server/ |
-	grep -E '^(list-bench|Benchmark|ok|FAIL)'
+	grep -oE '(list-bench:.*|^ok.*|^FAIL.*)'

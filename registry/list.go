@@ -115,10 +115,11 @@ type Term struct {
 	Parent                string // a Sub-Cluster's Cluster
 }
 
-// listFilter is a resolved filter.
+// listFilter is a resolved filter: a facet and the interned values any
+// one of which passes.
 type listFilter struct {
 	facet byte
-	vals  map[string]bool
+	ids   []uint32
 }
 
 // List answers a list query from the index.
@@ -167,7 +168,6 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 	defer ix.mu.RUnlock()
 	page := &ListPage{Day: day, Generation: ix.gen, Terms: map[string]Term{}}
 	var credFilters, desFilters []listFilter
-	var criteria []string
 	for _, spec := range []struct {
 		param  string
 		values []string
@@ -188,7 +188,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 		if len(spec.values) == 0 {
 			continue
 		}
-		f := listFilter{facet: spec.facet, vals: map[string]bool{}}
+		f := listFilter{facet: spec.facet}
 		for _, v := range spec.values {
 			lf, err := ix.resolveFilter(s.base, spec.param, spec.kind, v)
 			if err != nil {
@@ -196,10 +196,10 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 			}
 			page.Filters = append(page.Filters, lf)
 			for _, iri := range lf.IRIs {
-				f.vals[iri] = true
+				f.ids = append(f.ids, ix.lookupID(iri))
 				if spec.facet == facetCluster {
 					for _, sub := range ix.children[iri] {
-						f.vals[sub] = true
+						f.ids = append(f.ids, ix.lookupID(sub))
 					}
 				}
 			}
@@ -216,12 +216,9 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 			return nil, err
 		}
 		page.Filters = append(page.Filters, lf)
-		criteria = append(criteria, lf.IRIs...)
-	}
-	if len(criteria) > 0 {
 		// Each criterion is its own filter: all must hold.
-		for _, c := range criteria {
-			desFilters = append(desFilters, listFilter{facet: facetCriterion, vals: map[string]bool{c: true}})
+		for _, c := range lf.IRIs {
+			desFilters = append(desFilters, listFilter{facet: facetCriterion, ids: []uint32{ix.lookupID(c)}})
 		}
 	}
 	if q.Text != "" {
@@ -231,21 +228,21 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 		page.Filters = append(page.Filters, ListFilter{Param: "verifiedSince", Value: since})
 	}
 
-	m := &matcher{ix: ix, day: day, since: since, cred: credFilters, des: desFilters, words: words, phrase: schema.NameKey(q.Text)}
+	m := &matcher{ix: ix, day: dayNumber(day), since: dayNumber(since), cred: credFilters, des: desFilters, words: words, phrase: schema.NameKey(q.Text)}
+	for _, w := range words {
+		m.wordIDs = append(m.wordIDs, ix.lookupID(textKey(w)))
+	}
 	sel := newPageSelector(cur, limit, len(words) > 0)
-	for _, e := range ix.candidates(m) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if score, ok := m.match(e); ok {
-			sel.offer(e, score)
-		}
+	if err := m.run(ctx, sel); err != nil {
+		return nil, err
 	}
 	page.Total = sel.total
 	items, next, prev := sel.result()
 	for _, it := range items {
 		li := ListItem{Credential: it.e.view, Score: it.score}
-		li.Designations = m.designations(it.e)
+		for _, d := range m.designations(it.e) {
+			li.Designations = append(li.Designations, d.view)
+		}
 		page.Items = append(page.Items, li)
 		page.addTerms(ix, li)
 	}
@@ -295,8 +292,8 @@ func (ix *listIndex) resolveFilter(base schema.Base, param, kind, value string) 
 	}
 	switch param {
 	case "region":
-		k := schema.NameKey(v)
-		if _, ok := ix.desFacets[facetKey{facetRegion, k}]; !ok {
+		k := regionKey(v)
+		if _, ok := ix.desFacets[facetKey{facetRegion, ix.lookupID(k)}]; !ok {
 			return fail("no designation names this region", ix.regions(12)...)
 		}
 		lf.IRIs, lf.Labels = []string{k}, []string{v}
@@ -392,10 +389,16 @@ func (ix *listIndex) describe(iri string) string {
 func (ix *listIndex) regions(max int) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, d := range ix.desigs {
-		if d.Region != "" && !seen[schema.NameKey(d.Region)] {
-			seen[schema.NameKey(d.Region)] = true
-			out = append(out, d.Region)
+	for k, set := range ix.desFacets {
+		if k.facet != facetRegion {
+			continue
+		}
+		for d := range set {
+			if !seen[schema.NameKey(d.view.Region)] {
+				seen[schema.NameKey(d.view.Region)] = true
+				out = append(out, d.view.Region)
+			}
+			break
 		}
 	}
 	sort.Strings(out)
@@ -407,114 +410,141 @@ func (ix *listIndex) regions(max int) []string {
 
 // matcher tests credentials against a resolved query.
 type matcher struct {
-	ix     *listIndex
-	day    string
-	since  string
-	cred   []listFilter
-	des    []listFilter
-	words  []string
-	phrase string
+	ix      *listIndex
+	day     int32 // YYYYMMDD; 0 for any day
+	since   int32 // YYYYMMDD; 0 for no condition
+	cred    []listFilter
+	des     []listFilter
+	words   []string
+	wordIDs []uint32
+	phrase  string
 }
 
-// candidates returns the credentials worth testing: those of the most
-// selective filter or text term, or every credential.
-func (ix *listIndex) candidates(m *matcher) []*credEntry {
-	best := -1
-	var pick func() []*credEntry
-	consider := func(n int, f func() []*credEntry) {
-		if best < 0 || n < best {
-			best, pick = n, f
+// run offers every credential that passes to sel. It starts from the most
+// selective source: the postings of a credential filter, the designations
+// of a designation filter (tested directly, since one designation must
+// pass them all), a full-text term, or every credential.
+func (m *matcher) run(ctx context.Context, sel *pageSelector) error {
+	ix := m.ix
+	best, src := len(ix.all), -1 // src: -1 all, 0..: cred filter, 100..: des filter, 200..: word
+	for i, f := range m.cred {
+		if n := ix.postings(ix.credFacetSizes, f); n < best {
+			best, src = n, i
 		}
 	}
-	for _, f := range m.cred {
-		n := 0
-		for v := range f.vals {
-			n += len(ix.credFacets[facetKey{f.facet, v}])
+	for i, f := range m.des {
+		if n := ix.postings(ix.desFacetSizes, f); n < best {
+			best, src = n, 100+i
 		}
-		consider(n, func() []*credEntry {
-			seen := map[*credEntry]bool{}
-			var out []*credEntry
-			for v := range f.vals {
-				for e := range ix.credFacets[facetKey{f.facet, v}] {
-					if !seen[e] {
-						seen[e] = true
-						out = append(out, e)
-					}
-				}
+	}
+	for i, w := range m.words {
+		if n := len(ix.text[w]); n < best {
+			best, src = n, 200+i
+		}
+	}
+	n := 0
+	tick := func() error {
+		if n++; n%4096 == 0 {
+			return ctx.Err()
+		}
+		return nil
+	}
+	offer := func(e *credEntry) {
+		if score, ok := m.match(e); ok {
+			sel.offer(e, score)
+		}
+	}
+	switch {
+	case src < 0:
+		for _, e := range ix.all {
+			if err := tick(); err != nil {
+				return err
 			}
-			return out
-		})
-	}
-	for _, f := range m.des {
-		n := 0
-		for v := range f.vals {
-			n += len(ix.desFacets[facetKey{f.facet, v}])
+			offer(e)
 		}
-		consider(n, func() []*credEntry {
-			seen := map[string]bool{}
-			var out []*credEntry
-			for v := range f.vals {
-				for d := range ix.desFacets[facetKey{f.facet, v}] {
-					if seen[d.Credential] {
+	case src < 100:
+		f := m.cred[src]
+		var seen map[*credEntry]bool
+		if len(f.ids) > 1 {
+			seen = map[*credEntry]bool{}
+		}
+		for _, id := range f.ids {
+			for e := range ix.credFacets[facetKey{f.facet, id}] {
+				if err := tick(); err != nil {
+					return err
+				}
+				if seen != nil {
+					if seen[e] {
 						continue
 					}
-					seen[d.Credential] = true
-					if e := ix.creds[d.Credential]; e != nil {
-						out = append(out, e)
+					seen[e] = true
+				}
+				offer(e)
+			}
+		}
+	case src < 200:
+		// One designation must pass every designation filter, so the
+		// designations of the source are tested directly; a credential is
+		// offered by the first of its designations (in slot order) that
+		// passes, which the source holds since it passes.
+		f := m.des[src-100]
+		for _, id := range f.ids {
+			for d := range ix.desFacets[facetKey{f.facet, id}] {
+				if err := tick(); err != nil {
+					return err
+				}
+				e := d.slot.entry
+				if e == nil || !m.designationPasses(e, d) {
+					continue
+				}
+				for _, d2 := range d.slot.desigs {
+					if d2 == d {
+						if score, ok := m.credentialPasses(e); ok {
+							sel.offer(e, score)
+						}
+						break
+					}
+					if m.designationPasses(e, d2) {
+						break // d2 offers it
 					}
 				}
 			}
-			return out
-		})
-	}
-	for _, w := range m.words {
-		ps := ix.text[w]
-		consider(len(ps), func() []*credEntry {
-			out := make([]*credEntry, 0, len(ps))
-			for _, p := range ps {
-				if p.e.current {
-					out = append(out, p.e)
-				}
+		}
+	default:
+		for _, p := range ix.text[m.words[src-200]] {
+			if err := tick(); err != nil {
+				return err
 			}
-			return out
-		})
+			if p.e.current {
+				offer(p.e)
+			}
+		}
 	}
-	if pick != nil {
-		return pick()
-	}
-	out := make([]*credEntry, 0, len(ix.creds))
-	for _, e := range ix.creds {
-		out = append(out, e)
-	}
-	return out
+	return nil
 }
+
+// postings counts the entries of a filter's values.
+func (ix *listIndex) postings(size func(facetKey) int, f listFilter) int {
+	n := 0
+	for _, id := range f.ids {
+		n += size(facetKey{f.facet, id})
+	}
+	return n
+}
+
+func (ix *listIndex) credFacetSizes(k facetKey) int { return len(ix.credFacets[k]) }
+func (ix *listIndex) desFacetSizes(k facetKey) int  { return len(ix.desFacets[k]) }
 
 // match tells whether a credential passes, with its full-text score.
 func (m *matcher) match(e *credEntry) (int, bool) {
-	v := e.view
-	for _, f := range m.cred {
-		if !anyIn(credValues(v, f.facet), f.vals) {
-			return 0, false
-		}
-	}
-	score := 0
-	for _, w := range m.words {
-		n := e.tokens[w]
-		if n == 0 {
-			return 0, false
-		}
-		score += n
-	}
-	if len(m.words) > 0 && strings.Contains(schema.NameKey(v.Name), m.phrase) {
-		score += 5
-	}
-	if m.day != "" && v.Retired {
+	score, ok := m.credentialPasses(e)
+	if !ok {
 		return 0, false
 	}
 	if !m.needDesignation(e) {
 		return score, true
 	}
-	for _, d := range m.ix.byCred[v.IRI] {
+	for _, d := range e.slot.desigs {
 		if m.designationPasses(e, d) {
 			return score, true
 		}
@@ -522,21 +552,63 @@ func (m *matcher) match(e *credEntry) (int, bool) {
 	return 0, false
 }
 
+// credentialPasses tests the credential's own filters and text, and its
+// status; it returns the full-text score.
+func (m *matcher) credentialPasses(e *credEntry) (int, bool) {
+	if m.day != 0 && e.retired {
+		return 0, false
+	}
+	for _, f := range m.cred {
+		if !anyOf(e.facets[f.facet], f.ids) {
+			return 0, false
+		}
+	}
+	score := 0
+	for _, id := range m.wordIDs {
+		n := e.weight(id)
+		if n == 0 {
+			return 0, false
+		}
+		score += n
+	}
+	if len(m.words) > 1 && strings.Contains(e.nameKey, m.phrase) {
+		score += 5 // the name holds the words as the query has them
+	}
+	return score, true
+}
+
 // needDesignation tells whether a credential is listed only through a
 // designation that passes.
 func (m *matcher) needDesignation(e *credEntry) bool {
-	return m.day != "" || len(m.des) > 0 || (m.since != "" && e.view.LastVerified < m.since)
+	return m.day != 0 || len(m.des) > 0 || (m.since != 0 && e.lastVerified < m.since)
 }
 
-func (m *matcher) designationPasses(e *credEntry, d *DesignationView) bool {
-	if m.day != "" && d.StatusOn(m.day) != StatusActive {
+func (m *matcher) designationPasses(e *credEntry, d *desigEntry) bool {
+	if m.day != 0 && !d.activeOn(m.day) {
 		return false
 	}
-	if m.since != "" && e.view.LastVerified < m.since && d.LastVerified < m.since {
+	if m.since != 0 && e.lastVerified < m.since && d.lastVerified < m.since {
 		return false
 	}
 	for _, f := range m.des {
-		if !anyIn(designationValues(d, f.facet), f.vals) {
+		var vals []uint32
+		switch f.facet {
+		case facetCluster:
+			vals = d.areas
+		case facetAgency:
+			if !hasID(f.ids, d.agency) {
+				return false
+			}
+			continue
+		case facetRegion:
+			if !hasID(f.ids, d.region) {
+				return false
+			}
+			continue
+		case facetCriterion:
+			vals = d.criteria
+		}
+		if !anyOf(vals, f.ids) {
 			return false
 		}
 	}
@@ -545,21 +617,20 @@ func (m *matcher) designationPasses(e *credEntry, d *DesignationView) bool {
 
 // designations are the designations an item shows, by agency, start and
 // IRI.
-func (m *matcher) designations(e *credEntry) []*DesignationView {
-	var out []*DesignationView
+func (m *matcher) designations(e *credEntry) []*desigEntry {
 	need := m.needDesignation(e)
-	for _, d := range m.ix.byCred[e.view.IRI] {
+	var out []*desigEntry
+	for _, d := range e.slot.desigs {
 		if !need || m.designationPasses(e, d) {
 			out = append(out, d)
 		}
 	}
-	sortDesignations(out)
 	return out
 }
 
-func sortDesignations(ds []*DesignationView) {
+func sortDesignations(ds []*desigEntry) {
 	sort.Slice(ds, func(i, j int) bool {
-		a, b := ds[i], ds[j]
+		a, b := ds[i].view, ds[j].view
 		if a.Agency != b.Agency {
 			return a.Agency < b.Agency
 		}
@@ -570,39 +641,19 @@ func sortDesignations(ds []*DesignationView) {
 	})
 }
 
-func credValues(v *CredentialView, facet byte) []string {
-	switch facet {
-	case facetSOC:
-		return v.Occupations
-	case facetCIP:
-		return v.Programs
-	case facetNAICS:
-		return v.Industries
-	case facetCompetency:
-		return v.Competencies
-	case facetType:
-		return v.Types
-	}
-	return nil
-}
-
-func designationValues(d *DesignationView, facet byte) []string {
-	switch facet {
-	case facetCluster:
-		return append(append([]string{}, d.Clusters...), d.SubClusters...)
-	case facetAgency:
-		return []string{d.Agency}
-	case facetRegion:
-		return []string{schema.NameKey(d.Region)}
-	case facetCriterion:
-		return d.Criteria
-	}
-	return nil
-}
-
-func anyIn(vals []string, set map[string]bool) bool {
+// anyOf tells whether vals and ids share a value (both are short).
+func anyOf(vals, ids []uint32) bool {
 	for _, v := range vals {
-		if set[v] {
+		if hasID(ids, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasID(ids []uint32, v uint32) bool {
+	for _, id := range ids {
+		if id == v && v != 0 {
 			return true
 		}
 	}
@@ -907,40 +958,43 @@ func (s *Store) Facets(ctx context.Context) (*ListFacets, error) {
 		}
 		return v
 	}
-	regions := map[string]string{}
+	names := make(map[uint32]string, len(ix.ids))
+	for s, id := range ix.ids {
+		names[id] = s
+	}
+	var regions []string
 	for k, set := range ix.desFacets {
 		switch k.facet {
 		case facetAgency:
-			f.Agencies = append(f.Agencies, value(k.value, len(set)))
+			f.Agencies = append(f.Agencies, value(names[k.value], len(set)))
 		case facetRegion:
 			for d := range set {
-				regions[k.value] = d.Region
+				regions = append(regions, d.view.Region)
 				break
 			}
 		}
 	}
+	count := func(facet byte, iri string) int { return len(ix.desFacets[facetKey{facet, ix.lookupID(iri)}]) }
 	for _, t := range ix.terms {
 		switch t.kind {
 		case kindCluster:
-			c := value(t.iri, len(ix.desFacets[facetKey{facetCluster, t.iri}]))
+			c := value(t.iri, count(facetCluster, t.iri))
 			for _, sub := range ix.children[t.iri] {
-				c.SubClusters = append(c.SubClusters, value(sub, len(ix.desFacets[facetKey{facetCluster, sub}])))
+				c.SubClusters = append(c.SubClusters, value(sub, count(facetCluster, sub)))
 			}
 			sort.Slice(c.SubClusters, func(i, j int) bool { return c.SubClusters[i].Notation < c.SubClusters[j].Notation })
 			f.Clusters = append(f.Clusters, c)
 		case kindCriterion:
-			f.Criteria = append(f.Criteria, value(t.iri, len(ix.desFacets[facetKey{facetCriterion, t.iri}])))
+			f.Criteria = append(f.Criteria, value(t.iri, count(facetCriterion, t.iri)))
 		}
 	}
 	for k, set := range ix.credFacets {
 		if k.facet == facetType {
-			f.Types = append(f.Types, value(k.value, len(set)))
+			f.Types = append(f.Types, value(names[k.value], len(set)))
 		}
 	}
-	for _, r := range regions {
-		f.Regions = append(f.Regions, r)
-	}
-	sort.Strings(f.Regions)
+	sort.Strings(regions)
+	f.Regions = regions
 	byNotation := func(vs []FacetValue) {
 		sort.Slice(vs, func(i, j int) bool { return vs[i].Notation+vs[i].IRI < vs[j].Notation+vs[j].IRI })
 	}

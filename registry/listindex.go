@@ -22,31 +22,102 @@ import (
 
 // Facets a credential or a designation is indexed under.
 const (
-	facetSOC byte = iota + 1
+	facetSOC byte = iota
 	facetCIP
 	facetNAICS
 	facetCompetency
 	facetType
+	credFacetCount // the facets above are the credential's own
+
 	facetCluster // a designation's Cluster or Sub-Cluster
 	facetAgency
 	facetRegion // NameKey of the region
 	facetCriterion
 )
 
+// facetKey is a facet and an interned value (see listIndex.id).
 type facetKey struct {
 	facet byte
-	value string
+	value uint32
+}
+
+// credSlot holds what the index knows under one credential IRI: the
+// credential (nil until its record is indexed) and its designations. A
+// slot lives while either does, so designations keep pointing at it when
+// the credential's record is replaced.
+type credSlot struct {
+	iri    string
+	entry  *credEntry
+	desigs []*desigEntry
 }
 
 // credEntry is one credential of the index.
 type credEntry struct {
 	view *CredentialView
-	// key orders the list: the folded name, then the IRI.
-	key string
-	// tokens are the credential's full-text terms with their weight; the
-	// text postings that name this entry are valid while it is current.
-	tokens  map[string]int
+	slot *credSlot
+	// key orders the list: the folded name, then the IRI; nameKey is the
+	// name as NameKey folds it, for the phrase bonus of a text query.
+	key, nameKey string
+	facets       [credFacetCount][]uint32
+	// tokens are the credential's full-text terms (interned) with their
+	// weight, by id; the text postings that name this entry are valid while
+	// it is current.
+	tokens  []tokenWeight
 	current bool
+	pos     int // in listIndex.all
+	// Hot fields of the view, kept here for the scans.
+	retired      bool
+	lastVerified int32 // YYYYMMDD, 0 when never verified
+}
+
+// tokenWeight is a full-text term of a credential and its weight.
+type tokenWeight struct {
+	id     uint32
+	weight int32
+}
+
+// weight returns the weight of the term id in the credential, 0 if absent.
+func (e *credEntry) weight(id uint32) int {
+	for _, t := range e.tokens {
+		if t.id == id {
+			return int(t.weight)
+		}
+	}
+	return 0
+}
+
+// desigEntry is one designation of the index, its facets interned and its
+// dates as numbers (YYYYMMDD; 0 for an open end), for the scans.
+type desigEntry struct {
+	view          *DesignationView
+	slot          *credSlot
+	areas         []uint32 // Clusters and Sub-Clusters
+	agency        uint32
+	region        uint32
+	criteria      []uint32
+	from, through int32
+	lastVerified  int32
+	retired       bool
+}
+
+// activeOn tells whether the designation is in force on day (YYYYMMDD).
+func (d *desigEntry) activeOn(day int32) bool {
+	return !d.retired && (d.from == 0 || day >= d.from) && (d.through == 0 || day <= d.through)
+}
+
+// dayNumber turns a date YYYY-MM-DD into YYYYMMDD; 0 when s is not a date.
+func dayNumber(s string) int32 {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return 0
+	}
+	n := int32(0)
+	for _, c := range s[:4] + s[5:7] + s[8:10] {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int32(c-'0')
+	}
+	return n
 }
 
 // textPosting is one credential of a term's posting list. Postings are
@@ -80,20 +151,22 @@ const (
 // listIndex is the index. Readers take mu for reading; updates run under
 // the store's write lock and take mu for writing.
 type listIndex struct {
-	buildMu sync.Mutex // one build at a time
+	buildMu  sync.Mutex  // guards building
+	building *indexBuild // the build under way, if any
 
 	mu    sync.RWMutex
 	ready bool
 	seq   uint64 // the change-log sequence the index reflects
 	gen   uint64 // bumped by every update
 
-	creds  map[string]*credEntry
-	desigs map[string]*DesignationView
-	// byCred holds the designations of each credential IRI, whether or
-	// not the credential itself is indexed yet.
-	byCred     map[string]map[string]*DesignationView
+	// ids interns the IRIs and keys facets hold.
+	ids map[string]uint32
+
+	slots      map[string]*credSlot // by credential IRI
+	all        []*credEntry         // every credential, in no order
+	desigs     map[string]*desigEntry
 	credFacets map[facetKey]map[*credEntry]struct{}
-	desFacets  map[facetKey]map[*DesignationView]struct{}
+	desFacets  map[facetKey]map[*desigEntry]struct{}
 	text       map[string][]textPosting
 	stale      int // postings of entries no longer current
 
@@ -104,11 +177,11 @@ type listIndex struct {
 
 func newListIndex() *listIndex {
 	return &listIndex{
-		creds:      map[string]*credEntry{},
-		desigs:     map[string]*DesignationView{},
-		byCred:     map[string]map[string]*DesignationView{},
+		ids:        map[string]uint32{},
+		slots:      map[string]*credSlot{},
+		desigs:     map[string]*desigEntry{},
 		credFacets: map[facetKey]map[*credEntry]struct{}{},
-		desFacets:  map[facetKey]map[*DesignationView]struct{}{},
+		desFacets:  map[facetKey]map[*desigEntry]struct{}{},
 		text:       map[string][]textPosting{},
 		terms:      map[string]*term{},
 		termKeys:   map[string]map[string][]string{},
@@ -116,7 +189,56 @@ func newListIndex() *listIndex {
 	}
 }
 
-// listIndex returns the store's list index, building it on first use.
+// id interns s (ids are never reused; the table only grows, by the
+// distinct IRIs and region names met).
+func (ix *listIndex) id(s string) uint32 {
+	if n, ok := ix.ids[s]; ok {
+		return n
+	}
+	n := uint32(len(ix.ids) + 1)
+	ix.ids[s] = n
+	return n
+}
+
+// lookupID returns the id of s, 0 when s was never interned.
+func (ix *listIndex) lookupID(s string) uint32 { return ix.ids[s] }
+
+func (ix *listIndex) internAll(ss []string) []uint32 {
+	out := make([]uint32, len(ss))
+	for i, s := range ss {
+		out[i] = ix.id(s)
+	}
+	return out
+}
+
+// slot returns the slot of a credential IRI, made when create is set.
+func (ix *listIndex) slot(iri string, create bool) *credSlot {
+	sl := ix.slots[iri]
+	if sl == nil && create {
+		sl = &credSlot{iri: iri}
+		ix.slots[iri] = sl
+	}
+	return sl
+}
+
+// dropSlot forgets a slot that holds nothing any more.
+func (ix *listIndex) dropSlot(sl *credSlot) {
+	if sl.entry == nil && len(sl.desigs) == 0 {
+		delete(ix.slots, sl.iri)
+	}
+}
+
+// indexBuild is one build of the list index; err is set before done
+// closes.
+type indexBuild struct {
+	done chan struct{}
+	err  error
+}
+
+// listIndex returns the store's list index, building it on first use. The
+// build runs once for all callers, under the store's lifetime (a caller
+// that gives up does not stop it for the others); a failed build is
+// retried by the next caller.
 func (s *Store) listIndex(ctx context.Context) (*listIndex, error) {
 	ix := s.list
 	ix.mu.RLock()
@@ -126,21 +248,35 @@ func (s *Store) listIndex(ctx context.Context) (*listIndex, error) {
 		return ix, nil
 	}
 	ix.buildMu.Lock()
-	defer ix.buildMu.Unlock()
-	ix.mu.RLock()
-	ready = ix.ready
-	ix.mu.RUnlock()
-	if ready {
-		return ix, nil
+	b := ix.building
+	if b == nil {
+		b = &indexBuild{done: make(chan struct{})}
+		ix.building = b
+		s.bg.Add(1)
+		go func() {
+			defer s.bg.Done()
+			b.err = s.buildListIndex(s.life)
+			ix.buildMu.Lock()
+			ix.building = nil
+			ix.buildMu.Unlock()
+			close(b.done)
+		}()
 	}
-	if err := s.buildListIndex(ctx); err != nil {
-		return nil, err
+	ix.buildMu.Unlock()
+	select {
+	case <-b.done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("the list index is being built: %w", ctx.Err())
+	}
+	if b.err != nil {
+		return nil, b.err
 	}
 	return ix, nil
 }
 
 // WarmList builds the umbrella list's index now (it is otherwise built by
-// the first list query), logging its progress. Servers call it at start.
+// the first list query), logging its progress, and waits for it. Servers
+// call it at start.
 func (s *Store) WarmList(ctx context.Context) error {
 	_, err := s.listIndex(ctx)
 	return err
@@ -166,19 +302,19 @@ func init() {
 
 // buildListIndex scans the store once, then catches up with the writes
 // that committed during the scan (from the change log, under the write
-// lock) and marks the index ready. Called with buildMu held.
+// lock) and marks the index ready. One build runs at a time.
 func (s *Store) buildListIndex(ctx context.Context) error {
 	start := time.Now()
 	from := s.Sequence()
 	records := map[string][]quad.Quad{}
 	n := 0
-	err := s.scanAllQuads(ctx, func(q quad.Quad) error {
+	err := s.scanQuads(ctx, listPredicates, func(q quad.Quad) error {
 		n++
 		if n%500_000 == 0 {
 			s.log.Info("list index: scanning", "statements", n, "records", len(records), "elapsed", time.Since(start).Round(time.Millisecond))
 		}
 		label := string(asIRI(q.Label))
-		if label == "" || strings.HasPrefix(label, "urn:credreg:") || !listPredicates[asIRI(q.Predicate)] {
+		if label == "" || strings.HasPrefix(label, "urn:credreg:") {
 			return nil
 		}
 		records[label] = append(records[label], q)
@@ -217,7 +353,7 @@ func (s *Store) buildListIndex(ctx context.Context) error {
 	ix.mu.Lock()
 	ix.seq = to
 	ix.ready = true
-	creds, desigs := len(ix.creds), len(ix.desigs)
+	creds, desigs := len(ix.all), len(ix.desigs)
 	ix.mu.Unlock()
 	s.log.Info("list index ready", "credentials", creds, "designations", desigs,
 		"statements_scanned", n, "caught_up", to-from, "elapsed", time.Since(start).Round(time.Millisecond))
@@ -277,11 +413,19 @@ func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 func (ix *listIndex) addCredential(v *CredentialView) {
 	v.Record = nil
-	e := &credEntry{view: v, key: foldName(v.Name) + "\x00" + v.IRI, current: true, tokens: map[string]int{}}
-	ix.creds[v.IRI] = e
-	add := func(f byte, vals ...string) {
+	sl := ix.slot(v.IRI, true)
+	e := &credEntry{view: v, slot: sl, key: foldName(v.Name) + "\x00" + v.IRI, nameKey: schema.NameKey(v.Name),
+		current: true, pos: len(ix.all), retired: v.Retired, lastVerified: dayNumber(v.LastVerified)}
+	sl.entry = e
+	ix.all = append(ix.all, e)
+	e.facets[facetSOC] = ix.internAll(v.Occupations)
+	e.facets[facetCIP] = ix.internAll(v.Programs)
+	e.facets[facetNAICS] = ix.internAll(v.Industries)
+	e.facets[facetCompetency] = ix.internAll(v.Competencies)
+	e.facets[facetType] = ix.internAll(v.Types)
+	for f, vals := range e.facets {
 		for _, val := range vals {
-			k := facetKey{f, val}
+			k := facetKey{byte(f), val}
 			set := ix.credFacets[k]
 			if set == nil {
 				set = map[*credEntry]struct{}{}
@@ -290,16 +434,12 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 			set[e] = struct{}{}
 		}
 	}
-	add(facetSOC, v.Occupations...)
-	add(facetCIP, v.Programs...)
-	add(facetNAICS, v.Industries...)
-	add(facetCompetency, v.Competencies...)
-	add(facetType, v.Types...)
 	// Full text: a term in the name weighs 3, in the description 1 per
 	// occurrence (at most 3).
+	weights := map[string]int{}
 	for _, t := range textTerms(v.Name) {
-		if e.tokens[t] < 3 {
-			e.tokens[t] += 3
+		if weights[t] < 3 {
+			weights[t] += 3
 		}
 	}
 	desc := map[string]int{}
@@ -307,24 +447,34 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 		desc[t]++
 	}
 	for t, n := range desc {
-		e.tokens[t] += min(n, 3)
+		weights[t] += min(n, 3)
 	}
-	for t, w := range e.tokens {
+	e.tokens = make([]tokenWeight, 0, len(weights))
+	for t, w := range weights {
+		e.tokens = append(e.tokens, tokenWeight{ix.id(textKey(t)), int32(w)})
 		ix.text[t] = append(ix.text[t], textPosting{e, w})
 	}
 }
 
+// textKey is the interned key of a full-text term.
+func textKey(t string) string { return "text:" + t }
+
 func (ix *listIndex) removeCredential(iri string) {
-	e := ix.creds[iri]
-	if e == nil {
+	sl := ix.slots[iri]
+	if sl == nil || sl.entry == nil {
 		return
 	}
-	delete(ix.creds, iri)
+	e := sl.entry
+	sl.entry = nil
+	ix.dropSlot(sl)
 	e.current = false
-	v := e.view
-	del := func(f byte, vals ...string) {
+	last := ix.all[len(ix.all)-1]
+	ix.all[e.pos], last.pos = last, e.pos
+	ix.all[len(ix.all)-1] = nil
+	ix.all = ix.all[:len(ix.all)-1]
+	for f, vals := range e.facets {
 		for _, val := range vals {
-			k := facetKey{f, val}
+			k := facetKey{byte(f), val}
 			if set := ix.credFacets[k]; set != nil {
 				delete(set, e)
 				if len(set) == 0 {
@@ -333,13 +483,8 @@ func (ix *listIndex) removeCredential(iri string) {
 			}
 		}
 	}
-	del(facetSOC, v.Occupations...)
-	del(facetCIP, v.Programs...)
-	del(facetNAICS, v.Industries...)
-	del(facetCompetency, v.Competencies...)
-	del(facetType, v.Types...)
 	ix.stale += len(e.tokens)
-	if ix.stale > 1<<16 && ix.stale > len(ix.creds)*4 {
+	if ix.stale > 1<<16 && ix.stale > len(ix.all)*4 {
 		ix.sweepText()
 	}
 }
@@ -363,44 +508,51 @@ func (ix *listIndex) sweepText() {
 	ix.stale = 0
 }
 
-// designationFacets are the facet keys of a designation.
-func designationFacets(d *DesignationView) []facetKey {
-	var ks []facetKey
-	for _, c := range d.Clusters {
-		ks = append(ks, facetKey{facetCluster, c})
+// facetKeys are the facet keys of a designation.
+func (d *desigEntry) facetKeys() []facetKey {
+	ks := make([]facetKey, 0, len(d.areas)+len(d.criteria)+2)
+	for _, a := range d.areas {
+		ks = append(ks, facetKey{facetCluster, a})
 	}
-	for _, c := range d.SubClusters {
-		ks = append(ks, facetKey{facetCluster, c})
+	if d.agency != 0 {
+		ks = append(ks, facetKey{facetAgency, d.agency})
 	}
-	if d.Agency != "" {
-		ks = append(ks, facetKey{facetAgency, d.Agency})
+	if d.region != 0 {
+		ks = append(ks, facetKey{facetRegion, d.region})
 	}
-	if d.Region != "" {
-		ks = append(ks, facetKey{facetRegion, schema.NameKey(d.Region)})
-	}
-	for _, c := range d.Criteria {
+	for _, c := range d.criteria {
 		ks = append(ks, facetKey{facetCriterion, c})
 	}
 	return ks
 }
 
-func (ix *listIndex) addDesignation(d *DesignationView) {
-	ix.desigs[d.IRI] = d
-	m := ix.byCred[d.Credential]
-	if m == nil {
-		m = map[string]*DesignationView{}
-		ix.byCred[d.Credential] = m
+func (ix *listIndex) addDesignation(v *DesignationView) {
+	d := &desigEntry{view: v, slot: ix.slot(v.Credential, true), from: dayNumber(v.ValidFrom), through: dayNumber(v.ValidThrough),
+		lastVerified: dayNumber(v.LastVerified), retired: v.Retired}
+	d.areas = append(ix.internAll(v.Clusters), ix.internAll(v.SubClusters)...)
+	if v.Agency != "" {
+		d.agency = ix.id(v.Agency)
 	}
-	m[d.IRI] = d
-	for _, k := range designationFacets(d) {
+	if v.Region != "" {
+		d.region = ix.id(regionKey(v.Region))
+	}
+	d.criteria = ix.internAll(v.Criteria)
+	ix.desigs[v.IRI] = d
+	d.slot.desigs = append(d.slot.desigs, d)
+	sortDesignations(d.slot.desigs)
+	for _, k := range d.facetKeys() {
 		set := ix.desFacets[k]
 		if set == nil {
-			set = map[*DesignationView]struct{}{}
+			set = map[*desigEntry]struct{}{}
 			ix.desFacets[k] = set
 		}
 		set[d] = struct{}{}
 	}
 }
+
+// regionKey is the interned key of a region name: NameKey'd, so that case
+// and punctuation do not make two regions.
+func regionKey(region string) string { return "region:" + schema.NameKey(region) }
 
 func (ix *listIndex) removeDesignation(iri string) {
 	d := ix.desigs[iri]
@@ -408,13 +560,15 @@ func (ix *listIndex) removeDesignation(iri string) {
 		return
 	}
 	delete(ix.desigs, iri)
-	if m := ix.byCred[d.Credential]; m != nil {
-		delete(m, iri)
-		if len(m) == 0 {
-			delete(ix.byCred, d.Credential)
+	sl := d.slot
+	for i, x := range sl.desigs {
+		if x == d {
+			sl.desigs = append(sl.desigs[:i], sl.desigs[i+1:]...)
+			break
 		}
 	}
-	for _, k := range designationFacets(d) {
+	ix.dropSlot(sl)
+	for _, k := range d.facetKeys() {
 		if set := ix.desFacets[k]; set != nil {
 			delete(set, d)
 			if len(set) == 0 {

@@ -109,8 +109,8 @@ func (s *Store) ClusterReport(ctx context.Context, day string) (*ClusterReport, 
 	agenciesOf := map[string]map[string]bool{} // credential -> agencies designating it of value
 	regionLabel := map[string]string{}
 	allCreds := map[string]bool{}
-	for _, d := range ix.desigs {
-		e := ix.creds[d.Credential]
+	for _, de := range ix.desigs {
+		d, e := de.view, de.slot.entry
 		if e == nil || e.view.Retired || d.StatusOn(day) != StatusActive {
 			continue
 		}

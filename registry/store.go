@@ -81,6 +81,11 @@ type Store struct {
 	exclusive bool
 
 	list *listIndex
+	// life ends when the store closes; background work (the list index's
+	// build) runs under it and is waited for by Close.
+	life     context.Context
+	stopLife context.CancelFunc
+	bg       sync.WaitGroup
 
 	mu     sync.Mutex // serialises writes and guards seq
 	seq    uint64
@@ -125,6 +130,7 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{base: opts.Base, log: log, url: storeURL, values: newValueCache(1 << 16), list: newListIndex()}
+	s.life, s.stopLife = context.WithCancel(context.Background())
 	switch scheme {
 	case "badger":
 		err = s.openBadger(path, opts)
@@ -341,6 +347,8 @@ func (s *Store) Sequence() uint64 {
 
 // Close flushes and closes the store. It is safe to call more than once.
 func (s *Store) Close() error {
+	s.stopLife()
+	s.bg.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -574,6 +582,77 @@ func (s *Store) scanAllQuads(ctx context.Context, fn func(quad.Quad) error) erro
 	}
 	for it.Next(ctx) {
 		refs = append(refs, it.Result())
+		if len(refs) == cap(refs) {
+			if err := emit(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("scan quads: %w", err)
+	}
+	return emit()
+}
+
+// scanQuads calls fn with every statement of the records (not of the
+// store's bookkeeping graphs) whose predicate is in preds, reading cayley's
+// quad log once. Statements are told apart by their graph and predicate
+// before their other values are read, so the bookkeeping (more than half
+// of the store) costs no value lookups.
+func (s *Store) scanQuads(ctx context.Context, preds map[quad.IRI]bool, fn func(quad.Quad) error) error {
+	qs := s.qs()
+	keyOf := func(v quad.Value) (any, bool) {
+		ref, err := qs.ValueOf(v)
+		if err != nil || ref == nil || ref.Key() == nil {
+			return nil, false
+		}
+		return ref.Key(), true
+	}
+	skip := map[any]bool{}
+	for _, g := range []string{graphRecords, graphChanges, graphTokens} {
+		if k, ok := keyOf(quad.IRI(g)); ok {
+			skip[k] = true
+		}
+	}
+	want := map[any]bool{}
+	for p := range preds {
+		if k, ok := keyOf(p); ok {
+			want[k] = true
+		}
+	}
+	it := qs.QuadsAllIterator().Iterate()
+	defer it.Close()
+	refs := make([]graph.Ref, 0, 10_000)
+	emit := func() error {
+		quads, err := s.resolve(ctx, refs)
+		if err != nil {
+			return err
+		}
+		refs = refs[:0]
+		for _, q := range quads {
+			if err := fn(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for it.Next(ctx) {
+		ref := it.Result()
+		l, err := qs.QuadDirection(ref, quad.Label)
+		if err != nil {
+			return fmt.Errorf("scan quads: %w", err)
+		}
+		if l == nil || l.Key() == nil || skip[l.Key()] {
+			continue
+		}
+		p, err := qs.QuadDirection(ref, quad.Predicate)
+		if err != nil {
+			return fmt.Errorf("scan quads: %w", err)
+		}
+		if p == nil || !want[p.Key()] {
+			continue
+		}
+		refs = append(refs, ref)
 		if len(refs) == cap(refs) {
 			if err := emit(); err != nil {
 				return err

@@ -223,6 +223,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	// Build the umbrella list's index now rather than on the first list
+	// query (closing the store stops it).
+	go func() {
+		if err := store.WarmList(ctx); err != nil && ctx.Err() == nil {
+			log.Error("building the list index", "err", err)
+		}
+	}()
 	handler, err := server.New(server.Config{Store: store, Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
