@@ -232,12 +232,23 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 	for _, w := range words {
 		m.wordIDs = append(m.wordIDs, ix.lookupID(textKey(w)))
 	}
-	sel := newPageSelector(cur, limit, len(words) > 0)
-	if err := m.run(ctx, sel); err != nil {
+	matched, err := m.matches(ctx)
+	if err != nil {
 		return nil, err
 	}
-	page.Total = sel.total
-	items, next, prev := sel.result()
+	var items []ranked
+	var next, prev string
+	if len(words) > 0 {
+		sel := newPageSelector(cur, limit, true)
+		if err := m.rank(ctx, matched, sel); err != nil {
+			return nil, err
+		}
+		page.Total = sel.total
+		items, next, prev = sel.result()
+	} else {
+		page.Total = matched.count()
+		items, next, prev = m.walk(matched, cur, limit)
+	}
 	for _, it := range items {
 		li := ListItem{Credential: it.e.view, Score: it.score}
 		for _, d := range m.designations(it.e) {
@@ -293,7 +304,7 @@ func (ix *listIndex) resolveFilter(base schema.Base, param, kind, value string) 
 	switch param {
 	case "region":
 		k := regionKey(v)
-		if _, ok := ix.desFacets[facetKey{facetRegion, ix.lookupID(k)}]; !ok {
+		if ix.desFacetBits[facetKey{facetRegion, ix.lookupID(k)}].count() == 0 {
 			return fail("no designation names this region", ix.regions(12)...)
 		}
 		lf.IRIs, lf.Labels = []string{k}, []string{v}
@@ -389,17 +400,18 @@ func (ix *listIndex) describe(iri string) string {
 func (ix *listIndex) regions(max int) []string {
 	seen := map[string]bool{}
 	var out []string
-	for k, set := range ix.desFacets {
+	for k, b := range ix.desFacetBits {
 		if k.facet != facetRegion {
 			continue
 		}
-		for d := range set {
-			if !seen[schema.NameKey(d.view.Region)] {
-				seen[schema.NameKey(d.view.Region)] = true
-				out = append(out, d.view.Region)
+		b.each(func(did int32) bool {
+			r := ix.dents[did].view.Region
+			if !seen[schema.NameKey(r)] {
+				seen[schema.NameKey(r)] = true
+				out = append(out, r)
 			}
-			break
-		}
+			return false
+		})
 	}
 	sort.Strings(out)
 	if len(out) > max {
@@ -420,149 +432,198 @@ type matcher struct {
 	phrase  string
 }
 
-// run offers every credential that passes to sel. It starts from the most
-// selective source: the postings of a credential filter, the designations
-// of a designation filter (tested directly, since one designation must
-// pass them all), a full-text term, or every credential.
-func (m *matcher) run(ctx context.Context, sel *pageSelector) error {
+// matches returns the numbers of the credentials that pass every filter
+// but the full text. With a designation condition it starts from the
+// designations: the bitsets of the designation filters' values, and'ed,
+// then each designation's dates and verification, in number order; else
+// from the postings of the most selective credential filter, or every
+// credential.
+func (m *matcher) matches(ctx context.Context) (bitset, error) {
 	ix := m.ix
-	best, src := len(ix.all), -1 // src: -1 all, 0..: cred filter, 100..: des filter, 200..: word
-	for i, f := range m.cred {
-		if n := ix.postings(ix.credFacetSizes, f); n < best {
-			best, src = n, i
-		}
-	}
-	for i, f := range m.des {
-		if n := ix.postings(ix.desFacetSizes, f); n < best {
-			best, src = n, 100+i
-		}
-	}
-	for i, w := range m.words {
-		if n := len(ix.text[w]); n < best {
-			best, src = n, 200+i
-		}
-	}
+	var out bitset
 	n := 0
-	tick := func() error {
-		if n++; n%4096 == 0 {
-			return ctx.Err()
-		}
-		return nil
+	tick := func() bool {
+		n++
+		return n%8192 != 0 || ctx.Err() == nil
 	}
-	offer := func(e *credEntry) {
-		if score, ok := m.match(e); ok {
-			sel.offer(e, score)
-		}
-	}
-	switch {
-	case src < 0:
-		for _, e := range ix.all {
-			if err := tick(); err != nil {
-				return err
+	if m.day == 0 && len(m.des) == 0 {
+		pass := func(e *credEntry) {
+			if !m.credentialPasses(e) {
+				return
 			}
-			offer(e)
+			if m.since != 0 && e.lastVerified < m.since {
+				verified := false
+				for _, d := range e.slot.desigs {
+					verified = verified || d.lastVerified >= m.since
+				}
+				if !verified {
+					return
+				}
+			}
+			out.set(e.cid)
 		}
-	case src < 100:
-		f := m.cred[src]
-		var seen map[*credEntry]bool
-		if len(f.ids) > 1 {
-			seen = map[*credEntry]bool{}
+		best := -1
+		for i, f := range m.cred {
+			if best < 0 || ix.credPostings(f) < ix.credPostings(m.cred[best]) {
+				best = i
+			}
 		}
+		if best < 0 {
+			ix.liveC.each(func(cid int32) bool {
+				pass(ix.creds[cid])
+				return tick()
+			})
+			return out, ctx.Err()
+		}
+		f := m.cred[best]
 		for _, id := range f.ids {
 			for e := range ix.credFacets[facetKey{f.facet, id}] {
-				if err := tick(); err != nil {
-					return err
-				}
-				if seen != nil {
-					if seen[e] {
-						continue
-					}
-					seen[e] = true
-				}
-				offer(e)
+				pass(e)
 			}
 		}
-	case src < 200:
-		// One designation must pass every designation filter, so the
-		// designations of the source are tested directly; a credential is
-		// offered by the first of its designations (in slot order) that
-		// passes, which the source holds since it passes.
-		f := m.des[src-100]
+		return out, ctx.Err()
+	}
+	designations := ix.liveD
+	for i, f := range m.des {
+		var fb bitset
 		for _, id := range f.ids {
-			for d := range ix.desFacets[facetKey{f.facet, id}] {
-				if err := tick(); err != nil {
-					return err
-				}
-				e := d.slot.entry
-				if e == nil || !m.designationPasses(e, d) {
-					continue
-				}
-				for _, d2 := range d.slot.desigs {
-					if d2 == d {
-						if score, ok := m.credentialPasses(e); ok {
-							sel.offer(e, score)
-						}
-						break
-					}
-					if m.designationPasses(e, d2) {
-						break // d2 offers it
-					}
-				}
-			}
+			fb.or(ix.desFacetBits[facetKey{f.facet, id}])
 		}
-	default:
-		for _, p := range ix.text[m.words[src-200]] {
-			if err := tick(); err != nil {
-				return err
-			}
-			if p.e.current {
-				offer(p.e)
-			}
+		if i == 0 {
+			designations = fb
+		} else {
+			designations.and(fb)
+		}
+	}
+	designations.each(func(did int32) bool {
+		h := &ix.dhot[did]
+		if m.day != 0 && !h.activeOn(m.day) {
+			return tick()
+		}
+		e := h.slot.entry
+		if e == nil || out.has(e.cid) {
+			return tick()
+		}
+		if m.since != 0 && e.lastVerified < m.since && h.lastVerified < m.since {
+			return tick()
+		}
+		if m.credentialPasses(e) {
+			out.set(e.cid)
+		}
+		return tick()
+	})
+	return out, ctx.Err()
+}
+
+// credPostings counts the credentials of a credential filter's values.
+func (ix *listIndex) credPostings(f listFilter) int {
+	n := 0
+	for _, id := range f.ids {
+		n += len(ix.credFacets[facetKey{f.facet, id}])
+	}
+	return n
+}
+
+// rank offers sel the matched credentials that hold every word of the
+// text query, with their scores, starting from the rarest word.
+func (m *matcher) rank(ctx context.Context, matched bitset, sel *pageSelector) error {
+	rarest := m.words[0]
+	for _, w := range m.words[1:] {
+		if len(m.ix.text[w]) < len(m.ix.text[rarest]) {
+			rarest = w
+		}
+	}
+	for i, p := range m.ix.text[rarest] {
+		if i%8192 == 8191 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !p.e.current || !matched.has(p.e.cid) {
+			continue
+		}
+		if score, ok := m.textScore(p.e); ok {
+			sel.offer(p.e, score)
 		}
 	}
 	return nil
 }
 
-// postings counts the entries of a filter's values.
-func (ix *listIndex) postings(size func(facetKey) int, f listFilter) int {
-	n := 0
-	for _, id := range f.ids {
-		n += size(facetKey{f.facet, id})
+// walk returns the page of matched credentials in name order after (or
+// before) the cursor, walking the index's name order, and the cursors of
+// the neighbouring pages.
+func (m *matcher) walk(matched bitset, cur cursor, limit int) (items []ranked, next, prev string) {
+	ix := m.ix
+	order := ix.sortedOrder()
+	key := func(i int) string { return ix.creds[order[i]].key }
+	pos := 0
+	switch cur.dir {
+	case 'a':
+		pos = sort.Search(len(order), func(i int) bool { return key(i) > cur.key })
+	case 'b':
+		pos = sort.Search(len(order), func(i int) bool { return key(i) >= cur.key })
 	}
-	return n
-}
-
-func (ix *listIndex) credFacetSizes(k facetKey) int { return len(ix.credFacets[k]) }
-func (ix *listIndex) desFacetSizes(k facetKey) int  { return len(ix.desFacets[k]) }
-
-// match tells whether a credential passes, with its full-text score.
-func (m *matcher) match(e *credEntry) (int, bool) {
-	score, ok := m.credentialPasses(e)
-	if !ok {
-		return 0, false
-	}
-	if !m.needDesignation(e) {
-		return score, true
-	}
-	for _, d := range e.slot.desigs {
-		if m.designationPasses(e, d) {
-			return score, true
+	anyIn := func(from, to, step int) bool {
+		for i := from; i != to; i += step {
+			if matched.has(order[i]) {
+				return true
+			}
 		}
+		return false
 	}
-	return 0, false
+	var hasNext, hasPrev bool
+	if cur.dir == 'b' {
+		for i := pos - 1; i >= 0 && len(items) <= limit; i-- {
+			if matched.has(order[i]) {
+				items = append(items, ranked{e: ix.creds[order[i]]})
+			}
+		}
+		hasPrev = len(items) > limit
+		if hasPrev {
+			items = items[:limit]
+		}
+		for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
+			items[i], items[j] = items[j], items[i]
+		}
+		hasNext = anyIn(pos, len(order), 1)
+	} else {
+		for i := pos; i < len(order) && len(items) <= limit; i++ {
+			if matched.has(order[i]) {
+				items = append(items, ranked{e: ix.creds[order[i]]})
+			}
+		}
+		hasNext = len(items) > limit
+		if hasNext {
+			items = items[:limit]
+		}
+		hasPrev = cur.dir == 'a' && anyIn(pos-1, -1, -1)
+	}
+	if len(items) == 0 {
+		return nil, "", ""
+	}
+	if hasNext {
+		next = cursor{'a', 0, items[len(items)-1].e.key}.encode()
+	}
+	if hasPrev {
+		prev = cursor{'b', 0, items[0].e.key}.encode()
+	}
+	return items, next, prev
 }
 
-// credentialPasses tests the credential's own filters and text, and its
-// status; it returns the full-text score.
-func (m *matcher) credentialPasses(e *credEntry) (int, bool) {
+// credentialPasses tests the credential's own filters and its status.
+func (m *matcher) credentialPasses(e *credEntry) bool {
 	if m.day != 0 && e.retired {
-		return 0, false
+		return false
 	}
 	for _, f := range m.cred {
 		if !anyOf(e.facets[f.facet], f.ids) {
-			return 0, false
+			return false
 		}
 	}
+	return true
+}
+
+// textScore tells whether the credential holds every word of the text
+// query, with its score.
+func (m *matcher) textScore(e *credEntry) (int, bool) {
 	score := 0
 	for _, id := range m.wordIDs {
 		n := e.weight(id)
@@ -823,14 +884,24 @@ const (
 	PropPrevious               = schema.Hydra + "previous"
 )
 
-// Render returns the page as compacted JSON-LD and as N-Quads: a
-// hydra:Collection with its hydra:totalItems and a
-// hydra:PartialCollectionView, whose members are the credentials (their
-// type, CTID, name, description, owners and codes), each with the
-// designations that put it on the list under credreg:designation (the
-// inverse of credreg:credential), the organizations and Framework concepts
-// named.
-func (p *ListPage) Render(base schema.Base, links ListLinks) (jsonld, nquads []byte, err error) {
+// JSONLD returns the page as compacted JSON-LD: a hydra:Collection with
+// its hydra:totalItems and a hydra:PartialCollectionView, whose members are
+// the credentials (their type, CTID, name, description, owners and
+// codes), each with the designations that put it on the list under
+// credreg:designation (the inverse of credreg:credential), the
+// organizations and Framework concepts named.
+func (p *ListPage) JSONLD(base schema.Base, links ListLinks) ([]byte, error) {
+	js, err := p.tree(links).jsonld(base)
+	if err != nil {
+		return nil, fmt.Errorf("render the list: %w", err)
+	}
+	return js, nil
+}
+
+// NQuads returns the statements of the page's JSON-LD as N-Quads.
+func (p *ListPage) NQuads(links ListLinks) []byte { return p.tree(links).nquads() }
+
+func (p *ListPage) tree(links ListLinks) *ldNode {
 	coll := newNode(links.Collection, schema.ClassCollection)
 	coll.add(schema.TotalItems, intLiteral(uint64(p.Total)))
 	view := newNode(links.View, ClassPartialCollectionView).
@@ -839,11 +910,7 @@ func (p *ListPage) Render(base schema.Base, links ListLinks) (jsonld, nquads []b
 	for _, it := range p.Items {
 		coll.add(schema.Member, p.credentialNode(it))
 	}
-	js, err := coll.jsonld(base)
-	if err != nil {
-		return nil, nil, fmt.Errorf("render the list: %w", err)
-	}
-	return js, coll.nquads(), nil
+	return coll
 }
 
 // named returns a node for a linked resource with its name.
@@ -963,18 +1030,22 @@ func (s *Store) Facets(ctx context.Context) (*ListFacets, error) {
 		names[id] = s
 	}
 	var regions []string
-	for k, set := range ix.desFacets {
+	for k, b := range ix.desFacetBits {
+		n := b.count()
+		if n == 0 {
+			continue
+		}
 		switch k.facet {
 		case facetAgency:
-			f.Agencies = append(f.Agencies, value(names[k.value], len(set)))
+			f.Agencies = append(f.Agencies, value(names[k.value], n))
 		case facetRegion:
-			for d := range set {
-				regions = append(regions, d.view.Region)
-				break
-			}
+			b.each(func(did int32) bool {
+				regions = append(regions, ix.dents[did].view.Region)
+				return false
+			})
 		}
 	}
-	count := func(facet byte, iri string) int { return len(ix.desFacets[facetKey{facet, ix.lookupID(iri)}]) }
+	count := func(facet byte, iri string) int { return ix.desFacetBits[facetKey{facet, ix.lookupID(iri)}].count() }
 	for _, t := range ix.terms {
 		switch t.kind {
 		case kindCluster:

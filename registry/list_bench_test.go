@@ -117,7 +117,7 @@ func BenchmarkList(b *testing.B) {
 			}
 			b.ReportMetric(float64(page.Total), "matches")
 			links := ListLinks{Collection: "http://bench.invalid/credentials", View: "http://bench.invalid/credentials"}
-			if _, _, err := page.Render(s.base, links); err != nil {
+			if _, err := page.JSONLD(s.base, links); err != nil {
 				b.Fatal(err)
 			}
 		})

@@ -461,10 +461,11 @@ func TestListRender(t *testing.T) {
 	b := s.Base().String()
 	links := ListLinks{Collection: b + "/credentials?active=any", View: b + "/credentials?active=any&limit=3",
 		First: b + "/credentials?active=any&limit=3", Next: b + "/credentials?active=any&limit=3&cursor=" + page.Next}
-	js, nq, err := page.Render(s.Base(), links)
+	js, err := page.JSONLD(s.Base(), links)
 	if err != nil {
 		t.Fatal(err)
 	}
+	nq := page.NQuads(links)
 	quads, err := ParseJSONLD(s.Base(), js)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, js)

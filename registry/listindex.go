@@ -10,8 +10,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -64,7 +66,7 @@ type credEntry struct {
 	// it is current.
 	tokens  []tokenWeight
 	current bool
-	pos     int // in listIndex.all
+	cid     int32 // dense id, in listIndex.creds
 	// Hot fields of the view, kept here for the scans.
 	retired      bool
 	lastVerified int32 // YYYYMMDD, 0 when never verified
@@ -98,6 +100,20 @@ type desigEntry struct {
 	from, through int32
 	lastVerified  int32
 	retired       bool
+	did           int32 // dense id, in listIndex.dents and dhot
+}
+
+// desigHot is what a scan reads of a designation, kept in one array by
+// dense id so that scans walk memory in order.
+type desigHot struct {
+	from, through, lastVerified int32
+	retired                     bool
+	slot                        *credSlot
+}
+
+// activeOn tells whether the designation is in force on day (YYYYMMDD).
+func (h *desigHot) activeOn(day int32) bool {
+	return !h.retired && (h.from == 0 || day >= h.from) && (h.through == 0 || day <= h.through)
 }
 
 // activeOn tells whether the designation is in force on day (YYYYMMDD).
@@ -162,13 +178,29 @@ type listIndex struct {
 	// ids interns the IRIs and keys facets hold.
 	ids map[string]uint32
 
-	slots      map[string]*credSlot // by credential IRI
-	all        []*credEntry         // every credential, in no order
-	desigs     map[string]*desigEntry
-	credFacets map[facetKey]map[*credEntry]struct{}
-	desFacets  map[facetKey]map[*desigEntry]struct{}
-	text       map[string][]textPosting
-	stale      int // postings of entries no longer current
+	slots  map[string]*credSlot // by credential IRI
+	desigs map[string]*desigEntry
+
+	// Dense ids: credentials and designations by number, numbers of
+	// removed ones reused; live* hold the numbers in use.
+	creds        []*credEntry
+	cfree        []int32
+	liveC        bitset
+	dents        []*desigEntry
+	dhot         []desigHot
+	dfree        []int32
+	liveD        bitset
+	credFacets   map[facetKey]map[*credEntry]struct{} // sparse: codes, competencies, types
+	desFacetBits map[facetKey]bitset                  // by designation number
+	text         map[string][]textPosting
+	stale        int // postings of entries no longer current
+
+	// order holds the credentials' numbers by name (key); a change marks
+	// it dirty and the next query sorts it again (under orderMu, readers
+	// only, so the index does not change meanwhile).
+	order      []int32
+	orderDirty atomic.Bool
+	orderMu    sync.Mutex
 
 	terms    map[string]*term
 	termKeys map[string]map[string][]string // kind -> NameKey(label) or notation -> IRIs
@@ -177,15 +209,15 @@ type listIndex struct {
 
 func newListIndex() *listIndex {
 	return &listIndex{
-		ids:        map[string]uint32{},
-		slots:      map[string]*credSlot{},
-		desigs:     map[string]*desigEntry{},
-		credFacets: map[facetKey]map[*credEntry]struct{}{},
-		desFacets:  map[facetKey]map[*desigEntry]struct{}{},
-		text:       map[string][]textPosting{},
-		terms:      map[string]*term{},
-		termKeys:   map[string]map[string][]string{},
-		children:   map[string][]string{},
+		ids:          map[string]uint32{},
+		slots:        map[string]*credSlot{},
+		desigs:       map[string]*desigEntry{},
+		credFacets:   map[facetKey]map[*credEntry]struct{}{},
+		desFacetBits: map[facetKey]bitset{},
+		text:         map[string][]textPosting{},
+		terms:        map[string]*term{},
+		termKeys:     map[string]map[string][]string{},
+		children:     map[string][]string{},
 	}
 }
 
@@ -353,7 +385,7 @@ func (s *Store) buildListIndex(ctx context.Context) error {
 	ix.mu.Lock()
 	ix.seq = to
 	ix.ready = true
-	creds, desigs := len(ix.all), len(ix.desigs)
+	creds, desigs := ix.liveC.count(), len(ix.desigs)
 	ix.mu.Unlock()
 	s.log.Info("list index ready", "credentials", creds, "designations", desigs,
 		"statements_scanned", n, "caught_up", to-from, "elapsed", time.Since(start).Round(time.Millisecond))
@@ -415,9 +447,17 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 	v.Record = nil
 	sl := ix.slot(v.IRI, true)
 	e := &credEntry{view: v, slot: sl, key: foldName(v.Name) + "\x00" + v.IRI, nameKey: schema.NameKey(v.Name),
-		current: true, pos: len(ix.all), retired: v.Retired, lastVerified: dayNumber(v.LastVerified)}
+		current: true, retired: v.Retired, lastVerified: dayNumber(v.LastVerified)}
 	sl.entry = e
-	ix.all = append(ix.all, e)
+	if n := len(ix.cfree); n > 0 {
+		e.cid, ix.cfree = ix.cfree[n-1], ix.cfree[:n-1]
+		ix.creds[e.cid] = e
+	} else {
+		e.cid = int32(len(ix.creds))
+		ix.creds = append(ix.creds, e)
+	}
+	ix.liveC.set(e.cid)
+	ix.orderDirty.Store(true)
 	e.facets[facetSOC] = ix.internAll(v.Occupations)
 	e.facets[facetCIP] = ix.internAll(v.Programs)
 	e.facets[facetNAICS] = ix.internAll(v.Industries)
@@ -468,10 +508,10 @@ func (ix *listIndex) removeCredential(iri string) {
 	sl.entry = nil
 	ix.dropSlot(sl)
 	e.current = false
-	last := ix.all[len(ix.all)-1]
-	ix.all[e.pos], last.pos = last, e.pos
-	ix.all[len(ix.all)-1] = nil
-	ix.all = ix.all[:len(ix.all)-1]
+	ix.creds[e.cid] = nil
+	ix.cfree = append(ix.cfree, e.cid)
+	ix.liveC.clear(e.cid)
+	ix.orderDirty.Store(true)
 	for f, vals := range e.facets {
 		for _, val := range vals {
 			k := facetKey{byte(f), val}
@@ -484,7 +524,7 @@ func (ix *listIndex) removeCredential(iri string) {
 		}
 	}
 	ix.stale += len(e.tokens)
-	if ix.stale > 1<<16 && ix.stale > len(ix.all)*4 {
+	if ix.stale > 1<<16 && ix.stale > len(ix.desigs)*4 {
 		ix.sweepText()
 	}
 }
@@ -540,13 +580,20 @@ func (ix *listIndex) addDesignation(v *DesignationView) {
 	ix.desigs[v.IRI] = d
 	d.slot.desigs = append(d.slot.desigs, d)
 	sortDesignations(d.slot.desigs)
+	hot := desigHot{from: d.from, through: d.through, lastVerified: d.lastVerified, retired: d.retired, slot: d.slot}
+	if n := len(ix.dfree); n > 0 {
+		d.did, ix.dfree = ix.dfree[n-1], ix.dfree[:n-1]
+		ix.dents[d.did], ix.dhot[d.did] = d, hot
+	} else {
+		d.did = int32(len(ix.dents))
+		ix.dents = append(ix.dents, d)
+		ix.dhot = append(ix.dhot, hot)
+	}
+	ix.liveD.set(d.did)
 	for _, k := range d.facetKeys() {
-		set := ix.desFacets[k]
-		if set == nil {
-			set = map[*desigEntry]struct{}{}
-			ix.desFacets[k] = set
-		}
-		set[d] = struct{}{}
+		b := ix.desFacetBits[k]
+		b.set(d.did)
+		ix.desFacetBits[k] = b
 	}
 }
 
@@ -569,13 +616,35 @@ func (ix *listIndex) removeDesignation(iri string) {
 	}
 	ix.dropSlot(sl)
 	for _, k := range d.facetKeys() {
-		if set := ix.desFacets[k]; set != nil {
-			delete(set, d)
-			if len(set) == 0 {
-				delete(ix.desFacets, k)
-			}
+		if b, ok := ix.desFacetBits[k]; ok {
+			b.clear(d.did)
 		}
 	}
+	ix.dents[d.did], ix.dhot[d.did] = nil, desigHot{}
+	ix.dfree = append(ix.dfree, d.did)
+	ix.liveD.clear(d.did)
+}
+
+// sortedOrder returns the credentials' numbers by name, sorting them
+// again after changes. Called with mu held for reading.
+func (ix *listIndex) sortedOrder() []int32 {
+	if !ix.orderDirty.Load() {
+		return ix.order
+	}
+	ix.orderMu.Lock()
+	defer ix.orderMu.Unlock()
+	if !ix.orderDirty.Load() {
+		return ix.order
+	}
+	order := make([]int32, 0, len(ix.creds))
+	ix.liveC.each(func(cid int32) bool {
+		order = append(order, cid)
+		return true
+	})
+	sort.Slice(order, func(i, j int) bool { return ix.creds[order[i]].key < ix.creds[order[j]].key })
+	ix.order = order
+	ix.orderDirty.Store(false)
+	return order
 }
 
 // addTerm indexes a resource filters name: concepts of the Framework, the

@@ -214,14 +214,15 @@ func (s *Server) credentials(w http.ResponseWriter, r *http.Request) {
 		s.writePage(w, r, http.StatusOK, "list", s.listPage(v, q, page, facets, links))
 		return
 	case formatJSONLD, formatNQuads, formatTurtle:
-		js, nq, err := page.Render(s.base, links)
-		if err != nil {
-			s.internalError(w, r, err)
-			return
-		}
-		body = js
-		if f != formatJSONLD {
-			body = nq
+		if f == formatJSONLD {
+			js, err := page.JSONLD(s.base, links)
+			if err != nil {
+				s.internalError(w, r, err)
+				return
+			}
+			body = js
+		} else {
+			body = page.NQuads(links)
 		}
 		h.Add("Link", fmt.Sprintf(`<%s>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`, s.base.Context()))
 	}
