@@ -232,22 +232,23 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 	for _, w := range words {
 		m.wordIDs = append(m.wordIDs, ix.lookupID(textKey(w)))
 	}
-	matched, err := m.matches(ctx)
-	if err != nil {
-		return nil, err
-	}
+	order, rank := ix.sortedOrder()
 	var items []ranked
 	var next, prev string
 	if len(words) > 0 {
-		sel := newPageSelector(cur, limit, true)
-		if err := m.rank(ctx, matched, sel); err != nil {
+		sel := newPageSelector(ix, order, cur, limit)
+		if err := m.rank(ctx, rank, sel); err != nil {
 			return nil, err
 		}
 		page.Total = sel.total
 		items, next, prev = sel.result()
 	} else {
+		matched, err := m.matches(ctx)
+		if err != nil {
+			return nil, err
+		}
 		page.Total = matched.count()
-		items, next, prev = m.walk(matched, cur, limit)
+		items, next, prev = m.walk(order, matched, cur, limit)
 	}
 	for _, it := range items {
 		li := ListItem{Credential: it.e.view, Score: it.score}
@@ -462,12 +463,7 @@ func (m *matcher) matches(ctx context.Context) (bitset, error) {
 			}
 			out.set(e.cid)
 		}
-		best := -1
-		for i, f := range m.cred {
-			if best < 0 || ix.credPostings(f) < ix.credPostings(m.cred[best]) {
-				best = i
-			}
-		}
+		best := m.bestCredFilter()
 		if best < 0 {
 			ix.liveC.each(func(cid int32) bool {
 				pass(ix.creds[cid])
@@ -483,17 +479,22 @@ func (m *matcher) matches(ctx context.Context) (bitset, error) {
 		}
 		return out, ctx.Err()
 	}
-	designations := ix.liveD
-	for i, f := range m.des {
-		var fb bitset
+	designations := m.designationSet()
+	if best := m.bestCredFilter(); best >= 0 && ix.credPostings(m.cred[best])*4 < designations.count() {
+		// The credential filter is the more selective: test its
+		// credentials one by one.
+		f := m.cred[best]
 		for _, id := range f.ids {
-			fb.or(ix.desFacetBits[facetKey{f.facet, id}])
+			for e := range ix.credFacets[facetKey{f.facet, id}] {
+				if !tick() {
+					return nil, ctx.Err()
+				}
+				if m.passes(e) {
+					out.set(e.cid)
+				}
+			}
 		}
-		if i == 0 {
-			designations = fb
-		} else {
-			designations.and(fb)
-		}
+		return out, ctx.Err()
 	}
 	designations.each(func(did int32) bool {
 		h := &ix.dhot[did]
@@ -524,25 +525,111 @@ func (ix *listIndex) credPostings(f listFilter) int {
 	return n
 }
 
-// rank offers sel the matched credentials that hold every word of the
-// text query, with their scores, starting from the rarest word.
-func (m *matcher) rank(ctx context.Context, matched bitset, sel *pageSelector) error {
+// bestCredFilter returns the credential filter with the fewest postings,
+// -1 when there is none.
+func (m *matcher) bestCredFilter() int {
+	best := -1
+	for i, f := range m.cred {
+		if best < 0 || m.ix.credPostings(f) < m.ix.credPostings(m.cred[best]) {
+			best = i
+		}
+	}
+	return best
+}
+
+// designationSet returns the designations that pass the designation
+// filters (their values' bitsets, or'ed per filter, and'ed across
+// filters): every designation when there is no filter. The result may be
+// the index's own bitset: read it only.
+func (m *matcher) designationSet() bitset {
+	designations := m.ix.liveD
+	for i, f := range m.des {
+		var fb bitset
+		for _, id := range f.ids {
+			fb.or(m.ix.desFacetBits[facetKey{f.facet, id}])
+		}
+		if i == 0 {
+			designations = fb
+		} else {
+			designations.and(fb)
+		}
+	}
+	return designations
+}
+
+// passes tests one credential against every filter but the text.
+func (m *matcher) passes(e *credEntry) bool {
+	if !m.credentialPasses(e) {
+		return false
+	}
+	if !m.needDesignation(e) {
+		return true
+	}
+	for _, d := range e.slot.desigs {
+		if m.designationPasses(e, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// rank offers sel the credentials that pass and hold every word of the
+// text query, with their scores. It starts from the rarest word's
+// postings, testing each credential, unless these outnumber what the
+// other filters let through; then it computes those first.
+func (m *matcher) rank(ctx context.Context, rank []int32, sel *pageSelector) error {
 	rarest := m.words[0]
 	for _, w := range m.words[1:] {
 		if len(m.ix.text[w]) < len(m.ix.text[rarest]) {
 			rarest = w
 		}
 	}
-	for i, p := range m.ix.text[rarest] {
+	postings := m.ix.text[rarest]
+	var matched bitset
+	byBitset := false
+	if m.day != 0 || len(m.des) > 0 || len(m.cred) > 0 || m.since != 0 {
+		cost := m.designationSet().count()
+		if m.day == 0 && len(m.des) == 0 {
+			cost = m.ix.liveC.count()
+			if best := m.bestCredFilter(); best >= 0 {
+				cost = m.ix.credPostings(m.cred[best])
+			}
+		}
+		// Testing a credential costs about four designations of a scan
+		// over the designations' array (it follows pointers).
+		if cost < 4*len(postings) {
+			var err error
+			if matched, err = m.matches(ctx); err != nil {
+				return err
+			}
+			byBitset = true
+		}
+	}
+	for i, p := range postings {
 		if i%8192 == 8191 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if !p.e.current || !matched.has(p.e.cid) {
+		e := p.e
+		if !e.current {
 			continue
 		}
-		if score, ok := m.textScore(p.e); ok {
-			sel.offer(p.e, score)
+		if byBitset {
+			if !matched.has(e.cid) {
+				continue
+			}
+		} else if !m.passes(e) {
+			continue
 		}
+		score, ok := m.textScore(e)
+		if !ok {
+			continue
+		}
+		// The phrase bonus only matters to a credential that could make
+		// the page with it.
+		if len(m.words) > 1 && sel.couldEnter(rank[e.cid], score+phraseBonus) && strings.Contains(e.nameKey, m.phrase) {
+			score += phraseBonus
+		}
+		sel.offer(e, rank[e.cid], score)
 	}
 	return nil
 }
@@ -550,9 +637,8 @@ func (m *matcher) rank(ctx context.Context, matched bitset, sel *pageSelector) e
 // walk returns the page of matched credentials in name order after (or
 // before) the cursor, walking the index's name order, and the cursors of
 // the neighbouring pages.
-func (m *matcher) walk(matched bitset, cur cursor, limit int) (items []ranked, next, prev string) {
+func (m *matcher) walk(order []int32, matched bitset, cur cursor, limit int) (items []ranked, next, prev string) {
 	ix := m.ix
-	order := ix.sortedOrder()
 	key := func(i int) string { return ix.creds[order[i]].key }
 	pos := 0
 	switch cur.dir {
@@ -621,8 +707,12 @@ func (m *matcher) credentialPasses(e *credEntry) bool {
 	return true
 }
 
+// phraseBonus is added to the score of a credential whose name holds the
+// words of the query as the query has them.
+const phraseBonus = 5
+
 // textScore tells whether the credential holds every word of the text
-// query, with its score.
+// query, with its score before the phrase bonus.
 func (m *matcher) textScore(e *credEntry) (int, bool) {
 	score := 0
 	for _, id := range m.wordIDs {
@@ -631,9 +721,6 @@ func (m *matcher) textScore(e *credEntry) (int, bool) {
 			return 0, false
 		}
 		score += n
-	}
-	if len(m.words) > 1 && strings.Contains(e.nameKey, m.phrase) {
-		score += 5 // the name holds the words as the query has them
 	}
 	return score, true
 }
@@ -750,55 +837,78 @@ func decodeCursor(s string) (cursor, error) {
 	return cursor{dir: b[0], score: score, key: key}, nil
 }
 
-// ranked is a credential in list order.
+// ranked is a credential in list order: by score, then by its position
+// in the name order.
 type ranked struct {
 	e     *credEntry
+	pos   int32
 	score int
 }
 
-// before tells whether a comes before b: higher score first, then key.
-func before(aScore int, aKey string, bScore int, bKey string) bool {
-	if aScore != bScore {
-		return aScore > bScore
+// before tells whether a comes before b: higher score first, then name.
+func before(a, b ranked) bool {
+	if a.score != b.score {
+		return a.score > b.score
 	}
-	return aKey < bKey
+	return a.pos < b.pos
 }
 
-// pageSelector keeps the page's items from the credentials offered in any
-// order: the first limit+1 after the cursor (or the last limit+1 before
-// it), with a bounded heap.
+// pageSelector keeps a ranked page's items from the credentials offered
+// in any order: the first limit+1 after the cursor (or the last limit+1
+// before it), with a bounded heap. Positions compare as numbers; the
+// cursor's name is placed in the name order once.
 type pageSelector struct {
-	cur    cursor
-	limit  int
-	scored bool
-	total  int
+	cur   cursor
+	bound int32 // the cursor's position in the name order
+	limit int
+	total int
 	// outside counts the items on the other side of the cursor.
 	outside int
 	h       rankHeap
 }
 
-func newPageSelector(cur cursor, limit int, scored bool) *pageSelector {
-	return &pageSelector{cur: cur, limit: limit, scored: scored, h: rankHeap{reverse: cur.dir == 'b'}}
+func newPageSelector(ix *listIndex, order []int32, cur cursor, limit int) *pageSelector {
+	p := &pageSelector{cur: cur, limit: limit, h: rankHeap{reverse: cur.dir == 'b'}}
+	switch cur.dir {
+	case 'a': // after: from the first name past the cursor's
+		p.bound = int32(sort.Search(len(order), func(i int) bool { return ix.creds[order[i]].key > cur.key }))
+	case 'b': // before: up to the first name at or past it
+		p.bound = int32(sort.Search(len(order), func(i int) bool { return ix.creds[order[i]].key >= cur.key }))
+	}
+	return p
 }
 
-func (p *pageSelector) offer(e *credEntry, score int) {
-	if !p.scored {
-		score = 0
-	}
-	p.total++
+// couldEnter tells whether an item at pos with score would be kept now.
+func (p *pageSelector) couldEnter(pos int32, score int) bool {
+	r := ranked{pos: pos, score: score}
 	switch p.cur.dir {
 	case 'a':
-		if !before(p.cur.score, p.cur.key, score, e.key) {
+		if !(score < p.cur.score || (score == p.cur.score && pos >= p.bound)) {
+			return false
+		}
+	case 'b':
+		if !(score > p.cur.score || (score == p.cur.score && pos < p.bound)) {
+			return false
+		}
+	}
+	return p.h.Len() <= p.limit || p.h.nearer(r, p.h.items[0])
+}
+
+func (p *pageSelector) offer(e *credEntry, pos int32, score int) {
+	p.total++
+	r := ranked{e, pos, score}
+	switch p.cur.dir {
+	case 'a':
+		if !(score < p.cur.score || (score == p.cur.score && pos >= p.bound)) {
 			p.outside++
 			return
 		}
 	case 'b':
-		if !before(score, e.key, p.cur.score, p.cur.key) {
+		if !(score > p.cur.score || (score == p.cur.score && pos < p.bound)) {
 			p.outside++
 			return
 		}
 	}
-	r := ranked{e, score}
 	if p.h.Len() <= p.limit {
 		heap.Push(&p.h, r)
 		return
@@ -814,9 +924,7 @@ func (p *pageSelector) offer(e *credEntry, score int) {
 // result returns the page's items in list order and the cursors.
 func (p *pageSelector) result() (items []ranked, next, prev string) {
 	items = append([]ranked{}, p.h.items...)
-	sort.Slice(items, func(i, j int) bool {
-		return before(items[i].score, items[i].e.key, items[j].score, items[j].e.key)
-	})
+	sort.Slice(items, func(i, j int) bool { return before(items[i], items[j]) })
 	more := len(items) > p.limit
 	if p.cur.dir == 'b' {
 		if more {
@@ -853,9 +961,9 @@ type rankHeap struct {
 // nearer tells whether a is nearer the cursor than b.
 func (h *rankHeap) nearer(a, b ranked) bool {
 	if h.reverse {
-		return before(b.score, b.e.key, a.score, a.e.key)
+		return before(b, a)
 	}
-	return before(a.score, a.e.key, b.score, b.e.key)
+	return before(a, b)
 }
 
 func (h rankHeap) Len() int           { return len(h.items) }

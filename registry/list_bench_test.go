@@ -48,7 +48,9 @@ func memListStore(tb testing.TB, n int) *Store {
 	for i := 0; i < n; i++ {
 		ctid := schema.DerivedCTID("bench-credential", strconv.Itoa(i))
 		c := base.Resource(ctid)
-		q := func(p string, o quad.Value) quad.Quad { return quad.Quad{Subject: quad.IRI(c), Predicate: quad.IRI(p), Object: o} }
+		q := func(p string, o quad.Value) quad.Quad {
+			return quad.Quad{Subject: quad.IRI(c), Predicate: quad.IRI(p), Object: o}
+		}
 		ix.apply(base, c, []quad.Quad{
 			q(schema.RDFType, iri(schema.CETerms+types[i%len(types)])),
 			q(schema.CTID, lit(ctid)),
@@ -64,7 +66,9 @@ func memListStore(tb testing.TB, n int) *Store {
 			}
 			dctid := schema.DerivedCTID("bench-designation", strconv.Itoa(i), strconv.Itoa(a))
 			d := base.Resource(dctid)
-			dq := func(p string, o quad.Value) quad.Quad { return quad.Quad{Subject: quad.IRI(d), Predicate: quad.IRI(p), Object: o} }
+			dq := func(p string, o quad.Value) quad.Quad {
+				return quad.Quad{Subject: quad.IRI(d), Predicate: quad.IRI(p), Object: o}
+			}
 			quads := []quad.Quad{
 				dq(schema.RDFType, iri(schema.ClassValueDesignation)),
 				dq(schema.CTID, lit(dctid)),

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cayleygraph/quad"
 )
 
 // The list fixture: six credentials and seven designations over the
@@ -485,5 +487,47 @@ func TestListRender(t *testing.T) {
 	}
 	if strings.Contains(string(js), "http://www.w3.org/ns/hydra") || strings.Contains(string(js), "https://purl.org/ctdl") {
 		t.Errorf("full IRIs where terms were expected:\n%s", js)
+	}
+}
+
+// TestScanRecordQuads checks the sequential scan of cayley's log against
+// the scan through cayley's iterators, after replacements and a
+// retirement have left deleted statements behind.
+func TestScanRecordQuads(t *testing.T) {
+	ctx := context.Background()
+	s := listStore(t)
+	// Replace a credential with other statements.
+	doc := strings.Replace(listFixture(), "Alpha Registered Nursing Certificate", "Alpha Registered Nursing Certificate, renamed", 1)
+	if _, err := s.PutBatch(ctx, "test", mustRecords(t, s, []byte(doc))); err != nil {
+		t.Fatal(err)
+	}
+	collect := func(scan func(context.Context, map[quad.IRI]bool, func(quad.Quad) error) error) map[string]bool {
+		out := map[string]bool{}
+		if err := scan(ctx, listPredicates, func(q quad.Quad) error {
+			out[nquadLine(q.Subject, q.Predicate, q.Object, q.Label)] = true
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	fast, slow := collect(s.scanRecordQuads), collect(s.scanQuads)
+	if len(fast) < 1000 || !reflect.DeepEqual(fast, slow) {
+		t.Errorf("the log scan found %d statements, the iterator scan %d", len(fast), len(slow))
+		for l := range fast {
+			if !slow[l] {
+				t.Errorf("only in the log scan: %s", l)
+			}
+		}
+		for l := range slow {
+			if !fast[l] {
+				t.Errorf("only in the iterator scan: %s", l)
+			}
+		}
+	}
+	for l := range fast {
+		if strings.Contains(l, `"Alpha Registered Nursing Certificate" `) {
+			t.Errorf("a replaced statement is scanned: %s", l)
+		}
 	}
 }

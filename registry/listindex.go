@@ -199,6 +199,7 @@ type listIndex struct {
 	// it dirty and the next query sorts it again (under orderMu, readers
 	// only, so the index does not change meanwhile).
 	order      []int32
+	rank       []int32 // by credential number: its position in order
 	orderDirty atomic.Bool
 	orderMu    sync.Mutex
 
@@ -340,7 +341,7 @@ func (s *Store) buildListIndex(ctx context.Context) error {
 	from := s.Sequence()
 	records := map[string][]quad.Quad{}
 	n := 0
-	err := s.scanQuads(ctx, listPredicates, func(q quad.Quad) error {
+	err := s.scanRecordQuads(ctx, listPredicates, func(q quad.Quad) error {
 		n++
 		if n%500_000 == 0 {
 			s.log.Info("list index: scanning", "statements", n, "records", len(records), "elapsed", time.Since(start).Round(time.Millisecond))
@@ -625,26 +626,31 @@ func (ix *listIndex) removeDesignation(iri string) {
 	ix.liveD.clear(d.did)
 }
 
-// sortedOrder returns the credentials' numbers by name, sorting them
-// again after changes. Called with mu held for reading.
-func (ix *listIndex) sortedOrder() []int32 {
+// sortedOrder returns the credentials' numbers by name, and each
+// credential's position in that order (by number), sorting them again
+// after changes. Called with mu held for reading.
+func (ix *listIndex) sortedOrder() (order, rank []int32) {
 	if !ix.orderDirty.Load() {
-		return ix.order
+		return ix.order, ix.rank
 	}
 	ix.orderMu.Lock()
 	defer ix.orderMu.Unlock()
 	if !ix.orderDirty.Load() {
-		return ix.order
+		return ix.order, ix.rank
 	}
-	order := make([]int32, 0, len(ix.creds))
+	order = make([]int32, 0, len(ix.creds))
 	ix.liveC.each(func(cid int32) bool {
 		order = append(order, cid)
 		return true
 	})
 	sort.Slice(order, func(i, j int) bool { return ix.creds[order[i]].key < ix.creds[order[j]].key })
-	ix.order = order
+	rank = make([]int32, len(ix.creds))
+	for i, cid := range order {
+		rank[cid] = int32(i)
+	}
+	ix.order, ix.rank = order, rank
 	ix.orderDirty.Store(false)
-	return order
+	return order, rank
 }
 
 // addTerm indexes a resource filters name: concepts of the Framework, the

@@ -81,6 +81,8 @@ type Store struct {
 	exclusive bool
 
 	list *listIndex
+	// kv is the key-value store under cayley, for whole-store scans.
+	kv hkv.KV
 	// life ends when the store closes; background work (the list index's
 	// build) runs under it and is waited for by Close.
 	life     context.Context
@@ -192,6 +194,7 @@ func (s *Store) openBadger(dir string, opts Options) error {
 		return fmt.Errorf("open store %s: %w", s.url, err)
 	}
 	s.qsp.Store(&qs)
+	s.kv = hk
 	s.sync = db.Sync
 	s.close = db.Close
 	s.atomic = g.atomic
