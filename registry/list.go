@@ -480,37 +480,50 @@ func (m *matcher) matches(ctx context.Context) (bitset, error) {
 		return out, ctx.Err()
 	}
 	designations := m.designationSet()
-	if best := m.bestCredFilter(); best >= 0 && ix.credPostings(m.cred[best])*4 < designations.count() {
-		// The credential filter is the more selective: test its
-		// credentials one by one.
-		f := m.cred[best]
+	// The credentials the credential filters let through, as a bitset.
+	var creds bitset
+	for i, f := range m.cred {
+		var fb bitset
 		for _, id := range f.ids {
 			for e := range ix.credFacets[facetKey{f.facet, id}] {
-				if !tick() {
-					return nil, ctx.Err()
-				}
-				if m.passes(e) {
-					out.set(e.cid)
-				}
+				fb.set(e.cid)
 			}
 		}
+		if i == 0 {
+			creds = fb
+		} else {
+			creds.and(fb)
+		}
+	}
+	if len(m.cred) > 0 && creds.count()*4 < designations.count() {
+		// The credential filters are the more selective: test their
+		// credentials one by one.
+		creds.each(func(cid int32) bool {
+			if e := ix.creds[cid]; m.passes(e) {
+				out.set(cid)
+			}
+			return tick()
+		})
 		return out, ctx.Err()
 	}
+	// Scan the designations: arrays and bitsets only.
 	designations.each(func(did int32) bool {
 		h := &ix.dhot[did]
 		if m.day != 0 && !h.activeOn(m.day) {
 			return tick()
 		}
-		e := h.slot.entry
-		if e == nil || out.has(e.cid) {
+		cid := h.cid
+		if cid < 0 || out.has(cid) || (len(m.cred) > 0 && !creds.has(cid)) {
 			return tick()
 		}
-		if m.since != 0 && e.lastVerified < m.since && h.lastVerified < m.since {
+		c := &ix.chot[cid]
+		if m.day != 0 && c.retired {
 			return tick()
 		}
-		if m.credentialPasses(e) {
-			out.set(e.cid)
+		if m.since != 0 && c.lastVerified < m.since && h.lastVerified < m.since {
+			return tick()
 		}
+		out.set(cid)
 		return tick()
 	})
 	return out, ctx.Err()

@@ -498,8 +498,23 @@ func TestScanRecordQuads(t *testing.T) {
 	s := listStore(t)
 	// Replace a credential with other statements.
 	doc := strings.Replace(listFixture(), "Alpha Registered Nursing Certificate", "Alpha Registered Nursing Certificate, renamed", 1)
-	if _, err := s.PutBatch(ctx, "test", mustRecords(t, s, []byte(doc))); err != nil {
+	var renamed []Record
+	for _, r := range mustRecords(t, s, []byte(doc)) {
+		if r.IRI == res(s, lc1) {
+			renamed = append(renamed, r)
+		}
+	}
+	if _, err := s.PutBatch(ctx, "test", renamed); err != nil {
 		t.Fatal(err)
+	}
+	// The list follows the replacement: the designations reach the new
+	// credential entry.
+	page, err := s.List(ctx, ListQuery{Active: listDay, Cluster: []string{"040200"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].Credential.Name != "Alpha Registered Nursing Certificate, renamed" {
+		t.Errorf("after the replacement the list shows %+v", page.Items)
 	}
 	collect := func(scan func(context.Context, map[quad.IRI]bool, func(quad.Quad) error) error) map[string]bool {
 		out := map[string]bool{}

@@ -109,6 +109,13 @@ type desigHot struct {
 	from, through, lastVerified int32
 	retired                     bool
 	slot                        *credSlot
+	cid                         int32 // the credential's number; -1 while it is not indexed
+}
+
+// credHot is what a scan reads of a credential, by number.
+type credHot struct {
+	retired      bool
+	lastVerified int32
 }
 
 // activeOn tells whether the designation is in force on day (YYYYMMDD).
@@ -190,6 +197,7 @@ type listIndex struct {
 	dhot         []desigHot
 	dfree        []int32
 	liveD        bitset
+	chot         []credHot                            // by credential number
 	credFacets   map[facetKey]map[*credEntry]struct{} // sparse: codes, competencies, types
 	desFacetBits map[facetKey]bitset                  // by designation number
 	text         map[string][]textPosting
@@ -450,14 +458,19 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 	e := &credEntry{view: v, slot: sl, key: foldName(v.Name) + "\x00" + v.IRI, nameKey: schema.NameKey(v.Name),
 		current: true, retired: v.Retired, lastVerified: dayNumber(v.LastVerified)}
 	sl.entry = e
+	hot := credHot{retired: e.retired, lastVerified: e.lastVerified}
 	if n := len(ix.cfree); n > 0 {
 		e.cid, ix.cfree = ix.cfree[n-1], ix.cfree[:n-1]
-		ix.creds[e.cid] = e
+		ix.creds[e.cid], ix.chot[e.cid] = e, hot
 	} else {
 		e.cid = int32(len(ix.creds))
 		ix.creds = append(ix.creds, e)
+		ix.chot = append(ix.chot, hot)
 	}
 	ix.liveC.set(e.cid)
+	for _, d := range sl.desigs {
+		ix.dhot[d.did].cid = e.cid
+	}
 	ix.orderDirty.Store(true)
 	e.facets[facetSOC] = ix.internAll(v.Occupations)
 	e.facets[facetCIP] = ix.internAll(v.Programs)
@@ -509,7 +522,10 @@ func (ix *listIndex) removeCredential(iri string) {
 	sl.entry = nil
 	ix.dropSlot(sl)
 	e.current = false
-	ix.creds[e.cid] = nil
+	for _, d := range sl.desigs {
+		ix.dhot[d.did].cid = -1
+	}
+	ix.creds[e.cid], ix.chot[e.cid] = nil, credHot{}
 	ix.cfree = append(ix.cfree, e.cid)
 	ix.liveC.clear(e.cid)
 	ix.orderDirty.Store(true)
@@ -581,7 +597,10 @@ func (ix *listIndex) addDesignation(v *DesignationView) {
 	ix.desigs[v.IRI] = d
 	d.slot.desigs = append(d.slot.desigs, d)
 	sortDesignations(d.slot.desigs)
-	hot := desigHot{from: d.from, through: d.through, lastVerified: d.lastVerified, retired: d.retired, slot: d.slot}
+	hot := desigHot{from: d.from, through: d.through, lastVerified: d.lastVerified, retired: d.retired, slot: d.slot, cid: -1}
+	if d.slot.entry != nil {
+		hot.cid = d.slot.entry.cid
+	}
 	if n := len(ix.dfree); n > 0 {
 		d.did, ix.dfree = ix.dfree[n-1], ix.dfree[:n-1]
 		ix.dents[d.did], ix.dhot[d.did] = d, hot
@@ -621,7 +640,7 @@ func (ix *listIndex) removeDesignation(iri string) {
 			b.clear(d.did)
 		}
 	}
-	ix.dents[d.did], ix.dhot[d.did] = nil, desigHot{}
+	ix.dents[d.did], ix.dhot[d.did] = nil, desigHot{cid: -1}
 	ix.dfree = append(ix.dfree, d.did)
 	ix.liveD.clear(d.did)
 }
