@@ -564,37 +564,10 @@ func intLiteral(n uint64) quad.Value {
 	return quad.TypedString{Value: quad.String(strconv.FormatUint(n, 10)), Type: quad.IRI(schema.XSDInteger)}
 }
 
-// scanAllQuads calls fn with every statement of the store, in the order of
-// cayley's quad log, resolving them 10,000 at a time.
+// scanAllQuads calls fn with every statement of the store, bookkeeping
+// included, in the order of cayley's quad log.
 func (s *Store) scanAllQuads(ctx context.Context, fn func(quad.Quad) error) error {
-	it := s.qs().QuadsAllIterator().Iterate()
-	defer it.Close()
-	refs := make([]graph.Ref, 0, 10_000)
-	emit := func() error {
-		quads, err := s.resolve(ctx, refs)
-		if err != nil {
-			return err
-		}
-		refs = refs[:0]
-		for _, q := range quads {
-			if err := fn(q); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for it.Next(ctx) {
-		refs = append(refs, it.Result())
-		if len(refs) == cap(refs) {
-			if err := emit(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := it.Err(); err != nil {
-		return fmt.Errorf("scan quads: %w", err)
-	}
-	return emit()
+	return s.scanQuadsOf(ctx, nil, false, fn)
 }
 
 // scanQuads calls fn with every statement of the records (not of the
@@ -603,6 +576,12 @@ func (s *Store) scanAllQuads(ctx context.Context, fn func(quad.Quad) error) erro
 // before their other values are read, so the bookkeeping (more than half
 // of the store) costs no value lookups.
 func (s *Store) scanQuads(ctx context.Context, preds map[quad.IRI]bool, fn func(quad.Quad) error) error {
+	return s.scanQuadsOf(ctx, preds, true, fn)
+}
+
+// scanQuadsOf is scanQuads for any predicate when preds is nil, and with
+// the bookkeeping graphs unless records is set.
+func (s *Store) scanQuadsOf(ctx context.Context, preds map[quad.IRI]bool, records bool, fn func(quad.Quad) error) error {
 	qs := s.qs()
 	keyOf := func(v quad.Value) (any, bool) {
 		ref, err := qs.ValueOf(v)
@@ -613,7 +592,7 @@ func (s *Store) scanQuads(ctx context.Context, preds map[quad.IRI]bool, fn func(
 	}
 	skip := map[any]bool{}
 	for _, g := range []string{graphRecords, graphChanges, graphTokens} {
-		if k, ok := keyOf(quad.IRI(g)); ok {
+		if k, ok := keyOf(quad.IRI(g)); ok && records {
 			skip[k] = true
 		}
 	}
@@ -645,15 +624,17 @@ func (s *Store) scanQuads(ctx context.Context, preds map[quad.IRI]bool, fn func(
 		if err != nil {
 			return fmt.Errorf("scan quads: %w", err)
 		}
-		if l == nil || l.Key() == nil || skip[l.Key()] {
+		if records && (l == nil || l.Key() == nil || skip[l.Key()]) {
 			continue
 		}
-		p, err := qs.QuadDirection(ref, quad.Predicate)
-		if err != nil {
-			return fmt.Errorf("scan quads: %w", err)
-		}
-		if p == nil || !want[p.Key()] {
-			continue
+		if preds != nil {
+			p, err := qs.QuadDirection(ref, quad.Predicate)
+			if err != nil {
+				return fmt.Errorf("scan quads: %w", err)
+			}
+			if p == nil || !want[p.Key()] {
+				continue
+			}
 		}
 		refs = append(refs, ref)
 		if len(refs) == cap(refs) {
