@@ -68,6 +68,18 @@ func (n *ldNode) add(pred string, vals ...any) *ldNode {
 	return n
 }
 
+// addValue appends one value as it is (add skips empty strings).
+func (n *ldNode) addValue(pred string, v quad.Value) *ldNode {
+	for i := range n.props {
+		if n.props[i].pred == pred {
+			n.props[i].vals = append(n.props[i].vals, v)
+			return n
+		}
+	}
+	n.props = append(n.props, ldProp{pred: pred, vals: []any{v}})
+	return n
+}
+
 // links adds IRIs.
 func (n *ldNode) links(pred string, iris ...string) *ldNode {
 	for _, iri := range iris {
@@ -417,4 +429,27 @@ func (t *contextTerms) compactIRI(iri string) string {
 		return iri
 	}
 	return best + ":" + iri[len(bestNS):]
+}
+
+// graphJSONLD renders top-level nodes as one JSON-LD document, with the
+// nodes of meta as the named graph graphIRI.
+func graphJSONLD(base schema.Base, nodes []*ldNode, graphIRI string, meta []*ldNode) ([]byte, error) {
+	top := make([]any, 0, len(nodes)+1)
+	for _, n := range nodes {
+		top = append(top, n.compact())
+	}
+	if len(meta) > 0 {
+		inner := make([]any, len(meta))
+		for i, n := range meta {
+			inner[i] = n.compact()
+		}
+		top = append(top, ordered{{"id", graphIRI}, {"@graph", inner}})
+	}
+	doc := ordered{{"@context", base.Context()}, {"@graph", top}}
+	var b bytes.Buffer
+	if err := writeJSONValue(&b, doc, 0); err != nil {
+		return nil, err
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
 }

@@ -81,6 +81,7 @@ type Store struct {
 	exclusive bool
 
 	list *listIndex
+	void voidCounts
 	// kv is the key-value store under cayley, for whole-store scans.
 	kv hkv.KV
 	// life ends when the store closes; background work (the list index's

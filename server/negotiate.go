@@ -28,6 +28,7 @@ const (
 	formatTurtle
 	formatHTML
 	formatCSV
+	formatTriG
 )
 
 // offer is a media type offered, with the format it gives.
@@ -63,6 +64,8 @@ func (f format) contentType() string {
 		return typeHTML + "; charset=utf-8"
 	case formatCSV:
 		return typeCSV + "; charset=utf-8"
+	case formatTriG:
+		return "application/trig; charset=utf-8"
 	}
 	return ""
 }
@@ -79,6 +82,8 @@ func (f format) String() string {
 		return "html"
 	case formatCSV:
 		return "csv"
+	case formatTriG:
+		return "trig"
 	}
 	return "none"
 }

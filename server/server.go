@@ -26,6 +26,9 @@ type Config struct {
 	// MaxImportBytes caps a POST /import body; 0 means
 	// DefaultMaxImportBytes.
 	MaxImportBytes int64
+	// License is the data's license, an IRI or a text, stated in the
+	// dataset description; "" states none.
+	License string
 }
 
 // Server serves the registry over HTTP. Build one with New and use it as an
@@ -42,6 +45,7 @@ type Server struct {
 	renderTag string
 
 	maxImport int64
+	license   string
 }
 
 // renderVersion is bumped when a change to the rendering code changes the
@@ -61,7 +65,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, pages: p, renderTag: renderTag(), maxImport: cfg.MaxImportBytes}
+	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, pages: p, renderTag: renderTag(), maxImport: cfg.MaxImportBytes, license: cfg.License}
 	if s.maxImport <= 0 {
 		s.maxImport = DefaultMaxImportBytes
 	}
@@ -73,6 +77,7 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/context.jsonld", s.context).Methods(get...)
 	r.HandleFunc("/contexts/v"+schema.ContextVersion+".jsonld", s.context).Methods(get...)
 	s.umbrellaRoutes(r) // before /resources/{id}, so /resources/lookup is not taken for a CTID
+	s.harvestRoutes(func(path string, h http.HandlerFunc) { r.HandleFunc(path, h).Methods(get...) })
 	r.HandleFunc("/resources/{id}", s.resource).Methods(get...)
 	r.HandleFunc("/schemes", s.schemes).Methods(get...)
 	r.HandleFunc("/schemes/{scheme}", s.scheme).Methods(get...)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -384,7 +385,10 @@ func TestJSONLDIsIsomorphicToNQuads(t *testing.T) {
 	}
 	paths = append(paths, "/schemes", "/resources/ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a/designations", "/resources/"+securityPlus+"/designations",
 		"/credentials?limit=7", "/credentials?active=any&limit=1000", "/credentials?q=nurse&cluster=040200&active=any",
-		"/reports/clusters?date=2026-11-25")
+		"/reports/clusters?date=2026-11-25",
+		"/fragments", "/fragments?predicate=https%3A%2F%2Fpurl.org%2Fctdl%2Fterms%2Fname&page=2",
+		"/fragments?subject="+url.QueryEscape(inst.base+"/resources/"+securityPlus),
+		"/fragments?object=%22CompTIA+Security%2B%22", "/changes?since=0&limit=40", "/changes?since=700", "/.well-known/void")
 	cmd := exec.Command(node, filepath.Join(interop, "jsonld-isomorphic.mjs"), inst.url)
 	cmd.Stdin = strings.NewReader(strings.Join(paths, "\n"))
 	out, err := cmd.CombinedOutput()
@@ -447,4 +451,35 @@ func TestPagesInRealBrowser(t *testing.T) {
 		t.Errorf("browser checks: %q", summary)
 	}
 	t.Log(summary)
+}
+
+// TestHarvestersAgree has Comunica run SPARQL queries over the Triple
+// Pattern Fragments of a running credreg and Oxigraph run them over its
+// dump; the answers must be equal (interop/harvest.mjs).
+func TestHarvestersAgree(t *testing.T) {
+	interop, err := filepath.Abs("../../interop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err := exec.LookPath("node")
+	_, e1 := os.Stat(filepath.Join(interop, "node_modules", "@comunica", "query-sparql"))
+	_, e2 := os.Stat(filepath.Join(interop, "node_modules", "oxigraph"))
+	if err != nil || e1 != nil || e2 != nil {
+		msg := "node or interop/node_modules (Comunica, Oxigraph) missing: run `npm ci --prefix interop` (the Makefile's test target does)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	inst := start(t, "badger://"+t.TempDir())
+	cmd := exec.Command(node, filepath.Join(interop, "harvest.mjs"), inst.url)
+	out, err := cmd.CombinedOutput()
+	summary := lastLine(string(out))
+	if err != nil {
+		t.Fatalf("Comunica and Oxigraph disagree (%s):\n%s", summary, out)
+	}
+	if !strings.HasSuffix(summary, " 0 failed") || strings.HasPrefix(summary, "0 passed") {
+		t.Errorf("harvest checks: %q", summary)
+	}
+	t.Logf("%s", out)
 }

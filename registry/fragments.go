@@ -1,0 +1,331 @@
+package registry
+
+// Triple Pattern Fragments: the statements of every record matching a
+// pattern, in pages, with the TPF hypermedia controls (a hydra:search
+// IriTemplate), counts and paging links. The store's bookkeeping graphs
+// (records, change log, tokens) are never part of a fragment.
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cayleygraph/quad"
+
+	"credreg/schema"
+)
+
+// Vocabulary of fragments.
+const (
+	VOID                 = "http://rdfs.org/ns/void#"
+	FOAF                 = "http://xmlns.com/foaf/0.1/"
+	ClassVoidDataset     = VOID + "Dataset"
+	PropVoidTriples      = VOID + "triples"
+	PropVoidSubset       = VOID + "subset"
+	PropPrimaryTopic     = FOAF + "primaryTopic"
+	ClassHydraIriTemp    = schema.Hydra + "IriTemplate"
+	ClassHydraMapping    = schema.Hydra + "IriTemplateMapping"
+	PropHydraSearch      = schema.Hydra + "search"
+	PropHydraTemplate    = schema.Hydra + "template"
+	PropHydraMapping     = schema.Hydra + "mapping"
+	PropHydraVariable    = schema.Hydra + "variable"
+	PropHydraProperty    = schema.Hydra + "property"
+	PropHydraVarRepr     = schema.Hydra + "variableRepresentation"
+	HydraExplicitRepr    = schema.Hydra + "ExplicitRepresentation"
+	PropHydraItemsPerPag = schema.Hydra + "itemsPerPage"
+	rdfNS                = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+)
+
+// FragmentPageSize is the number of statements of a fragment page.
+const FragmentPageSize = 100
+
+// MaxFragmentPage caps the page number a client may ask for.
+const MaxFragmentPage = 1_000_000
+
+// Pattern is a triple pattern: nil for a variable. Graph, when set,
+// keeps the statements of one record (its graph).
+type Pattern struct {
+	Subject, Predicate, Object quad.Value
+	Graph                      quad.Value
+}
+
+// ParseTerm reads a pattern term in the TPF spec's syntax (Hydra's
+// ExplicitRepresentation): an IRI (optionally in <>), or a literal
+// "value", "value"@lang or "value"^^datatype. "" and a variable ("?x")
+// are nil. Blank nodes never match (credreg has none) and are refused.
+func ParseTerm(s string, literalOK bool) (quad.Value, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "" || strings.HasPrefix(s, "?"):
+		return nil, nil
+	case strings.HasPrefix(s, "_:"):
+		return nil, fmt.Errorf("%q is a blank node; credreg has none, so a pattern names IRIs and literals only", s)
+	case strings.HasPrefix(s, `"`):
+		if !literalOK {
+			return nil, fmt.Errorf("%q is a literal; only an object can be one", s)
+		}
+		end := strings.LastIndexByte(s, '"')
+		if end == 0 {
+			return nil, fmt.Errorf("%q: a literal's closing quote is missing", s)
+		}
+		value, rest := s[1:end], s[end+1:]
+		switch {
+		case rest == "":
+			return literalValue(value, "", ""), nil
+		case strings.HasPrefix(rest, "@") && len(rest) > 1 && validLang(rest[1:]):
+			return literalValue(value, "", rest[1:]), nil
+		case strings.HasPrefix(rest, "^^"):
+			dt := strings.TrimSuffix(strings.TrimPrefix(rest[2:], "<"), ">")
+			if !absoluteIRI(dt) {
+				return nil, fmt.Errorf("%q: the datatype %q is not an absolute IRI", s, dt)
+			}
+			return literalValue(value, dt, ""), nil
+		}
+		return nil, fmt.Errorf("%q: after a literal's closing quote, expected @language or ^^datatype", s)
+	}
+	iri := strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
+	if !absoluteIRI(iri) {
+		return nil, fmt.Errorf("%q is not an absolute IRI (like https://…) or a literal (like \"text\")", s)
+	}
+	return quad.IRI(iri), nil
+}
+
+func absoluteIRI(s string) bool {
+	i := strings.IndexByte(s, ':')
+	if i <= 0 || strings.ContainsAny(s, " <>\"{}|\\^`\n\r\t") {
+		return false
+	}
+	for j, r := range s[:i] {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || j > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return false
+		}
+	}
+	return len(s) > i+1
+}
+
+func validLang(s string) bool {
+	if len(s) > 35 {
+		return false
+	}
+	for i, part := range strings.Split(s, "-") {
+		if part == "" || len(part) > 8 || (i == 0 && len(part) > 3 && len(part) < 5) {
+			return false
+		}
+		for _, r := range part {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Fragment is one page of a triple pattern fragment.
+type Fragment struct {
+	Triples []quad.Quad // without graph labels, sorted
+	Total   int         // statements matching the pattern (exact)
+	Page    int
+	// Sequence is the change-log position the fragment reflects.
+	Sequence uint64
+}
+
+// Fragment returns page (1-based) of the statements matching p, in N-Triples
+// order, each statement once however many records state it.
+func (s *Store) Fragment(ctx context.Context, p Pattern, page int) (*Fragment, error) {
+	if page < 1 || page > MaxFragmentPage {
+		return nil, &QueryError{Param: "page", Value: strconv.Itoa(page), Message: fmt.Sprintf("pages are numbered 1 to %d", MaxFragmentPage)}
+	}
+	seq := s.Sequence()
+	quads, err := s.matchPattern(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	type line struct {
+		s string
+		q quad.Quad
+	}
+	lines := make([]line, 0, len(quads))
+	seen := map[string]bool{}
+	for _, q := range quads {
+		label := string(asIRI(q.Label))
+		if label == "" || strings.HasPrefix(label, "urn:credreg:") {
+			continue
+		}
+		if (p.Graph != nil && termString(q.Label) != termString(p.Graph)) ||
+			(p.Subject != nil && termString(q.Subject) != termString(p.Subject)) ||
+			(p.Predicate != nil && termString(q.Predicate) != termString(p.Predicate)) ||
+			(p.Object != nil && termString(q.Object) != termString(p.Object)) {
+			continue
+		}
+		t := quad.Quad{Subject: q.Subject, Predicate: q.Predicate, Object: q.Object}
+		l := nquadLine(t.Subject, t.Predicate, t.Object, nil)
+		if seen[l] {
+			continue
+		}
+		seen[l] = true
+		lines = append(lines, line{l, t})
+	}
+	sort.Slice(lines, func(i, j int) bool { return lines[i].s < lines[j].s })
+	f := &Fragment{Total: len(lines), Page: page, Sequence: seq}
+	start := (page - 1) * FragmentPageSize
+	for i := start; i < len(lines) && i < start+FragmentPageSize; i++ {
+		f.Triples = append(f.Triples, lines[i].q)
+	}
+	return f, ctx.Err()
+}
+
+// matchPattern returns the statements (in every graph) that may match p,
+// through the most selective index.
+func (s *Store) matchPattern(ctx context.Context, p Pattern) ([]quad.Quad, error) {
+	switch {
+	case p.Graph != nil:
+		return s.quadsByGraph(ctx, p.Graph)
+	case p.Subject != nil:
+		return s.quadsBy(ctx, quad.Subject, p.Subject)
+	case p.Object != nil && p.Predicate != nil:
+		return s.quadsByObjectPredicate(ctx, p.Object, string(asIRI(p.Predicate)))
+	case p.Object != nil:
+		return s.quadsBy(ctx, quad.Object, p.Object)
+	case p.Predicate != nil:
+		return s.quadsBy(ctx, quad.Predicate, p.Predicate)
+	}
+	var out []quad.Quad
+	err := s.scanQuadsOf(ctx, nil, true, func(q quad.Quad) error {
+		out = append(out, q)
+		return nil
+	})
+	return out, err
+}
+
+// FragmentLinks are the IRIs a fragment page is published under.
+type FragmentLinks struct {
+	Dataset  string // the dataset ({base}/fragments#dataset)
+	Template string // the IriTemplate's template, like {base}/fragments{?subject,predicate,object}
+	Fragment string // the fragment (the pattern, no page)
+	Page     string // this page
+	First    string
+	Next     string // "" on the last page
+	Previous string // "" on the first
+}
+
+// metadata returns the fragment's hypermedia controls and counts, as the
+// TPF spec has them.
+func (f *Fragment) metadata(l FragmentLinks) []*ldNode {
+	tmpl := newNode(l.Dataset[:strings.IndexByte(l.Dataset+"#", '#')]+"#triplePattern", ClassHydraIriTemp)
+	tmpl.add(PropHydraTemplate, quad.String(l.Template))
+	tmpl.add(PropHydraVarRepr, quad.IRI(HydraExplicitRepr))
+	for _, v := range []string{"subject", "predicate", "object"} {
+		m := newNode(l.Dataset[:strings.IndexByte(l.Dataset+"#", '#')]+"#"+v, ClassHydraMapping)
+		m.add(PropHydraVariable, quad.String(v))
+		m.add(PropHydraProperty, quad.IRI(rdfNS+v))
+		tmpl.add(PropHydraMapping, m)
+	}
+	ds := newNode(l.Dataset, ClassVoidDataset, schema.ClassCollection)
+	ds.add(PropHydraSearch, tmpl)
+	ds.add(PropVoidSubset, quad.IRI(l.Page))
+	page := newNode(l.Page, schema.Hydra+"PartialCollectionView")
+	page.add(PropVoidTriples, intLiteral(uint64(f.Total)))
+	page.add(schema.TotalItems, intLiteral(uint64(f.Total)))
+	page.add(PropHydraItemsPerPag, intLiteral(FragmentPageSize))
+	page.links(PropFirst, l.First).links(PropNext, l.Next).links(PropPrevious, l.Previous)
+	return []*ldNode{ds, page}
+}
+
+// metadataGraph is the graph of a page's metadata in quad formats.
+func metadataGraph(page string) string { return page + "#metadata" }
+
+// FragmentNQuads returns the page as N-Quads: its statements in the
+// default graph, the metadata in the graph {page}#metadata, which
+// foaf:primaryTopic links to the page (first, as TPF clients expect).
+func (f *Fragment) FragmentNQuads(l FragmentLinks) []byte {
+	g := quad.IRI(metadataGraph(l.Page))
+	var b strings.Builder
+	b.WriteString(nquadLine(g, quad.IRI(PropPrimaryTopic), quad.IRI(l.Page), g))
+	var meta []quad.Quad
+	for _, n := range f.metadata(l) {
+		meta = n.quads(meta)
+	}
+	metaLines := make([]string, len(meta))
+	for i, q := range meta {
+		metaLines[i] = nquadLine(q.Subject, q.Predicate, q.Object, g)
+	}
+	sort.Strings(metaLines)
+	for _, l := range metaLines {
+		b.WriteString(l)
+	}
+	for _, q := range f.Triples {
+		b.WriteString(nquadLine(q.Subject, q.Predicate, q.Object, nil))
+	}
+	return []byte(b.String())
+}
+
+// FragmentNTriples returns the page as N-Triples (valid Turtle): the
+// statements and the metadata in one graph.
+func (f *Fragment) FragmentNTriples(l FragmentLinks) []byte {
+	var meta []quad.Quad
+	for _, n := range f.metadata(l) {
+		meta = n.quads(meta)
+	}
+	lines := make([]string, 0, len(meta)+len(f.Triples))
+	for _, q := range meta {
+		lines = append(lines, nquadLine(q.Subject, q.Predicate, q.Object, nil))
+	}
+	sort.Strings(lines)
+	for _, q := range f.Triples {
+		lines = append(lines, nquadLine(q.Subject, q.Predicate, q.Object, nil))
+	}
+	return []byte(strings.Join(lines, ""))
+}
+
+// FragmentTriG returns the page as TriG: the statements, then the metadata
+// graph.
+func (f *Fragment) FragmentTriG(l FragmentLinks) []byte {
+	var b strings.Builder
+	for _, q := range f.Triples {
+		b.WriteString(nquadLine(q.Subject, q.Predicate, q.Object, nil))
+	}
+	g := quad.IRI(metadataGraph(l.Page))
+	b.WriteString(termString(g) + " {\n")
+	b.WriteString("  " + nquadLine(g, quad.IRI(PropPrimaryTopic), quad.IRI(l.Page), nil))
+	var meta []quad.Quad
+	for _, n := range f.metadata(l) {
+		meta = n.quads(meta)
+	}
+	lines := make([]string, len(meta))
+	for i, q := range meta {
+		lines[i] = "  " + nquadLine(q.Subject, q.Predicate, q.Object, nil)
+	}
+	sort.Strings(lines)
+	b.WriteString(strings.Join(lines, ""))
+	b.WriteString("}\n")
+	return []byte(b.String())
+}
+
+// FragmentJSONLD returns the page as JSON-LD: the statements as top-level
+// nodes, and the metadata as the named graph {page}#metadata.
+func (f *Fragment) FragmentJSONLD(base schema.Base, l FragmentLinks) ([]byte, error) {
+	var nodes []*ldNode
+	bySubject := map[string]*ldNode{}
+	for _, q := range f.Triples {
+		s := string(asIRI(q.Subject))
+		n := bySubject[s]
+		if n == nil {
+			n = newNode(s)
+			bySubject[s] = n
+			nodes = append(nodes, n)
+		}
+		if asIRI(q.Predicate) == schema.RDFType {
+			if t := string(asIRI(q.Object)); t != "" {
+				n.types = append(n.types, t)
+				continue
+			}
+		}
+		n.addValue(string(asIRI(q.Predicate)), q.Object)
+	}
+	meta := f.metadata(l)
+	topic := newNode(metadataGraph(l.Page)).links(PropPrimaryTopic, l.Page)
+	meta = append([]*ldNode{topic}, meta...)
+	return graphJSONLD(base, nodes, metadataGraph(l.Page), meta)
+}

@@ -1,0 +1,174 @@
+package registry
+
+// What harvesters take: the change feed (the change log as ActivityStreams
+// pages) and a dump of every record.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/cayleygraph/quad"
+
+	"credreg/schema"
+)
+
+// ActivityStreams terms of the change feed.
+const (
+	AS                      = "https://www.w3.org/ns/activitystreams#"
+	ClassOrderedCollection  = AS + "OrderedCollection"
+	ClassOrderedCollPage    = AS + "OrderedCollectionPage"
+	ClassCreate             = AS + "Create"
+	ClassUpdate             = AS + "Update"
+	ClassRetire             = schema.Credreg + "Retire"
+	PropASItems             = AS + "items"
+	PropASPartOf            = AS + "partOf"
+	PropASNext              = AS + "next"
+	PropASPrev              = AS + "prev"
+	PropASObject            = AS + "object"
+	PropASActor             = AS + "actor"
+	PropASPublished         = AS + "published"
+	PropASTotalItems        = AS + "totalItems"
+	PropSequence            = predSequence
+	PropActorName           = predActor
+	PropContentHash         = predContentHash
+	MaxFeedPage             = 1000
+	DefaultFeedPage         = 100
+	feedActivityFragmentPre = "#change-"
+)
+
+// FeedPage is a page of the change feed: the changes after Since.
+type FeedPage struct {
+	Since   uint64
+	Head    uint64 // the last change when the page was read
+	Changes []Change
+}
+
+// Feed returns up to limit changes after since. since beyond the head is
+// an error (a QueryError on "since").
+func (s *Store) Feed(ctx context.Context, since uint64, limit int) (*FeedPage, error) {
+	head := s.Sequence()
+	if since > head {
+		return nil, &QueryError{Param: "since", Value: fmt.Sprint(since),
+			Message: fmt.Sprintf("the change log ends at %d; ask for since=0 to %d", head, head)}
+	}
+	if limit <= 0 || limit > MaxFeedPage {
+		return nil, &QueryError{Param: "limit", Value: fmt.Sprint(limit), Message: fmt.Sprintf("a page holds 1 to %d changes", MaxFeedPage)}
+	}
+	cs, err := s.Changes(ctx, since, limit)
+	if err != nil {
+		return nil, err
+	}
+	return &FeedPage{Since: since, Head: head, Changes: cs}, nil
+}
+
+// FeedLinks are the IRIs of a feed page.
+type FeedLinks struct {
+	Collection string // the feed ({base}/changes)
+	Page       string // this page
+	Next, Prev string // "" when none
+}
+
+// tree builds the page as an as:OrderedCollectionPage whose as:items are
+// the activities: as:Create, as:Update, or as:Update and credreg:Retire,
+// each with its resource (as:object), time (as:published), actor (an IRI
+// as as:actor; always its name as credreg:actor), sequence and content
+// hash. The activities' IRIs are {collection}#change-{seq}.
+func (p *FeedPage) tree(l FeedLinks) *ldNode {
+	page := newNode(l.Page, ClassOrderedCollPage)
+	page.add(PropASPartOf, newNode(l.Collection, ClassOrderedCollection).add(PropASTotalItems, intLiteral(p.Head)))
+	page.links(PropASNext, l.Next).links(PropASPrev, l.Prev)
+	for _, c := range p.Changes {
+		types := []string{ClassUpdate}
+		switch c.Action {
+		case ActionCreate:
+			types = []string{ClassCreate}
+		case ActionRetire:
+			types = []string{ClassUpdate, ClassRetire}
+		}
+		a := newNode(l.Collection+feedActivityFragmentPre+fmt.Sprint(c.Seq), types...)
+		a.add(PropASObject, quad.IRI(c.IRI))
+		a.add(PropASPublished, timeLiteral(c.Time))
+		if absoluteIRI(c.Actor) {
+			a.add(PropASActor, quad.IRI(c.Actor))
+		}
+		a.add(PropActorName, quad.String(c.Actor))
+		a.add(PropSequence, intLiteral(c.Seq))
+		a.add(PropContentHash, quad.String(c.Hash))
+		page.add(PropASItems, a)
+	}
+	return page
+}
+
+// JSONLD renders the page in credreg's context.
+func (p *FeedPage) JSONLD(base schema.Base, l FeedLinks) ([]byte, error) {
+	return p.tree(l).jsonld(base)
+}
+
+// NQuads renders the page's statements.
+func (p *FeedPage) NQuads(l FeedLinks) []byte { return p.tree(l).nquads() }
+
+// DumpStats says what a dump wrote.
+type DumpStats struct {
+	Sequence uint64 // the change-log position the dump starts from
+	Records  int
+	Quads    int
+}
+
+// Dump writes every record as N-Quads, each statement in its record's
+// graph, records in IRI order, one record read at a time (the store's
+// bookkeeping and tokens are not written). Sequence is the change-log
+// position when the dump began: every record is as of that change or
+// later, so a harvester that loads the dump and then replays the change
+// feed from Sequence (re-reading each changed record) holds the registry's
+// current graph.
+func (s *Store) Dump(ctx context.Context, w io.Writer) (DumpStats, error) {
+	st := DumpStats{Sequence: s.Sequence()}
+	iris, err := s.recordIRIs(ctx)
+	if err != nil {
+		return st, err
+	}
+	var b strings.Builder
+	for _, iri := range iris {
+		rec, err := s.Get(ctx, iri)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return st, fmt.Errorf("dump %s: %w", iri, err)
+		}
+		b.Reset()
+		g := quad.IRI(iri)
+		for _, q := range rec.Quads {
+			b.WriteString(nquadLine(q.Subject, q.Predicate, q.Object, g))
+		}
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return st, fmt.Errorf("dump: %w", err)
+		}
+		st.Records++
+		st.Quads += len(rec.Quads)
+	}
+	return st, ctx.Err()
+}
+
+// recordIRIs lists every record's IRI, sorted, from the records graph.
+func (s *Store) recordIRIs(ctx context.Context) ([]string, error) {
+	var iris []string
+	err := s.scanQuadsOf(ctx, map[quad.IRI]bool{quad.IRI(predContentHash): true}, false, func(q quad.Quad) error {
+		if asIRI(q.Label) != graphRecords {
+			return nil
+		}
+		if subj := string(asIRI(q.Subject)); strings.HasSuffix(subj, "#record") {
+			iris = append(iris, strings.TrimSuffix(subj, "#record"))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list the records: %w", err)
+	}
+	sort.Strings(iris)
+	return iris, nil
+}

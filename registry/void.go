@@ -1,0 +1,149 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/cayleygraph/quad"
+
+	"credreg/schema"
+)
+
+// Vocabulary of the dataset description.
+const (
+	DCAT                 = "http://www.w3.org/ns/dcat#"
+	ClassDCATDataset     = DCAT + "Dataset"
+	ClassDCATDistrib     = DCAT + "Distribution"
+	PropDCATDistribution = DCAT + "distribution"
+	PropDCATDownloadURL  = DCAT + "downloadURL"
+	PropDCATMediaType    = DCAT + "mediaType"
+	PropVoidEntities     = VOID + "entities"
+	PropVoidClasses      = VOID + "classes"
+	PropVoidClassPart    = VOID + "classPartition"
+	PropVoidClass        = VOID + "class"
+	PropVoidURISpace     = VOID + "uriSpace"
+	PropVoidDataDump     = VOID + "dataDump"
+	PropVoidVocabulary   = VOID + "vocabulary"
+	PropVoidFeature      = VOID + "feature"
+	PropDCTLicense       = schema.DCT + "license"
+	PropDCTDescription   = schema.DCT + "description"
+	PropDCTModified      = schema.DCT + "modified"
+	PropChangeFeed       = schema.Credreg + "changeFeed"
+	formatNQuadsIRI      = "http://www.w3.org/ns/formats/N-Quads"
+)
+
+// DatasetInfo is what a dataset description says besides the counts.
+type DatasetInfo struct {
+	IRI, Title, Description string
+	// License is an IRI or a text; "" leaves it out.
+	License string
+	// Fragments is the TPF search template, Dump the dump's URL, Feed the
+	// change feed's, URISpace the prefix of every resource IRI.
+	Fragments, Dataset, Dump, Feed, URISpace string
+}
+
+// voidCounts caches the statement count by change-log position.
+type voidCounts struct {
+	mu      sync.Mutex
+	seq     uint64
+	triples int
+	records int
+	ok      bool
+}
+
+// DatasetDescription describes the registry as a VoID and DCAT dataset:
+// its statements and records (counted once per change-log position),
+// credentials by class, designations, the fragments' search template, the
+// dump, the change feed and the license. It returns JSON-LD and N-Quads.
+func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonld, nquads []byte, err error) {
+	triples, records, err := s.counts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	facets, err := s.Facets(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ix, err := s.listIndex(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ix.mu.RLock()
+	designations := len(ix.desigs)
+	ix.mu.RUnlock()
+
+	d := newNode(info.IRI, ClassVoidDataset, ClassDCATDataset)
+	d.add(schema.Title, quad.String(info.Title)).add(PropDCTDescription, quad.String(info.Description))
+	switch {
+	case absoluteIRI(info.License):
+		d.add(PropDCTLicense, quad.IRI(info.License))
+	case info.License != "":
+		d.add(PropDCTLicense, quad.String(info.License))
+	}
+	d.add(PropVoidTriples, intLiteral(uint64(triples)))
+	d.add(PropVoidEntities, intLiteral(uint64(records)))
+	d.add(PropVoidURISpace, quad.String(info.URISpace))
+	d.links(PropVoidDataDump, info.Dump)
+	d.links(PropChangeFeed, info.Feed)
+	d.add(PropSequence, intLiteral(s.Sequence()))
+	for _, v := range []string{schema.CETerms, schema.CEASN, schema.Credreg, schema.SKOS} {
+		d.add(PropVoidVocabulary, quad.IRI(v))
+	}
+	d.add(PropVoidFeature, quad.IRI(formatNQuadsIRI))
+	dist := newNode(info.IRI+"-dump", ClassDCATDistrib)
+	dist.links(PropDCATDownloadURL, info.Dump)
+	dist.add(PropDCATMediaType, quad.String("application/gzip"))
+	dist.add(schema.Title, quad.String("Every record as gzipped N-Quads, one named graph per record"))
+	d.add(PropDCATDistribution, dist)
+	tmpl := newNode(info.Dataset+"#triplePattern", ClassHydraIriTemp)
+	tmpl.add(PropHydraTemplate, quad.String(info.Fragments))
+	tmpl.add(PropHydraVarRepr, quad.IRI(HydraExplicitRepr))
+	for _, v := range []string{"subject", "predicate", "object"} {
+		m := newNode(info.Dataset+"#"+v, ClassHydraMapping)
+		m.add(PropHydraVariable, quad.String(v)).add(PropHydraProperty, quad.IRI(rdfNS+v))
+		tmpl.add(PropHydraMapping, m)
+	}
+	d.add(PropHydraSearch, tmpl)
+	for i, t := range facets.Types {
+		p := newNode(fmt.Sprintf("%s#class-%d", info.IRI, i+1))
+		p.add(PropVoidClass, quad.IRI(t.IRI)).add(PropVoidEntities, intLiteral(uint64(t.Count)))
+		d.add(PropVoidClassPart, p)
+	}
+	p := newNode(info.IRI + "#class-designations")
+	p.add(PropVoidClass, quad.IRI(schema.ClassValueDesignation)).add(PropVoidEntities, intLiteral(uint64(designations)))
+	d.add(PropVoidClassPart, p)
+	js, err := d.jsonld(s.base)
+	if err != nil {
+		return nil, nil, fmt.Errorf("describe the dataset: %w", err)
+	}
+	return js, d.nquads(), nil
+}
+
+// counts returns the number of record statements and records, counted by
+// one scan per change-log position.
+func (s *Store) counts(ctx context.Context) (triples, records int, err error) {
+	c := &s.void
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seq := s.Sequence()
+	if c.ok && c.seq == seq {
+		return c.triples, c.records, nil
+	}
+	graphs := map[string]bool{}
+	n := 0
+	err = s.scanQuadsOf(ctx, nil, true, func(q quad.Quad) error {
+		label := string(asIRI(q.Label))
+		if label == "" || len(label) > 11 && label[:11] == "urn:credreg" {
+			return nil
+		}
+		n++
+		graphs[label] = true
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("count the statements: %w", err)
+	}
+	c.seq, c.triples, c.records, c.ok = seq, n, len(graphs), true
+	return n, len(graphs), nil
+}
