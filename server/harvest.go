@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -15,7 +16,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"credreg/registry"
+	"credreg/schema"
 )
 
 // Media types of the harvest routes.
@@ -39,6 +43,31 @@ func (s *Server) harvestRoutes(get func(path string, h http.HandlerFunc)) {
 	get("/changes", s.changes)
 	get("/dump.nq.gz", s.dump)
 	get("/.well-known/void", s.void)
+	get("/graph/{id}", s.whole)
+}
+
+// whole serves /graph/{id}: a resource with the records it owns.
+func (s *Server) whole(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["id"]
+	if err := schema.CheckCTID(id); err != nil {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+		return
+	}
+	f, ok := s.pickFormat(w, r)
+	if !ok {
+		return
+	}
+	iri := s.base.Resource(id)
+	doc, err := s.store.Whole(r.Context(), iri)
+	if errors.Is(err, registry.ErrNotFound) {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no record with IRI %s", iri))
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.serveDocument(w, r, doc, f, "public, max-age=60")
 }
 
 // pickAmong negotiates among offers, honouring ?format=.

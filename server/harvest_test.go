@@ -292,3 +292,25 @@ func TestFragmentsNeverShowBookkeeping(t *testing.T) {
 		}
 	}
 }
+
+func TestWholeRecord(t *testing.T) {
+	srv, _ := newUmbrellaServer(t)
+	const framework = "ce-971b8659-e19d-4527-ae1e-10ab2de2e7dd" // Heartland Digital Skills Framework
+	res, body := do(t, http.MethodGet, srv.URL+"/graph/"+framework, map[string]string{"Accept": "application/n-quads"})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	competencies := strings.Count(body, "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://purl.org/ctdlasn/terms/Competency>")
+	frameworks := strings.Count(body, "<https://purl.org/ctdlasn/terms/CompetencyFramework>")
+	if competencies != 50 || frameworks != 1 {
+		t.Errorf("the framework's graph has %d competencies and %d frameworks, want 50 and 1", competencies, frameworks)
+	}
+	if strings.Contains(body, "/graph/") {
+		t.Error("a node got a second IRI under /graph/")
+	}
+	for path, status := range map[string]int{"/graph/not-a-ctid": 400, "/graph/" + umbNoSuch: 404} {
+		if res, body := do(t, http.MethodGet, srv.URL+path, nil); res.StatusCode != status {
+			t.Errorf("%s: %d %s", path, res.StatusCode, body)
+		}
+	}
+}

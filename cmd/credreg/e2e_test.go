@@ -388,7 +388,8 @@ func TestJSONLDIsIsomorphicToNQuads(t *testing.T) {
 		"/reports/clusters?date=2026-11-25",
 		"/fragments", "/fragments?predicate=https%3A%2F%2Fpurl.org%2Fctdl%2Fterms%2Fname&page=2",
 		"/fragments?subject="+url.QueryEscape(inst.base+"/resources/"+securityPlus),
-		"/fragments?object=%22CompTIA+Security%2B%22", "/changes?since=0&limit=40", "/changes?since=700", "/.well-known/void")
+		"/fragments?object=%22CompTIA+Security%2B%22", "/changes?since=0&limit=40", "/changes?since=700", "/.well-known/void",
+		"/graph/ce-971b8659-e19d-4527-ae1e-10ab2de2e7dd", "/graph/"+securityPlus)
 	cmd := exec.Command(node, filepath.Join(interop, "jsonld-isomorphic.mjs"), inst.url)
 	cmd.Stdin = strings.NewReader(strings.Join(paths, "\n"))
 	out, err := cmd.CombinedOutput()
