@@ -123,7 +123,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.RequestURI(), "status", rec.status, "bytes", rec.bytes, "duration", time.Since(start))
 	}()
-	s.router.ServeHTTP(rec, r)
+	withGzip(rec, r, s.router.ServeHTTP)
 }
 
 type statusRecorder struct {
@@ -290,6 +290,16 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, doc *regi
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Add("Link", fmt.Sprintf(`<%s>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`, s.base.Context()))
+	// The other representations of the same resource.
+	self := r.URL.Path
+	for _, alt := range []struct {
+		f    format
+		name string
+	}{{formatJSONLD, "jsonld"}, {formatNQuads, "nq"}, {formatTurtle, "ttl"}, {formatHTML, "html"}} {
+		if alt.f != f {
+			h.Add("Link", fmt.Sprintf(`<%s?format=%s>; rel="alternate"; type=%q`, self, alt.name, strings.Split(alt.f.contentType(), ";")[0]))
+		}
+	}
 	if f == formatHTML {
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
 	}
@@ -315,14 +325,24 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	b0 := s.base.String()
+	h := w.Header()
+	h.Add("Link", fmt.Sprintf(`<%s/.well-known/void>; rel="describedby"; type="application/ld+json"`, b0))
+	h.Add("Link", fmt.Sprintf(`<%s/fragments>; rel="http://www.w3.org/ns/hydra/core#search"`, b0))
 	if f := negotiate(r.Header.Get("Accept")); f != formatHTML {
 		writeJSON(w, r, http.StatusOK, map[string]any{
-			"name":     "credreg",
-			"base":     s.base.String(),
-			"context":  s.base.Context(),
-			"schemes":  s.base.String() + "/schemes",
-			"quads":    st.Quads,
-			"sequence": st.Sequence,
+			"name":        "credreg",
+			"base":        b0,
+			"context":     s.base.Context(),
+			"schemes":     b0 + "/schemes",
+			"credentials": b0 + "/credentials",
+			"reports":     b0 + "/reports/clusters",
+			"fragments":   b0 + "/fragments",
+			"dump":        b0 + "/dump.nq.gz",
+			"changes":     b0 + "/changes",
+			"void":        b0 + "/.well-known/void",
+			"quads":       st.Quads,
+			"sequence":    st.Sequence,
 		})
 		return
 	}
