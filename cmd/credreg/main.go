@@ -150,6 +150,7 @@ func envOr(name, def string) string {
 
 type serveConfig struct {
 	addr, base, store, logLevel string
+	license                     string
 	fixtures                    bool
 	shutdownTimeout             time.Duration
 }
@@ -162,6 +163,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.base, "base", envOr("CREDREG_BASE", ""), "base IRI of every resource, e.g. https://registry.example.gov (env CREDREG_BASE; default: the base the store was created with, or http:// + addr for a new store)")
 	fs.StringVar(&cfg.store, "store", envOr("CREDREG_STORE", "badger://./credreg-data"), "where the data lives: badger:///abs/dir or badger://./relative/dir (env CREDREG_STORE)")
 	fs.BoolVar(&cfg.fixtures, "fixtures", envOr("CREDREG_FIXTURES", "true") == "true", "load the Career Clusters Framework and sample data into an empty store (env CREDREG_FIXTURES)")
+	fs.StringVar(&cfg.license, "license", envOr("CREDREG_LICENSE", ""), "the data's license, an IRI or a text, stated in /.well-known/void (env CREDREG_LICENSE)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("CREDREG_LOG_LEVEL", "info"), "debug, info, warn or error (env CREDREG_LOG_LEVEL)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for requests in flight on SIGINT/SIGTERM")
 	fs.Usage = func() {
@@ -230,7 +232,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			log.Error("building the list index", "err", err)
 		}
 	}()
-	handler, err := server.New(server.Config{Store: store, Logger: log})
+	handler, err := server.New(server.Config{Store: store, Logger: log, License: cfg.license})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
 		return 1
