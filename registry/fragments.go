@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/cayleygraph/quad"
 
@@ -138,6 +140,26 @@ func (s *Store) Fragment(ctx context.Context, p Pattern, page int) (*Fragment, e
 		return nil, &QueryError{Param: "page", Value: strconv.Itoa(page), Message: fmt.Sprintf("pages are numbered 1 to %d", MaxFragmentPage)}
 	}
 	seq := s.Sequence()
+	key := patternKey(p)
+	triples, ok := s.frags.get(key, seq)
+	if !ok {
+		var err error
+		if triples, err = s.matchSorted(ctx, p); err != nil {
+			return nil, err
+		}
+		s.frags.put(key, seq, triples)
+	}
+	f := &Fragment{Total: len(triples), Page: page, Sequence: seq}
+	start := (page - 1) * FragmentPageSize
+	for i := start; i < len(triples) && i < start+FragmentPageSize; i++ {
+		f.Triples = append(f.Triples, triples[i])
+	}
+	return f, ctx.Err()
+}
+
+// matchSorted returns the distinct statements matching p, in N-Triples
+// order.
+func (s *Store) matchSorted(ctx context.Context, p Pattern) ([]quad.Quad, error) {
 	quads, err := s.matchPattern(ctx, p)
 	if err != nil {
 		return nil, err
@@ -168,12 +190,86 @@ func (s *Store) Fragment(ctx context.Context, p Pattern, page int) (*Fragment, e
 		lines = append(lines, line{l, t})
 	}
 	sort.Slice(lines, func(i, j int) bool { return lines[i].s < lines[j].s })
-	f := &Fragment{Total: len(lines), Page: page, Sequence: seq}
-	start := (page - 1) * FragmentPageSize
-	for i := start; i < len(lines) && i < start+FragmentPageSize; i++ {
-		f.Triples = append(f.Triples, lines[i].q)
+	out := make([]quad.Quad, len(lines))
+	for i, l := range lines {
+		out[i] = l.q
 	}
-	return f, ctx.Err()
+	return out, ctx.Err()
+}
+
+func patternKey(p Pattern) string {
+	t := func(v quad.Value) string {
+		if v == nil {
+			return "?"
+		}
+		return termString(v)
+	}
+	return t(p.Subject) + " " + t(p.Predicate) + " " + t(p.Object) + " " + t(p.Graph)
+}
+
+// fragmentCache keeps the matches of recent patterns, each valid for the
+// change-log position it was read at (a write makes it stale), within a
+// bound on the statements held.
+type fragmentCache struct {
+	mu      sync.Mutex
+	entries map[string]*fragmentEntry
+	held    int
+}
+
+type fragmentEntry struct {
+	seq     uint64
+	triples []quad.Quad
+	used    uint64
+}
+
+// Fragment cache bounds.
+const (
+	fragmentCacheEntries = 256
+	fragmentCacheQuads   = 2_000_000
+)
+
+var fragmentClock atomic.Uint64
+
+func (c *fragmentCache) get(key string, seq uint64) ([]quad.Quad, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[key]
+	if e == nil || e.seq != seq {
+		return nil, false
+	}
+	e.used = fragmentClock.Add(1)
+	return e.triples, true
+}
+
+func (c *fragmentCache) put(key string, seq uint64, triples []quad.Quad) {
+	if len(triples) > fragmentCacheQuads/4 {
+		return // too big to keep
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]*fragmentEntry{}
+	}
+	if old := c.entries[key]; old != nil {
+		c.held -= len(old.triples)
+	}
+	c.entries[key] = &fragmentEntry{seq: seq, triples: triples, used: fragmentClock.Add(1)}
+	c.held += len(triples)
+	for len(c.entries) > fragmentCacheEntries || c.held > fragmentCacheQuads {
+		var oldest string
+		var min uint64
+		for k, e := range c.entries {
+			if e.seq != seq { // stale: drop first
+				oldest = k
+				break
+			}
+			if oldest == "" || e.used < min {
+				oldest, min = k, e.used
+			}
+		}
+		c.held -= len(c.entries[oldest].triples)
+		delete(c.entries, oldest)
+	}
 }
 
 // matchPattern returns the statements (in every graph) that may match p,

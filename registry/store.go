@@ -80,8 +80,9 @@ type Store struct {
 	// holds a lock), so the document cache can trust its own drops.
 	exclusive bool
 
-	list *listIndex
-	void voidCounts
+	list  *listIndex
+	void  voidCounts
+	frags fragmentCache
 	// kv is the key-value store under cayley, for whole-store scans.
 	kv hkv.KV
 	// life ends when the store closes; background work (the list index's
