@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -190,6 +191,12 @@ func (s *Server) fragments(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	seq := s.store.Sequence()
+	cacheKey := fmt.Sprintf("%s %d %s", f, seq, r.URL.RawQuery)
+	if body, ok := s.fragPages.get(cacheKey); ok {
+		s.writeFragment(w, r, f, seq, body.links, body.body)
+		return
+	}
 	frag, err := s.store.Fragment(r.Context(), p, page)
 	if err != nil {
 		s.listError(w, r, err)
@@ -197,7 +204,6 @@ func (s *Server) fragments(w http.ResponseWriter, r *http.Request) {
 	}
 	links := s.fragmentLinks(r, v, page, frag)
 	var body []byte
-	ct := f.contentType()
 	switch f {
 	case formatJSONLD:
 		if body, err = frag.FragmentJSONLD(s.base, links); err != nil {
@@ -207,18 +213,71 @@ func (s *Server) fragments(w http.ResponseWriter, r *http.Request) {
 	case formatNQuads:
 		body = frag.FragmentNQuads(links)
 	case formatTriG:
-		body, ct = frag.FragmentTriG(links), typeTriG+"; charset=utf-8"
+		body = frag.FragmentTriG(links)
 	case formatTurtle:
 		// Turtle has no graphs: the metadata goes with the data.
 		body = frag.FragmentNTriples(links)
 	}
-	w.Header().Set("X-Credreg-Sequence", strconv.FormatUint(frag.Sequence, 10))
+	if frag.Sequence == seq {
+		s.fragPages.put(cacheKey, renderedFragment{links: links, body: body})
+	}
+	s.writeFragment(w, r, f, frag.Sequence, links, body)
+}
+
+// writeFragment writes a rendered fragment page.
+func (s *Server) writeFragment(w http.ResponseWriter, r *http.Request, f format, seq uint64, links registry.FragmentLinks, body []byte) {
+	ct := f.contentType()
+	if f == formatTriG {
+		ct = typeTriG + "; charset=utf-8"
+	}
+	w.Header().Set("X-Credreg-Sequence", strconv.FormatUint(seq, 10))
 	for rel, href := range map[string]string{"first": links.First, "next": links.Next, "prev": links.Previous} {
 		if href != "" {
 			w.Header().Add("Link", fmt.Sprintf("<%s>; rel=%q", href, rel))
 		}
 	}
 	s.serveBody(w, r, f, ct, body, 60)
+}
+
+// renderedFragment is a fragment page as served.
+type renderedFragment struct {
+	links registry.FragmentLinks
+	body  []byte
+}
+
+// pageCache keeps recently rendered fragment pages by format, change-log
+// position and query; a write changes the position, so stale pages are
+// never served, and the oldest go first past maxPages.
+type pageCache struct {
+	mu    sync.Mutex
+	pages map[string]renderedFragment
+	order []string
+}
+
+const maxCachedPages = 2048
+
+func (c *pageCache) get(key string) (renderedFragment, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.pages[key]
+	return p, ok
+}
+
+func (c *pageCache) put(key string, p renderedFragment) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pages == nil {
+		c.pages = map[string]renderedFragment{}
+	}
+	if _, ok := c.pages[key]; ok {
+		return
+	}
+	c.pages[key] = p
+	c.order = append(c.order, key)
+	for len(c.order) > maxCachedPages {
+		delete(c.pages, c.order[0])
+		c.order = c.order[1:]
+	}
 }
 
 // fragmentLinks builds a fragment page's IRIs: the page itself is the URL

@@ -46,6 +46,7 @@ type Server struct {
 
 	maxImport int64
 	license   string
+	fragPages pageCache
 }
 
 // renderVersion is bumped when a change to the rendering code changes the
