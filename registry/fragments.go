@@ -164,12 +164,7 @@ func (s *Store) matchSorted(ctx context.Context, p Pattern) ([]quad.Quad, error)
 	if err != nil {
 		return nil, err
 	}
-	type line struct {
-		s string
-		q quad.Quad
-	}
-	lines := make([]line, 0, len(quads))
-	seen := map[string]bool{}
+	keep := quads[:0]
 	for _, q := range quads {
 		label := string(asIRI(q.Label))
 		if label == "" || strings.HasPrefix(label, "urn:credreg:") {
@@ -181,20 +176,12 @@ func (s *Store) matchSorted(ctx context.Context, p Pattern) ([]quad.Quad, error)
 			(p.Object != nil && termString(q.Object) != termString(p.Object)) {
 			continue
 		}
-		t := quad.Quad{Subject: q.Subject, Predicate: q.Predicate, Object: q.Object}
-		l := nquadLine(t.Subject, t.Predicate, t.Object, nil)
-		if seen[l] {
-			continue
-		}
-		seen[l] = true
-		lines = append(lines, line{l, t})
+		keep = append(keep, q)
 	}
-	sort.Slice(lines, func(i, j int) bool { return lines[i].s < lines[j].s })
-	out := make([]quad.Quad, len(lines))
-	for i, l := range lines {
-		out[i] = l.q
-	}
-	return out, ctx.Err()
+	// canonical drops the graphs, sorts in N-Triples order and keeps each
+	// statement once.
+	triples, _ := canonical(keep)
+	return triples, ctx.Err()
 }
 
 func patternKey(p Pattern) string {

@@ -126,11 +126,14 @@ func (n *ldNode) jsonld(base schema.Base) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// ordered is a JSON object that keeps its keys in order.
-type ordered []struct {
+// field is a key and value of a JSON object.
+type field struct {
 	k string
 	v any
 }
+
+// ordered is a JSON object that keeps its keys in order.
+type ordered []field
 
 // writeJSONValue writes v as indented JSON in one pass (encoding/json
 // would re-validate the output of every nested Marshaler).
@@ -262,10 +265,7 @@ func (n *ldNode) compact() ordered {
 		for i, t := range n.types {
 			ts[i] = ctxTerms.vocab(t)
 		}
-		o = append(o, struct {
-			k string
-			v any
-		}{"type", one(ts)})
+		o = append(o, field{"type", one(ts)})
 	}
 	for _, p := range n.props {
 		key, def := ctxTerms.property(p.pred)
@@ -277,10 +277,7 @@ func (n *ldNode) compact() ordered {
 			}
 			vals[i] = compactValue(def, v.(quad.Value))
 		}
-		o = append(o, struct {
-			k string
-			v any
-		}{key, one(vals)})
+		o = append(o, field{key, one(vals)})
 	}
 	return o
 }

@@ -1146,10 +1146,6 @@ func (s *Store) Facets(ctx context.Context) (*ListFacets, error) {
 		}
 		return v
 	}
-	names := make(map[uint32]string, len(ix.ids))
-	for s, id := range ix.ids {
-		names[id] = s
-	}
 	var regions []string
 	for k, b := range ix.desFacetBits {
 		n := b.count()
@@ -1158,7 +1154,7 @@ func (s *Store) Facets(ctx context.Context) (*ListFacets, error) {
 		}
 		switch k.facet {
 		case facetAgency:
-			f.Agencies = append(f.Agencies, value(names[k.value], n))
+			f.Agencies = append(f.Agencies, value(ix.names[k.value], n))
 		case facetRegion:
 			b.each(func(did int32) bool {
 				regions = append(regions, ix.dents[did].view.Region)
@@ -1182,7 +1178,7 @@ func (s *Store) Facets(ctx context.Context) (*ListFacets, error) {
 	}
 	for k, set := range ix.credFacets {
 		if k.facet == facetType {
-			f.Types = append(f.Types, value(names[k.value], len(set)))
+			f.Types = append(f.Types, value(ix.names[k.value], len(set)))
 		}
 	}
 	sort.Strings(regions)

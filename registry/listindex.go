@@ -182,8 +182,10 @@ type listIndex struct {
 	seq   uint64 // the change-log sequence the index reflects
 	gen   uint64 // bumped by every update
 
-	// ids interns the IRIs and keys facets hold.
-	ids map[string]uint32
+	// ids interns the IRIs and keys facets hold; names[id] is the string
+	// back.
+	ids   map[string]uint32
+	names []string
 
 	slots  map[string]*credSlot // by credential IRI
 	desigs map[string]*desigEntry
@@ -236,8 +238,12 @@ func (ix *listIndex) id(s string) uint32 {
 	if n, ok := ix.ids[s]; ok {
 		return n
 	}
-	n := uint32(len(ix.ids) + 1)
+	if len(ix.names) == 0 {
+		ix.names = append(ix.names, "") // id 0 is no value
+	}
+	n := uint32(len(ix.names))
 	ix.ids[s] = n
+	ix.names = append(ix.names, s)
 	return n
 }
 
@@ -250,6 +256,21 @@ func (ix *listIndex) internAll(ss []string) []uint32 {
 		out[i] = ix.id(s)
 	}
 	return out
+}
+
+// takeNumber returns a dense number for a new entry: a freed one, or the
+// next, growing the entry and hot arrays it indexes.
+func takeNumber[E any, H any](free *[]int32, entries *[]E, hot *[]H) int32 {
+	if n := len(*free); n > 0 {
+		id := (*free)[n-1]
+		*free = (*free)[:n-1]
+		return id
+	}
+	var e E
+	var h H
+	*entries = append(*entries, e)
+	*hot = append(*hot, h)
+	return int32(len(*entries) - 1)
 }
 
 // slot returns the slot of a credential IRI, made when create is set.
@@ -458,15 +479,8 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 	e := &credEntry{view: v, slot: sl, key: foldName(v.Name) + "\x00" + v.IRI, nameKey: schema.NameKey(v.Name),
 		current: true, retired: v.Retired, lastVerified: dayNumber(v.LastVerified)}
 	sl.entry = e
-	hot := credHot{retired: e.retired, lastVerified: e.lastVerified}
-	if n := len(ix.cfree); n > 0 {
-		e.cid, ix.cfree = ix.cfree[n-1], ix.cfree[:n-1]
-		ix.creds[e.cid], ix.chot[e.cid] = e, hot
-	} else {
-		e.cid = int32(len(ix.creds))
-		ix.creds = append(ix.creds, e)
-		ix.chot = append(ix.chot, hot)
-	}
+	e.cid = takeNumber(&ix.cfree, &ix.creds, &ix.chot)
+	ix.creds[e.cid], ix.chot[e.cid] = e, credHot{retired: e.retired, lastVerified: e.lastVerified}
 	ix.liveC.set(e.cid)
 	for _, d := range sl.desigs {
 		ix.dhot[d.did].cid = e.cid
@@ -601,14 +615,8 @@ func (ix *listIndex) addDesignation(v *DesignationView) {
 	if d.slot.entry != nil {
 		hot.cid = d.slot.entry.cid
 	}
-	if n := len(ix.dfree); n > 0 {
-		d.did, ix.dfree = ix.dfree[n-1], ix.dfree[:n-1]
-		ix.dents[d.did], ix.dhot[d.did] = d, hot
-	} else {
-		d.did = int32(len(ix.dents))
-		ix.dents = append(ix.dents, d)
-		ix.dhot = append(ix.dhot, hot)
-	}
+	d.did = takeNumber(&ix.dfree, &ix.dents, &ix.dhot)
+	ix.dents[d.did], ix.dhot[d.did] = d, hot
 	ix.liveD.set(d.did)
 	for _, k := range d.facetKeys() {
 		b := ix.desFacetBits[k]

@@ -19,6 +19,30 @@ import (
 	"credreg/schema"
 )
 
+// benchStore opens the store at $CREDREG_BENCH_STORE (synthetic is then
+// set), or a new one with the fixtures loaded; it closes with the
+// benchmark.
+func benchStore(b *testing.B) (store *registry.Store, synthetic bool) {
+	b.Helper()
+	dir := os.Getenv("CREDREG_BENCH_STORE")
+	synthetic = dir != ""
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	base, _ := schema.NewBase("http://bench.invalid")
+	store, err := registry.Open(context.Background(), "badger://"+dir, registry.Options{Base: base, AdoptStoredBase: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = store.Close() })
+	if !synthetic {
+		if _, err := fixtures.Load(context.Background(), store, slog.New(slog.DiscardHandler)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return store, synthetic
+}
+
 // BenchmarkListHTTP measures list queries through the real HTTP server on
 // loopback: each sub-benchmark sends b.N requests one after another and
 // reports the p50, p95 and p99 latency. It runs on the store at
@@ -26,22 +50,7 @@ import (
 // credentials with 150k designations), or on the fixtures.
 func BenchmarkListHTTP(b *testing.B) {
 	ctx := context.Background()
-	dir := os.Getenv("CREDREG_BENCH_STORE")
-	synthetic := dir != ""
-	if dir == "" {
-		dir = b.TempDir()
-	}
-	base, _ := schema.NewBase("http://bench.invalid")
-	store, err := registry.Open(ctx, "badger://"+dir, registry.Options{Base: base, AdoptStoredBase: true, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	if !synthetic {
-		if _, err := fixtures.Load(ctx, store, slog.New(slog.DiscardHandler)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	store, synthetic := benchStore(b)
 	start := time.Now()
 	if err := store.WarmList(ctx); err != nil {
 		b.Fatal(err)

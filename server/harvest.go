@@ -7,7 +7,6 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -17,10 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"credreg/registry"
-	"credreg/schema"
 )
 
 // Media types of the harvest routes.
@@ -49,59 +45,20 @@ func (s *Server) harvestRoutes(get func(path string, h http.HandlerFunc)) {
 
 // whole serves /graph/{id}: a resource with the records it owns.
 func (s *Server) whole(w http.ResponseWriter, r *http.Request) {
-	id := mux.Vars(r)["id"]
-	if err := schema.CheckCTID(id); err != nil {
-		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+	_, iri, ok := s.resourceID(w, r)
+	if !ok {
 		return
 	}
 	f, ok := s.pickFormat(w, r)
 	if !ok {
 		return
 	}
-	iri := s.base.Resource(id)
 	doc, err := s.store.Whole(r.Context(), iri)
-	if errors.Is(err, registry.ErrNotFound) {
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no record with IRI %s", iri))
-		return
-	}
 	if err != nil {
-		s.internalError(w, r, err)
+		s.readError(w, r, iri, err)
 		return
 	}
 	s.serveDocument(w, r, doc, f, "public, max-age=60")
-}
-
-// pickAmong negotiates among offers, honouring ?format=.
-func pickAmong(w http.ResponseWriter, r *http.Request, offers []offer, names map[string]format) (format, bool) {
-	w.Header().Add("Vary", "Accept")
-	if name := r.URL.Query().Get("format"); name != "" {
-		if f, ok := names[name]; ok {
-			return f, true
-		}
-		var known []string
-		for n := range names {
-			known = append(known, n)
-		}
-		writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Parameter: "format",
-			Detail: fmt.Sprintf("unknown format %q: use one of %s", name, strings.Join(sorted(known), ", "))})
-		return formatNone, false
-	}
-	f, mt := negotiateAmong(r.Header.Get("Accept"), offers)
-	if mt == typeJSON {
-		w.Header().Set("Content-Type", typeJSON)
-	}
-	if f == formatNone {
-		var offered []string
-		for _, o := range offers {
-			if o.mediaType != typeJSON {
-				offered = append(offered, o.mediaType)
-			}
-		}
-		writeProblemDoc(w, r, problem{Status: http.StatusNotAcceptable, Offered: offered,
-			Detail: fmt.Sprintf("none of the media types in Accept %q is offered; offered: %s", r.Header.Get("Accept"), strings.Join(offered, ", "))})
-		return formatNone, false
-	}
-	return f, true
 }
 
 // checkParams refuses parameters not in allowed and repeated ones.

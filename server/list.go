@@ -96,35 +96,19 @@ func parseListQuery(v url.Values) (registry.ListQuery, url.Values, *problem) {
 	return q, v, nil
 }
 
-// pickListFormat negotiates the list's representation, honouring
-// ?format=jsonld|nq|ttl|csv|html.
+// listFormatNames are the ?format= names of the list: a record's and csv.
+var listFormatNames = func() map[string]format {
+	m := map[string]format{"csv": formatCSV}
+	for k, v := range formatByName {
+		m[k] = v
+	}
+	return m
+}()
+
+// pickListFormat negotiates the list's (and the report's) representation,
+// honouring ?format=jsonld|nq|ttl|csv|html.
 func pickListFormat(w http.ResponseWriter, r *http.Request) (format, bool) {
-	w.Header().Add("Vary", "Accept")
-	if name := r.URL.Query().Get("format"); name != "" {
-		if name == "csv" {
-			return formatCSV, true
-		}
-		if f, ok := formatByName[name]; ok {
-			return f, true
-		}
-		writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Parameter: "format",
-			Detail: fmt.Sprintf("unknown format %q: use jsonld, nq, ttl, csv or html", name)})
-		return formatNone, false
-	}
-	f, mt := negotiateAmong(r.Header.Get("Accept"), listOffers)
-	if mt == typeJSON {
-		w.Header().Set("Content-Type", typeJSON)
-	}
-	if f == formatNone {
-		offered := append(append([]string{}, offeredTypes...), typeCSV)
-		writeProblemDoc(w, r, problem{
-			Status:  http.StatusNotAcceptable,
-			Detail:  fmt.Sprintf("none of the media types in Accept %q is offered; offered: %s", r.Header.Get("Accept"), strings.Join(offered, ", ")),
-			Offered: offered,
-		})
-		return formatNone, false
-	}
-	return f, true
+	return pickAmong(w, r, listOffers, listFormatNames)
 }
 
 // listError answers a list query the registry refused.

@@ -2,7 +2,6 @@ package server
 
 import (
 	"compress/gzip"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +19,6 @@ import (
 	"time"
 
 	"credreg/fixtures"
-	"credreg/registry"
 	"credreg/schema"
 )
 
@@ -33,34 +31,18 @@ import (
 // length (default 5), CREDREG_BENCH_STORE a store to use instead of the
 // fixtures.
 func BenchmarkLoad(b *testing.B) {
-	ctx := context.Background()
 	seconds := 5
 	if v := os.Getenv("CREDREG_LOAD_SECONDS"); v != "" {
 		fmt.Sscan(v, &seconds)
 	}
-	dir := os.Getenv("CREDREG_BENCH_STORE")
-	synthetic := dir != ""
-	if dir == "" {
-		dir = b.TempDir()
-	}
-	base, _ := schema.NewBase("http://bench.invalid")
-	store, err := registry.Open(ctx, "badger://"+dir, registry.Options{Base: base, AdoptStoredBase: true, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	if !synthetic {
-		if _, err := fixtures.Load(ctx, store, slog.New(slog.DiscardHandler)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	store, _ := benchStore(b)
 	h, err := New(Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	base = store.Base()
+	base := store.Base()
 
 	// The documents: every record's resource path (or a sample of them),
 	// and the first pages of fragments by predicate.

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,9 +49,6 @@ var offers = []offer{
 	{typeHTML, formatHTML},
 	{typeXHTML, formatHTML},
 }
-
-// offeredTypes is the list a 406 answer names.
-var offeredTypes = []string{typeJSONLD, typeNQuads, typeTurtle, typeHTML}
 
 // contentType is the Content-Type header of a format.
 func (f format) contentType() string {
@@ -206,4 +205,39 @@ func negotiateAmong(accept string, offers []offer) (format, string) {
 		return cands[i].pref < cands[j].pref
 	})
 	return cands[0].f, cands[0].mt
+}
+
+// pickAmong negotiates among offers, honouring ?format= (names), and
+// answers 400 for an unknown name and 406 when nothing offered is
+// acceptable, listing the offered types.
+func pickAmong(w http.ResponseWriter, r *http.Request, offers []offer, names map[string]format) (format, bool) {
+	w.Header().Add("Vary", "Accept")
+	if name := r.URL.Query().Get("format"); name != "" {
+		if f, ok := names[name]; ok {
+			return f, true
+		}
+		var known []string
+		for n := range names {
+			known = append(known, n)
+		}
+		writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Parameter: "format",
+			Detail: fmt.Sprintf("unknown format %q: use one of %s", name, strings.Join(sorted(known), ", "))})
+		return formatNone, false
+	}
+	f, mt := negotiateAmong(r.Header.Get("Accept"), offers)
+	if mt == typeJSON {
+		w.Header().Set("Content-Type", typeJSON)
+	}
+	if f == formatNone {
+		var offered []string
+		for _, o := range offers {
+			if o.mediaType != typeJSON && o.mediaType != typeXHTML { // aliases
+				offered = append(offered, o.mediaType)
+			}
+		}
+		writeProblemDoc(w, r, problem{Status: http.StatusNotAcceptable, Offered: offered,
+			Detail: fmt.Sprintf("none of the media types in Accept %q is offered; offered: %s", r.Header.Get("Accept"), strings.Join(offered, ", "))})
+		return formatNone, false
+	}
+	return f, true
 }

@@ -170,12 +170,9 @@ func (s *Server) context(w http.ResponseWriter, r *http.Request) {
 
 // resource serves /resources/{id}.
 func (s *Server) resource(w http.ResponseWriter, r *http.Request) {
-	id := mux.Vars(r)["id"]
-	if err := schema.CheckCTID(id); err != nil {
-		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
-		return
+	if _, iri, ok := s.resourceID(w, r); ok {
+		s.serveRecord(w, r, iri)
 	}
-	s.serveRecord(w, r, s.base.Resource(id))
 }
 
 func (s *Server) scheme(w http.ResponseWriter, r *http.Request) {
@@ -221,42 +218,17 @@ func (s *Server) serveRecord(w http.ResponseWriter, r *http.Request, iri string)
 		return
 	}
 	doc, err := s.store.Document(r.Context(), iri)
-	if errors.Is(err, registry.ErrNotFound) {
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no record with IRI %s", iri))
-		return
-	}
 	if err != nil {
-		s.internalError(w, r, err)
+		s.readError(w, r, iri, err)
 		return
 	}
 	s.serveDocument(w, r, doc, f, "public, max-age=60")
 }
 
-// pickFormat negotiates the representation, honouring a ?format=
-// override, and answers 406 itself when nothing offered is acceptable.
+// pickFormat negotiates a record's representation, honouring a ?format=
+// override, and answers 400 or 406 itself when it cannot.
 func (s *Server) pickFormat(w http.ResponseWriter, r *http.Request) (format, bool) {
-	w.Header().Add("Vary", "Accept")
-	if name := r.URL.Query().Get("format"); name != "" {
-		if f, ok := formatByName[name]; ok {
-			return f, true
-		}
-		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("unknown format %q: use jsonld, nq, ttl or html", name))
-		return formatNone, false
-	}
-	f, mt := negotiateType(r.Header.Get("Accept"))
-	if mt == typeJSON {
-		// The client takes application/json and maybe not ld+json.
-		w.Header().Set("Content-Type", typeJSON)
-	}
-	if f == formatNone {
-		writeProblemDoc(w, r, problem{
-			Status:  http.StatusNotAcceptable,
-			Detail:  fmt.Sprintf("none of the media types in Accept %q is offered; offered: %s", r.Header.Get("Accept"), strings.Join(offeredTypes, ", ")),
-			Offered: offeredTypes,
-		})
-		return formatNone, false
-	}
-	return f, true
+	return pickAmong(w, r, offers, formatByName)
 }
 
 // serveDocument writes doc in format f with validators, answering a
@@ -355,4 +327,25 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", typeHTML+"; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	_, _ = w.Write(b)
+}
+
+// resourceID reads the {id} of a /resources/{id} (or /graph/{id}) path: the
+// CTID and the resource's IRI. A malformed CTID is answered 400 here.
+func (s *Server) resourceID(w http.ResponseWriter, r *http.Request) (id, iri string, ok bool) {
+	id = mux.Vars(r)["id"]
+	if err := schema.CheckCTID(id); err != nil {
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+		return "", "", false
+	}
+	return id, s.base.Resource(id), true
+}
+
+// readError answers an error reading the record iri: 404 when there is no
+// such record, else 500.
+func (s *Server) readError(w http.ResponseWriter, r *http.Request, iri string, err error) {
+	if errors.Is(err, registry.ErrNotFound) {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no record with IRI %s", iri))
+		return
+	}
+	s.internalError(w, r, err)
 }

@@ -571,23 +571,17 @@ func (s *Server) candidates(ctx context.Context, name string, iris []string) (*c
 
 // designations serves GET /resources/{id}/designations.
 func (s *Server) designations(w http.ResponseWriter, r *http.Request) {
-	id := mux.Vars(r)["id"]
-	if err := schema.CheckCTID(id); err != nil {
-		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+	_, iri, ok := s.resourceID(w, r)
+	if !ok {
 		return
 	}
 	f, ok := s.pickFormat(w, r)
 	if !ok {
 		return
 	}
-	iri := s.base.Resource(id)
 	set, err := s.store.DesignationSet(r.Context(), iri)
-	if errors.Is(err, registry.ErrNotFound) {
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no record with IRI %s", iri))
-		return
-	}
 	if err != nil {
-		s.internalError(w, r, err)
+		s.readError(w, r, iri, err)
 		return
 	}
 	if f != formatHTML {
@@ -794,16 +788,14 @@ const historyNote = "Each entry names who wrote the record (the agency of the to
 
 // history serves GET /resources/{id}/history.
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
-	id := mux.Vars(r)["id"]
-	if err := schema.CheckCTID(id); err != nil {
-		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+	id, iri, ok := s.resourceID(w, r)
+	if !ok {
 		return
 	}
 	html, ok := pickPage(w, r)
 	if !ok {
 		return
 	}
-	iri := s.base.Resource(id)
 	changes, err := s.store.History(r.Context(), iri)
 	if err != nil {
 		s.internalError(w, r, err)

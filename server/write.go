@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -165,12 +163,10 @@ func (s *Server) replaceResource(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id := mux.Vars(r)["id"]
-	if err := schema.CheckCTID(id); err != nil {
-		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+	_, iri, ok := s.resourceID(w, r)
+	if !ok {
 		return
 	}
-	iri := s.base.Resource(id)
 	rec, ok := s.parseRecord(w, r, iri)
 	if !ok {
 		return
@@ -226,9 +222,8 @@ func (s *Server) retireResource(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id := mux.Vars(r)["id"]
-	if err := schema.CheckCTID(id); err != nil {
-		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed resource id: %v", err))
+	_, iri, ok := s.resourceID(w, r)
+	if !ok {
 		return
 	}
 	body, ok := readBody(w, r, 16<<10)
@@ -242,14 +237,9 @@ func (s *Server) retireResource(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusBadRequest, `give the reason as JSON: {"reason": "…"}`)
 		return
 	}
-	iri := s.base.Resource(id)
 	old, err := s.store.Get(r.Context(), iri)
-	if errors.Is(err, registry.ErrNotFound) {
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no record with IRI %s", iri))
-		return
-	}
 	if err != nil {
-		s.internalError(w, r, err)
+		s.readError(w, r, iri, err)
 		return
 	}
 	if !s.mayWrite(w, r, tok, old) {
