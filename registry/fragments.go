@@ -19,27 +19,6 @@ import (
 	"credreg/schema"
 )
 
-// Vocabulary of fragments.
-const (
-	VOID                 = "http://rdfs.org/ns/void#"
-	FOAF                 = "http://xmlns.com/foaf/0.1/"
-	ClassVoidDataset     = VOID + "Dataset"
-	PropVoidTriples      = VOID + "triples"
-	PropVoidSubset       = VOID + "subset"
-	PropPrimaryTopic     = FOAF + "primaryTopic"
-	ClassHydraIriTemp    = schema.Hydra + "IriTemplate"
-	ClassHydraMapping    = schema.Hydra + "IriTemplateMapping"
-	PropHydraSearch      = schema.Hydra + "search"
-	PropHydraTemplate    = schema.Hydra + "template"
-	PropHydraMapping     = schema.Hydra + "mapping"
-	PropHydraVariable    = schema.Hydra + "variable"
-	PropHydraProperty    = schema.Hydra + "property"
-	PropHydraVarRepr     = schema.Hydra + "variableRepresentation"
-	HydraExplicitRepr    = schema.Hydra + "ExplicitRepresentation"
-	PropHydraItemsPerPag = schema.Hydra + "itemsPerPage"
-	rdfNS                = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-)
-
 // FragmentPageSize is the number of statements of a fragment page.
 const FragmentPageSize = 100
 
@@ -296,23 +275,23 @@ type FragmentLinks struct {
 // metadata returns the fragment's hypermedia controls and counts, as the
 // TPF spec has them.
 func (f *Fragment) metadata(l FragmentLinks) []*ldNode {
-	tmpl := newNode(l.Dataset[:strings.IndexByte(l.Dataset+"#", '#')]+"#triplePattern", ClassHydraIriTemp)
-	tmpl.add(PropHydraTemplate, quad.String(l.Template))
-	tmpl.add(PropHydraVarRepr, quad.IRI(HydraExplicitRepr))
+	tmpl := newNode(l.Dataset[:strings.IndexByte(l.Dataset+"#", '#')]+"#triplePattern", schema.ClassHydraIriTemp)
+	tmpl.add(schema.PropHydraTemplate, quad.String(l.Template))
+	tmpl.add(schema.PropHydraVarRepr, quad.IRI(schema.HydraExplicitRepr))
 	for _, v := range []string{"subject", "predicate", "object"} {
-		m := newNode(l.Dataset[:strings.IndexByte(l.Dataset+"#", '#')]+"#"+v, ClassHydraMapping)
-		m.add(PropHydraVariable, quad.String(v))
-		m.add(PropHydraProperty, quad.IRI(rdfNS+v))
-		tmpl.add(PropHydraMapping, m)
+		m := newNode(l.Dataset[:strings.IndexByte(l.Dataset+"#", '#')]+"#"+v, schema.ClassHydraMapping)
+		m.add(schema.PropHydraVariable, quad.String(v))
+		m.add(schema.PropHydraProperty, quad.IRI(schema.RDF+v))
+		tmpl.add(schema.PropHydraMapping, m)
 	}
-	ds := newNode(l.Dataset, ClassVoidDataset, schema.ClassCollection)
-	ds.add(PropHydraSearch, tmpl)
-	ds.add(PropVoidSubset, quad.IRI(l.Page))
+	ds := newNode(l.Dataset, schema.ClassVoidDataset, schema.ClassCollection)
+	ds.add(schema.PropHydraSearch, tmpl)
+	ds.add(schema.PropVoidSubset, quad.IRI(l.Page))
 	page := newNode(l.Page, schema.Hydra+"PartialCollectionView")
-	page.add(PropVoidTriples, intLiteral(uint64(f.Total)))
+	page.add(schema.PropVoidTriples, intLiteral(uint64(f.Total)))
 	page.add(schema.TotalItems, intLiteral(uint64(f.Total)))
-	page.add(PropHydraItemsPerPag, intLiteral(FragmentPageSize))
-	page.links(PropFirst, l.First).links(PropNext, l.Next).links(PropPrevious, l.Previous)
+	page.add(schema.PropHydraItemsPerPag, intLiteral(FragmentPageSize))
+	page.links(schema.PropFirst, l.First).links(schema.PropNext, l.Next).links(schema.PropPrevious, l.Previous)
 	return []*ldNode{ds, page}
 }
 
@@ -325,7 +304,7 @@ func metadataGraph(page string) string { return page + "#metadata" }
 func (f *Fragment) FragmentNQuads(l FragmentLinks) []byte {
 	g := quad.IRI(metadataGraph(l.Page))
 	var b strings.Builder
-	b.WriteString(nquadLine(g, quad.IRI(PropPrimaryTopic), quad.IRI(l.Page), g))
+	b.WriteString(nquadLine(g, quad.IRI(schema.PropPrimaryTopic), quad.IRI(l.Page), g))
 	var meta []quad.Quad
 	for _, n := range f.metadata(l) {
 		meta = n.quads(meta)
@@ -371,7 +350,7 @@ func (f *Fragment) FragmentTriG(l FragmentLinks) []byte {
 	}
 	g := quad.IRI(metadataGraph(l.Page))
 	b.WriteString(termString(g) + " {\n")
-	b.WriteString("  " + nquadLine(g, quad.IRI(PropPrimaryTopic), quad.IRI(l.Page), nil))
+	b.WriteString("  " + nquadLine(g, quad.IRI(schema.PropPrimaryTopic), quad.IRI(l.Page), nil))
 	var meta []quad.Quad
 	for _, n := range f.metadata(l) {
 		meta = n.quads(meta)
@@ -408,7 +387,7 @@ func (f *Fragment) FragmentJSONLD(base schema.Base, l FragmentLinks) ([]byte, er
 		n.addValue(string(asIRI(q.Predicate)), q.Object)
 	}
 	meta := f.metadata(l)
-	topic := newNode(metadataGraph(l.Page)).links(PropPrimaryTopic, l.Page)
+	topic := newNode(metadataGraph(l.Page)).links(schema.PropPrimaryTopic, l.Page)
 	meta = append([]*ldNode{topic}, meta...)
 	return graphJSONLD(base, nodes, metadataGraph(l.Page), meta)
 }

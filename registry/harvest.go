@@ -18,20 +18,6 @@ import (
 
 // ActivityStreams terms of the change feed.
 const (
-	AS                      = "https://www.w3.org/ns/activitystreams#"
-	ClassOrderedCollection  = AS + "OrderedCollection"
-	ClassOrderedCollPage    = AS + "OrderedCollectionPage"
-	ClassCreate             = AS + "Create"
-	ClassUpdate             = AS + "Update"
-	ClassRetire             = schema.Credreg + "Retire"
-	PropASItems             = AS + "items"
-	PropASPartOf            = AS + "partOf"
-	PropASNext              = AS + "next"
-	PropASPrev              = AS + "prev"
-	PropASObject            = AS + "object"
-	PropASActor             = AS + "actor"
-	PropASPublished         = AS + "published"
-	PropASTotalItems        = AS + "totalItems"
 	PropSequence            = predSequence
 	PropActorName           = predActor
 	PropContentHash         = predContentHash
@@ -78,27 +64,27 @@ type FeedLinks struct {
 // as as:actor; always its name as credreg:actor), sequence and content
 // hash. The activities' IRIs are {collection}#change-{seq}.
 func (p *FeedPage) tree(l FeedLinks) *ldNode {
-	page := newNode(l.Page, ClassOrderedCollPage)
-	page.add(PropASPartOf, newNode(l.Collection, ClassOrderedCollection).add(PropASTotalItems, intLiteral(p.Head)))
-	page.links(PropASNext, l.Next).links(PropASPrev, l.Prev)
+	page := newNode(l.Page, schema.ClassOrderedCollPage)
+	page.add(schema.PropASPartOf, newNode(l.Collection, schema.ClassOrderedCollection).add(schema.PropASTotalItems, intLiteral(p.Head)))
+	page.links(schema.PropASNext, l.Next).links(schema.PropASPrev, l.Prev)
 	for _, c := range p.Changes {
-		types := []string{ClassUpdate}
+		types := []string{schema.ClassUpdate}
 		switch c.Action {
 		case ActionCreate:
-			types = []string{ClassCreate}
+			types = []string{schema.ClassCreate}
 		case ActionRetire:
-			types = []string{ClassUpdate, ClassRetire}
+			types = []string{schema.ClassUpdate, schema.ClassRetire}
 		}
 		a := newNode(l.Collection+feedActivityFragmentPre+fmt.Sprint(c.Seq), types...)
-		a.add(PropASObject, quad.IRI(c.IRI))
-		a.add(PropASPublished, timeLiteral(c.Time))
+		a.add(schema.PropASObject, quad.IRI(c.IRI))
+		a.add(schema.PropASPublished, timeLiteral(c.Time))
 		if absoluteIRI(c.Actor) {
-			a.add(PropASActor, quad.IRI(c.Actor))
+			a.add(schema.PropASActor, quad.IRI(c.Actor))
 		}
 		a.add(PropActorName, quad.String(c.Actor))
 		a.add(PropSequence, intLiteral(c.Seq))
 		a.add(PropContentHash, quad.String(c.Hash))
-		page.add(PropASItems, a)
+		page.add(schema.PropASItems, a)
 	}
 	return page
 }

@@ -996,15 +996,6 @@ type ListLinks struct {
 	Collection, View, First, Next, Previous string
 }
 
-// Vocabulary of list pages (Hydra's paging terms).
-const (
-	ClassPartialCollectionView = schema.Hydra + "PartialCollectionView"
-	PropView                   = schema.Hydra + "view"
-	PropFirst                  = schema.Hydra + "first"
-	PropNext                   = schema.Hydra + "next"
-	PropPrevious               = schema.Hydra + "previous"
-)
-
 // JSONLD returns the page as compacted JSON-LD: a hydra:Collection with
 // its hydra:totalItems and a hydra:PartialCollectionView, whose members are
 // the credentials (their type, CTID, name, description, owners and
@@ -1025,9 +1016,9 @@ func (p *ListPage) NQuads(links ListLinks) []byte { return p.tree(links).nquads(
 func (p *ListPage) tree(links ListLinks) *ldNode {
 	coll := newNode(links.Collection, schema.ClassCollection)
 	coll.add(schema.TotalItems, intLiteral(uint64(p.Total)))
-	view := newNode(links.View, ClassPartialCollectionView).
-		links(PropFirst, links.First).links(PropNext, links.Next).links(PropPrevious, links.Previous)
-	coll.add(PropView, view)
+	view := newNode(links.View, schema.ClassPartialCollectionView).
+		links(schema.PropFirst, links.First).links(schema.PropNext, links.Next).links(schema.PropPrevious, links.Previous)
+	coll.add(schema.PropView, view)
 	for _, it := range p.Items {
 		coll.add(schema.Member, p.credentialNode(it))
 	}

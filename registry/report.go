@@ -15,24 +15,6 @@ import (
 	"credreg/schema"
 )
 
-// Vocabulary of the report.
-const (
-	ClassClusterReport   = schema.Credreg + "ClusterReport"
-	ClassClusterSummary  = schema.Credreg + "ClusterSummary"
-	ClassBreakdown       = schema.Credreg + "Breakdown"
-	PropSummary          = schema.Credreg + "summary"
-	PropCredentialCount  = schema.Credreg + "credentialCount"
-	PropDesignationCount = schema.Credreg + "designationCount"
-	PropSingleAgency     = schema.Credreg + "singleAgencyCount"
-	PropMultiAgency      = schema.Credreg + "multiAgencyCount"
-	PropContested        = schema.Credreg + "contestedCount"
-	PropByAgency         = schema.Credreg + "byAgency"
-	PropByType           = schema.Credreg + "byType"
-	PropByRegion         = schema.Credreg + "byRegion"
-	PropItem             = schema.Credreg + "item"
-	PropDate             = schema.DCT + "date"
-)
-
 // ClusterReport is the report on a day.
 type ClusterReport struct {
 	Day string
@@ -219,47 +201,47 @@ func (s *Store) ClusterReport(ctx context.Context, day string) (*ClusterReport, 
 // Cluster and Sub-Cluster ("{iri}#{code}") and its breakdowns
 // ("{iri}#{code}-agency-1", …).
 func (r *ClusterReport) Render(base schema.Base, iri string) (jsonld, nquads []byte, err error) {
-	root := newNode(iri, ClassClusterReport)
-	root.add(PropDate, dateValue(r.Day))
-	root.add(PropCredentialCount, intLiteral(uint64(r.Credentials)))
-	root.add(PropDesignationCount, intLiteral(uint64(r.Designations)))
+	root := newNode(iri, schema.ClassClusterReport)
+	root.add(schema.PropDate, dateValue(r.Day))
+	root.add(schema.PropCredentialCount, intLiteral(uint64(r.Credentials)))
+	root.add(schema.PropDesignationCount, intLiteral(uint64(r.Designations)))
 	for _, row := range r.Rows {
 		id := iri + "#" + row.Notation
 		if row.Notation == "" {
 			id = iri + "#" + localName(row.IRI)
 		}
-		n := newNode(id, ClassClusterSummary)
+		n := newNode(id, schema.ClassClusterSummary)
 		concept := newNode(row.IRI).add(schema.PrefLabel, quad.String(row.Label)).add(schema.Notation, quad.String(row.Notation))
 		if row.Parent == "" {
 			n.add(schema.Cluster, concept)
 		} else {
 			n.add(schema.SubCluster, concept)
 		}
-		n.add(PropCredentialCount, intLiteral(uint64(row.Credentials)))
-		n.add(PropDesignationCount, intLiteral(uint64(row.Designations)))
-		n.add(PropSingleAgency, intLiteral(uint64(row.SingleAgency)))
-		n.add(PropMultiAgency, intLiteral(uint64(row.MultiAgency)))
-		n.add(PropContested, intLiteral(uint64(row.Contested)))
+		n.add(schema.PropCredentialCount, intLiteral(uint64(row.Credentials)))
+		n.add(schema.PropDesignationCount, intLiteral(uint64(row.Designations)))
+		n.add(schema.PropSingleAgency, intLiteral(uint64(row.SingleAgency)))
+		n.add(schema.PropMultiAgency, intLiteral(uint64(row.MultiAgency)))
+		n.add(schema.PropContested, intLiteral(uint64(row.Contested)))
 		for _, part := range []struct {
 			prop, name, labelProp string
 			counts                []Count
 		}{
-			{PropByAgency, "agency", schema.Name, row.ByAgency},
-			{PropByType, "type", schema.PrefLabel, row.ByType},
-			{PropByRegion, "region", "", row.ByRegion},
+			{schema.PropByAgency, "agency", schema.Name, row.ByAgency},
+			{schema.PropByType, "type", schema.PrefLabel, row.ByType},
+			{schema.PropByRegion, "region", "", row.ByRegion},
 		} {
 			for i, c := range part.counts {
-				b := newNode(fmt.Sprintf("%s-%s-%d", id, part.name, i+1), ClassBreakdown)
+				b := newNode(fmt.Sprintf("%s-%s-%d", id, part.name, i+1), schema.ClassBreakdown)
 				if c.IRI != "" {
-					b.add(PropItem, newNode(c.IRI).add(part.labelProp, quad.String(c.Label)))
+					b.add(schema.PropItem, newNode(c.IRI).add(part.labelProp, quad.String(c.Label)))
 				} else {
-					b.add(PropItem, quad.String(c.Label))
+					b.add(schema.PropItem, quad.String(c.Label))
 				}
-				b.add(PropCredentialCount, intLiteral(uint64(c.N)))
+				b.add(schema.PropCredentialCount, intLiteral(uint64(c.N)))
 				n.add(part.prop, b)
 			}
 		}
-		root.add(PropSummary, n)
+		root.add(schema.PropSummary, n)
 	}
 	js, err := root.jsonld(base)
 	if err != nil {

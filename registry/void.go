@@ -10,29 +10,6 @@ import (
 	"credreg/schema"
 )
 
-// Vocabulary of the dataset description.
-const (
-	DCAT                 = "http://www.w3.org/ns/dcat#"
-	ClassDCATDataset     = DCAT + "Dataset"
-	ClassDCATDistrib     = DCAT + "Distribution"
-	PropDCATDistribution = DCAT + "distribution"
-	PropDCATDownloadURL  = DCAT + "downloadURL"
-	PropDCATMediaType    = DCAT + "mediaType"
-	PropVoidEntities     = VOID + "entities"
-	PropVoidClasses      = VOID + "classes"
-	PropVoidClassPart    = VOID + "classPartition"
-	PropVoidClass        = VOID + "class"
-	PropVoidURISpace     = VOID + "uriSpace"
-	PropVoidDataDump     = VOID + "dataDump"
-	PropVoidVocabulary   = VOID + "vocabulary"
-	PropVoidFeature      = VOID + "feature"
-	PropDCTLicense       = schema.DCT + "license"
-	PropDCTDescription   = schema.DCT + "description"
-	PropDCTModified      = schema.DCT + "modified"
-	PropChangeFeed       = schema.Credreg + "changeFeed"
-	formatNQuadsIRI      = "http://www.w3.org/ns/formats/N-Quads"
-)
-
 // DatasetInfo is what a dataset description says besides the counts.
 type DatasetInfo struct {
 	IRI, Title, Description string
@@ -52,7 +29,7 @@ type voidCounts struct {
 	ok      bool
 }
 
-// DatasetDescription describes the registry as a VoID and DCAT dataset:
+// DatasetDescription describes the registry as a VoID and schema.DCAT dataset:
 // its statements and records (counted once per change-log position),
 // credentials by class, designations, the fragments' search template, the
 // dump, the change feed and the license. It returns JSON-LD and N-Quads.
@@ -73,46 +50,46 @@ func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonl
 	designations := len(ix.desigs)
 	ix.mu.RUnlock()
 
-	d := newNode(info.IRI, ClassVoidDataset, ClassDCATDataset)
-	d.add(schema.Title, quad.String(info.Title)).add(PropDCTDescription, quad.String(info.Description))
+	d := newNode(info.IRI, schema.ClassVoidDataset, schema.ClassDCATDataset)
+	d.add(schema.Title, quad.String(info.Title)).add(schema.PropDCTDescription, quad.String(info.Description))
 	switch {
 	case absoluteIRI(info.License):
-		d.add(PropDCTLicense, quad.IRI(info.License))
+		d.add(schema.PropDCTLicense, quad.IRI(info.License))
 	case info.License != "":
-		d.add(PropDCTLicense, quad.String(info.License))
+		d.add(schema.PropDCTLicense, quad.String(info.License))
 	}
-	d.add(PropVoidTriples, intLiteral(uint64(triples)))
-	d.add(PropVoidEntities, intLiteral(uint64(records)))
-	d.add(PropVoidURISpace, quad.String(info.URISpace))
-	d.links(PropVoidDataDump, info.Dump)
-	d.links(PropChangeFeed, info.Feed)
+	d.add(schema.PropVoidTriples, intLiteral(uint64(triples)))
+	d.add(schema.PropVoidEntities, intLiteral(uint64(records)))
+	d.add(schema.PropVoidURISpace, quad.String(info.URISpace))
+	d.links(schema.PropVoidDataDump, info.Dump)
+	d.links(schema.PropChangeFeed, info.Feed)
 	d.add(PropSequence, intLiteral(s.Sequence()))
 	for _, v := range []string{schema.CETerms, schema.CEASN, schema.Credreg, schema.SKOS} {
-		d.add(PropVoidVocabulary, quad.IRI(v))
+		d.add(schema.PropVoidVocabulary, quad.IRI(v))
 	}
-	d.add(PropVoidFeature, quad.IRI(formatNQuadsIRI))
-	dist := newNode(info.IRI+"-dump", ClassDCATDistrib)
-	dist.links(PropDCATDownloadURL, info.Dump)
-	dist.add(PropDCATMediaType, quad.String("application/gzip"))
+	d.add(schema.PropVoidFeature, quad.IRI(schema.FormatNQuads))
+	dist := newNode(info.IRI+"-dump", schema.ClassDCATDistrib)
+	dist.links(schema.PropDCATDownloadURL, info.Dump)
+	dist.add(schema.PropDCATMediaType, quad.String("application/gzip"))
 	dist.add(schema.Title, quad.String("Every record as gzipped N-Quads, one named graph per record"))
-	d.add(PropDCATDistribution, dist)
-	tmpl := newNode(info.Dataset+"#triplePattern", ClassHydraIriTemp)
-	tmpl.add(PropHydraTemplate, quad.String(info.Fragments))
-	tmpl.add(PropHydraVarRepr, quad.IRI(HydraExplicitRepr))
+	d.add(schema.PropDCATDistribution, dist)
+	tmpl := newNode(info.Dataset+"#triplePattern", schema.ClassHydraIriTemp)
+	tmpl.add(schema.PropHydraTemplate, quad.String(info.Fragments))
+	tmpl.add(schema.PropHydraVarRepr, quad.IRI(schema.HydraExplicitRepr))
 	for _, v := range []string{"subject", "predicate", "object"} {
-		m := newNode(info.Dataset+"#"+v, ClassHydraMapping)
-		m.add(PropHydraVariable, quad.String(v)).add(PropHydraProperty, quad.IRI(rdfNS+v))
-		tmpl.add(PropHydraMapping, m)
+		m := newNode(info.Dataset+"#"+v, schema.ClassHydraMapping)
+		m.add(schema.PropHydraVariable, quad.String(v)).add(schema.PropHydraProperty, quad.IRI(schema.RDF+v))
+		tmpl.add(schema.PropHydraMapping, m)
 	}
-	d.add(PropHydraSearch, tmpl)
+	d.add(schema.PropHydraSearch, tmpl)
 	for i, t := range facets.Types {
 		p := newNode(fmt.Sprintf("%s#class-%d", info.IRI, i+1))
-		p.add(PropVoidClass, quad.IRI(t.IRI)).add(PropVoidEntities, intLiteral(uint64(t.Count)))
-		d.add(PropVoidClassPart, p)
+		p.add(schema.PropVoidClass, quad.IRI(t.IRI)).add(schema.PropVoidEntities, intLiteral(uint64(t.Count)))
+		d.add(schema.PropVoidClassPart, p)
 	}
 	p := newNode(info.IRI + "#class-designations")
-	p.add(PropVoidClass, quad.IRI(schema.ClassValueDesignation)).add(PropVoidEntities, intLiteral(uint64(designations)))
-	d.add(PropVoidClassPart, p)
+	p.add(schema.PropVoidClass, quad.IRI(schema.ClassValueDesignation)).add(schema.PropVoidEntities, intLiteral(uint64(designations)))
+	d.add(schema.PropVoidClassPart, p)
 	js, err := d.jsonld(s.base)
 	if err != nil {
 		return nil, nil, fmt.Errorf("describe the dataset: %w", err)

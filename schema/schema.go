@@ -36,6 +36,9 @@ var Prefixes = map[string]string{
 	"rdfs":    RDFS,
 	"xsd":     XSD,
 	"hydra":   Hydra,
+	"void":    VOID,
+	"foaf":    FOAF,
+	"as":      AS,
 }
 
 // Classes.
