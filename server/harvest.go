@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"credreg/ingest"
 	"credreg/registry"
 )
 
@@ -99,7 +101,7 @@ func (s *Server) serveBody(w http.ResponseWriter, r *http.Request, f format, con
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Expose-Headers", "ETag, Link, X-Credreg-Sequence")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if f == formatJSONLD {
+	if f == formatJSONLD && !strings.Contains(contentType, "profile=") {
 		h.Add("Link", fmt.Sprintf(`<%s>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`, s.base.Context()))
 	}
 	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(string(body)))
@@ -435,4 +437,57 @@ func (s *Server) void(w http.ResponseWriter, r *http.Request) {
 		body = nq
 	}
 	s.serveBody(w, r, f, f.contentType(), body, 300)
+}
+
+// --- CTDL ------------------------------------------------------------------
+
+// ctdlMediaType is the media type of a CTDL export: JSON-LD with CTDL's
+// context as its profile.
+const ctdlMediaType = typeJSONLD + `; profile="` + ingest.CTDLContextURL + `"`
+
+// wantsCTDL tells whether a request asks for CTDL's shape: a ?profile=
+// (ctdl is the one offered), or an Accept range of JSON-LD whose profile
+// is CTDL's context.
+func wantsCTDL(r *http.Request) bool {
+	if r.URL.Query().Has("profile") {
+		return true // serveCTDL refuses a profile it does not know
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		fields := strings.Split(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(fields[0]), typeJSONLD) {
+			continue
+		}
+		for _, f := range fields[1:] {
+			k, v, _ := strings.Cut(strings.TrimSpace(f), "=")
+			if strings.EqualFold(k, "profile") && strings.Contains(strings.Trim(v, `"`), "credreg.net/ctdl") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// serveCTDL serves a credential in CTDL's JSON-LD shape.
+func (s *Server) serveCTDL(w http.ResponseWriter, r *http.Request, iri string) {
+	w.Header().Add("Vary", "Accept")
+	if p := r.URL.Query().Get("profile"); r.URL.Query().Has("profile") && p != "ctdl" && p != ingest.CTDLContextURL {
+		writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Parameter: "profile", Detail: fmt.Sprintf("unknown profile %q: use ctdl", p)})
+		return
+	}
+	if f := r.URL.Query().Get("format"); f != "" && f != "jsonld" && f != "json" {
+		writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Parameter: "format", Detail: fmt.Sprintf("the CTDL profile is JSON-LD only, not format=%s", f)})
+		return
+	}
+	body, err := ingest.CTDLCredential(r.Context(), s.store, iri)
+	switch {
+	case errors.Is(err, ingest.ErrNotCTDLCredential):
+		writeProblemDoc(w, r, problem{Status: http.StatusNotAcceptable, Detail: fmt.Sprintf("%s is not a credential; the CTDL profile is offered for credentials", iri),
+			Offered: []string{typeJSONLD, typeNQuads, typeTurtle, typeHTML}})
+		return
+	case err != nil:
+		s.readError(w, r, iri, err)
+		return
+	}
+	w.Header().Add("Link", fmt.Sprintf(`<%s>; rel="profile"`, ingest.CTDLContextURL))
+	s.serveBody(w, r, formatJSONLD, ctdlMediaType, body, 60)
 }

@@ -170,9 +170,15 @@ func (s *Server) context(w http.ResponseWriter, r *http.Request) {
 
 // resource serves /resources/{id}.
 func (s *Server) resource(w http.ResponseWriter, r *http.Request) {
-	if _, iri, ok := s.resourceID(w, r); ok {
-		s.serveRecord(w, r, iri)
+	_, iri, ok := s.resourceID(w, r)
+	if !ok {
+		return
 	}
+	if wantsCTDL(r) {
+		s.serveCTDL(w, r, iri)
+		return
+	}
+	s.serveRecord(w, r, iri)
 }
 
 func (s *Server) scheme(w http.ResponseWriter, r *http.Request) {
