@@ -113,12 +113,29 @@ type Fragment struct {
 }
 
 // Fragment returns page (1-based) of the statements matching p, in N-Triples
-// order, each statement once however many records state it.
+// order, each statement once however many records state it. The pattern of
+// three variables is the exception: its pages follow the store's own
+// order, record by record, so that a page costs a read of the log up to it
+// rather than a sort of everything.
 func (s *Store) Fragment(ctx context.Context, p Pattern, page int) (*Fragment, error) {
 	if page < 1 || page > MaxFragmentPage {
 		return nil, &QueryError{Param: "page", Value: strconv.Itoa(page), Message: fmt.Sprintf("pages are numbered 1 to %d", MaxFragmentPage)}
 	}
 	seq := s.Sequence()
+	if p == (Pattern{}) {
+		// Every statement: in the log's order (stable between writes),
+		// each record's statements as stored; a statement two records
+		// hold comes twice.
+		quads, total, err := s.recordQuadsPage(ctx, (page-1)*FragmentPageSize, FragmentPageSize)
+		if err != nil {
+			return nil, err
+		}
+		f := &Fragment{Total: total, Page: page, Sequence: seq}
+		for _, q := range quads {
+			f.Triples = append(f.Triples, quad.Quad{Subject: q.Subject, Predicate: q.Predicate, Object: q.Object})
+		}
+		return f, ctx.Err()
+	}
 	key := patternKey(p)
 	triples, ok := s.frags.get(key, seq)
 	if !ok {
@@ -250,11 +267,16 @@ func (s *Store) matchPattern(ctx context.Context, p Pattern) ([]quad.Quad, error
 		return s.quadsByObjectPredicate(ctx, p.Object, string(asIRI(p.Predicate)))
 	case p.Object != nil:
 		return s.quadsBy(ctx, quad.Object, p.Object)
-	case p.Predicate != nil:
-		return s.quadsBy(ctx, quad.Predicate, p.Predicate)
+	}
+	// No index leads by predicate, and none covers every statement: read
+	// cayley's log sequentially, once per change-log position (the caller
+	// caches the matches).
+	var preds map[quad.IRI]bool
+	if p.Predicate != nil {
+		preds = map[quad.IRI]bool{asIRI(p.Predicate): true}
 	}
 	var out []quad.Quad
-	err := s.scanQuadsOf(ctx, nil, true, func(q quad.Quad) error {
+	err := s.scanRecordQuads(ctx, preds, func(q quad.Quad) error {
 		out = append(out, q)
 		return nil
 	})

@@ -80,9 +80,10 @@ type Store struct {
 	// holds a lock), so the document cache can trust its own drops.
 	exclusive bool
 
-	list  *listIndex
-	void  voidCounts
-	frags fragmentCache
+	list     *listIndex
+	void     voidCounts
+	frags    fragmentCache
+	logCount logCount
 	// kv is the key-value store under cayley, for whole-store scans.
 	kv hkv.KV
 	// life ends when the store closes; background work (the list index's

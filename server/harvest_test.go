@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -312,5 +313,50 @@ func TestWholeRecord(t *testing.T) {
 		if res, body := do(t, http.MethodGet, srv.URL+path, nil); res.StatusCode != status {
 			t.Errorf("%s: %d %s", path, res.StatusCode, body)
 		}
+	}
+}
+
+// TestUnboundFragmentPagesThroughEverything follows the next links of
+// the fragment of three variables: its pages hold every statement of the
+// dump, as many as its count says.
+func TestUnboundFragmentPagesThroughEverything(t *testing.T) {
+	srv, _ := newUmbrellaServer(t)
+	dump, _ := loadDump(t, srv.URL)
+	want := map[string]bool{}
+	for _, ls := range dump {
+		for _, l := range ls {
+			want[l] = true
+		}
+	}
+	got := map[string]bool{}
+	lines, total := 0, ""
+	next := srv.URL + "/fragments"
+	for pages := 0; next != ""; pages++ {
+		if pages > 1000 {
+			t.Fatal("the next links do not end")
+		}
+		_, body := do(t, http.MethodGet, next, map[string]string{"Accept": "application/n-quads"})
+		next = ""
+		for _, l := range strings.Split(strings.TrimSpace(body), "\n") {
+			switch {
+			case strings.Contains(l, "#metadata> ."):
+				if strings.Contains(l, "hydra/core#next>") {
+					next = strings.Trim(strings.Fields(l)[2], "<>")
+				}
+				if strings.Contains(l, "void#triples>") {
+					total = strings.Trim(strings.Fields(l)[2], `"`)
+					total = total[:strings.IndexByte(total, '"')]
+				}
+			case l != "":
+				got[l] = true
+				lines++
+			}
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the unbound fragment holds %d distinct statements, the dump %d", len(got), len(want))
+	}
+	if total != strconv.Itoa(lines) {
+		t.Errorf("the count says %s, the pages hold %d", total, lines)
 	}
 }
