@@ -205,7 +205,7 @@ type Value struct {
 }
 
 // labelPredicates name a node, in order of preference.
-var labelPredicates = []string{schema.Name, schema.PrefLabel, schema.Title, schema.CompetencyText}
+var labelPredicates = []string{schema.Name, schema.CEASNName, schema.PrefLabel, schema.Title, schema.CompetencyText, schema.Definition}
 
 func (s *Store) buildView(ctx context.Context, iri string, quads []quad.Quad) (*View, error) {
 	nodes := map[string]*ViewNode{}

@@ -68,3 +68,27 @@ func formatCTID(b [16]byte, version byte) string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%s%x-%x-%x-%x-%x", CTIDPrefix, b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
+
+// FoldCTID returns s with a CTID's letters in lower case when s is a CTID
+// in any case ("ce-1A4AB486-…"), and ok true; Credential Engine treats
+// CTIDs case-insensitively and credreg stores them lower-case. Anything
+// else is returned unchanged with ok false.
+func FoldCTID(s string) (string, bool) {
+	if len(s) != len(CTIDPrefix)+36 || !strings.EqualFold(s[:len(CTIDPrefix)], CTIDPrefix) {
+		return s, false
+	}
+	l := strings.ToLower(s)
+	if CheckCTID(l) != nil {
+		return s, false
+	}
+	return l, true
+}
+
+// MintedCTID returns the CTID credreg gives a resource that another
+// registry names by an IRI but no CTID (a competency of a framework
+// published without item CTIDs): derived from the IRI, so the same source
+// IRI always gets the same CTID. A record so named keeps the source IRI as
+// owl:sameAs and has no ceterms:ctid of its own.
+func MintedCTID(sourceIRI string) string {
+	return DerivedCTID("minted-from-iri", sourceIRI)
+}

@@ -85,7 +85,7 @@ func ValidSchemeName(s string) bool { return schemeName.MatchString(s) }
 
 var notationPatterns = map[string]*regexp.Regexp{
 	SchemeCareerClusters: regexp.MustCompile(`^[0-9]{6}$`),
-	SchemeSOC:            regexp.MustCompile(`^[0-9]{2}-[0-9]{4}$`),
+	SchemeSOC:            regexp.MustCompile(`^[0-9]{2}-[0-9]{4}(\.(0[1-9]|[1-9][0-9]))?$`), // SOC, or O*NET-SOC under it (".00" is the SOC code itself)
 	SchemeNAICS:          regexp.MustCompile(`^[0-9]{2,6}$`),
 	SchemeCIP:            regexp.MustCompile(`^[0-9]{2}(\.[0-9]{2}([0-9]{2})?)?$`),
 	SchemeValueCriteria:  regexp.MustCompile(`^[a-z0-9-]{1,64}$`),

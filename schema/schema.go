@@ -80,7 +80,23 @@ const (
 	// SourceAlignment keeps an alignment object (such as a CTDL
 	// CredentialAlignmentObject) a link was read from, or could not be.
 	SourceAlignment = Credreg + "sourceAlignment"
+	// AlignmentProperty names, on an alignment object kept under
+	// SourceAlignment, the property of its node it was the value of
+	// (ceterms:occupationType, ceterms:targetCompetency…).
+	AlignmentProperty = Credreg + "alignmentProperty"
+	// DerivedLink names, on an alignment object, a link credreg added to
+	// the record's node because of it (the SOC concept of an occupation
+	// alignment, the competency of a condition's competency alignment).
+	// The CTDL export leaves such links out and gives the alignment back.
+	DerivedLink = Credreg + "derivedLink"
+	// OfficialList is false on a code-list concept credreg made for a code
+	// the official list does not hold (an O*NET-SOC code, a local code),
+	// with the label the data gave.
+	OfficialList = Credreg + "officialList"
 
+	CEASNName          = CEASN + "name"
+	CEASNDescription   = CEASN + "description"
+	Definition         = SKOS + "definition"
 	CompetencyText     = CEASN + "competencyText"
 	CompetencyCategory = CEASN + "competencyCategory"
 	CodedNotation      = CEASN + "codedNotation"
@@ -126,30 +142,10 @@ const (
 )
 
 // CredentialTypes lists the CTDL credential classes credreg accepts, by
-// their full IRI. The value is the compact name used in the JSON-LD context.
-var CredentialTypes = map[string]string{
-	CETerms + "AcademicCertificate":       "AcademicCertificate",
-	CETerms + "ApprenticeshipCertificate": "ApprenticeshipCertificate",
-	CETerms + "AssociateDegree":           "AssociateDegree",
-	CETerms + "BachelorDegree":            "BachelorDegree",
-	CETerms + "Badge":                     "Badge",
-	CETerms + "Certificate":               "Certificate",
-	CETerms + "CertificateOfCompletion":   "CertificateOfCompletion",
-	CETerms + "Certification":             "Certification",
-	CETerms + "Credential":                "Credential",
-	CETerms + "Degree":                    "Degree",
-	CETerms + "DigitalBadge":              "DigitalBadge",
-	CETerms + "Diploma":                   "Diploma",
-	CETerms + "DoctoralDegree":            "DoctoralDegree",
-	CETerms + "JourneymanCertificate":     "JourneymanCertificate",
-	CETerms + "License":                   "License",
-	CETerms + "MasterCertificate":         "MasterCertificate",
-	CETerms + "MasterDegree":              "MasterDegree",
-	CETerms + "MicroCredential":           "MicroCredential",
-	CETerms + "OpenBadge":                 "OpenBadge",
-	CETerms + "ProfessionalDoctorate":     "ProfessionalDoctorate",
-	CETerms + "SecondarySchoolDiploma":    "SecondarySchoolDiploma",
-}
+// their full IRI: ceterms:Credential and every class that is transitively an
+// rdfs:subClassOf it in Credential Engine's schema (see ctdl_gen.go). The
+// value is the class's local name ("BachelorOfScienceDegree").
+var CredentialTypes = ctdlCredentialTypes()
 
 // IsCredentialType reports whether iri names a CTDL credential class credreg
 // accepts.

@@ -184,7 +184,16 @@ func TestValidate(t *testing.T) {
 		{"wrong ctid", res, append(credential[:1:1], st(res, CTID, quad.String("ce-00000000-0000-4000-8000-000000000009")), credential[2], credential[3]), []string{"ceterms:ctid: must equal the CTID"}},
 		{"malformed record IRI", base.Resource("ce-nope"), credential, []string{"@id: CTID", "@id: node does not belong to record"}},
 		{"IRI outside base", "https://elsewhere.example/resources/" + ctid, credential, []string{"@id: the record IRI must be under the registry base", "@id: node does not belong to record"}},
-		{"unknown type", res, []quad.Quad{st(res, RDFType, iri("https://example.org/Thing")), st(res, CTID, quad.String(ctid))}, []string{"@type: unknown type"}},
+		// A class credreg does not know is kept (the importer warns of it).
+		{"unknown type", res, []quad.Quad{st(res, RDFType, iri("https://example.org/Thing")), st(res, CTID, quad.String(ctid))}, nil},
+		{"CTDL class beyond credentials", res, []quad.Quad{st(res, RDFType, iri(CETerms+"LearningProgram")), st(res, CTID, quad.String(ctid))}, nil},
+		{"minted CTID from its source IRI", base.Resource(MintedCTID("https://case.example/uri/7")), []quad.Quad{
+			st(base.Resource(MintedCTID("https://case.example/uri/7")), RDFType, iri(ClassCompetency)),
+			st(base.Resource(MintedCTID("https://case.example/uri/7")), CompetencyText, quad.String("x")),
+			st(base.Resource(MintedCTID("https://case.example/uri/7")), SameAs, iri("https://case.example/uri/7"))}, nil},
+		{"no CTID and no source IRI", res, []quad.Quad{st(res, RDFType, iri(ClassCompetency)), st(res, CompetencyText, quad.String("x"))}, []string{"ceterms:ctid: required"}},
+		{"concept with only a definition", res, []quad.Quad{st(res, RDFType, iri(ClassConcept)), st(res, CTID, quad.String(ctid)), st(res, Definition, quad.String("d"))}, nil},
+		{"concept with no label", res, []quad.Quad{st(res, RDFType, iri(ClassConcept)), st(res, CTID, quad.String(ctid))}, []string{"skos:prefLabel: required: one of"}},
 		{"bad SOC code", res, append(append([]quad.Quad{}, credential...), st(res, OccupationType, iri(base.Concept(SchemeSOC, "151212")))), []string{"ceterms:occupationType: \"151212\" is not a well-formed soc code"}},
 		{"SOC link to another scheme", res, append(append([]quad.Quad{}, credential...), st(res, OccupationType, iri(base.Concept(SchemeCIP, "11.0701")))), []string{"ceterms:occupationType: must be a concept of the soc scheme"}},
 		{"script URL as web page", res, append(append([]quad.Quad{}, credential...), st(res, SubjectWebpage, iri("javascript:alert(1)"))), []string{"ceterms:subjectWebpage: a web page must be an http or https URL"}},

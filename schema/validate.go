@@ -214,17 +214,10 @@ func (v *validator) checkRecordIRI() (recordKind, string) {
 	return kindUnknown, ""
 }
 
-// knownClass lists the non-credential classes a record's main node may have.
-var knownClass = map[string]bool{
-	ClassCredentialOrganization:   true,
-	ClassQACredentialOrganization: true,
-	ClassAgency:                   true,
-	ClassCompetency:               true,
-	ClassCompetencyFramework:      true,
-	ClassConcept:                  true,
-	ClassConceptScheme:            true,
-	ClassValueDesignation:         true,
-}
+// nameProperties are the properties any of which names a framework,
+// organization or scheme: CTDL-ASN names its frameworks and schemes with
+// ceasn:name, CTDL with ceterms:name.
+var nameProperties = []string{Name, CEASNName, Title, PrefLabel}
 
 func (v *validator) checkMain(n *node, kind recordKind, ctid string) {
 	types := n.types()
@@ -232,18 +225,11 @@ func (v *validator) checkMain(n *node, kind recordKind, ctid string) {
 		v.add("@type", "", "required: the type of the resource (e.g. ceterms:Certification, ceasn:Competency, credreg:ValueDesignation)")
 		return
 	}
+	// Any class is accepted: CTDL's own (see LookupCTDLClass), credreg's,
+	// and classes neither knows, which an importer reports as a warning.
 	isCredential := false
-	known := false
 	for _, t := range types {
-		if IsCredentialType(t) {
-			isCredential = true
-			known = true
-		} else if knownClass[t] {
-			known = true
-		}
-	}
-	if !known {
-		v.add("@type", Compact(types[0]), "unknown type: expected a CTDL credential type, an organization, a competency or framework, a concept or scheme, or a credreg:ValueDesignation")
+		isCredential = isCredential || IsCredentialType(t)
 	}
 	switch kind {
 	case kindResource:
@@ -264,20 +250,28 @@ func (v *validator) checkMain(n *node, kind recordKind, ctid string) {
 	case n.has(ClassValueDesignation):
 		v.checkDesignation(n)
 	case n.has(ClassCompetency):
-		v.required(n, CompetencyText)
-		v.required(n, IsPartOf)
+		v.requiredOneOf(n, CompetencyText, CEASN+"competencyLabel")
 	case n.has(ClassCompetencyFramework), n.has(ClassCredentialOrganization), n.has(ClassQACredentialOrganization), n.has(ClassAgency):
-		v.required(n, Name)
-	case n.has(ClassConceptScheme):
+		v.requiredOneOf(n, nameProperties...)
+	case n.has(ClassConceptScheme) && kind == kindScheme:
 		v.required(n, Title)
-	case n.has(ClassConcept):
+	case n.has(ClassConceptScheme):
+		v.requiredOneOf(n, nameProperties...)
+	case n.has(ClassConcept) && kind == kindConcept:
 		v.checkConcept(n)
+	case n.has(ClassConcept):
+		// A concept of a scheme published as resources (with CTIDs) is
+		// named by a label, a definition or a notation; many real schemes
+		// give only a definition.
+		v.requiredOneOf(n, PrefLabel, Definition, Notation)
 	}
 }
 
 func (v *validator) checkCTID(n *node, ctid string) {
 	vals := n.props[CTID]
 	switch {
+	case len(vals) == 0 && v.minted(n, ctid):
+		// named by its source IRI, with a CTID credreg derived from it
 	case len(vals) == 0:
 		v.add("ceterms:ctid", "", "required: the CTID (%s)", ctid)
 	case len(vals) > 1:
@@ -288,6 +282,31 @@ func (v *validator) checkCTID(n *node, ctid string) {
 			v.add("ceterms:ctid", got, "must equal the CTID in the resource IRI (%s)", ctid)
 		}
 	}
+}
+
+// minted reports whether ctid is the CTID credreg mints for one of the
+// node's owl:sameAs IRIs (a resource published without a CTID).
+func (v *validator) minted(n *node, ctid string) bool {
+	for _, val := range n.props[SameAs] {
+		if iri, ok := val.(quad.IRI); ok && MintedCTID(string(iri)) == ctid {
+			return true
+		}
+	}
+	return false
+}
+
+// requiredOneOf reports a problem when the node has none of props.
+func (v *validator) requiredOneOf(n *node, props ...string) {
+	for _, p := range props {
+		if len(n.props[p]) > 0 {
+			return
+		}
+	}
+	names := make([]string, len(props))
+	for i, p := range props {
+		names[i] = Compact(p)
+	}
+	v.add(names[0], "", "required: one of %s", strings.Join(names, ", "))
 }
 
 func (v *validator) required(n *node, prop string) {
