@@ -5,7 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	_ "embed" // the CTDL JSON-LD context is embedded
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -25,13 +25,11 @@ import (
 	"credreg/schema"
 )
 
-// ctdlContextJSON is credreg's own term map for Credential Engine's CTDL
-// and CTDL-ASN contexts: the prefixes, the language maps and the link
-// (@id) coercions of the properties credreg reads. It stands in for the
-// published contexts, which credreg never fetches.
-//
-//go:embed ctdl-context.jsonld
-var ctdlContextJSON []byte
+// ctdlContextJSON is the JSON-LD context the CTDL reader expands CTDL
+// documents with: Credential Engine's CTDL and CTDL-ASN term definitions,
+// generated from their published contexts (schema.CTDLContext). It stands
+// in for the published contexts, which credreg never fetches.
+var ctdlContextJSON = schema.CTDLContext()
 
 // CTDLContextURLs are the context IRIs CTDL documents use. The CTDL reader
 // serves the embedded term map for them and refuses every other remote
@@ -41,6 +39,8 @@ var CTDLContextURLs = []string{
 	"https://credreg.net/ctdlasn/schema/context/json",
 	"http://credreg.net/ctdl/schema/context/json",
 	"http://credreg.net/ctdlasn/schema/context/json",
+	"https://credreg.net/qdata/schema/context/json",
+	"http://credreg.net/qdata/schema/context/json",
 }
 
 // Limits of the CTDL reader.
@@ -73,6 +73,7 @@ const SourceAlignment = schema.SourceAlignment
 const (
 	ctdlCodedNotation  = schema.CETerms + "codedNotation"
 	ctdlTargetNode     = schema.CETerms + "targetNode"
+	ctdlTargetNodeName = schema.CETerms + "targetNodeName"
 	ctdlRequires       = schema.CETerms + "requires"
 	ctdlRecommends     = schema.CETerms + "recommends"
 	ctdlIsRecommended  = schema.CETerms + "isRecommendedFor"
@@ -231,6 +232,10 @@ func CTDL(name string, r io.Reader, base schema.Base) (Source, error) {
 		return nil, fmt.Errorf("%s: unexpected data after the JSON document", name)
 	}
 	s := &ctdlSource{name: name, base: base, size: int64(len(data)), marker: markerPrefix + randomHex(8) + ":", given: map[string]string{}}
+	doc, err = unwrapEnvelopes(doc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	switch x := doc.(type) {
 	case map[string]any:
 		s.docs = []any{x}
@@ -243,6 +248,74 @@ func CTDL(name string, r io.Reader, base schema.Base) (Source, error) {
 		return nil, fmt.Errorf("%s: a CTDL input must be a JSON object (a document) or an array of documents", name)
 	}
 	return s, nil
+}
+
+// unwrapEnvelopes replaces Credential Engine registry envelopes (objects
+// with "envelope_ctid", "envelope_type", "decoded_resource"…) by the CTDL
+// documents they carry: "decoded_resource" when present, else the payload
+// of the JWT in "resource". An array's elements are unwrapped one by one.
+func unwrapEnvelopes(doc any) (any, error) {
+	switch x := doc.(type) {
+	case []any:
+		for i, e := range x {
+			u, err := unwrapEnvelopes(e)
+			if err != nil {
+				return nil, fmt.Errorf("element %d of the array: %w", i+1, err)
+			}
+			x[i] = u
+		}
+		return x, nil
+	case map[string]any:
+		if !isEnvelope(x) {
+			return x, nil
+		}
+		if d, ok := x["decoded_resource"]; ok && d != nil {
+			return d, nil
+		}
+		if jwt, ok := x["resource"].(string); ok {
+			return jwtPayload(jwt)
+		}
+		if r, ok := x["resource"].(map[string]any); ok {
+			return r, nil
+		}
+		return nil, fmt.Errorf("a registry envelope (envelope_ctid %v) without decoded_resource or resource", x["envelope_ctid"])
+	}
+	return doc, nil
+}
+
+func isEnvelope(m map[string]any) bool {
+	if _, ok := m["@context"]; ok {
+		return false
+	}
+	for _, k := range []string{"envelope_ctid", "envelope_id", "envelope_type", "envelope_community", "decoded_resource"} {
+		if _, ok := m[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// jwtPayload decodes the JSON payload of a JWT (its signature is not
+// checked: the registry that signed it is not the one importing).
+func jwtPayload(jwt string) (any, error) {
+	parts := strings.Split(strings.TrimSpace(jwt), ".")
+	if len(parts) != 3 {
+		return nil, errors.New("the envelope's resource is neither a JSON document nor a JWT (three dot-separated parts)")
+	}
+	seg := strings.NewReplacer("\r", "", "\n", "", "=", "").Replace(parts[1])
+	raw, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		if raw, err = base64.RawStdEncoding.DecodeString(seg); err != nil {
+			return nil, fmt.Errorf("the envelope's resource JWT payload is not base64: %w", err)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("the envelope's resource JWT payload is not JSON: %w", err)
+	}
+	return doc, nil
 }
 
 func randomHex(n int) string {
@@ -337,6 +410,16 @@ func (s *ctdlSource) document(doc any, n int) (units []*Unit) {
 			recs = append(recs, rec)
 		}
 		u.Records = recs
+		refs := u.References[:0]
+		for _, ref := range u.References {
+			h := contentKey(ref.Record.Quads)
+			if s.given[ref.Record.IRI] == h {
+				continue
+			}
+			s.given[ref.Record.IRI] = h
+			refs = append(refs, ref)
+		}
+		u.References = refs
 	}
 	return units
 }
@@ -682,12 +765,18 @@ type ctdlGraph struct {
 	top    map[quad.Value]int // top-level node -> row
 	res    map[quad.Value]*ctdlResource
 	member map[quad.Value]bool // nodes absorbed into some record
+
+	// of the unit being built
+	refs     []Reference // code-list concepts its alignments name
+	warnings []Problem
+	row      int
 }
 
 type ctdlResource struct {
 	node     quad.Value
 	ctid     string
 	iri      string
+	minted   bool // named by its IRI, not by a ceterms:ctid of its own
 	problems []Problem
 }
 
@@ -699,6 +788,7 @@ func newCTDLGraph(base schema.Base, file, marker string, quads []quad.Quad) *ctd
 		if !ok {
 			continue
 		}
+		q.Subject, q.Object = foldCTIDs(q.Subject), foldCTIDs(q.Object)
 		if strings.HasPrefix(string(p), marker) {
 			if row, err := strconv.Atoi(registry.Lexical(q.Object)); err == nil {
 				if _, dup := g.top[q.Subject]; !dup {
@@ -706,6 +796,11 @@ func newCTDLGraph(base schema.Base, file, marker string, quads []quad.Quad) *ctd
 				}
 			}
 			continue
+		}
+		if string(p) == schema.CTID {
+			if c, ok := schema.FoldCTID(strings.TrimSpace(registry.Lexical(q.Object))); ok {
+				q.Object = quad.String(c)
+			}
 		}
 		key := [3]string{termKey(q.Subject), string(p), termKey(q.Object)}
 		if seen[key] {
@@ -725,6 +820,26 @@ func newCTDLGraph(base schema.Base, file, marker string, quads []quad.Quad) *ctd
 	return g
 }
 
+// foldCTIDs writes the CTID an IRI ends with in lower case
+// ("…/resources/ce-1A4A…" is "…/resources/ce-1a4a…"): Credential Engine
+// treats CTIDs case-insensitively, credreg stores them lower-case.
+func foldCTIDs(v quad.Value) quad.Value {
+	iri, ok := v.(quad.IRI)
+	if !ok {
+		return v
+	}
+	s := string(iri)
+	end := len(s)
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		end = i
+	}
+	start := strings.LastIndexByte(s[:end], '/') + 1
+	if c, ok := schema.FoldCTID(s[start:end]); ok && c != s[start:end] {
+		return quad.IRI(s[:start] + c + s[end:])
+	}
+	return v
+}
+
 // resource reads the CTID of a node, or returns nil when it has none.
 func (g *ctdlGraph) resource(n quad.Value) *ctdlResource {
 	var ctids []string
@@ -742,7 +857,7 @@ func (g *ctdlGraph) resource(n quad.Value) *ctdlResource {
 		}
 	}
 	if len(ctids) == 0 {
-		return nil
+		return g.minted(n)
 	}
 	r := &ctdlResource{node: n, ctid: ctids[0]}
 	prob := func(col, val, format string, args ...any) {
@@ -764,6 +879,33 @@ func (g *ctdlGraph) resource(n quad.Value) *ctdlResource {
 		}
 	}
 	return r
+}
+
+// minted makes a resource of a top-level node that has an IRI but no
+// CTID (the competencies of a framework published without item CTIDs):
+// a node under credreg's /resources/ keeps its IRI, any other gets the
+// CTID schema.MintedCTID derives from its IRI, and keeps that IRI as
+// owl:sameAs. Other nodes without a CTID return nil.
+func (g *ctdlGraph) minted(n quad.Value) *ctdlResource {
+	iri, ok := n.(quad.IRI)
+	if _, top := g.top[n]; !ok || !top {
+		return nil
+	}
+	if c := ctidOfIRI(g.base, string(iri)); c != "" {
+		if g.base.Resource(c) != string(iri) {
+			return nil // a fragment of a credreg record
+		}
+		return &ctdlResource{node: n, ctid: c, iri: string(iri), minted: true}
+	}
+	if _, mapped := ResourceIRI(g.base, string(iri)); mapped {
+		return nil // names a CTID: a resource of another registry's, not described by one
+	}
+	u, err := url.Parse(string(iri))
+	if err != nil || !u.IsAbs() {
+		return nil
+	}
+	c := schema.MintedCTID(string(iri))
+	return &ctdlResource{node: n, ctid: c, iri: g.base.Resource(c), minted: true}
 }
 
 // rewrite maps an IRI to credreg's IRI for the same thing.
@@ -846,10 +988,13 @@ func (g *ctdlGraph) label(n quad.Value) string {
 	return ""
 }
 
-// unit builds the unit of a top-level resource: its record and those of
-// resources with a CTID nested inside it.
+// unit builds the unit of a top-level resource: its record, and as
+// references the resources with a CTID nested inside it (a reference
+// never replaces a stored record; see Reference) and the code-list
+// concepts its alignments name.
 func (g *ctdlGraph) unit(r *ctdlResource, row int) *Unit {
 	u := &Unit{Row: row}
+	g.refs, g.warnings, g.row = nil, nil, row
 	queue := []*ctdlResource{r}
 	done := map[quad.Value]bool{r.node: true}
 	total := 0
@@ -859,13 +1004,22 @@ func (g *ctdlGraph) unit(r *ctdlResource, row int) *Unit {
 		if len(cur.problems) > 0 {
 			for _, p := range cur.problems {
 				p.Row = row
+				if cur != r {
+					p.Message += fmt.Sprintf(" (a node nested in %s)", r.iri)
+				}
 				u.Problems = append(u.Problems, p)
 			}
 			continue
 		}
 		rec, nested := g.record(cur)
 		total += len(rec.Quads) + registry.BookkeepingQuads
-		u.Records = append(u.Records, rec)
+		class := g.className(cur.node, row)
+		if cur == r {
+			u.Records = append(u.Records, rec)
+			u.Classes = append([]string{class}, u.Classes...)
+		} else {
+			u.References = append(u.References, Reference{Record: rec, Class: class})
+		}
 		for _, n := range nested {
 			if done[n.node] {
 				continue
@@ -877,15 +1031,68 @@ func (g *ctdlGraph) unit(r *ctdlResource, row int) *Unit {
 			queue = append(queue, n)
 		}
 	}
+	u.References = append(u.References, g.refs...)
+	for _, ref := range g.refs {
+		total += len(ref.Record.Quads) + registry.BookkeepingQuads
+	}
+	u.Warnings = append(u.Warnings, g.warnings...)
 	if total > maxUnitQuads {
 		u.Problems = append(u.Problems, Problem{File: g.file, Row: row, Column: "@id", Value: r.iri,
 			Message: fmt.Sprintf("the resource is described by about %d statements, more than the %d one import unit may write", total, maxUnitQuads)})
 	}
 	if len(u.Problems) > 0 {
-		u.Records = nil
+		u.Records, u.References, u.Warnings = nil, nil, nil
+		if len(u.Classes) == 0 {
+			u.Classes = []string{g.className(r.node, 0)}
+		}
 	}
 	return u
 }
+
+// className names the class of a node for the report ("ceterms:Course"),
+// and warns (when row > 0) of classes CTDL does not define.
+func (g *ctdlGraph) className(n quad.Value, row int) string {
+	var types []string
+	for _, st := range g.out[n] {
+		if string(st.p) == schema.RDFType {
+			if iri, ok := st.o.(quad.IRI); ok {
+				types = append(types, string(iri))
+			}
+		}
+	}
+	if len(types) == 0 {
+		return "(no type)"
+	}
+	sort.Strings(types)
+	name := ""
+	for _, t := range types {
+		_, known := schema.LookupCTDLClass(t)
+		if !known && !strings.HasPrefix(t, schema.Credreg) && row > 0 {
+			g.warnings = append(g.warnings, Problem{File: g.file, Row: row, Column: "@type", Value: ctdlCompact(t),
+				Message: "a class Credential Engine's published CTDL does not define; the node is kept with its type and properties"})
+		}
+		if name == "" || known && !strings.Contains(name, ":") {
+			name = ctdlCompact(t)
+		}
+	}
+	return name
+}
+
+// ctdlCompact shortens an IRI with the CTDL contexts' prefixes.
+func ctdlCompact(iri string) string {
+	best, bestNS := "", ""
+	for p, ns := range ctdlPrefixes {
+		if len(ns) > len(bestNS) && strings.HasPrefix(iri, ns) && len(iri) > len(ns) {
+			best, bestNS = p, ns
+		}
+	}
+	if bestNS == "" {
+		return iri
+	}
+	return best + ":" + iri[len(bestNS):]
+}
+
+var ctdlPrefixes = schema.CTDLPrefixes()
 
 // record builds the record of a resource and returns the resources it
 // links to.
@@ -971,6 +1178,20 @@ func (g *ctdlGraph) record(r *ctdlResource) (registry.Record, []*ctdlResource) {
 			add(s, p, o)
 		}
 	}
+	// What the resource itself states, so that a link credreg derives is
+	// marked as derived only when the source did not state it too.
+	stated := map[string]bool{}
+	for _, st := range g.out[r.node] {
+		if iri, ok := obj(string(st.p), st.o).(quad.IRI); ok {
+			stated[string(st.p)+" "+string(iri)] = true
+		}
+	}
+	derive := func(holder quad.IRI, p string, target quad.IRI, alignment quad.Value) {
+		link(holder, p, target)
+		if a, ok := frag[alignment]; ok && a != holder && !(holder == root && stated[p+" "+string(target)]) {
+			add(a, schema.DerivedLink, target)
+		}
+	}
 	nodes := append([]quad.Value{r.node}, order...)
 	for _, n := range nodes {
 		s := frag[n]
@@ -978,14 +1199,15 @@ func (g *ctdlGraph) record(r *ctdlResource) (registry.Record, []*ctdlResource) {
 		for _, st := range g.out[n] {
 			p := string(st.p)
 			if scheme, ok := alignmentSchemes[p]; ok {
-				g.alignment(s, p, scheme, st.o, obj, members, add, link)
+				g.alignment(s, p, scheme, st.o, obj, members, add, derive)
 				continue
 			}
 			if isRoot && p == schema.TargetCompetency && members[st.o] {
 				if c := g.competencyOf(st.o); c != "" {
-					link(s, schema.TargetCompetency, quad.IRI(c))
+					derive(s, schema.TargetCompetency, quad.IRI(c), st.o)
 				}
 				add(s, SourceAlignment, obj(p, st.o))
+				add(frag[st.o], schema.AlignmentProperty, quad.IRI(p))
 				continue
 			}
 			if p == schema.CTID {
@@ -1000,7 +1222,7 @@ func (g *ctdlGraph) record(r *ctdlResource) (registry.Record, []*ctdlResource) {
 						continue
 					}
 					if c := g.competencyOf(t.o); c != "" {
-						link(s, schema.TargetCompetency, quad.IRI(c))
+						derive(s, schema.TargetCompetency, quad.IRI(c), t.o)
 					}
 				}
 			}
@@ -1009,10 +1231,6 @@ func (g *ctdlGraph) record(r *ctdlResource) (registry.Record, []*ctdlResource) {
 			add(s, schema.SameAs, iri)
 		}
 	}
-	// CTDL-ASN frameworks name themselves with ceasn:name and
-	// ceasn:description; credreg reads ceterms:name and ceterms:description.
-	g.copyProperty(r.node, root, ceasnName, schema.Name, add)
-	g.copyProperty(r.node, root, ceasnDescription, schema.Description, add)
 	return registry.Record{IRI: r.iri, Quads: quads, Merge: false}, nested
 }
 
@@ -1027,27 +1245,16 @@ func (g *ctdlGraph) object(o quad.Value) quad.Value {
 	return o
 }
 
-// copyProperty adds the values of from as to when the node has none of to.
-func (g *ctdlGraph) copyProperty(n quad.Value, s quad.IRI, from, to string, add func(quad.IRI, string, quad.Value)) {
-	var vals []quad.Value
-	for _, st := range g.out[n] {
-		switch string(st.p) {
-		case to:
-			return
-		case from:
-			vals = append(vals, st.o)
-		}
-	}
-	for _, v := range vals {
-		add(s, to, v)
-	}
-}
-
 // alignment maps one value of ceterms:occupationType, industryType or
-// instructionalProgramType: to a link to credreg's concept for its code
-// when it has one, the value itself kept under SourceAlignment.
+// instructionalProgramType. A link to a credreg concept stays a link. An
+// alignment object (or a code) is kept under SourceAlignment, marked with
+// the property it was the value of, and its code becomes a link to
+// credreg's concept for it (an O*NET-SOC code to its own concept and to
+// its SOC occupation), each marked as derived on the alignment object. A
+// code no stored list holds gets a concept made for it with the label the
+// data gives, marked as not from the official list.
 func (g *ctdlGraph) alignment(s quad.IRI, p, scheme string, o quad.Value, obj func(string, quad.Value) quad.Value,
-	members map[quad.Value]bool, add func(quad.IRI, string, quad.Value), link func(quad.IRI, string, quad.IRI)) {
+	members map[quad.Value]bool, add func(quad.IRI, string, quad.Value), derive func(quad.IRI, string, quad.IRI, quad.Value)) {
 	var codes []string
 	switch x := o.(type) {
 	case quad.IRI:
@@ -1055,7 +1262,7 @@ func (g *ctdlGraph) alignment(s quad.IRI, p, scheme string, o quad.Value, obj fu
 		prefix := g.base.Scheme(scheme) + "/"
 		if strings.HasPrefix(iri, prefix) {
 			if n, err := url.PathUnescape(iri[len(prefix):]); err == nil && schema.CheckNotation(scheme, n) == nil {
-				link(s, p, quad.IRI(iri))
+				add(s, p, quad.IRI(iri))
 				return
 			}
 		}
@@ -1063,28 +1270,78 @@ func (g *ctdlGraph) alignment(s quad.IRI, p, scheme string, o quad.Value, obj fu
 	case quad.String, quad.LangString, quad.TypedString:
 		codes = append(codes, registry.Lexical(x), lastSegment(registry.Lexical(x)))
 	}
+	label := ""
 	if members[o] {
+		var fromNode []string
 		for _, st := range g.out[o] {
 			switch string(st.p) {
 			case ctdlCodedNotation, schema.CodedNotation:
-				codes = append(codes, registry.Lexical(st.o))
+				fromNode = append(fromNode, registry.Lexical(st.o))
+			case ctdlTargetNodeName:
+				if label == "" {
+					label = strings.TrimSpace(registry.Lexical(st.o))
+				}
 			}
 		}
 		for _, st := range g.out[o] {
 			if string(st.p) == ctdlTargetNode {
 				if iri, ok := st.o.(quad.IRI); ok {
-					codes = append(codes, lastSegment(string(iri)))
+					fromNode = append(fromNode, lastSegment(string(iri)))
 				}
 			}
 		}
-	}
-	for _, c := range codes {
-		if n, ok := normalizeCode(scheme, c); ok {
-			link(s, p, quad.IRI(g.base.Concept(scheme, n)))
-			break
-		}
+		codes = append(fromNode, codes...)
 	}
 	add(s, SourceAlignment, obj(p, o))
+	if f, ok := obj(p, o).(quad.IRI); ok && members[o] {
+		add(f, schema.AlignmentProperty, quad.IRI(p))
+	}
+	for _, c := range codes {
+		n, ok := normalizeCode(scheme, c)
+		if !ok {
+			continue
+		}
+		concept := quad.IRI(g.base.Concept(scheme, n))
+		derive(s, p, concept, o)
+		g.conceptRef(scheme, n, label)
+		if scheme == schema.SchemeSOC && len(n) > 7 {
+			// an O*NET-SOC occupation: also its SOC occupation
+			derive(s, p, quad.IRI(g.base.Concept(scheme, n[:7])), o)
+			g.conceptRef(scheme, n[:7], "")
+		}
+		return
+	}
+	if len(codes) > 0 && codes[0] != "" {
+		g.warnings = append(g.warnings, Problem{File: g.file, Row: g.row, Column: schema.Compact(p), Value: codes[0],
+			Message: fmt.Sprintf("not a %s code; the alignment is kept as it came, with no link to a %s concept", scheme, scheme)})
+	}
+}
+
+// conceptRef names a code-list concept for a code the data gives: it is
+// made, with the data's label and marked as not from the official list,
+// only when the store does not hold it (see Reference.CreateOnly).
+func (g *ctdlGraph) conceptRef(scheme, notation, label string) {
+	iri := g.base.Concept(scheme, notation)
+	if label == "" {
+		label = notation
+	}
+	subj := quad.IRI(iri)
+	quads := []quad.Quad{
+		{Subject: subj, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassConcept)},
+		{Subject: subj, Predicate: quad.IRI(schema.PrefLabel), Object: quad.String(label)},
+		{Subject: subj, Predicate: quad.IRI(schema.Notation), Object: quad.String(notation)},
+		{Subject: subj, Predicate: quad.IRI(schema.InScheme), Object: quad.IRI(g.base.Scheme(scheme))},
+		{Subject: subj, Predicate: quad.IRI(schema.OfficialList), Object: quad.TypedString{Value: "false", Type: quad.IRI(schema.XSDBoolean)}},
+	}
+	if scheme == schema.SchemeSOC && len(notation) > 7 {
+		quads = append(quads, quad.Quad{Subject: subj, Predicate: quad.IRI(schema.Broader), Object: quad.IRI(g.base.Concept(scheme, notation[:7]))})
+	}
+	for _, ref := range g.refs {
+		if ref.Record.IRI == iri {
+			return
+		}
+	}
+	g.refs = append(g.refs, Reference{Record: registry.Record{IRI: iri, Quads: quads}, CreateOnly: true, Class: "skos:Concept"})
 }
 
 // competencyOf returns credreg's IRI of the competency a
@@ -1143,8 +1400,8 @@ func normalizeCode(scheme, code string) (string, bool) {
 	var err error
 	switch scheme {
 	case schema.SchemeSOC:
-		if onetSOC.MatchString(code) {
-			code = code[:7]
+		if onetSOC.MatchString(code) && !strings.HasSuffix(code, ".00") {
+			return code, true // an O*NET-SOC occupation below a SOC one
 		}
 		n, err = schema.NormalizeSOC(code)
 	case schema.SchemeNAICS:

@@ -274,7 +274,7 @@ func TestCTDLCertificationRoundTrip(t *testing.T) {
 		{schema.InstructionalProgramType, quad.IRI(base.Concept(schema.SchemeCIP, "11.1003"))},
 		{schema.TargetCompetency, quad.IRI(base.Resource(ctidComp1))},
 		{schema.TargetCompetency, quad.IRI(base.Resource(ctidComp2))},
-		{schema.CETerms + "inLanguage", quad.String("en-US")},
+		{schema.CETerms + "inLanguage", quad.TypedString{Value: "en-US", Type: schema.XSD + "language"}},
 		{schema.CETerms + "dateEffective", quad.TypedString{Value: "2024-01-15", Type: schema.XSDDate}},
 	}
 	for _, w := range want {
@@ -294,7 +294,7 @@ func TestCTDLCertificationRoundTrip(t *testing.T) {
 	// The unknown property is kept, as a fragment node.
 	dur := fragmentVia(t, rec, iri, schema.CETerms+"estimatedDuration")
 	if !hasObject(rec, dur, schema.RDFType, quad.IRI(schema.CETerms+"DurationProfile")) ||
-		!hasObject(rec, dur, schema.CETerms+"exactDuration", quad.TypedString{Value: "P3M", Type: schema.XSD + "duration"}) ||
+		!hasObject(rec, dur, schema.CETerms+"exactDuration", quad.TypedString{Value: "P3M", Type: schema.Schema + "Duration"}) ||
 		!hasObject(rec, dur, schema.Description, quad.LangString{Value: "Typical preparation time", Lang: "en-us"}) {
 		t.Errorf("duration profile %s: %v", dur, rec.Quads)
 	}
@@ -356,21 +356,37 @@ func TestCTDLGraphDocument(t *testing.T) {
   "ceterms:name": { "en-US": "A badge without a CTID" },
   "ceterms:ownedBy": ["` + ceResource + ctidOrg + `"]
 }`
-	badCTID := `{
+	upperCTID := `{
   "@type": "ceterms:Certificate",
   "ceterms:ctid": "CE-0E1F2A3B-4C5D-4E6F-8A7B-9C0D1E2F3A4B",
   "ceterms:name": { "en-US": "A certificate with an uppercase CTID" },
+  "ceterms:ownedBy": ["` + ceResource + strings.ToUpper(ctidOrg) + `"]
+}`
+	badCTID := `{
+  "@type": "ceterms:Certificate",
+  "ceterms:ctid": "ce-1234",
+  "ceterms:name": { "en-US": "A certificate with a malformed CTID" },
   "ceterms:ownedBy": ["` + ceResource + ctidOrg + `"]
 }`
+	blankNoCTID := `{
+  "@type": "ceterms:Badge",
+  "ceterms:name": { "en-US": "A badge with neither an IRI nor a CTID" },
+  "ceterms:ownedBy": ["` + ceResource + ctidOrg + `"]
+}`
+	minted := base.Resource(schema.MintedCTID("https://credentials.example.org/badges/42"))
 	tests := []struct {
 		name         string
 		doc          string
 		units, fails int
 		problemRows  []int
+		imported     []string
 	}{
-		{"graph", graphCTDL(), 5, 0, nil},
-		{"graph with a node without a CTID", graphCTDL(noCTID), 6, 1, []int{7}},
-		{"graph with a malformed CTID", graphCTDL(badCTID, noCTID), 7, 2, []int{7, 8}},
+		{"graph", graphCTDL(), 5, 0, nil, nil},
+		// A node with an IRI but no CTID keeps its IRI as identity.
+		{"graph with a node without a CTID", graphCTDL(noCTID), 6, 0, nil, []string{minted}},
+		// CTIDs are case-insensitive, in values and inside IRIs.
+		{"graph with an upper-case CTID", graphCTDL(upperCTID), 6, 0, nil, []string{base.Resource(ctidCert2)}},
+		{"graph with a malformed CTID and a blank node without one", graphCTDL(badCTID, blankNoCTID), 7, 2, []int{7, 8}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -394,8 +410,11 @@ func TestCTDLGraphDocument(t *testing.T) {
 					t.Errorf("%s: no owl:sameAs the source IRI", c)
 				}
 			}
-			if _, err := s.Get(context.Background(), base.Resource(ctidCert2)); err == nil {
-				t.Errorf("the resource with a malformed CTID was imported")
+			for _, iri := range tc.imported {
+				rec := getRecord(t, s, iri)
+				if !hasObject(rec, rec.IRI, schema.OwnedBy, quad.IRI(base.Resource(ctidOrg))) {
+					t.Errorf("%s: owner not linked by its lower-case CTID: %v", iri, rec.Quads)
+				}
 			}
 		})
 	}
@@ -412,7 +431,7 @@ func TestCTDLGraphDocument(t *testing.T) {
 		t.Errorf("blank organization: %v", testing)
 	}
 	fw := getRecord(t, s, base.Resource(ctidFw))
-	if !hasObject(fw, fw.IRI, schema.Name, quad.LangString{Value: "Cloud Security Analyst Competencies", Lang: "en-us"}) ||
+	if !hasObject(fw, fw.IRI, schema.CEASNName, quad.LangString{Value: "Cloud Security Analyst Competencies", Lang: "en-us"}) ||
 		!hasObject(fw, fw.IRI, schema.CEASN+"hasTopChild", quad.IRI(base.Resource(ctidComp1))) ||
 		!hasObject(fw, fw.IRI, schema.CEASN+"publisher", quad.IRI(base.Resource(ctidOrg))) {
 		t.Errorf("framework: %v", fw.Quads)
@@ -453,9 +472,11 @@ func TestCTDLArrayAndNesting(t *testing.T) {
 	if len(objects(cert, cert.IRI, schema.SameAs)) != 0 {
 		t.Errorf("a blank resource has no source IRI to keep: %v", objects(cert, cert.IRI, schema.SameAs))
 	}
-	// An O*NET-SOC occupation IRI maps to its SOC occupation and is kept.
+	// An O*NET-SOC occupation IRI maps to its own concept and its SOC
+	// occupation, and is kept.
 	if !hasObject(cert, cert.IRI, schema.OccupationType, quad.IRI(base.Concept(schema.SchemeSOC, "15-1299"))) ||
-		!hasObject(cert, cert.IRI, SourceAlignment, quad.String("https://www.onetonline.org/link/summary/15-1299.08")) {
+		!hasObject(cert, cert.IRI, schema.OccupationType, quad.IRI(base.Concept(schema.SchemeSOC, "15-1299.08"))) ||
+		!hasObject(cert, cert.IRI, SourceAlignment, quad.IRI("https://www.onetonline.org/link/summary/15-1299.08")) {
 		t.Errorf("occupation: %v", cert.Quads)
 	}
 	org := getRecord(t, s, base.Resource(ctidOrg))

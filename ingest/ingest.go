@@ -59,6 +59,32 @@ type Unit struct {
 	// Problems are what the reader found wrong; a unit with problems is
 	// not imported.
 	Problems []Problem
+	// References are records the unit names inside another (an
+	// organization given in a credential's ceterms:offeredBy with its CTID
+	// and a name): never a replacement of a stored record. Run links to
+	// the stored record and adds only what it lacks, or creates it when
+	// none is stored (see Reference).
+	References []Reference
+	// Warnings are what the reader kept but wants the agency to know (a
+	// class CTDL does not define, a code no official list holds); they do
+	// not keep the unit from importing.
+	Warnings []Problem
+	// Classes name the classes of the unit's resources ("ceterms:Course"),
+	// its own first, for the report's counts by class.
+	Classes []string
+}
+
+// Reference is a record a unit names inside another one.
+type Reference struct {
+	Record registry.Record
+	row int // the row of the unit that named it (set by Run)
+	// CreateOnly leaves a stored record exactly as it is (a code-list
+	// concept made for a code: an official concept is never changed);
+	// otherwise the stored record gains the properties of its node it
+	// lacks.
+	CreateOnly bool
+	// Class is the reference's class, for the report.
+	Class string
 }
 
 // Source reads one input as units.
@@ -118,11 +144,41 @@ type Report struct {
 	Statements int       `json:"statements"`
 	Batches    int       `json:"batches"`
 	Problems   []Problem `json:"problems"`
+	// Warnings are what was imported but deserves a look: unknown classes,
+	// codes no official list holds, references to stored records.
+	Warnings []Problem `json:"warnings"`
+	// Classes counts resources by class: imported, imported with warnings,
+	// rejected. Only readers that know classes (CTDL) fill it.
+	Classes map[string]*ClassCount `json:"classes,omitempty"`
+	// References counts the records named inside others.
+	References ReferenceCount `json:"references"`
 	Started    time.Time `json:"started"`
 	Duration   string    `json:"duration"`
 	// Aborted is set when reading stopped early (an I/O error or a
 	// cancelled context); what was read before it is imported.
 	Aborted string `json:"aborted,omitempty"`
+}
+
+// ClassCount is the outcome of the resources of one class.
+type ClassCount struct {
+	Imported int `json:"imported"`
+	Warnings int `json:"withWarnings"`
+	Rejected int `json:"rejected"`
+}
+
+// ReferenceCount is the outcome of the references of an import.
+type ReferenceCount struct {
+	// Resolved references name a stored record or one of this input.
+	Resolved int `json:"resolved"`
+	// Extended counts the resolved ones whose record gained properties it
+	// lacked.
+	Extended int `json:"extended"`
+	// Created references named no record, and their description was
+	// stored as a new one.
+	Created int `json:"created"`
+	// Dangling references named no record, and their description is not
+	// a whole record: the link is kept, the record is not made.
+	Dangling int `json:"dangling"`
 }
 
 // OK reports whether every unit imported.
@@ -148,9 +204,10 @@ func Run(ctx context.Context, store *registry.Store, src Source, format string, 
 	}
 	r := &runner{
 		ctx: ctx, store: store, src: src, opts: opts, limit: limit, log: log,
-		rep: &Report{File: src.Name(), Format: format, DryRun: opts.DryRun, Started: time.Now().UTC(), Problems: []Problem{}},
+		rep: &Report{File: src.Name(), Format: format, DryRun: opts.DryRun, Started: time.Now().UTC(), Problems: []Problem{}, Warnings: []Problem{}},
 	}
 	r.reset()
+	r.checked = map[string]bool{}
 	err := r.run()
 	r.rep.Duration = time.Since(r.rep.Started).Round(time.Millisecond).String()
 	if opts.Progress != nil {
@@ -169,14 +226,18 @@ type runner struct {
 	rep   *Report
 
 	// the batch being built
-	order []string
-	recs  map[string]*registry.Record
-	units []*Unit
-	size  int
+	order    []string
+	recs     map[string]*registry.Record
+	units    []*Unit
+	size     int
+	refOrder []string
+	refs     map[string]*Reference
+	checked  map[string]bool // link targets checked for dangling, over the whole run
 }
 
 func (r *runner) reset() {
 	r.order, r.recs, r.units, r.size = nil, map[string]*registry.Record{}, nil, 0
+	r.refOrder, r.refs = nil, map[string]*Reference{}
 }
 
 func (r *runner) run() error {
@@ -237,12 +298,42 @@ func (r *runner) problem(row int, iri string, p schema.Problem, namer ColumnName
 func (r *runner) fail(u *Unit) {
 	r.rep.Failed++
 	r.rep.Problems = append(r.rep.Problems, u.Problems...)
+	if len(u.Classes) > 0 {
+		r.class(u.Classes[0]).Rejected++
+	}
+}
+
+// imported counts a unit that was stored.
+func (r *runner) imported(u *Unit) {
+	r.rep.Warnings = append(r.rep.Warnings, u.Warnings...)
+	for _, c := range u.Classes {
+		if len(u.Warnings) > 0 {
+			r.class(c).Warnings++
+		} else {
+			r.class(c).Imported++
+		}
+	}
+}
+
+func (r *runner) class(name string) *ClassCount {
+	if r.rep.Classes == nil {
+		r.rep.Classes = map[string]*ClassCount{}
+	}
+	c := r.rep.Classes[name]
+	if c == nil {
+		c = &ClassCount{}
+		r.rep.Classes[name] = c
+	}
+	return c
 }
 
 func unitSize(u *Unit) int {
 	n := 0
 	for _, rec := range u.Records {
 		n += len(rec.Quads) + registry.BookkeepingQuads
+	}
+	for _, ref := range u.References {
+		n += len(ref.Record.Quads) + registry.BookkeepingQuads
 	}
 	return n
 }
@@ -265,6 +356,19 @@ func (r *runner) add(u *Unit, n int) {
 		// A full record among the parts makes the combination a full record.
 		cur.Merge = cur.Merge && rec.Merge
 	}
+	for _, ref := range u.References {
+		cur, ok := r.refs[ref.Record.IRI]
+		if !ok {
+			c := ref
+			c.row = u.Row
+			r.refs[ref.Record.IRI] = &c
+			r.refOrder = append(r.refOrder, ref.Record.IRI)
+			continue
+		}
+		// Two descriptions of one reference: the first one's values stand.
+		cur.Record.Quads = withMissing(cur.Record.IRI, cur.Record.Quads, ref.Record.Quads)
+		cur.CreateOnly = cur.CreateOnly && ref.CreateOnly
+	}
 }
 
 // flush writes the batch. Records that fail as combined (two rows giving
@@ -275,11 +379,16 @@ func (r *runner) flush() error {
 	if len(r.units) == 0 {
 		return nil
 	}
+	extra, err := r.resolveReferences()
+	if err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
-		recs := make([]registry.Record, 0, len(r.order))
+		recs := make([]registry.Record, 0, len(r.order)+len(extra))
 		for _, iri := range r.order {
 			recs = append(recs, *r.recs[iri])
 		}
+		recs = append(recs, extra...)
 		if r.opts.DryRun {
 			bad := map[string]schema.Problems{}
 			for _, rec := range recs {
@@ -289,10 +398,14 @@ func (r *runner) flush() error {
 			}
 			if len(bad) == 0 || attempt > 0 {
 				r.rep.Imported += len(r.units)
+				for _, u := range r.units {
+					r.imported(u)
+				}
 				r.rep.Batches++
 				return nil
 			}
 			r.dropFailing(bad)
+			extra = withoutRecords(extra, bad)
 			continue
 		}
 		changes, err := r.store.PutBatch(r.ctx, r.opts.Actor, recs)
@@ -303,6 +416,7 @@ func (r *runner) flush() error {
 				bad[re.IRI] = re.Problems
 			}
 			r.dropFailing(bad)
+			extra = withoutRecords(extra, bad)
 			if len(r.units) == 0 {
 				return nil
 			}
@@ -313,6 +427,9 @@ func (r *runner) flush() error {
 		}
 		r.rep.Batches++
 		r.rep.Imported += len(r.units)
+		for _, u := range r.units {
+			r.imported(u)
+		}
 		for i, c := range changes {
 			if c.Seq > 0 {
 				r.rep.Written++
@@ -321,9 +438,23 @@ func (r *runner) flush() error {
 				r.rep.Unchanged++
 			}
 		}
+		if err := r.danglingLinks(recs); err != nil {
+			return err
+		}
 		r.log.Debug("import batch written", "file", r.src.Name(), "batch", r.rep.Batches, "records", len(recs), "units", len(r.units))
 		return nil
 	}
+}
+
+// withoutRecords returns recs without those named in bad.
+func withoutRecords(recs []registry.Record, bad map[string]schema.Problems) []registry.Record {
+	out := recs[:0:0]
+	for _, rec := range recs {
+		if _, ok := bad[rec.IRI]; !ok {
+			out = append(out, rec)
+		}
+	}
+	return out
 }
 
 // dropFailing removes from the batch the units that contributed to a

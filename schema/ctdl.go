@@ -72,6 +72,7 @@ type ctdlIndex struct {
 	ancestors map[string]map[string]bool // IRI -> transitive superclasses
 	props     map[string]int             // IRI -> index in ctdlPropertyTable
 	termKeys  map[string]string          // IRI -> context key
+	terms     map[string]ctdlTerm        // IRI -> its (first) term definition
 	prefixes  map[string]string
 	context   []byte
 }
@@ -82,6 +83,7 @@ var ctdlTables = sync.OnceValue(func() *ctdlIndex {
 		ancestors: make(map[string]map[string]bool, len(ctdlClassTable)),
 		props:     make(map[string]int, len(ctdlPropertyTable)),
 		termKeys:  make(map[string]string, len(ctdlTermTable)),
+		terms:     make(map[string]ctdlTerm, len(ctdlTermTable)),
 		prefixes:  make(map[string]string, len(ctdlPrefixTable)),
 	}
 	for i, c := range ctdlClassTable {
@@ -117,6 +119,7 @@ var ctdlTables = sync.OnceValue(func() *ctdlIndex {
 	for _, t := range ctdlTermTable {
 		if _, ok := x.termKeys[t.IRI]; !ok {
 			x.termKeys[t.IRI] = t.Key
+			x.terms[t.IRI] = t
 		}
 		def := map[string]string{}
 		if expandCURIE(t.Key, x.prefixes) != t.IRI {
@@ -207,6 +210,15 @@ func CTDLContext() []byte { return bytes.Clone(ctdlTables().context) }
 // CTDLTermKey returns the compact key CE's context uses for a property IRI
 // ("ceterms:name"), or "" when the contexts define no term for it.
 func CTDLTermKey(iri string) string { return ctdlTables().termKeys[iri] }
+
+// CTDLTermDefinition returns how the contexts define the term of a
+// property IRI: its compact key, its "@type" ("@id", "@vocab", a full
+// datatype IRI, or "") and its "@container" ("@language" or ""); ok is
+// false when the contexts define no term for it.
+func CTDLTermDefinition(iri string) (key, typ, container string, ok bool) {
+	t, ok := ctdlTables().terms[iri]
+	return t.Key, t.Type, t.Container, ok
+}
 
 // CTDLPrefixes returns prefix -> namespace of both contexts (a copy).
 func CTDLPrefixes() map[string]string {

@@ -5,6 +5,7 @@ package server
 
 import (
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -49,6 +50,10 @@ func (s *Server) harvestRoutes(get func(path string, h http.HandlerFunc)) {
 func (s *Server) whole(w http.ResponseWriter, r *http.Request) {
 	_, iri, ok := s.resourceID(w, r)
 	if !ok {
+		return
+	}
+	if wantsCTDL(r) {
+		s.serveCTDL(w, r, iri, ingest.CTDLGraph)
 		return
 	}
 	f, ok := s.pickFormat(w, r)
@@ -467,8 +472,9 @@ func wantsCTDL(r *http.Request) bool {
 	return false
 }
 
-// serveCTDL serves a credential in CTDL's JSON-LD shape.
-func (s *Server) serveCTDL(w http.ResponseWriter, r *http.Request, iri string) {
+// serveCTDL serves a record (export: ingest.CTDLRecord) or a record with
+// its parts (ingest.CTDLGraph) in CTDL's JSON-LD shape.
+func (s *Server) serveCTDL(w http.ResponseWriter, r *http.Request, iri string, export func(context.Context, *registry.Store, string) ([]byte, error)) {
 	w.Header().Add("Vary", "Accept")
 	if p := r.URL.Query().Get("profile"); r.URL.Query().Has("profile") && p != "ctdl" && p != ingest.CTDLContextURL {
 		writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Parameter: "profile", Detail: fmt.Sprintf("unknown profile %q: use ctdl", p)})
@@ -478,10 +484,10 @@ func (s *Server) serveCTDL(w http.ResponseWriter, r *http.Request, iri string) {
 		writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Parameter: "format", Detail: fmt.Sprintf("the CTDL profile is JSON-LD only, not format=%s", f)})
 		return
 	}
-	body, err := ingest.CTDLCredential(r.Context(), s.store, iri)
+	body, err := export(r.Context(), s.store, iri)
 	switch {
-	case errors.Is(err, ingest.ErrNotCTDLCredential):
-		writeProblemDoc(w, r, problem{Status: http.StatusNotAcceptable, Detail: fmt.Sprintf("%s is not a credential; the CTDL profile is offered for credentials", iri),
+	case errors.Is(err, ingest.ErrNotCTDL):
+		writeProblemDoc(w, r, problem{Status: http.StatusNotAcceptable, Detail: fmt.Sprintf("%s is of credreg's own classes only (such as a value designation), which CTDL does not define; the CTDL profile is offered for every other record", iri),
 			Offered: []string{typeJSONLD, typeNQuads, typeTurtle, typeHTML}})
 		return
 	case err != nil:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"credreg/ingest"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -175,7 +176,7 @@ func (s *Server) resource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantsCTDL(r) {
-		s.serveCTDL(w, r, iri)
+		s.serveCTDL(w, r, iri, ingest.CTDLRecord)
 		return
 	}
 	s.serveRecord(w, r, iri)
