@@ -78,7 +78,6 @@ const (
 	ctdlRecommends     = schema.CETerms + "recommends"
 	ctdlIsRecommended  = schema.CETerms + "isRecommendedFor"
 	ceasnName          = schema.CEASN + "name"
-	ceasnDescription   = schema.CEASN + "description"
 	xsdStringIRI       = quad.IRI(schema.XSDString)
 	markerPrefix       = "urn:x-credreg-ctdl-top:"
 	remoteContextLabel = "@context"

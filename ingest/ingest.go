@@ -77,7 +77,7 @@ type Unit struct {
 // Reference is a record a unit names inside another one.
 type Reference struct {
 	Record registry.Record
-	row int // the row of the unit that named it (set by Run)
+	row    int // the row of the unit that named it (set by Run)
 	// CreateOnly leaves a stored record exactly as it is (a code-list
 	// concept made for a code: an official concept is never changed);
 	// otherwise the stored record gains the properties of its node it
@@ -152,8 +152,8 @@ type Report struct {
 	Classes map[string]*ClassCount `json:"classes,omitempty"`
 	// References counts the records named inside others.
 	References ReferenceCount `json:"references"`
-	Started    time.Time `json:"started"`
-	Duration   string    `json:"duration"`
+	Started    time.Time      `json:"started"`
+	Duration   string         `json:"duration"`
 	// Aborted is set when reading stopped early (an I/O error or a
 	// cancelled context); what was read before it is imported.
 	Aborted string `json:"aborted,omitempty"`
