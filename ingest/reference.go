@@ -65,6 +65,7 @@ func (r *runner) resolveReferences() ([]registry.Record, error) {
 		case errors.Is(err, registry.ErrNotFound):
 			if ps := r.store.Validate(ref.Record); len(ps) > 0 {
 				r.rep.References.Dangling++
+				r.checked[iri] = true // counted here, not again as a link
 				r.warn(ref, fmt.Sprintf("named inside another record, which links to it; the registry holds no such record and this description is not a whole one (%v), so none was made", ps))
 				continue
 			}
