@@ -147,6 +147,8 @@ type Report struct {
 	// Warnings are what was imported but deserves a look: unknown classes,
 	// codes no official list holds, references to stored records.
 	Warnings []Problem `json:"warnings"`
+	// WarningsOmitted counts the warnings past MaxWarnings, not kept.
+	WarningsOmitted int `json:"warningsOmitted,omitempty"`
 	// Classes counts resources by class: imported, imported with warnings,
 	// rejected. Only readers that know classes (CTDL) fill it.
 	Classes map[string]*ClassCount `json:"classes,omitempty"`
@@ -303,9 +305,23 @@ func (r *runner) fail(u *Unit) {
 	}
 }
 
+// MaxWarnings caps the warnings a report keeps; the rest are counted.
+const MaxWarnings = 1000
+
+// warning keeps a warning in the report, or counts it past MaxWarnings.
+func (r *runner) warning(p Problem) {
+	if len(r.rep.Warnings) >= MaxWarnings {
+		r.rep.WarningsOmitted++
+		return
+	}
+	r.rep.Warnings = append(r.rep.Warnings, p)
+}
+
 // imported counts a unit that was stored.
 func (r *runner) imported(u *Unit) {
-	r.rep.Warnings = append(r.rep.Warnings, u.Warnings...)
+	for _, w := range u.Warnings {
+		r.warning(w)
+	}
 	for _, c := range u.Classes {
 		if len(u.Warnings) > 0 {
 			r.class(c).Warnings++

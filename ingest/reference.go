@@ -79,7 +79,7 @@ func (r *runner) resolveReferences() ([]registry.Record, error) {
 }
 
 func (r *runner) warn(ref *Reference, msg string) {
-	r.rep.Warnings = append(r.rep.Warnings, Problem{File: r.src.Name(), Row: ref.row, Column: "@id", Value: ref.Record.IRI, Message: msg})
+	r.warning(Problem{File: r.src.Name(), Row: ref.row, Column: "@id", Value: ref.Record.IRI, Message: msg})
 }
 
 // propertyList names the properties of the record's node among quads.
@@ -154,8 +154,9 @@ func missingOf(iri string, have, extra []quad.Quad) []quad.Quad {
 	return out
 }
 
-// danglingLinks counts and reports the links of the batch's records to
-// credreg resources that neither the batch nor the store holds.
+// danglingLinks counts the links of the batch's records to credreg
+// resources that neither the batch nor the store holds, and reports them
+// once per linking record.
 func (r *runner) danglingLinks(recs []registry.Record) error {
 	base := r.store.Base()
 	inBatch := map[string]bool{}
@@ -163,28 +164,41 @@ func (r *runner) danglingLinks(recs []registry.Record) error {
 		inBatch[rec.IRI] = true
 	}
 	for _, rec := range recs {
+		var missing []string
 		for _, q := range rec.Quads {
 			o, ok := q.Object.(quad.IRI)
 			if !ok || q.Predicate == quad.IRI(schema.SameAs) || inBatch[string(o)] || r.checked[string(o)] {
 				continue
 			}
-			if ctidOfIRI(base, string(o)) == "" || base.Resource(ctidOfIRI(base, string(o))) != string(o) {
+			if c := ctidOfIRI(base, string(o)); c == "" || base.Resource(c) != string(o) {
 				continue
 			}
 			if len(r.checked) >= maxDanglingChecks {
-				return nil
+				break
 			}
 			r.checked[string(o)] = true
 			_, err := r.store.Get(r.ctx, string(o))
 			switch {
 			case errors.Is(err, registry.ErrNotFound):
 				r.rep.References.Dangling++
-				r.rep.Warnings = append(r.rep.Warnings, Problem{File: r.src.Name(), Column: schema.Compact(string(q.Predicate.(quad.IRI))), Value: string(o),
-					Message: fmt.Sprintf("%s links to a resource the registry does not hold (yet); the link is kept", rec.IRI)})
+				missing = append(missing, string(o))
 			case err != nil:
 				return fmt.Errorf("import %s: read %s: %w", r.src.Name(), o, err)
 			}
 		}
+		if len(missing) == 0 {
+			continue
+		}
+		list := missing
+		if len(list) > 3 {
+			list = list[:3]
+		}
+		more := ""
+		if len(missing) > len(list) {
+			more = fmt.Sprintf(" and %d more", len(missing)-len(list))
+		}
+		r.warning(Problem{File: r.src.Name(), Column: "@id", Value: rec.IRI,
+			Message: fmt.Sprintf("links to %d resources the registry does not hold (yet): %s%s; the links are kept and resolve once those are imported", len(missing), strings.Join(list, ", "), more)})
 	}
 	return nil
 }

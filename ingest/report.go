@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 )
@@ -29,6 +30,42 @@ func WriteTable(w io.Writer, r *Report, max int) {
 	if max > 0 && len(r.Problems) > max {
 		fmt.Fprintf(w, "... and %d more problems (write them all with --report FILE)\n", len(r.Problems)-max)
 	}
+}
+
+// WriteWarnings prints a report's warnings (what was imported but
+// deserves a look) as a table, at most max rows (0 means all).
+func WriteWarnings(w io.Writer, r *Report, max int) {
+	if len(r.Warnings) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%d warnings (imported, worth a look):\n", len(r.Warnings)+r.WarningsOmitted)
+	WriteTable(w, &Report{Problems: r.Warnings}, max)
+	if r.WarningsOmitted > 0 {
+		fmt.Fprintf(w, "... and %d more warnings not kept in the report\n", r.WarningsOmitted)
+	}
+}
+
+// WriteClasses prints the counts by class and of references, for readers
+// that know classes (CTDL).
+func WriteClasses(w io.Writer, r *Report) {
+	if len(r.Classes) == 0 {
+		return
+	}
+	names := make([]string, 0, len(r.Classes))
+	for n := range r.Classes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLASS\tIMPORTED\tWITH WARNINGS\tREJECTED")
+	for _, n := range names {
+		c := r.Classes[n]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\n", n, c.Imported, c.Warnings, c.Rejected)
+	}
+	_ = tw.Flush()
+	ref := r.References
+	fmt.Fprintf(w, "references to other records: %d resolved (%d gained properties they lacked), %d created, %d left as links to records the registry does not hold\n",
+		ref.Resolved, ref.Extended, ref.Created, ref.Dangling)
 }
 
 func cell(s string, n int) string {

@@ -2,6 +2,9 @@
 // expands to the same RDF as the N-Quads it serves for it.
 //
 // Usage: node jsonld-isomorphic.mjs BASE PATH... (or PATHs on stdin, one a line)
+// BASE is where the registry listens; CREDREG_REGISTRY_BASE names its base
+// IRI when that differs (a store imported under another base): contexts
+// under it are fetched from BASE.
 // Prints one line per resource and a closing "N passed, M failed" line;
 // exits 1 when any resource differs or cannot be fetched.
 import jsonld from 'jsonld';
@@ -21,7 +24,9 @@ if (paths.length === 0) {
 // Contexts are fetched from the registry under test only; anything else is
 // an error, so the test also proves the documents name no foreign context.
 const contexts = new Map();
-async function documentLoader(url) {
+const registryBase = process.env.CREDREG_REGISTRY_BASE || base;
+async function documentLoader(iri) {
+  const url = iri.startsWith(registryBase + '/') ? base + iri.slice(registryBase.length) : iri;
   if (!url.startsWith(base + '/')) {
     throw new Error(`document names a context outside the registry: ${url}`);
   }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,6 +91,7 @@ func TestCTDLCorpusRoundTrip(t *testing.T) {
 	if want := fmt.Sprintf("%d passed, 0 failed", len(files)); err != nil || lastLine(text) != want {
 		t.Errorf("corpus round trip: %q, want %q (%v)", lastLine(text), want, err)
 	}
+	ctdlOwnFormats(t, node, interop, inst, saved)
 	_ = inst.stop(t, syscall.SIGTERM)
 
 	// (b) The fixed point: credreg's exports, imported into a second store,
@@ -126,6 +128,58 @@ func TestCTDLCorpusRoundTrip(t *testing.T) {
 		t.Errorf("fixed point: %q, want %q (%v); the files that did not come back whole:\n%s", lastLine(text2), want, err, ctdlFailedFiles(text2))
 	} else {
 		t.Logf("fixed point: %s", lastLine(text2))
+	}
+}
+
+// ctdlOwnFormats checks credreg's own representations of the imported
+// CTDL records (those the corpus gives at top level, but for 20 of the
+// large concept scheme's concepts, at most 300, and their /graph documents): each page answers 200 as HTML, and jsonld.js finds each
+// JSON-LD document isomorphic to its N-Quads.
+func ctdlOwnFormats(t *testing.T, node, interop string, inst *instance, saved string) {
+	t.Helper()
+	exports, err := filepath.Glob(filepath.Join(saved, "ce-*.graph.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every record but the concepts of the large scheme, of which 20.
+	var paths []string
+	concepts := 0
+	for _, e := range exports {
+		body, err := os.ReadFile(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(body), `"@type": "skos:Concept"`) {
+			if concepts++; concepts > 20 {
+				continue
+			}
+		}
+		if len(paths) >= 600 {
+			break
+		}
+		ctid := strings.TrimSuffix(filepath.Base(e), ".graph.json")
+		paths = append(paths, "/resources/"+ctid, "/graph/"+ctid)
+	}
+	for _, p := range paths {
+		req, _ := http.NewRequest(http.MethodGet, inst.url+p, nil)
+		req.Header.Set("Accept", "text/html")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s as HTML: %d", p, res.StatusCode)
+		}
+	}
+	cmd := exec.Command(node, filepath.Join(interop, "jsonld-isomorphic.mjs"), inst.url)
+	cmd.Env = append(os.Environ(), "CREDREG_REGISTRY_BASE="+inst.base)
+	cmd.Stdin = strings.NewReader(strings.Join(paths, "\n"))
+	out, err := cmd.CombinedOutput()
+	if want := fmt.Sprintf("%d passed, 0 failed", len(paths)); err != nil || lastLine(string(out)) != want {
+		t.Errorf("credreg's own JSON-LD of the CTDL records (%s, want %s):\n%s", lastLine(string(out)), want, failures(string(out)))
+	} else {
+		t.Logf("credreg's JSON-LD of %d CTDL records and graphs: %s", len(paths), lastLine(string(out)))
 	}
 }
 

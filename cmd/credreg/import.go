@@ -126,6 +126,8 @@ Flags:
 		}
 		reports = append(reports, rep)
 		ingest.WriteTable(stdout, rep, 100)
+		ingest.WriteWarnings(stdout, rep, 20)
+		ingest.WriteClasses(stdout, rep)
 		if !rep.OK() {
 			failed = true
 		}
