@@ -764,6 +764,8 @@ type ctdlGraph struct {
 	top    map[quad.Value]int // top-level node -> row
 	res    map[quad.Value]*ctdlResource
 	member map[quad.Value]bool // nodes absorbed into some record
+	// nested nodes with an unusable CTID, kept inside their parent
+	badNested map[quad.Value][]Problem
 
 	// of the unit being built
 	refs     []Reference // code-list concepts its alignments name
@@ -780,7 +782,7 @@ type ctdlResource struct {
 }
 
 func newCTDLGraph(base schema.Base, file, marker string, quads []quad.Quad) *ctdlGraph {
-	g := &ctdlGraph{base: base, file: file, out: map[quad.Value][]po{}, top: map[quad.Value]int{}, res: map[quad.Value]*ctdlResource{}, member: map[quad.Value]bool{}}
+	g := &ctdlGraph{base: base, file: file, out: map[quad.Value][]po{}, top: map[quad.Value]int{}, res: map[quad.Value]*ctdlResource{}, member: map[quad.Value]bool{}, badNested: map[quad.Value][]Problem{}}
 	seen := map[[3]string]bool{}
 	for _, q := range quads {
 		p, ok := q.Predicate.(quad.IRI)
@@ -812,9 +814,19 @@ func newCTDLGraph(base schema.Base, file, marker string, quads []quad.Quad) *ctd
 		g.out[q.Subject] = append(g.out[q.Subject], po{p, q.Object})
 	}
 	for _, s := range g.order {
-		if r := g.resource(s); r != nil {
-			g.res[s] = r
+		r := g.resource(s)
+		if r == nil {
+			continue
 		}
+		if _, top := g.top[s]; !top && len(r.problems) > 0 {
+			// A nested node whose CTID is unusable is kept inside the
+			// record that names it, as it came, with a warning: it is
+			// neither a record of its own nor a reason to refuse its
+			// parent, and no link is re-pointed.
+			g.badNested[s] = r.problems
+			continue
+		}
+		g.res[s] = r
 	}
 	return g
 }
@@ -1124,6 +1136,11 @@ func (g *ctdlGraph) record(r *ctdlResource) (registry.Record, []*ctdlResource) {
 			order = append(order, st.o)
 			g.member[st.o] = true
 			queue = append(queue, st.o)
+			for _, p := range g.badNested[st.o] {
+				p.Row = g.row
+				p.Message += fmt.Sprintf("; the node is kept as it came inside %s, not as a record of its own", r.iri)
+				g.warnings = append(g.warnings, p)
+			}
 		}
 	}
 	// Name the absorbed nodes by content.

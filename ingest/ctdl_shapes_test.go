@@ -222,3 +222,21 @@ func TestCTDLUnknownClassKept(t *testing.T) {
 		t.Errorf("record: %v", rec.Quads)
 	}
 }
+
+// A nested node with an unusable CTID stays inside its parent, as it came,
+// with a warning naming it; the parent imports.
+func TestCTDLNestedBadCTIDKept(t *testing.T) {
+	const degree = "ce-0b6e7a3d-9f58-4dbb-9a9c-62de8e4d7bca"
+	nested := `{"@id": "https://example.edu/orgs/registrar", "@type": "ceterms:CredentialOrganization", "ceterms:ctid": "ce-12345", "ceterms:name": {"en-US": "Registrar"}}`
+	s := newStore(t)
+	importCTDL(t, s, "org.json", orgCTDL(true), Options{})
+	rep := importCTDL(t, s, "degree.json", credentialNesting(degree, nested), Options{})
+	if !rep.OK() || len(rep.Warnings) != 1 || rep.Warnings[0].Column != "ceterms:ctid" || rep.Warnings[0].Value != "ce-12345" {
+		t.Fatalf("report: %+v\n%s", rep.Warnings, problemsText(rep))
+	}
+	rec := getRecord(t, s, s.Base().Resource(degree))
+	org := fragmentVia(t, rec, rec.IRI, schema.OfferedBy)
+	if !hasObject(rec, org, schema.CTID, quad.String("ce-12345")) || !hasObject(rec, org, schema.SameAs, quad.IRI("https://example.edu/orgs/registrar")) {
+		t.Errorf("the nested node: %v", rec.Quads)
+	}
+}
