@@ -377,6 +377,12 @@ func (s *ctdlSource) document(doc any, n int) (units []*Unit) {
 	if err := prepareCTDL(m, 0); err != nil {
 		return s.docProblem(n, "", "", err.Error())
 	}
+	keyWarnings := s.checkKeys(m)
+	defer func() {
+		if len(units) > 0 && len(units[0].Problems) == 0 {
+			units[0].Warnings = append(keyWarnings, units[0].Warnings...)
+		}
+	}()
 	first := s.row + 1
 	s.markTops(m)
 	loader := newCTDLLoader(s.base)
@@ -471,6 +477,117 @@ func (s *ctdlSource) markTops(m map[string]any) {
 			if n, ok := v.(map[string]any); ok {
 				mark(n)
 			}
+		}
+	}
+}
+
+// ctdlTermKeys are the keys of the CTDL context (terms and prefixes).
+var ctdlTermKeys = func() map[string]bool {
+	var doc struct {
+		Context map[string]any `json:"@context"`
+	}
+	if err := json.Unmarshal(ctdlContextJSON, &doc); err != nil {
+		panic(fmt.Sprintf("ingest: the CTDL context does not parse: %v", err))
+	}
+	out := make(map[string]bool, len(doc.Context))
+	for k := range doc.Context {
+		out[k] = true
+	}
+	return out
+}()
+
+// checkKeys warns of the keys of a document that JSON-LD processing would
+// drop or that name no CTDL property: a bare word no context defines
+// ("name"), a prefixed name with a space or nothing after the prefix
+// ("ceterms: dateEffective"), and a CTDL, CTDL-ASN or QData name that
+// CTDL does not define ("ceterms:nmae", kept as it is, but likely a
+// misspelling). Terms of the document's own inline contexts count as
+// defined.
+func (s *ctdlSource) checkKeys(doc map[string]any) []Problem {
+	own := map[string]bool{}
+	var collect func(v any)
+	collect = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, val := range x {
+				if k == "@context" {
+					addContextKeys(val, own)
+					continue
+				}
+				collect(val)
+			}
+		case []any:
+			for _, e := range x {
+				collect(e)
+			}
+		}
+	}
+	collect(doc)
+	seen := map[string]bool{}
+	var out []Problem
+	warn := func(key, msg string) {
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, Problem{File: s.name, Column: key, Message: msg})
+		}
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if _, isValue := x["@value"]; isValue {
+				return
+			}
+			for k, val := range x {
+				if k == "@context" || ctdlLangContainers[k] {
+					continue // a language map's keys are languages
+				}
+				if !strings.HasPrefix(k, "@") && !own[k] && !strings.HasPrefix(k, markerPrefix) {
+					prefix, rest, hasColon := strings.Cut(k, ":")
+					switch {
+					case !hasColon && !ctdlTermKeys[k]:
+						warn(k, "not a term of CTDL's context nor an IRI: JSON-LD processing drops it and its values (a misspelling, or a prefix missing?)")
+					case hasColon && ctdlTermKeys[prefix] && (strings.TrimSpace(rest) != rest || rest == ""):
+						warn(k, "a space or nothing after the prefix: not a CTDL term, and its values are dropped")
+					case hasColon && ctdlTermKeys[prefix] && !strings.HasPrefix(rest, "//"):
+						iri := ctdlPrefixes[prefix] + rest
+						if _, known := schema.LookupCTDLProperty(iri); !known && isCTDLNamespace(iri) {
+							warn(k, "not a property CTDL defines (a misspelling?); kept as it is, as an unknown property")
+						}
+					}
+				}
+				walk(val)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(doc)
+	sort.Slice(out, func(i, j int) bool { return out[i].Column < out[j].Column })
+	return out
+}
+
+func isCTDLNamespace(iri string) bool {
+	for _, ns := range []string{schema.CETerms, schema.CEASN, ctdlPrefixes["qdata"]} {
+		if ns != "" && strings.HasPrefix(iri, ns) {
+			return true
+		}
+	}
+	return false
+}
+
+// addContextKeys adds the terms an inline context defines to keys.
+func addContextKeys(ctx any, keys map[string]bool) {
+	switch x := ctx.(type) {
+	case map[string]any:
+		for k := range x {
+			keys[k] = true
+		}
+	case []any:
+		for _, e := range x {
+			addContextKeys(e, keys)
 		}
 	}
 }
@@ -651,6 +768,9 @@ func ResourceIRI(base schema.Base, iri string) (mapped string, ok bool) {
 	rest, frag := iri, ""
 	if i := strings.IndexByte(iri, '#'); i >= 0 {
 		rest, frag = iri[:i], iri[i:]
+	}
+	if c, ok := strings.CutPrefix(rest, "urn:ctid:"); ok && schema.ValidCTID(c) {
+		return base.Resource(c) + frag, true // the 2017 registry's CTID URNs
 	}
 	u, err := url.Parse(rest)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -845,6 +965,9 @@ func foldCTIDs(v quad.Value) quad.Value {
 		end = i
 	}
 	start := strings.LastIndexByte(s[:end], '/') + 1
+	if strings.HasPrefix(s, "urn:ctid:") {
+		start = len("urn:ctid:")
+	}
 	if c, ok := schema.FoldCTID(s[start:end]); ok && c != s[start:end] {
 		return quad.IRI(s[:start] + c + s[end:])
 	}

@@ -240,3 +240,38 @@ func TestCTDLNestedBadCTIDKept(t *testing.T) {
 		t.Errorf("the nested node: %v", rec.Quads)
 	}
 }
+
+// Keys JSON-LD would drop, and CTDL names CTDL does not define, are
+// reported: nothing a publisher wrote disappears without a word.
+func TestCTDLKeyWarnings(t *testing.T) {
+	const cert = "ce-1c7f8b4e-0a69-4ecc-8bad-73ef9f5e8cdb"
+	doc := `{"@context": "https://credreg.net/ctdl/schema/context/json", "@id": "urn:ctid:` + strings.ToUpper(cert) + `", "@type": "ceterms:Certificate",
+  "ceterms:ctid": "` + cert + `", "ceterms:name": {"en-US": "Typos"}, "ceterms:ownedBy": ["` + ceResource + ctidOrg + `"],
+  "name": "a bare word", "ceterms: dateEffective": "2024-01-01", "ceterms:nmae": {"en-US": "misspelt"},
+  "ceterms:estimatedDuration": [{"@type": "ceterms:DurationProfile", "ceterms:exactDuraton": "P1Y"}]}`
+	s := newStore(t)
+	rep := importCTDL(t, s, "typos.json", doc, Options{})
+	if !rep.OK() {
+		t.Fatalf("report: %s", problemsText(rep))
+	}
+	want := map[string]string{
+		"name":                   "drops it",
+		"ceterms: dateEffective": "values are dropped",
+		"ceterms:nmae":           "kept as it is",
+		"ceterms:exactDuraton":   "kept as it is",
+	}
+	got := map[string]string{}
+	for _, w := range rep.Warnings {
+		got[w.Column] = w.Message
+	}
+	for k, part := range want {
+		if !strings.Contains(got[k], part) {
+			t.Errorf("warning for %q: %q, want it to say %q", k, got[k], part)
+		}
+	}
+	// The misspelt property is kept; the urn:ctid IRI names the record.
+	rec := getRecord(t, s, s.Base().Resource(cert))
+	if !hasObject(rec, rec.IRI, schema.CETerms+"nmae", quad.LangString{Value: "misspelt", Lang: "en-us"}) {
+		t.Errorf("record: %v", rec.Quads)
+	}
+}
