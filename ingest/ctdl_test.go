@@ -646,7 +646,8 @@ func TestResourceIRI(t *testing.T) {
 		{base.Resource(ctidCert), base.Resource(ctidCert), false},
 		{"https://other.example/resources/CE-3F7C0D1E-2B4A-4C8E-9A51-6D2F8E0B7C13", "https://other.example/resources/CE-3F7C0D1E-2B4A-4C8E-9A51-6D2F8E0B7C13", false},
 		{"https://other.example/resources/" + ctidCert + "/", "https://other.example/resources/" + ctidCert + "/", false},
-		{"urn:ctid:" + ctidCert, "urn:ctid:" + ctidCert, false},
+		{"urn:ctid:" + ctidCert, base.Resource(ctidCert), true}, // the 2017 registry's CTID URNs
+		{"urn:isbn:0451450523", "urn:isbn:0451450523", false},
 		{"https://example.org/about", "https://example.org/about", false},
 	}
 	for _, tc := range tests {
