@@ -67,13 +67,26 @@ func NormalizeCIP(s string) (string, error) {
 	return head + "." + tail, nil
 }
 
-// NormalizeNAICS returns a NAICS code of two to six digits.
+// NormalizeNAICS returns a NAICS code of two to six digits, or one of the
+// sectors that span several two-digit codes: "31", "32", "33" and "31-33"
+// are the sector "31-33" (Manufacturing), likewise "44-45" and "48-49".
 func NormalizeNAICS(s string) (string, error) {
 	d := strings.TrimSpace(s)
+	if sector, ok := naicsSectorRanges[d]; ok {
+		return sector, nil
+	}
 	if !isDigits(d) || len(d) < 2 || len(d) > 6 {
 		return "", fmt.Errorf("%q is not a NAICS code (expected 2 to 6 digits, like 541512)", s)
 	}
 	return d, nil
+}
+
+// naicsSectorRanges maps the two-digit codes of the NAICS sectors that span
+// several of them, and the sectors' own notations, to the sectors.
+var naicsSectorRanges = map[string]string{
+	"31": "31-33", "32": "31-33", "33": "31-33", "31-33": "31-33",
+	"44": "44-45", "45": "44-45", "44-45": "44-45",
+	"48": "48-49", "49": "48-49", "48-49": "48-49",
 }
 
 func digitsOnly(s, allowed string) string {

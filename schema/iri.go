@@ -86,7 +86,7 @@ func ValidSchemeName(s string) bool { return schemeName.MatchString(s) }
 var notationPatterns = map[string]*regexp.Regexp{
 	SchemeCareerClusters: regexp.MustCompile(`^[0-9]{6}$`),
 	SchemeSOC:            regexp.MustCompile(`^[0-9]{2}-[0-9]{4}(\.(0[1-9]|[1-9][0-9]))?$`), // SOC, or O*NET-SOC under it (".00" is the SOC code itself)
-	SchemeNAICS:          regexp.MustCompile(`^[0-9]{2,6}$`),
+	SchemeNAICS:          regexp.MustCompile(`^([0-9]{2,6}|31-33|44-45|48-49)$`),            // the sectors 31-33, 44-45 and 48-49 span several two-digit codes
 	SchemeCIP:            regexp.MustCompile(`^[0-9]{2}(\.[0-9]{2}([0-9]{2})?)?$`),
 	SchemeValueCriteria:  regexp.MustCompile(`^[a-z0-9-]{1,64}$`),
 }
