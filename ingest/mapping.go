@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -147,39 +148,68 @@ func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// maxMappingBytes caps a mapping file.
-const maxMappingBytes = 1 << 20
+// MaxMappingBytes caps a mapping (a file or an uploaded part).
+const MaxMappingBytes = 1 << 20
 
 // LoadMapping reads a mapping file, JSON or YAML by its extension (.json,
-// .yaml, .yml), and checks that it names known fields only.
+// .yaml, .yml), and checks that it names known fields only. Unlike
+// ParseMapping it does not sniff: a file with another extension is refused.
 func LoadMapping(path string) (*Mapping, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("mapping %s: %w", path, err)
 	}
-	if len(b) > maxMappingBytes {
-		return nil, fmt.Errorf("mapping %s: %d bytes, over the limit of %d", path, len(b), maxMappingBytes)
-	}
-	var m Mapping
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".json":
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(&m)
-	case ".yaml", ".yml":
-		dec := yaml.NewDecoder(strings.NewReader(string(b)))
-		dec.KnownFields(true)
-		err = dec.Decode(&m)
-	default:
+	if mappingSyntax(path) == "" && len(b) <= MaxMappingBytes {
 		return nil, fmt.Errorf("mapping %s: use a .json, .yaml or .yml file", path)
 	}
+	return ParseMapping(path, b)
+}
+
+// ParseMapping parses a mapping named name (a file name, or the name of an
+// upload), and checks that it names known fields only. It is JSON or YAML
+// by the name's extension (.json, .yaml, .yml); a name with none of these
+// is JSON when b starts with '{' (after white space) and YAML otherwise.
+// Errors start with "mapping " and the name.
+func ParseMapping(name string, b []byte) (*Mapping, error) {
+	if len(b) > MaxMappingBytes {
+		return nil, fmt.Errorf("mapping %s: %d bytes, over the limit of %d", name, len(b), MaxMappingBytes)
+	}
+	syntax := mappingSyntax(name)
+	if syntax == "" {
+		syntax = "yaml"
+		if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+			syntax = "json"
+		}
+	}
+	var m Mapping
+	var err error
+	if syntax == "json" {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&m)
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		err = dec.Decode(&m)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("mapping %s: %w", path, err)
+		return nil, fmt.Errorf("mapping %s: %w", name, err)
 	}
 	if err := m.check(); err != nil {
-		return nil, fmt.Errorf("mapping %s: %w", path, err)
+		return nil, fmt.Errorf("mapping %s: %w", name, err)
 	}
 	return &m, nil
+}
+
+// mappingSyntax is "json" or "yaml" by name's extension, or "".
+func mappingSyntax(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json":
+		return "json"
+	case ".yaml", ".yml":
+		return "yaml"
+	}
+	return ""
 }
 
 func (m *Mapping) check() error {
