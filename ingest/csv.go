@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // csvRows reads CSV rows: a UTF-8 byte-order mark is dropped, CRLF and
@@ -24,6 +25,9 @@ type csvRows struct {
 func CSV(name string, r io.Reader, size int64, opts SheetOptions) (Source, error) {
 	if opts.Resolver == nil {
 		return nil, errors.New("ingest.CSV: a Resolver is required")
+	}
+	if strings.TrimSpace(opts.Sheet) != "" {
+		return nil, errors.New("--sheet applies to XLSX workbooks only")
 	}
 	cr := &countingReader{r: r}
 	br := bufio.NewReaderSize(cr, 64<<10)
@@ -56,6 +60,9 @@ func (c *csvRows) next() ([]string, int, error) {
 }
 
 func (c *csvRows) position() (int64, int64) { return c.cr.n, c.size }
+
+// numeric implements rowReader: a CSV cell is text.
+func (c *csvRows) numeric(int) bool { return false }
 
 // countingReader counts the bytes read through it.
 type countingReader struct {

@@ -8,9 +8,14 @@ import (
 	"text/tabwriter"
 )
 
-// WriteTable prints a report's problems as a table, at most max rows (0
-// means all), and says how many more there are.
+// WriteTable prints the worksheet read, when the report names one
+// (file.xlsx, worksheet "Approved 2025" (2 of 3)), and the report's
+// problems as a table, at most max rows (0 means all), and says how many
+// more there are.
 func WriteTable(w io.Writer, r *Report, max int) {
+	if r.Sheet != "" {
+		fmt.Fprintf(w, "%s, worksheet %s\n", r.File, r.Sheet)
+	}
 	if len(r.Problems) == 0 {
 		return
 	}

@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -657,4 +659,446 @@ func TestXLSXHeaderBelowMissingRows(t *testing.T) {
 	expectCounts(t, rep, 2, 1, 1)
 	expectProblems(t, rep, "low.xlsx", wantProblem{7, "Career Cluster", "Digital Technologies", "unknown Career Cluster"})
 	credentialNamed(t, s, "Low Good")
+}
+
+// sheetsWorkbook has four worksheets, each a sheet of one credential
+// named after it: "2024 List", "Approved 2025", "Lookups" (hidden) and
+// "Empty" (no cells).
+func sheetsWorkbook(t *testing.T) *workbook {
+	t.Helper()
+	w := newWorkbook(t, "2024 List")
+	for _, sh := range []string{"Approved 2025", "Lookups", "Empty"} {
+		if _, err := w.f.NewSheet(sh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sh := range []string{"2024 List", "Approved 2025", "Lookups"} {
+		w.row(sh, 1, "Credential Name", "Owner", "Career Cluster", "Region")
+		w.row(sh, 2, "From "+sh, "CompTIA", "Digital Technology", "Statewide")
+	}
+	w.f.SetActiveSheet(0)
+	if err := w.f.SetSheetVisible("Lookups", false); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// firstName reads a source's rows up to the first after the header and
+// gives its first cell.
+func firstName(t *testing.T, src Source) string {
+	t.Helper()
+	x := src.(*xlsxSource).rows
+	defer x.close()
+	header := false
+	for {
+		cells, n, err := x.next()
+		if err != nil {
+			t.Fatalf("row %d: %v", n, err)
+		}
+		if blank(cells) {
+			continue
+		}
+		if header {
+			return cells[0]
+		}
+		header = true
+	}
+}
+
+// SheetOptions.Sheet chooses the worksheet by name or position.
+func TestXLSXSheetChoice(t *testing.T) {
+	data := sheetsWorkbook(t).bytes()
+	s := newStore(t)
+	res, err := NewResolver(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const all = `1 "2024 List", 2 "Approved 2025", 3 "Lookups" (hidden), 4 "Empty"`
+	cases := []struct {
+		sheet      string
+		read, desc string // the credential read, SheetName
+		err        string // or the error after "book.xlsx: "
+	}{
+		{sheet: "", read: "From 2024 List", desc: `"2024 List" (1 of 4); other worksheets not read: "Approved 2025"`},
+		{sheet: "Approved 2025", read: "From Approved 2025", desc: `"Approved 2025" (2 of 4)`},
+		{sheet: "  APPROVED 2025 ", read: "From Approved 2025", desc: `"Approved 2025" (2 of 4)`},
+		{sheet: "2", read: "From Approved 2025", desc: `"Approved 2025" (2 of 4)`},
+		{sheet: " 1 ", read: "From 2024 List", desc: `"2024 List" (1 of 4)`},
+		{sheet: "lookups", read: "From Lookups", desc: `"Lookups" (3 of 4, hidden)`},
+		{sheet: "3", err: `worksheet 3 is "Lookups", which is hidden: give its name to read it (the workbook's worksheets: ` + all + `)`},
+		{sheet: "5", err: `there is no worksheet 5: the workbook's worksheets are ` + all},
+		{sheet: "0", err: `there is no worksheet 0: the workbook's worksheets are ` + all},
+		{sheet: "Approved", err: `no worksheet is named "Approved": the workbook's worksheets are ` + all},
+		{sheet: "-1", err: `no worksheet is named "-1": the workbook's worksheets are ` + all},
+	}
+	for _, c := range cases {
+		t.Run(c.sheet, func(t *testing.T) {
+			src, err := XLSX("book.xlsx", bytes.NewReader(data), int64(len(data)), SheetOptions{Resolver: res, Sheet: c.sheet})
+			if c.err != "" {
+				if err == nil || err.Error() != "book.xlsx: "+c.err {
+					t.Fatalf("error %v\nwant  book.xlsx: %s", err, c.err)
+				}
+				if src != nil {
+					t.Error("a Source with the error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sn, ok := src.(SheetNamer)
+			if !ok {
+				t.Fatal("the XLSX source is not a SheetNamer")
+			}
+			if got := sn.SheetName(); got != c.desc {
+				t.Errorf("SheetName %q, want %q", got, c.desc)
+			}
+			if got := firstName(t, src); got != c.read {
+				t.Errorf("read %q, want %q", got, c.read)
+			}
+		})
+	}
+}
+
+// More choice: a name wins over a position, names that differ only in
+// case are refused, and the note of other worksheets stays short.
+func TestXLSXSheetChoiceMore(t *testing.T) {
+	s := newStore(t)
+	res, err := NewResolver(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := func(sheets ...string) *workbook {
+		w := newWorkbook(t, sheets[0])
+		for i, sh := range sheets {
+			if i > 0 {
+				if _, err := w.f.NewSheet(sh); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w.row(sh, 1, "Credential Name")
+			w.row(sh, 2, "From "+sh)
+		}
+		return w
+	}
+	twins := rezip(t, sheetsWorkbook(t).bytes(), "xl/workbook.xml", func(b []byte) []byte {
+		return bytes.Replace(b, []byte(`name="Empty"`), []byte(`name="approved 2025"`), 1)
+	})
+	cases := []struct {
+		name, sheet string
+		data        []byte
+		read, desc  string
+		err         string
+	}{
+		{name: "name before position", sheet: "1", data: named("Intro", "1").bytes(), read: "From 1", desc: `"1" (2 of 2)`},
+		{name: "position", sheet: "2", data: named("Intro", "Data").bytes(), read: "From Data", desc: `"Data" (2 of 2)`},
+		{name: "many others", data: named("S1", "S2", "S3", "S4", "S5", "S6").bytes(), read: "From S1",
+			desc: `"S1" (1 of 6); other worksheets not read: "S2", "S3", "S4" and 2 more`},
+		{name: "one worksheet", data: named("Only").bytes(), read: "From Only", desc: `"Only" (1 of 1)`},
+		{name: "twins", sheet: "Approved 2025", data: twins,
+			err: `the workbook has two sheets named "Approved 2025" and "approved 2025", which differ only in case; rename one`},
+		{name: "twins, another chosen", data: twins, read: "From 2024 List", desc: `"2024 List" (1 of 4); other worksheets not read: "Approved 2025"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src, err := XLSX("more.xlsx", bytes.NewReader(c.data), 0, SheetOptions{Resolver: res, Sheet: c.sheet})
+			if c.err != "" {
+				if err == nil || err.Error() != "more.xlsx: "+c.err {
+					t.Fatalf("error %v\nwant  more.xlsx: %s", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := src.(SheetNamer).SheetName(); got != c.desc {
+				t.Errorf("SheetName %q, want %q", got, c.desc)
+			}
+			if got := firstName(t, src); got != c.read {
+				t.Errorf("read %q, want %q", got, c.read)
+			}
+		})
+	}
+}
+
+// The report names the worksheet read; a CSV's names none.
+func TestXLSXSheetInReport(t *testing.T) {
+	s := newStore(t)
+	data := sheetsWorkbook(t).bytes()
+	cases := []struct {
+		sheet, want, read string
+	}{
+		{"", `"2024 List" (1 of 4); other worksheets not read: "Approved 2025"`, "From 2024 List"},
+		{"approved 2025", `"Approved 2025" (2 of 4)`, "From Approved 2025"},
+		{"Lookups", `"Lookups" (3 of 4, hidden)`, "From Lookups"},
+	}
+	for _, c := range cases {
+		t.Run(c.sheet, func(t *testing.T) {
+			rep := importXLSX(t, s, "book.xlsx", data, SheetOptions{Agency: agencyHWC, Sheet: c.sheet}, false)
+			expectCounts(t, rep, 1, 1, 0)
+			if rep.Sheet != c.want {
+				t.Errorf("report's Sheet %q, want %q", rep.Sheet, c.want)
+			}
+			b, _ := json.Marshal(rep)
+			if want, _ := json.Marshal(c.want); !bytes.Contains(b, append([]byte(`"sheet":`), want...)) {
+				t.Errorf("JSON without the sheet: %s", b)
+			}
+			credentialNamed(t, s, c.read)
+		})
+	}
+	csv := importCSV(t, s, "list.csv", "Credential Name,Owner,Career Cluster,Region\nFrom CSV,CompTIA,Digital Technology,Statewide\n", SheetOptions{Agency: agencyHWC}, true)
+	if csv.Sheet != "" {
+		t.Errorf("a CSV's report names the sheet %q", csv.Sheet)
+	}
+	if b, _ := json.Marshal(csv); bytes.Contains(b, []byte(`"sheet"`)) {
+		t.Errorf("a CSV's JSON report has a sheet: %s", b)
+	}
+}
+
+func TestWriteTableSheet(t *testing.T) {
+	prob := Problem{File: "file.xlsx", Row: 4, Column: "SOC Codes", Value: "15-12", Message: "is not a SOC code"}
+	cases := []struct {
+		name string
+		rep  Report
+		want string // the output's start ("" for none)
+	}{
+		{"sheet, no problems", Report{File: "file.xlsx", Sheet: `"Approved 2025" (2 of 3)`},
+			"file.xlsx, worksheet \"Approved 2025\" (2 of 3)\n"},
+		{"sheet and problems", Report{File: "file.xlsx", Sheet: `"Approved 2025" (2 of 3)`, Problems: []Problem{prob}},
+			"file.xlsx, worksheet \"Approved 2025\" (2 of 3)\nFILE "},
+		{"others not read", Report{File: "file.xlsx", Sheet: `"2025" (1 of 2); other worksheets not read: "2024"`},
+			"file.xlsx, worksheet \"2025\" (1 of 2); other worksheets not read: \"2024\"\n"},
+		{"no sheet, no problems", Report{File: "list.csv"}, ""},
+		{"no sheet", Report{File: "list.csv", Problems: []Problem{prob}}, "FILE "},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var b strings.Builder
+			WriteTable(&b, &c.rep, 0)
+			if !strings.HasPrefix(b.String(), c.want) || (c.want == "" && b.Len() > 0) || (len(c.rep.Problems) == 0 && b.String() != c.want) {
+				t.Errorf("output\n%s\nwant it to start with\n%s", b.String(), c.want)
+			}
+		})
+	}
+	// The warnings' table does not repeat the worksheet.
+	var b strings.Builder
+	WriteWarnings(&b, &Report{File: "file.xlsx", Sheet: `"A" (1 of 1)`, Warnings: []Problem{prob}}, 0)
+	if strings.Contains(b.String(), "worksheet") {
+		t.Errorf("warnings name the worksheet:\n%s", b.String())
+	}
+}
+
+func TestCSVSheetOption(t *testing.T) {
+	s := newStore(t)
+	res, err := NewResolver(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const data = "Credential Name\nx\n"
+	for _, sheet := range []string{"2", "Sheet1", " "} {
+		t.Run(sheet, func(t *testing.T) {
+			src, err := CSV("list.csv", strings.NewReader(data), 0, SheetOptions{Resolver: res, Sheet: sheet})
+			if strings.TrimSpace(sheet) == "" {
+				if err != nil {
+					t.Errorf("a blank Sheet: %v", err)
+				}
+				return
+			}
+			if err == nil || err.Error() != "--sheet applies to XLSX workbooks only" || src != nil {
+				t.Errorf("CSV with Sheet %q: %v", sheet, err)
+			}
+		})
+	}
+	// A CSV cell is never numeric.
+	src, err := CSV("list.csv", strings.NewReader("SOC Codes,CIP Codes\n151252,46\n"), 0, SheetOptions{Resolver: res})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := src.(*sheet).rows
+	for {
+		if _, _, err := rows.next(); err != nil {
+			break
+		}
+		if rows.numeric(0) || rows.numeric(1) {
+			t.Error("a CSV cell is numeric")
+		}
+	}
+}
+
+// numeric tells the number cells shown by a number format from text.
+func TestXLSXNumericCells(t *testing.T) {
+	const sh = "Sheet1"
+	day := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	w := newWorkbook(t, sh)
+	w.row(sh, 1, "Credential Name", "SOC Codes", "CIP Codes", "NAICS", "Valid From", "Note", "Flag", "Merged")
+	w.row(sh, 2, "Row Two", 151252, 46, "541512", day, 11.07, true, 1.0101)
+	w.style(sh, "E2", 14, "")
+	w.style(sh, "F2", 49, "") // Text
+	w.merge(sh, "H2", "H4")   // H3 and H4 get H2's number
+	w.row(sh, 3, "Row Three", "15-1252", 11.0701, 541512, nil, 51.39, "yes")
+	w.style(sh, "C3", 0, "0.0000")
+	w.style(sh, "F3", 0, "@") // a custom Text format
+	w.row(sh, 4, 7, nil, nil, nil, nil, nil, nil)
+	// Rows 5 and 6 are not in the file.
+	w.row(sh, 7, "Row Seven", nil, 1.5, nil, nil, nil, nil, "text")
+	w.style(sh, "B7", 0, "0.00") // a style on an empty cell
+	cases := []struct {
+		row     int
+		cells   []string // as read
+		numeric []int    // the numeric columns' indexes
+	}{
+		{1, []string{"Credential Name", "SOC Codes", "CIP Codes", "NAICS", "Valid From", "Note", "Flag", "Merged"}, nil},
+		{2, []string{"Row Two", "151252", "46", "541512", "2025-07-01", "11.07", "TRUE", "1.0101"}, []int{1, 2, 4, 7}},
+		{3, []string{"Row Three", "15-1252", "11.0701", "541512", "", "51.39", "yes", "1.0101"}, []int{2, 3, 7}},
+		{4, []string{"7", "", "", "", "", "", "", "1.0101"}, []int{0, 7}},
+		{5, nil, nil},
+		{6, nil, nil},
+		{7, []string{"Row Seven", "", "1.5", "", "", "", "", "text"}, []int{2}},
+	}
+	s := newStore(t)
+	x := xlsxSourceOf(t, s, "numeric.xlsx", w.bytes(), SheetOptions{}).(*xlsxSource).rows
+	for _, c := range cases {
+		cells, n, err := x.next()
+		if err != nil || n != c.row {
+			t.Fatalf("row %d: %v (row %d)", c.row, err, n)
+		}
+		if strings.Join(cells, "|") != strings.Join(c.cells, "|") {
+			t.Errorf("row %d reads %q, want %q", n, cells, c.cells)
+		}
+		want := map[int]bool{}
+		for _, i := range c.numeric {
+			want[i] = true
+		}
+		for i := -1; i < 10; i++ {
+			if got := x.numeric(i); got != want[i] {
+				t.Errorf("row %d, column %d (%q): numeric %v, want %v", n, i, at(cells, i), got, want[i])
+			}
+		}
+	}
+	if _, _, err := x.next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the last row: %v", err)
+	}
+	if x.numeric(2) {
+		t.Error("numeric after the last row")
+	}
+}
+
+func at(cells []string, i int) string {
+	if i < 0 || i >= len(cells) {
+		return ""
+	}
+	return cells[i]
+}
+
+// Cells without a reference (r="B2") are numbered in order, as excelize
+// reads them; rows asked for out of turn are read up to.
+func TestXLSXNumericCellsUnreferenced(t *testing.T) {
+	const sh = "Sheet1"
+	w := newWorkbook(t, sh)
+	w.row(sh, 1, "Credential Name", "SOC Codes", "CIP Codes")
+	w.row(sh, 2, "A", 151252, "x")
+	w.row(sh, 3, "B", "y", 46)
+	data := rezip(t, w.bytes(), "xl/worksheets/sheet1.xml", func(b []byte) []byte {
+		return regexp.MustCompile(`<c r="[A-Z]+[0-9]+"`).ReplaceAll(b, []byte("<c"))
+	})
+	s := newStore(t)
+	x := xlsxSourceOf(t, s, "unreferenced.xlsx", data, SheetOptions{}).(*xlsxSource).rows
+	want := map[int][]bool{1: {false, false, false}, 2: {false, true, false}, 3: {false, false, true}}
+	for r := 1; r <= 3; r++ {
+		cells, n, err := x.next()
+		if err != nil || n != r {
+			t.Fatalf("row %d: %v", r, err)
+		}
+		// Asked for in reverse, and twice.
+		for i := 2; i >= 0; i-- {
+			if x.numeric(i) != want[r][i] || x.numeric(i) != want[r][i] {
+				t.Errorf("row %d, column %d (%q): numeric %v", r, i, at(cells, i), x.numeric(i))
+			}
+		}
+	}
+}
+
+func TestMangledCode(t *testing.T) {
+	cases := []struct {
+		field, shown string
+		want         []string // what the message says; none: ""
+	}{
+		// CIP: two digits, a point, four are the code as written.
+		{FieldCIP, "51.3901", nil},
+		{FieldCIP, "11.0701", nil},
+		{FieldCIP, " 01.0101 ", nil}, // a format of 00.0000
+		{FieldCIP, "110701", nil},    // without its point: nothing lost
+		{FieldCIP, "1107", nil},
+		{FieldCIP, "46", []string{"the cell is the number 46, which a General-format cell shows for 46.0000 as well as for the series 46", "(46.0000 or 46)"}},
+		{FieldCIP, "11.07", []string{"the number 11.07, which a General-format cell shows for 11.0700 as well as for the group 11.07", "(11.0700 or 11.07)"}},
+		{FieldCIP, "51.39", []string{"shows for 51.3900 as well as for the group 51.39", "(51.3900 or 51.39)"}},
+		{FieldCIP, "1.0101", []string{"the number 1.0101, which is what a General-format cell makes of 01.0101, its leading zero lost", "(01.0101)"}},
+		{FieldCIP, "11.071", []string{"makes of 11.0710, its trailing zero lost", "(11.0710)"}},
+		{FieldCIP, "1.011", []string{"makes of 01.0110, its leading and trailing zeros lost", "(01.0110)"}},
+		{FieldCIP, "1.01", []string{"shows for 01.0100 as well as for the group 01.01"}},
+		{FieldCIP, "11.7", []string{"shows for 11.7000 as well as for the group 11.70"}},
+		{FieldCIP, "1", []string{"shows for 01.0000 as well as for the series 01", "(01.0000 or 01)"}},
+		{FieldCIP, "10101", []string{"the number 10101, which is what a General-format cell makes of 010101 (CIP 01.0101), its leading zero lost", "(01.0101)"}},
+		{FieldCIP, "101", []string{"makes of 0101 (CIP 01.01)", "(01.01)"}},
+		{FieldCIP, "2025-07-11", []string{"the date 2025-07-11, which a spreadsheet that writes dates day.month makes of 11.07", "(11.07)"}},
+		{FieldCIP, "110,701", []string{`the number 110701, which its number format shows as "110,701"`}},
+		{FieldCIP, "1.10E+05", []string{`a number that its number format shows as "1.10E+05", not a CIP code`}},
+		{FieldCIP, "110.701", nil}, // not a shape a number makes of a code: the code check's
+		{FieldCIP, "1234567", nil},
+		{FieldCIP, "0.5", nil},
+		{FieldCIP, "", nil},
+		// SOC: no code starts with 0 or has a fraction: a number loses nothing.
+		{FieldSOC, "291141", nil},
+		{FieldSOC, "151252.00", nil},
+		{FieldSOC, "15.1252", nil},
+		{FieldSOC, "1512", nil},
+		{FieldSOC, "151252.5", nil},
+		{FieldSOC, "151252.0", []string{"the number 151252, which its number format shows with decimals (151252.0)", "(151252)"}},
+		{FieldSOC, "2011-11-01", []string{"the date November 2011, which a spreadsheet makes of the SOC code 11-2011 typed into a General-format cell", "(11-2011)"}},
+		{FieldSOC, "2025-07-01", []string{"the date 2025-07-01, not a SOC code"}},
+		{FieldSOC, "151,252", []string{`the number 151252, which its number format shows as "151,252"`}},
+		// NAICS: an integer is fine.
+		{FieldNAICS, "541512", nil},
+		{FieldNAICS, "62", nil},
+		{FieldNAICS, "541512.00", []string{"the number 541512, which its number format shows with decimals (541512.00)", "(541512)"}},
+		{FieldNAICS, "$541,512", []string{`a number that its number format shows as "$541,512", not a NAICS code`}},
+		{FieldNAICS, "2025-07-01", []string{"not a NAICS code"}},
+		// Not a code field.
+		{FieldName, "46", nil},
+		{FieldMedianWage, "1.0101", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.field+" "+c.shown, func(t *testing.T) {
+			got := mangledCode(c.field, c.shown)
+			if len(c.want) == 0 {
+				if got != "" {
+					t.Errorf("%q", got)
+				}
+				return
+			}
+			if !strings.HasPrefix(got, "the cell is ") || !strings.HasSuffix(got, "format the column as Text and type the code as it is written"+after(got)) {
+				t.Errorf("%q: not what the cell is and the fix", got)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%q\nwant it to say %q", got, w)
+				}
+			}
+		})
+	}
+	// A message whole.
+	const want = "the cell is the number 46, which a General-format cell shows for 46.0000 as well as for the series 46: " +
+		"format the column as Text and type the code as it is written (46.0000 or 46), or type an apostrophe before the code, then import again"
+	if got := mangledCode(FieldCIP, "46"); got != want {
+		t.Errorf("%q\nwant %q", got, want)
+	}
+}
+
+// after is the end of a fix message after "as it is written".
+func after(msg string) string {
+	_, tail, _ := strings.Cut(msg, "as it is written")
+	if !strings.HasSuffix(tail, ", or type an apostrophe before the code, then import again") {
+		return "\x00" // fails the caller's check
+	}
+	return tail
 }

@@ -26,6 +26,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	baseFlag := fs.String("base", envOr("CREDREG_BASE", ""), "base IRI for a new store (env CREDREG_BASE; default: the store's own)")
 	agency := fs.String("agency", envOr("CREDREG_AGENCY", ""), "the agency importing: its CTID or name; it designates the rows' credentials and is named in the change log (env CREDREG_AGENCY)")
 	mappingPath := fs.String("mapping", "", "a JSON or YAML file mapping the sheet's headers and spellings to credreg's fields")
+	sheet := fs.String("sheet", "", "the worksheet of an XLSX workbook to read: its name or its position, 1 for the first; default the first visible one (`NAME|N`)")
 	format := fs.String("format", "", "csv, xlsx, ctdl or nquads (default: from each file's extension; required for -)")
 	dryRun := fs.Bool("dry-run", false, "validate and report without writing")
 	reportPath := fs.String("report", "", "write the full report as JSON to this file")
@@ -115,7 +116,7 @@ Flags:
 	for _, f := range files {
 		rep, err := importFile(ctx, st, f, *format, ingest.Config{
 			Base:  st.Base(),
-			Sheet: ingest.SheetOptions{Agency: *agency, Mapping: mapping, Resolver: res},
+			Sheet: ingest.SheetOptions{Agency: *agency, Mapping: mapping, Resolver: res, Sheet: *sheet},
 		}, ingest.Options{Actor: actor, DryRun: *dryRun, Logger: log}, *quiet, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "credreg import: %v\n", err)
