@@ -13,7 +13,7 @@ build:
 	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/credreg ./cmd/credreg
 
 run:
-	$(GO) run ./cmd/credreg serve
+	$(GO) run ./cmd/credreg serve --sample
 
 # interop installs the third-party clients the interoperability tests run
 # (jsonld.js), pinned by interop/package-lock.json.

@@ -13,11 +13,15 @@ import (
 // back, followed by columns for people that an import ignores.
 var ExportHeader = []string{
 	"CTID", "Name", "Type", "Owner", "Offered By", "Description", "SOC Codes", "CIP Codes", "NAICS Codes", "Competencies",
-	"Cluster", "Sub-Cluster", "Agency", "Designation CTID", "Region",
+	"Cluster", "Sub-Cluster", "Agency", "Designation CTID", "Local Key", "Region",
 	"High Wage", "High Skill", "In Demand", "Stackable", "Industry Recognized", "Criteria",
 	"Median Wage", "Openings", "Data Source", "Data Year", "Valid From", "Valid Through",
+	// An import reads "retired" in Status and Credential Status (with the
+	// date and reason) and ignores the other statuses, which follow from
+	// the dates.
+	"Status", "Retired On", "Retirement Reason", "Credential Status",
 	// Read by people, not by an import:
-	"Status", "Last Verified", "Superseded By", "Credential IRI", "Designation IRI",
+	"Last Verified", "Superseded By", "Credential IRI", "Designation IRI",
 }
 
 // flagCriteria are the criteria with a yes/no column of their own, in
@@ -53,9 +57,14 @@ func ListRows(page *registry.ListPage) [][]string {
 	code := func(iris []string) string {
 		out := make([]string, 0, len(iris))
 		for _, iri := range iris {
-			if t := page.Terms[iri]; t.Notation != "" {
+			switch t := page.Terms[iri]; {
+			case t.Notation != "":
 				out = append(out, t.Notation)
-			} else {
+			case strings.Contains(iri, "/schemes/"):
+				// a concept the registry does not hold: its code is the
+				// last segment of its IRI, which an import reads back
+				out = append(out, iri[strings.LastIndexByte(iri, '/')+1:])
+			default:
 				out = append(out, iri)
 			}
 		}
@@ -85,12 +94,24 @@ func ListRows(page *registry.ListPage) [][]string {
 		}
 		cred := []string{v.CTID, v.Name, firstOf(types), firstOf(owners), strings.Join(offerers, "; "), v.Description,
 			code(v.Occupations), code(v.Programs), code(v.Industries), ctids(v.Competencies)}
-		tail := func(status, verified, desIRI string) []string {
-			return []string{status, verified, strings.Join(v.SupersededBy, "; "), v.IRI, desIRI}
+		credStatus := ""
+		if v.Retired {
+			credStatus = registry.StatusRetiredNow
+		}
+		tail := func(verified, desIRI string) []string {
+			return []string{credStatus, verified, strings.Join(v.SupersededBy, "; "), v.IRI, desIRI}
+		}
+		keyOf := func(agency string) string {
+			for _, id := range v.Identifiers {
+				if id.Source == agency {
+					return id.Code
+				}
+			}
+			return ""
 		}
 		if len(it.Designations) == 0 {
-			row := append(append([]string{}, cred...), make([]string, 17)...)
-			rows = append(rows, guard(append(row, tail("", v.LastVerified, "")...)))
+			row := append(append([]string{}, cred...), make([]string, 21)...)
+			rows = append(rows, guard(append(row, tail(v.LastVerified, "")...)))
 			continue
 		}
 		for _, d := range it.Designations {
@@ -113,7 +134,7 @@ func ListRows(page *registry.ListPage) [][]string {
 				}
 			}
 			row := append([]string{}, cred...)
-			row = append(row, strings.Join(clusters, "; "), strings.Join(subs, "; "), name(d.Agency), d.CTID, d.Region)
+			row = append(row, strings.Join(clusters, "; "), strings.Join(subs, "; "), name(d.Agency), d.CTID, keyOf(d.Agency), d.Region)
 			for _, f := range flagCriteria {
 				row = append(row, yesNo(has[f]))
 			}
@@ -130,11 +151,16 @@ func ListRows(page *registry.ListPage) [][]string {
 			case d.Retired:
 				status = registry.StatusRetiredNow
 			}
+			retiredOn := d.RetiredOn
+			if len(retiredOn) >= 10 {
+				retiredOn = retiredOn[:10]
+			}
+			row = append(row, status, retiredOn, d.RetirementReason)
 			verified := d.LastVerified
 			if v.LastVerified > verified {
 				verified = v.LastVerified
 			}
-			rows = append(rows, guard(append(row, tail(status, verified, d.IRI)...)))
+			rows = append(rows, guard(append(row, tail(verified, d.IRI)...)))
 		}
 	}
 	return rows

@@ -72,6 +72,17 @@ type Unit struct {
 	// Classes name the classes of the unit's resources ("ceterms:Course"),
 	// its own first, for the report's counts by class.
 	Classes []string
+	// Header marks the problems of a sheet's header row: they end the
+	// import, and the header is not counted as a row.
+	Header bool
+	// NotRead marks a row that was not read because of a problem that
+	// ended the import (its header's): it counts as a failed row, with no
+	// problem of its own.
+	NotRead bool
+	// Credential is the credential a sheet's row describes, and Rule how
+	// the row found it among the stored ones: a registry.Match* rule,
+	// "ctid" for a CTID the row gives, "" when it is new.
+	Credential, Rule string
 }
 
 // Reference is a record a unit names inside another one.
@@ -101,6 +112,14 @@ type Source interface {
 // point at the input rather than at the vocabulary.
 type ColumnNamer interface {
 	ColumnOf(field string) string
+}
+
+// MessageNamer is implemented by sources that can put a message about
+// vocabulary terms ("schema:validFrom must not be after
+// schema:validThrough") in the input's words ("\"Effective Date\" must
+// not be after \"Expiration Date\"").
+type MessageNamer interface {
+	InColumns(msg string) string
 }
 
 // Sizer is implemented by sources that know how far through the input they
@@ -133,6 +152,7 @@ type Options struct {
 type Report struct {
 	File      string `json:"file"`
 	Format    string `json:"format"`
+	Sheet     string `json:"sheet,omitempty"` // the worksheet of a workbook read (SheetNamer)
 	DryRun    bool   `json:"dryRun"`
 	Units     int    `json:"units"`     // rows, documents or subjects read
 	Imported  int    `json:"imported"`  // units whose records were stored (or would be, in a dry run)
@@ -154,8 +174,12 @@ type Report struct {
 	Classes map[string]*ClassCount `json:"classes,omitempty"`
 	// References counts the records named inside others.
 	References ReferenceCount `json:"references"`
-	Started    time.Time      `json:"started"`
-	Duration   string         `json:"duration"`
+	// Credentials counts the credentials a sheet's rows gave, each once:
+	// created, or matched with a stored one (by rule), and of those how
+	// many the import left unchanged. Only sheets fill it.
+	Credentials *CredentialCount `json:"credentials,omitempty"`
+	Started     time.Time        `json:"started"`
+	Duration    string           `json:"duration"`
 	// Aborted is set when reading stopped early (an I/O error or a
 	// cancelled context); what was read before it is imported.
 	Aborted string `json:"aborted,omitempty"`
@@ -183,6 +207,18 @@ type ReferenceCount struct {
 	Dangling int `json:"dangling"`
 }
 
+// CredentialCount is what an import did with the credentials its rows
+// name.
+type CredentialCount struct {
+	// Created counts the credentials the registry did not hold.
+	Created int `json:"created"`
+	// Matched counts, by rule ("agency key", "ctid", "owl:sameAs", "name
+	// and owner", "name"), the stored credentials rows named.
+	Matched map[string]int `json:"matched"`
+	// Unchanged counts the matched credentials the import did not change.
+	Unchanged int `json:"unchanged"`
+}
+
 // OK reports whether every unit imported.
 func (r *Report) OK() bool { return r.Failed == 0 && r.Aborted == "" }
 
@@ -208,8 +244,11 @@ func Run(ctx context.Context, store *registry.Store, src Source, format string, 
 		ctx: ctx, store: store, src: src, opts: opts, limit: limit, log: log,
 		rep: &Report{File: src.Name(), Format: format, DryRun: opts.DryRun, Started: time.Now().UTC(), Problems: []Problem{}, Warnings: []Problem{}},
 	}
+	if sn, ok := src.(SheetNamer); ok {
+		r.rep.Sheet = sn.SheetName()
+	}
 	r.reset()
-	r.checked = map[string]bool{}
+	r.checked, r.counted = map[string]bool{}, map[string]bool{}
 	err := r.run()
 	r.rep.Duration = time.Since(r.rep.Started).Round(time.Millisecond).String()
 	if opts.Progress != nil {
@@ -235,6 +274,8 @@ type runner struct {
 	refOrder []string
 	refs     map[string]*Reference
 	checked  map[string]bool // link targets checked for dangling, over the whole run
+	// credentials counted in the report, over the whole run
+	counted map[string]bool
 }
 
 func (r *runner) reset() {
@@ -254,7 +295,16 @@ func (r *runner) run() error {
 			r.rep.Problems = append(r.rep.Problems, Problem{File: r.src.Name(), Message: "reading stopped: " + err.Error()})
 			break
 		}
+		if u.Header {
+			r.rep.Problems = append(r.rep.Problems, u.Problems...)
+			continue
+		}
 		r.rep.Units++
+		if u.NotRead {
+			r.rep.Failed++
+			r.progress()
+			continue
+		}
 		if len(u.Problems) == 0 {
 			for _, rec := range u.Records {
 				if rec.Merge {
@@ -291,6 +341,9 @@ func (r *runner) problem(row int, iri string, p schema.Problem, namer ColumnName
 		}
 	}
 	msg := p.Message
+	if n, ok := namer.(MessageNamer); ok {
+		msg = n.InColumns(msg)
+	}
 	if p.Node != "" && p.Node != iri {
 		msg += " (in " + p.Node + ")"
 	}
@@ -300,6 +353,9 @@ func (r *runner) problem(row int, iri string, p schema.Problem, namer ColumnName
 func (r *runner) fail(u *Unit) {
 	r.rep.Failed++
 	r.rep.Problems = append(r.rep.Problems, u.Problems...)
+	for _, w := range u.Warnings {
+		r.warning(w)
+	}
 	if len(u.Classes) > 0 {
 		r.class(u.Classes[0]).Rejected++
 	}
@@ -408,7 +464,11 @@ func (r *runner) flush() error {
 		if r.opts.DryRun {
 			bad := map[string]schema.Problems{}
 			for _, rec := range recs {
-				if ps := r.store.Validate(rec); len(ps) > 0 {
+				ps, err := r.store.ValidateAsStored(r.ctx, rec)
+				if err != nil {
+					return err
+				}
+				if len(ps) > 0 {
 					bad[rec.IRI] = ps
 				}
 			}
@@ -417,6 +477,7 @@ func (r *runner) flush() error {
 				for _, u := range r.units {
 					r.imported(u)
 				}
+				r.countCredentials(nil, nil)
 				r.rep.Batches++
 				return nil
 			}
@@ -454,11 +515,46 @@ func (r *runner) flush() error {
 				r.rep.Unchanged++
 			}
 		}
+		r.countCredentials(recs, changes)
 		if err := r.danglingLinks(recs); err != nil {
 			return err
 		}
 		r.log.Debug("import batch written", "file", r.src.Name(), "batch", r.rep.Batches, "records", len(recs), "units", len(r.units))
 		return nil
+	}
+}
+
+// countCredentials counts the batch's credentials in the report, each
+// once per run: by the change written (a create is a new credential), or
+// by the rule that found it in a dry run (changes nil).
+func (r *runner) countCredentials(recs []registry.Record, changes []registry.Change) {
+	action := map[string]registry.Change{}
+	for i, c := range changes {
+		action[recs[i].IRI] = c
+	}
+	for _, u := range r.units {
+		if u.Credential == "" || r.counted[u.Credential] {
+			continue
+		}
+		r.counted[u.Credential] = true
+		cc := r.rep.Credentials
+		if cc == nil {
+			cc = &CredentialCount{Matched: map[string]int{}}
+			r.rep.Credentials = cc
+		}
+		c, written := action[u.Credential]
+		switch {
+		case changes != nil && written && c.Action == registry.ActionCreate, u.Rule == "" && changes == nil:
+			cc.Created++
+			continue
+		case u.Rule == "":
+			cc.Matched["ctid"]++ // the import's own credential, already stored
+		default:
+			cc.Matched[u.Rule]++
+		}
+		if changes != nil && c.Seq == 0 {
+			cc.Unchanged++
+		}
 	}
 }
 

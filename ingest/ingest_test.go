@@ -3,31 +3,23 @@ package ingest
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"credreg/fixtures"
+	"credreg/fixtures/fixturestest"
 	"credreg/registry"
 	"credreg/schema"
 )
 
 const testBase = "http://registry.test"
 
-// newStore opens a Badger store with the fixtures loaded.
+// newStore opens a Badger store with the reference data and the sample
+// loaded (a copy of a template store).
 func newStore(t testing.TB) *registry.Store {
 	t.Helper()
 	base, _ := schema.NewBase(testBase)
-	s, err := registry.Open(context.Background(), "badger://"+t.TempDir(), registry.Options{Base: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := fixtures.Load(context.Background(), s, slog.New(slog.DiscardHandler)); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return fixturestest.Open(t, base, true)
 }
 
 func importCSV(t *testing.T, s *registry.Store, name, data string, opts SheetOptions, dry bool) *Report {

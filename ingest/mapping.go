@@ -50,12 +50,21 @@ const (
 	// the designation's CTID derives from the agency, the credential and
 	// the region (or the row's local key).
 	FieldDesignationCTID = "designation_ctid"
+	// FieldStatus retires the row's designation when it says "retired"
+	// (other statuses follow from the dates and are not read), on the
+	// day FieldRetiredOn gives, for FieldRetirementReason.
+	FieldStatus           = "status"
+	FieldRetiredOn        = "retired_on"
+	FieldRetirementReason = "retirement_reason"
+	// FieldCredentialStatus retires the row's credential when it says
+	// "retired".
+	FieldCredentialStatus = "credential_status"
 )
 
 // defaultHeaders are the header names each field is recognised by.
 var defaultHeaders = map[string][]string{
 	FieldCTID:               {"ctid", "credential ctid"},
-	FieldLocalKey:           {"local key", "local id", "id", "key", "credential id"},
+	FieldLocalKey:           {"local key", "local id", "id", "key", "credential id", "agency key"},
 	FieldName:               {"name", "credential name", "credential", "credential title", "title"},
 	FieldType:               {"type", "credential type"},
 	FieldOwner:              {"owner", "owned by", "issuer", "owning organization", "credential owner", "organization"},
@@ -83,6 +92,10 @@ var defaultHeaders = map[string][]string{
 	FieldValidFrom:          {"valid from", "start date", "effective date", "from"},
 	FieldValidThrough:       {"valid through", "end date", "expiration date", "through", "valid until"},
 	FieldDesignationCTID:    {"designation ctid"},
+	FieldStatus:             {"status", "designation status"},
+	FieldRetiredOn:          {"retired on", "retirement date"},
+	FieldRetirementReason:   {"retirement reason"},
+	FieldCredentialStatus:   {"credential status"},
 }
 
 // listFields hold several values a cell; a field that several columns map

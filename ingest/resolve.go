@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -23,6 +24,10 @@ type Resolver struct {
 	parent      map[string]string // Sub-Cluster IRI -> Cluster IRI
 	criteria    map[string]string
 	orgs        map[string]string // schema.NameKey(name) -> IRI
+	orgNames    map[string]string // IRI -> name, of the stored organizations
+	regions     map[string]string // notation, NameKey(prefLabel) or NameKey(altLabel) -> prefLabel
+	regionNames []string          // the regions' preferred labels, sorted
+	store       *registry.Store
 }
 
 // NewResolver reads the Framework, the value criteria and the
@@ -32,6 +37,7 @@ func NewResolver(ctx context.Context, store *registry.Store) (*Resolver, error) 
 	r := &Resolver{
 		base: base, clusters: map[string]string{}, subClusters: map[string]string{},
 		parent: map[string]string{}, criteria: map[string]string{}, orgs: map[string]string{},
+		orgNames: map[string]string{}, regions: map[string]string{}, store: store,
 	}
 	members, err := store.Members(ctx, base.Scheme(schema.SchemeCareerClusters))
 	if err != nil {
@@ -42,15 +48,26 @@ func NewResolver(ctx context.Context, store *registry.Store) (*Resolver, error) 
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", m.Link, err)
 		}
-		notation := m.Link[strings.LastIndexByte(m.Link, '/')+1:]
-		if len(broader) == 0 {
-			r.clusters[notation] = m.Link
-			r.clusters[schema.NameKey(m.Text)] = m.Link
-			continue
+		alt, err := store.Objects(ctx, m.Link, schema.AltLabel)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", m.Link, err)
 		}
-		r.subClusters[notation] = m.Link
-		r.subClusters[schema.NameKey(m.Text)] = m.Link
-		r.parent[m.Link] = strings.Trim(quad.ToString(broader[0]), "<>")
+		notation := m.Link[strings.LastIndexByte(m.Link, '/')+1:]
+		into := r.subClusters
+		if len(broader) == 0 {
+			into = r.clusters
+		} else {
+			r.parent[m.Link] = strings.Trim(quad.ToString(broader[0]), "<>")
+		}
+		into[notation] = m.Link
+		into[schema.NameKey(m.Text)] = m.Link
+		for _, a := range alt {
+			if k := schema.NameKey(registry.Lexical(a)); k != "" {
+				if _, taken := into[k]; !taken {
+					into[k] = m.Link
+				}
+			}
+		}
 	}
 	crit, err := store.Members(ctx, base.Scheme(schema.SchemeValueCriteria))
 	if err != nil {
@@ -73,10 +90,166 @@ func NewResolver(ctx context.Context, store *registry.Store) (*Resolver, error) 
 			}
 			if name != "" {
 				r.orgs[schema.NameKey(name)] = o
+				r.orgNames[o] = name
 			}
 		}
 	}
+	regions, err := store.Members(ctx, base.Scheme(schema.SchemeRegions))
+	if err != nil {
+		return nil, fmt.Errorf("read the regions: %w", err)
+	}
+	for _, m := range regions {
+		if m.Text == "" {
+			continue
+		}
+		r.regionNames = append(r.regionNames, m.Text)
+		alt, err := store.Objects(ctx, m.Link, schema.AltLabel)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", m.Link, err)
+		}
+		keys := []string{m.Link[strings.LastIndexByte(m.Link, '/')+1:], m.Text}
+		for _, a := range alt {
+			keys = append(keys, registry.Lexical(a))
+		}
+		for _, k := range keys {
+			if k := schema.NameKey(k); k != "" {
+				if _, taken := r.regions[k]; !taken {
+					r.regions[k] = m.Text
+				}
+			}
+		}
+	}
+	sort.Strings(r.regionNames)
 	return r, nil
+}
+
+// Region resolves a region by its name, another spelling of it or its
+// notation, loosely (case, spacing and punctuation do not matter, nor a
+// trailing "Region" or "Workforce Region"), and returns its preferred
+// label. When none matches it returns the closest regions' names.
+func (r *Resolver) Region(s string) (label string, suggestions []string, ok bool) {
+	k := schema.NameKey(s)
+	if l, ok := r.regions[k]; ok {
+		return l, nil, true
+	}
+	trimmed := k
+	for _, suffix := range []string{" workforce development region", " workforce region", " workforce area", " region", " area"} {
+		trimmed = strings.TrimSuffix(trimmed, suffix)
+	}
+	for key, l := range r.regions {
+		t := key
+		for _, suffix := range []string{" workforce development region", " workforce region", " workforce area", " region", " area"} {
+			t = strings.TrimSuffix(t, suffix)
+		}
+		if t == trimmed {
+			return l, nil, true
+		}
+	}
+	return "", closest(s, r.regionNames, 3), false
+}
+
+// Regions lists the regions' preferred labels, sorted.
+func (r *Resolver) Regions() []string { return r.regionNames }
+
+// Agency resolves an existing organization by CTID or name, for the
+// agency of a sheet. When none matches it returns the closest names.
+func (r *Resolver) Agency(s string) (iri string, suggestions []string, ok bool) {
+	s = strings.TrimSpace(s)
+	if schema.ValidCTID(strings.ToLower(s)) {
+		iri := r.base.Resource(strings.ToLower(s))
+		if _, ok := r.orgNames[iri]; ok {
+			return iri, nil, true
+		}
+		return "", nil, false
+	}
+	if iri, ok := r.orgs[schema.NameKey(s)]; ok {
+		if _, stored := r.orgNames[iri]; stored {
+			return iri, nil, true
+		}
+	}
+	names := make([]string, 0, len(r.orgNames))
+	for _, n := range r.orgNames {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return "", closest(s, names, 3), false
+}
+
+// OrganizationName returns the stored name of an organization, "" when
+// the store holds none under iri.
+func (r *Resolver) OrganizationName(iri string) string { return r.orgNames[iri] }
+
+// MatchCredential finds the stored credential an import's row names (see
+// registry.Store.MatchCredential).
+func (r *Resolver) MatchCredential(ctx context.Context, k registry.CredentialKey) (registry.CredentialMatch, error) {
+	if r.store == nil {
+		return registry.CredentialMatch{}, nil
+	}
+	return r.store.MatchCredential(ctx, k)
+}
+
+// stored reads the stored record iri, nil when there is none.
+func (r *Resolver) stored(ctx context.Context, iri string) (*registry.Record, error) {
+	if r.store == nil {
+		return nil, nil
+	}
+	rec, err := r.store.Get(ctx, iri)
+	if errors.Is(err, registry.ErrNotFound) {
+		return nil, nil
+	}
+	return rec, err
+}
+
+// closest returns up to n of names nearest to s by edit distance of their
+// folded forms, the nearest first, leaving out those too far to help.
+func closest(s string, names []string, n int) []string {
+	k := schema.NameKey(s)
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	for _, name := range names {
+		nk := schema.NameKey(name)
+		d := editDistance(k, nk)
+		if strings.Contains(nk, k) || strings.Contains(k, nk) {
+			d = min(d, 2)
+		}
+		if d <= max(2, len([]rune(nk))/3) {
+			cs = append(cs, cand{name, d})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d || cs[i].d == cs[j].d && cs[i].name < cs[j].name })
+	var out []string
+	for _, c := range cs {
+		if len(out) == n {
+			break
+		}
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }
 
 // Cluster resolves a Career Cluster or Sub-Cluster by code or name. It

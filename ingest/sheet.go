@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,11 @@ type rowReader interface {
 	next() ([]string, int, error)
 	// position returns the bytes read and the input's size, 0 if unknown.
 	position() (int64, int64)
+	// numeric reports whether the cell at column index col of the row
+	// next returned last was a number shown by a number format (General,
+	// "0.00", a date; not Text), rather than a text cell: its text may not
+	// be what was typed (a code's leading zero lost). Always false for CSV.
+	numeric(col int) bool
 }
 
 // MaxCellBytes caps one cell: longer text is an error for its row.
@@ -41,6 +47,16 @@ type SheetOptions struct {
 	// Today is the default start of a designation's validity when the row
 	// gives none (zero means the current date).
 	Today time.Time
+	// NewAgency lets Agency and the sheet's agency column name an
+	// organization the registry does not hold yet; it is created as an
+	// agency. Without it such a name is an error with the closest names
+	// the registry holds, so that a typo cannot create an agency.
+	NewAgency bool
+	// Sheet chooses the worksheet of an XLSX workbook: its name (trimmed,
+	// regardless of case; a hidden one too) or its position among the
+	// workbook's worksheets, "1" for the first. Empty means the first
+	// visible worksheet. For CSV it must be empty.
+	Sheet string
 }
 
 // sheet turns rows into units: an organization for each new owner, the
@@ -57,6 +73,15 @@ type sheet struct {
 	fieldCol map[string]string // vocabulary field -> header, for ColumnOf
 	done     bool
 	known    map[string]bool // records this import already emitted once (new organizations, frameworks)
+
+	// The agency of Options.Agency, resolved once before any row.
+	agencyIRI, agencyName string
+	agencyNew             bool
+	// warnings found at the header, given with the first row read.
+	headerWarnings []Problem
+	// headerFailed is set when the header's problems end the import: the
+	// rows after it are counted, not read.
+	headerFailed bool
 }
 
 func newSheet(name string, rows rowReader, opts SheetOptions) *sheet {
@@ -71,6 +96,23 @@ func (s *sheet) Position() (int64, int64) { return s.rows.position() }
 
 // ColumnOf implements ColumnNamer.
 func (s *sheet) ColumnOf(field string) string { return s.fieldCol[field] }
+
+// InColumns implements MessageNamer: the vocabulary terms the sheet has a
+// column for are replaced by the column's header, quoted.
+func (s *sheet) InColumns(msg string) string {
+	terms := make([]string, 0, len(s.fieldCol))
+	for term := range s.fieldCol {
+		terms = append(terms, term)
+	}
+	// Longer terms first, so that no term replaces a part of another.
+	sort.Slice(terms, func(i, j int) bool {
+		return len(terms[i]) > len(terms[j]) || len(terms[i]) == len(terms[j]) && terms[i] < terms[j]
+	})
+	for _, term := range terms {
+		msg = strings.ReplaceAll(msg, term, fmt.Sprintf("%q", s.fieldCol[term]))
+	}
+	return msg
+}
 
 // bindHeaders matches the header row to fields. Problems it returns end
 // the import: which column holds what would be a guess.
@@ -129,10 +171,12 @@ func (s *sheet) bindHeaders(cells []string, row int) []Problem {
 				Message: fmt.Sprintf("%d columns hold the field %s (%s); keep one, or map one with a mapping file", len(idx), field, strings.Join(names, ", "))})
 		}
 	}
+	probs = append(probs, s.checkMapping(cells, row)...)
 	if len(s.cols[FieldName]) == 0 && len(s.cols[FieldCTID]) == 0 {
 		probs = append(probs, Problem{File: s.name, Row: row,
 			Message: fmt.Sprintf("no column holds the credential name (headers seen: %s); name one of them in a mapping file's columns.name", strings.Join(nonEmpty(cells), ", "))})
 	}
+	probs = append(probs, s.checkAgency(row)...)
 	s.fieldCol = map[string]string{}
 	for vocab, field := range vocabField {
 		if idx := s.cols[field]; len(idx) > 0 {
@@ -140,6 +184,123 @@ func (s *sheet) bindHeaders(cells []string, row int) []Problem {
 		}
 	}
 	return probs
+}
+
+// checkMapping reports the headers a mapping names that the sheet lacks
+// (an error: the column's data would be lost without a word), and warns of
+// the sheet's columns no field reads.
+func (s *sheet) checkMapping(cells []string, row int) []Problem {
+	have := map[string]bool{}
+	for _, h := range cells {
+		have[schema.NameKey(h)] = true
+	}
+	var probs []Problem
+	if m := s.opts.Mapping; m != nil {
+		fields := make([]string, 0, len(m.Columns))
+		for f := range m.Columns {
+			fields = append(fields, f)
+		}
+		sort.Strings(fields)
+		for _, f := range fields {
+			for _, h := range m.Columns[f] {
+				if have[schema.NameKey(h)] {
+					continue
+				}
+				msg := fmt.Sprintf("the mapping reads the field %s from the column %q, which the sheet does not have", f, h)
+				if near := closest(h, nonBlank(cells), 3); len(near) > 0 {
+					msg += fmt.Sprintf("; did you mean %s?", quoteAll(near))
+				}
+				msg += fmt.Sprintf(" The sheet's headers are: %s. Correct the mapping's columns.%s and import again", strings.Join(nonEmpty(cells), ", "), f)
+				probs = append(probs, Problem{File: s.name, Row: row, Column: h, Message: msg})
+			}
+		}
+	}
+	used := map[int]bool{}
+	for _, idx := range s.cols {
+		for _, i := range idx {
+			used[i] = true
+		}
+	}
+	var unused []string
+	for i, h := range cells {
+		if !used[i] && strings.TrimSpace(h) != "" && !exportOnly[schema.NameKey(h)] {
+			unused = append(unused, fmt.Sprintf("%s %q", columnLetter(i), h))
+		}
+	}
+	if len(unused) > 0 {
+		s.headerWarnings = append(s.headerWarnings, Problem{File: s.name, Row: row,
+			Message: fmt.Sprintf("%d column(s) not imported, no field reads them: %s; map them in a mapping file's columns if they hold data to keep", len(unused), strings.Join(unused, ", "))})
+	}
+	return probs
+}
+
+// exportOnly are the columns of ExportHeader an import does not read.
+var exportOnly = map[string]bool{
+	schema.NameKey("Last Verified"): true, schema.NameKey("Superseded By"): true,
+	schema.NameKey("Credential IRI"): true, schema.NameKey("Designation IRI"): true,
+}
+
+// designationFields are the fields that make a row say something of value,
+// so that it needs an agency.
+var designationFields = []string{FieldCluster, FieldSubCluster, FieldRegion, FieldHighWage, FieldHighSkill, FieldInDemand,
+	FieldStackable, FieldIndustryRecognized, FieldCriteria, FieldMedianWage, FieldOpenings, FieldValidFrom, FieldValidThrough}
+
+// checkAgency resolves Options.Agency once, before any row: it must name
+// an organization the registry holds unless NewAgency is set. A sheet with
+// designation columns needs an agency from somewhere.
+func (s *sheet) checkAgency(row int) []Problem {
+	res := s.opts.Resolver
+	if a := strings.TrimSpace(s.opts.Agency); a != "" {
+		if iri, near, ok := res.Agency(a); ok {
+			s.agencyIRI, s.agencyName = iri, res.OrganizationName(iri)
+		} else if s.opts.NewAgency && !schema.ValidCTID(strings.ToLower(a)) {
+			iri, _, _ := res.Organization(a)
+			s.agencyIRI, s.agencyName, s.agencyNew = iri, a, true
+		} else {
+			return []Problem{{File: s.name, Value: a, Column: "--agency", Message: unknownAgency(a, near)}}
+		}
+		return nil
+	}
+	if len(s.cols[FieldAgency]) > 0 || s.opts.Mapping.defaultFor(FieldAgency) != "" {
+		return nil
+	}
+	var cols []string
+	for _, f := range designationFields {
+		for _, i := range s.cols[f] {
+			cols = append(cols, fmt.Sprintf("%q", s.headers[i]))
+		}
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	return []Problem{{File: s.name, Row: row, Column: "--agency",
+		Message: fmt.Sprintf("the sheet designates credentials (columns %s) but names no agency: give --agency (the agency's name or CTID) or add an Agency column", strings.Join(cols, ", "))}}
+}
+
+func unknownAgency(name string, near []string) string {
+	msg := fmt.Sprintf("the registry holds no organization named %q", name)
+	if len(near) > 0 {
+		msg += fmt.Sprintf("; did you mean %s?", quoteAll(near))
+	}
+	return msg + ". Give an organization's exact name or CTID, or --new-agency to create this agency"
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, x := range ss {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return strings.Join(q, " or ")
+}
+
+func nonBlank(cells []string) []string {
+	var out []string
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // vocabField maps the vocabulary's field names (in validation problems)
@@ -195,14 +356,22 @@ func (s *sheet) Next(ctx context.Context) (*Unit, error) {
 		if blank(cells) {
 			continue
 		}
+		if s.headerFailed {
+			return &Unit{Row: row, NotRead: true}, nil
+		}
 		if s.headers == nil {
 			if probs := s.bindHeaders(cells, row); len(probs) > 0 {
-				s.done = true
-				return &Unit{Row: row, Problems: probs}, nil
+				s.headerFailed = true
+				return &Unit{Row: row, Header: true, Problems: probs}, nil
 			}
 			continue
 		}
-		return s.convert(cells, row), nil
+		u := s.convert(ctx, cells, row)
+		if len(s.headerWarnings) > 0 {
+			u.Warnings = append(s.headerWarnings, u.Warnings...)
+			s.headerWarnings = nil
+		}
+		return u, nil
 	}
 }
 
@@ -249,11 +418,22 @@ func (r *rowCtx) get(field string) string {
 	return r.s.opts.Mapping.value(field, v)
 }
 
-// list returns a list field's values from all its columns.
+// codeFields are the fields a spreadsheet's number format can mangle.
+var codeFields = map[string]bool{FieldSOC: true, FieldCIP: true, FieldNAICS: true}
+
+// list returns a list field's values from all its columns. A code in a
+// number cell that its format has changed (CIP 46.0000 shown as 46) is an
+// error with the fix, not a silent change.
 func (r *rowCtx) list(field string) []string {
 	var out []string
 	for _, i := range r.s.cols[field] {
 		if i < len(r.cells) {
+			if codeFields[field] && r.s.rows.numeric(i) {
+				if msg := mangledCode(field, strings.TrimSpace(r.cells[i])); msg != "" {
+					r.fail(field, r.cells[i], "%s", msg)
+					continue
+				}
+			}
 			for _, v := range SplitList(unguard(strings.TrimSpace(r.cells[i]))) {
 				out = append(out, r.s.opts.Mapping.value(field, v))
 			}
@@ -330,26 +510,32 @@ var flagTrue = map[string]bool{"yes": true, "y": true, "true": true, "1": true, 
 var flagFalse = map[string]bool{"no": true, "n": true, "false": true, "0": true, "": true, "-": true}
 
 // convert turns one row into a unit.
-func (s *sheet) convert(cells []string, row int) *Unit {
+func (s *sheet) convert(ctx context.Context, cells []string, row int) *Unit {
 	r := &rowCtx{s: s, cells: cells, row: row}
 	r.checkCells()
 	res := s.opts.Resolver
 	u := &Unit{Row: row}
 	emit := func(rec registry.Record) { u.Records = append(u.Records, rec) }
 
-	// Agency.
-	agencyName := r.get(FieldAgency)
-	if agencyName == "" {
-		agencyName = s.opts.Agency
-	}
-	var agencyIRI string
-	if agencyName != "" {
-		iri, ctid, created := res.Organization(agencyName)
-		agencyIRI = iri
-		if created || s.known[iri] {
-			s.known[iri] = true
-			emit(orgRecord(iri, ctid, agencyName, true))
+	// Agency: the row's, or the sheet's (resolved before any row). It
+	// must be an organization the registry holds, unless NewAgency.
+	agencyName, agencyIRI := s.agencyName, s.agencyIRI
+	newAgency := s.agencyNew
+	if a := r.get(FieldAgency); a != "" {
+		agencyName, agencyIRI, newAgency = a, "", false
+		if iri, near, ok := res.Agency(a); ok {
+			agencyIRI, agencyName = iri, res.OrganizationName(iri)
+		} else if s.opts.NewAgency && !schema.ValidCTID(strings.ToLower(a)) {
+			agencyIRI, _, _ = res.Organization(a)
+			newAgency = true
+		} else {
+			r.fail(FieldAgency, a, "%s", unknownAgency(a, near))
 		}
+	}
+	if newAgency {
+		// Given again with every row that names it, so that each row
+		// imports on its own.
+		emit(orgRecord(agencyIRI, ctidOf(agencyIRI), agencyName, true))
 	}
 
 	// Owner and offerer.
@@ -373,7 +559,8 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 		offerers = append(offerers, orgLink(FieldOfferedBy, v))
 	}
 
-	// The credential.
+	// The credential: the stored one the row names (by the agency's key,
+	// its CTID, or its name and owner), or a new one.
 	name := r.get(FieldName)
 	ctid := r.get(FieldCTID)
 	key := r.get(FieldLocalKey)
@@ -383,6 +570,7 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 			r.fail(FieldCTID, ctid, "%v", err)
 		}
 		ctid = strings.ToLower(ctid)
+		u.Rule = "ctid"
 	case name == "":
 		r.fail(FieldName, "", "required: the credential's name (or its CTID)")
 	case owner != "":
@@ -394,7 +582,19 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 	default:
 		r.fail(FieldOwner, "", "required: the owning organization, or an agency (a column or --agency), to identify a credential that has no CTID")
 	}
+	var match *registry.CredentialView
+	if u.Rule == "" && ctid != "" {
+		if found, rule := r.matchStored(ctx, registry.CredentialKey{Source: agencyIRI, Code: key, Name: name, Owner: owner}, s.base.Resource(ctid)); found != nil {
+			ctid, u.Rule, match = found.CTID, rule, found
+		}
+	}
+	if match != nil && schema.NameKey(match.Name) == schema.NameKey(name) {
+		// The same name in the sheet's spelling ("Comptia  A+"): the
+		// stored spelling stays.
+		name = ""
+	}
 	cred := s.base.Resource(ctid)
+	u.Credential = cred
 	c := &recBuilder{iri: cred}
 	typ := schema.CETerms + "Credential"
 	if t := r.get(FieldType); t != "" {
@@ -419,25 +619,25 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 	for _, o := range offerers {
 		c.link(schema.OfferedBy, o)
 	}
-	for _, v := range r.list(FieldSOC) {
-		if code, err := schema.NormalizeSOC(v); err != nil {
-			r.fail(FieldSOC, v, "%v", err)
-		} else {
-			c.link(schema.OccupationType, s.base.Concept(schema.SchemeSOC, code))
-		}
+	if key != "" && agencyIRI != "" {
+		// The agency's own key, the first rule a re-import matches by.
+		id := cred + "#key-" + schema.DerivedCTID("key", agencyIRI, strings.ToLower(key))[3:11]
+		c.link(schema.Identifier, id)
+		k := &recBuilder{iri: id, quads: c.quads}
+		k.link(schema.RDFType, schema.ClassIdentifierValue)
+		k.text(schema.IdentifierValueCode, key)
+		k.link(schema.IdentifierSource, agencyIRI)
+		c.quads = k.quads
 	}
-	for _, v := range r.list(FieldCIP) {
-		if code, err := schema.NormalizeCIP(v); err != nil {
-			r.fail(FieldCIP, v, "%v", err)
-		} else {
-			c.link(schema.InstructionalProgramType, s.base.Concept(schema.SchemeCIP, code))
-		}
-	}
-	for _, v := range r.list(FieldNAICS) {
-		if code, err := schema.NormalizeNAICS(v); err != nil {
-			r.fail(FieldNAICS, v, "%v", err)
-		} else {
-			c.link(schema.IndustryType, s.base.Concept(schema.SchemeNAICS, code))
+	for _, code := range []struct{ field, scheme, property string }{
+		{FieldSOC, schema.SchemeSOC, schema.OccupationType},
+		{FieldCIP, schema.SchemeCIP, schema.InstructionalProgramType},
+		{FieldNAICS, schema.SchemeNAICS, schema.IndustryType},
+	} {
+		for _, v := range r.list(code.field) {
+			for _, iri := range r.code(u, code.field, code.scheme, v) {
+				c.link(code.property, iri)
+			}
 		}
 	}
 	// Clusters and Sub-Clusters, by code or name, in either column.
@@ -493,32 +693,180 @@ func (s *sheet) convert(cells []string, row int) *Unit {
 		emit(k.record(true))
 		c.link(schema.TargetCompetency, comp)
 	}
+	if strings.EqualFold(r.get(FieldCredentialStatus), registry.StatusRetiredNow) {
+		retired := match != nil && match.Retired
+		if match == nil {
+			rec, err := res.stored(ctx, cred)
+			if err != nil {
+				r.fail(FieldCredentialStatus, "", "could not read the stored credential: %v", err)
+			}
+			retired = rec != nil && rec.Retired()
+		}
+		if !retired {
+			r.retire(c, "", "")
+		}
+	}
 	emit(c.record(true))
 
 	// The agency's value designation, when the row says anything of value.
-	r.designation(u, cred, agencyIRI, key, clusters, subs, clusterGiven)
+	r.designation(ctx, u, cred, agencyIRI, key, clusters, subs, clusterGiven)
 	if len(r.probs) > 0 {
 		return &Unit{Row: row, Problems: r.probs}
 	}
 	return u
 }
 
-func (r *rowCtx) designation(u *Unit, cred, agency, key string, clusters, subs []string, clusterGiven bool) {
+// code reads one code of a code-list column and returns the concepts it
+// links to. A code of the official list links to its concept; an
+// O*NET-SOC code ("29-2061.01") to a concept of its own under its SOC
+// occupation, and to the occupation; a well-formed code the official list
+// does not hold (a SOC 2010 code, a local code) is kept, with a concept
+// made for it marked as not from the list, and a warning, so that
+// nothing the sheet says is lost and nothing passes unsaid.
+func (r *rowCtx) code(u *Unit, field, scheme, v string) []string {
+	n, err := normalizeCell(scheme, v)
+	if err != nil {
+		r.fail(field, v, "%v", err)
+		return nil
+	}
+	base := r.s.base
+	if _, ok := schema.LookupCode(scheme, n); ok {
+		return []string{base.Concept(scheme, n)}
+	}
+	if scheme == schema.SchemeSOC && len(n) > 7 {
+		if occ, ok := schema.LookupCode(scheme, n[:7]); ok {
+			u.References = append(u.References, localConcept(base, scheme, n, n, base.Concept(scheme, occ.Notation)))
+			return []string{base.Concept(scheme, n), base.Concept(scheme, occ.Notation)}
+		}
+	}
+	u.References = append(u.References, localConcept(base, scheme, n, n, ""))
+	col := field
+	if idx := r.s.cols[field]; len(idx) > 0 {
+		col = r.s.headers[idx[0]]
+	}
+	u.Warnings = append(u.Warnings, Problem{File: r.s.name, Row: r.row, Column: col, Value: v,
+		Message: fmt.Sprintf("%s is not a code of the official %s list; it is kept as a local code, with no title: check it (a typo, or a code of an older edition?)", n, schema.CodeListTitle(scheme))})
+	return []string{base.Concept(scheme, n)}
+}
+
+// normalizeCell reads a code as a sheet writes it: an O*NET-SOC code is
+// kept whole ("29-2061.01"; ".00" is the SOC occupation itself).
+func normalizeCell(scheme, v string) (string, error) {
+	switch scheme {
+	case schema.SchemeSOC:
+		t := strings.TrimSpace(v)
+		if len(t) == 10 && t[7] == '.' && !strings.HasSuffix(t, ".00") {
+			if occ, err := schema.NormalizeSOC(t[:7]); err == nil && isDigits(t[8:]) {
+				return occ + t[7:], nil
+			}
+		}
+		return schema.NormalizeSOC(t)
+	case schema.SchemeCIP:
+		return schema.NormalizeCIP(v)
+	default:
+		return schema.NormalizeNAICS(v)
+	}
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// localConcept is the reference a row makes to a code-list concept the
+// official list does not hold: made with the code as its label, marked as
+// not from the list, when the store does not hold it already.
+func localConcept(base schema.Base, scheme, notation, label, broader string) Reference {
+	iri := base.Concept(scheme, notation)
+	b := &recBuilder{iri: iri}
+	b.link(schema.RDFType, schema.ClassConcept)
+	b.text(schema.PrefLabel, label)
+	b.text(schema.Notation, notation)
+	b.link(schema.InScheme, base.Scheme(scheme))
+	b.link(schema.Broader, broader)
+	b.typed(schema.OfficialList, "false", schema.XSDBoolean)
+	return Reference{Record: registry.Record{IRI: iri, Quads: b.quads}, CreateOnly: true, Class: "skos:Concept"}
+}
+
+// matchStored finds the stored credential a row names. derived is the IRI
+// the row's credential gets when it is new: among several candidates it is
+// the one this agency's earlier import made. Several others are a row
+// error listing them.
+func (r *rowCtx) matchStored(ctx context.Context, k registry.CredentialKey, derived string) (*registry.CredentialView, string) {
+	m, err := r.s.opts.Resolver.MatchCredential(ctx, k)
+	if err != nil {
+		r.fail(FieldName, k.Name, "could not look for the credential among the stored ones: %v", err)
+		return nil, ""
+	}
+	switch len(m.Candidates) {
+	case 0:
+		return nil, ""
+	case 1:
+		return m.Candidates[0], m.Rule
+	}
+	var list []string
+	for _, c := range m.Candidates {
+		if c.IRI == derived {
+			return c, m.Rule
+		}
+		owners := make([]string, 0, len(c.OwnedBy))
+		for _, o := range c.OwnedBy {
+			if n := r.s.opts.Resolver.OrganizationName(o); n != "" {
+				owners = append(owners, n)
+			} else {
+				owners = append(owners, ctidOf(o))
+			}
+		}
+		entry := fmt.Sprintf("%s %q", c.CTID, c.Name)
+		if len(owners) > 0 {
+			entry += " owned by " + strings.Join(owners, ", ")
+		}
+		list = append(list, entry)
+		if len(list) == 10 {
+			list = append(list, fmt.Sprintf("and %d more", len(m.Candidates)-10))
+			break
+		}
+	}
+	field, what := FieldName, "name"
+	switch m.Rule {
+	case registry.MatchKey:
+		field, what = FieldLocalKey, "key"
+	case registry.MatchNameOwner:
+		what = "name and owner"
+	}
+	r.fail(field, firstNonEmpty(k.Code, k.Name), "%d stored credentials have this %s: %s; give the credential's CTID (a CTID column) or its owner to say which", len(m.Candidates), what, strings.Join(list, "; "))
+	return nil, ""
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func (r *rowCtx) designation(ctx context.Context, u *Unit, cred, agency, key string, clusters, subs []string, clusterGiven bool) {
 	s := r.s
 	res := s.opts.Resolver
 	var criteria []string
-	for field, code := range map[string]string{FieldHighWage: "high-wage", FieldHighSkill: "high-skill", FieldInDemand: "in-demand", FieldStackable: "stackable", FieldIndustryRecognized: "industry-recognized"} {
-		v := strings.ToLower(r.get(field))
+	for _, fc := range flagFields {
+		v := strings.ToLower(r.get(fc.field))
 		switch {
 		case flagTrue[v]:
-			iri, ok := res.Criterion(code)
+			iri, ok := res.Criterion(fc.code)
 			if !ok {
-				iri = s.base.Concept(schema.SchemeValueCriteria, code)
+				iri = s.base.Concept(schema.SchemeValueCriteria, fc.code)
 			}
 			criteria = appendNew(criteria, iri)
 		case flagFalse[v]:
 		default:
-			r.fail(field, v, "expected yes or no (y/n, true/false, 1/0, x)")
+			r.fail(fc.field, v, "expected yes or no (y/n, true/false, 1/0, x)")
 		}
 	}
 	for _, v := range r.list(FieldCriteria) {
@@ -540,26 +888,15 @@ func (r *rowCtx) designation(u *Unit, cred, agency, key string, clusters, subs [
 		r.fail(FieldAgency, "", "required for a designation: the designating agency (a column, or --agency)")
 		return
 	}
-	if !clusterGiven {
-		r.fail(FieldCluster, "", "required for a designation: the Career Cluster or Sub-Cluster it is of value for")
-	}
-	if region == "" {
-		r.fail(FieldRegion, "", "required for a designation: the region (\"Statewide\" or a workforce region; a mapping file can give a default)")
-	}
-	if from == "" {
-		today := s.opts.Today
-		if today.IsZero() {
-			today = time.Now()
-		}
-		from = today.Format("2006-01-02")
-	}
-	var err error
-	if from, err = parseDate(from); err != nil {
-		r.fail(FieldValidFrom, r.get(FieldValidFrom), "%v", err)
-	}
-	if through != "" {
-		if through, err = parseDate(through); err != nil {
-			r.fail(FieldValidThrough, r.get(FieldValidThrough), "%v", err)
+	if region != "" {
+		if label, near, ok := res.Region(region); ok {
+			region = label
+		} else {
+			msg := "not a region of the registry"
+			if len(near) > 0 {
+				msg += fmt.Sprintf("; did you mean %s?", quoteAll(near))
+			}
+			r.fail(FieldRegion, region, "%s (the registry's regions: %s; an agency adds one with credreg regions add)", msg, strings.Join(res.Regions(), ", "))
 		}
 	}
 	var id string
@@ -567,6 +904,7 @@ func (r *rowCtx) designation(u *Unit, cred, agency, key string, clusters, subs [
 		id = strings.ToLower(given)
 		if err := schema.CheckCTID(id); err != nil {
 			r.fail(FieldDesignationCTID, given, "%v", err)
+			return
 		}
 	} else if key != "" {
 		id = schema.DerivedCTID("designation", agency, key)
@@ -574,6 +912,36 @@ func (r *rowCtx) designation(u *Unit, cred, agency, key string, clusters, subs [
 		id = schema.DerivedCTID("designation", agency, cred, schema.NameKey(region))
 	}
 	iri := s.base.Resource(id)
+	// A stored designation keeps what the sheet has no column for: a
+	// re-import never removes a value because a column is missing.
+	stored, err := res.stored(ctx, iri)
+	if err != nil {
+		r.fail(FieldDesignationCTID, id, "could not read the stored designation: %v", err)
+		return
+	}
+	if !clusterGiven && (stored == nil || r.has(FieldCluster) || r.has(FieldSubCluster)) {
+		r.fail(FieldCluster, "", "required for a designation: the Career Cluster or Sub-Cluster it is of value for")
+	}
+	if region == "" && (stored == nil || r.has(FieldRegion)) {
+		r.fail(FieldRegion, "", "required for a designation: the region (\"Statewide\" or a workforce region; a mapping file can give a default)")
+	}
+	if from == "" && (stored == nil || r.has(FieldValidFrom)) {
+		today := s.opts.Today
+		if today.IsZero() {
+			today = time.Now()
+		}
+		from = today.Format("2006-01-02")
+	}
+	if from != "" {
+		if from, err = parseDate(from); err != nil {
+			r.fail(FieldValidFrom, r.get(FieldValidFrom), "%v", err)
+		}
+	}
+	if through != "" {
+		if through, err = parseDate(through); err != nil {
+			r.fail(FieldValidThrough, r.get(FieldValidThrough), "%v", err)
+		}
+	}
 	d := &recBuilder{iri: iri}
 	d.link(schema.RDFType, schema.ClassValueDesignation)
 	d.text(schema.CTID, id)
@@ -591,8 +959,8 @@ func (r *rowCtx) designation(u *Unit, cred, agency, key string, clusters, subs [
 	for _, c := range criteria {
 		d.link(schema.Criterion, c)
 	}
+	ev := iri + "#evidence"
 	if wage != "" || openings != "" || source != "" || year != "" {
-		ev := iri + "#evidence"
 		d.link(schema.Evidence, ev)
 		e := &recBuilder{iri: ev, quads: d.quads}
 		e.link(schema.RDFType, schema.ClassEvidence)
@@ -610,7 +978,7 @@ func (r *rowCtx) designation(u *Unit, cred, agency, key string, clusters, subs [
 			}
 			e.typed(schema.ProjectedOpenings, o, schema.XSDInteger)
 		}
-		e.text(schema.Credreg+"dataSource", source)
+		e.text(schema.DataSource, source)
 		if year != "" {
 			if !regexp.MustCompile(`^\d{4}$`).MatchString(year) {
 				r.fail(FieldEvidenceYear, year, "not a year (expected like 2025)")
@@ -619,7 +987,131 @@ func (r *rowCtx) designation(u *Unit, cred, agency, key string, clusters, subs [
 		}
 		d.quads = e.quads
 	}
+	if strings.EqualFold(r.get(FieldStatus), registry.StatusRetiredNow) && (stored == nil || !stored.Retired()) {
+		r.retire(d, r.get(FieldRetiredOn), r.get(FieldRetirementReason))
+	}
+	if stored != nil {
+		d.quads = r.keepStored(d.quads, stored, iri, ev)
+	}
 	u.Records = append(u.Records, d.record(false))
+}
+
+// retire adds a retirement to a record a row gives: on the day given (or
+// the import's), for the reason given (or one saying where it came from).
+// An import retires; it never brings a retired record back.
+func (r *rowCtx) retire(b *recBuilder, on, reason string) {
+	day := r.s.opts.Today
+	if day.IsZero() {
+		day = time.Now().UTC()
+	}
+	at := day.UTC().Format(time.RFC3339)
+	if on != "" {
+		d, err := parseDate(on)
+		if err != nil {
+			r.fail(FieldRetiredOn, on, "%v", err)
+			return
+		}
+		at = d + "T00:00:00Z"
+	}
+	if strings.TrimSpace(reason) == "" {
+		reason = "retired in " + r.s.name
+	}
+	b.link(schema.RecordStatus, schema.StatusRetired)
+	b.typed(schema.RetiredOn, at, schema.XSDDateTime)
+	b.text(schema.RetirementReason, reason)
+}
+
+// flagFields are the yes/no columns of the value criteria.
+var flagFields = []struct{ field, code string }{
+	{FieldHighWage, "high-wage"}, {FieldHighSkill, "high-skill"}, {FieldInDemand, "in-demand"},
+	{FieldStackable, "stackable"}, {FieldIndustryRecognized, "industry-recognized"},
+}
+
+// has reports whether the sheet speaks for a field: a column holds it, or
+// the mapping gives it a default.
+func (r *rowCtx) has(field string) bool {
+	return len(r.s.cols[field]) > 0 || r.s.opts.Mapping.defaultFor(field) != ""
+}
+
+// keepStored adds to a designation's new statements those of its stored
+// record that no column of the sheet could have given: properties whose
+// columns the sheet lacks, criteria no present column names, its evidence
+// fields likewise, and what no sheet gives (retirement, verification).
+func (r *rowCtx) keepStored(quads []quad.Quad, stored *registry.Record, iri, ev string) []quad.Quad {
+	speaks := map[string]bool{
+		schema.RDFType: true, schema.CTID: true, schema.DesignatingAgency: true, schema.DesignatedFor: true,
+		schema.Cluster:           r.has(FieldCluster) || r.has(FieldSubCluster),
+		schema.SubCluster:        r.has(FieldCluster) || r.has(FieldSubCluster),
+		schema.Region:            r.has(FieldRegion),
+		schema.ValidFrom:         r.has(FieldValidFrom),
+		schema.ValidThrough:      r.has(FieldValidThrough),
+		schema.MedianAnnualWage:  r.has(FieldMedianWage),
+		schema.ProjectedOpenings: r.has(FieldOpenings),
+		schema.DataSource:        r.has(FieldEvidenceSource),
+		schema.DataYear:          r.has(FieldEvidenceYear),
+	}
+	// A criterion is the sheet's to say when its flag column or the
+	// criteria column is present.
+	flagOf := map[string]string{}
+	for _, fc := range flagFields {
+		flagOf[r.s.base.Concept(schema.SchemeValueCriteria, fc.code)] = fc.field
+	}
+	criterionSaid := func(c string) bool {
+		if r.has(FieldCriteria) {
+			return true
+		}
+		f, ok := flagOf[c]
+		return ok && r.has(f)
+	}
+	var kept []quad.Quad
+	evidenceKept := false
+	for _, q := range stored.Quads {
+		p := string(asIRI(q.Predicate))
+		switch q.Subject {
+		case quad.IRI(iri):
+			switch {
+			case p == schema.Evidence:
+				continue // linked again below when evidence is kept
+			case p == schema.Criterion:
+				if criterionSaid(string(asIRI(q.Object))) {
+					continue
+				}
+			case speaks[p]:
+				continue
+			}
+		case quad.IRI(ev):
+			if p == schema.RDFType || speaks[p] {
+				continue
+			}
+			evidenceKept = true
+		default:
+			continue // no other node of a designation comes from a sheet
+		}
+		kept = append(kept, q)
+	}
+	if evidenceKept {
+		kept = append(kept,
+			quad.Quad{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.Evidence), Object: quad.IRI(ev)},
+			quad.Quad{Subject: quad.IRI(ev), Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassEvidence)})
+	}
+	have := map[string]bool{}
+	for _, q := range quads {
+		have[q.String()] = true
+	}
+	for _, q := range kept {
+		if !have[q.String()] {
+			have[q.String()] = true
+			quads = append(quads, q)
+		}
+	}
+	return quads
+}
+
+func asIRI(v quad.Value) quad.IRI {
+	if iri, ok := v.(quad.IRI); ok {
+		return iri
+	}
+	return ""
 }
 
 // dateLayouts are the ways sheets write dates (US month-first where the

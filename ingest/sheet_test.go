@@ -309,7 +309,8 @@ func TestCSVMessy(t *testing.T) {
 				"Dup Region 2,CompTIA,Statewide,Statewide,Digital Technology\n",
 			want: []wantProblem{{1, "Workforce Region", "", `2 columns hold the field region (C "Region", D "Workforce Region")`}},
 			// The whole file fails: which column is the region would be a guess.
-			units: 1, imported: 0, failed: 1, exactProblems: true,
+			// Both rows count as read and failed, with the header's problem.
+			units: 2, imported: 0, failed: 2, exactProblems: true,
 			check: func(t *testing.T, s *registry.Store, rep *Report) {
 				noCredentialNamed(t, s, "Dup Region")
 				noCredentialNamed(t, s, "Dup Region 2")
@@ -448,7 +449,7 @@ func TestCSVMessy(t *testing.T) {
 				"Something,CompTIA,Digital Technology\n" +
 				"Something Else,CompTIA,Digital Technology\n",
 			want:  []wantProblem{{1, "", "", `no column holds the credential name (headers seen: "Program Title", "Owner", "Career Cluster")`}},
-			units: 1, imported: 0, failed: 1, exactProblems: true,
+			units: 2, imported: 0, failed: 2, exactProblems: true,
 		},
 		{
 			name:  "an empty file",

@@ -155,7 +155,9 @@ func TestXLSXImport(t *testing.T) {
 	// Rows 3 and 4 are blank.
 	w.row(sh, 5, "Bad SOC Row", "Certification", "CompTIA", "15-12", nil, nil, nil, nil, "Digital Technology", "Statewide")
 	// Rows 6 and 7 do not exist in the file at all.
-	w.row(sh, 8, "Later Row", "License", "CompTIA", nil, nil, 291141, 1.0101, nil, "healthcare and human services", "Statewide")
+	// A CIP code typed as text keeps its leading zero (as a number it
+	// would be an error: TestXLSXMangledCodeIsAnError).
+	w.row(sh, 8, "Later Row", "License", "CompTIA", nil, nil, 291141, "01.0101", nil, "healthcare and human services", "Statewide")
 	data := w.bytes()
 
 	s := newStore(t)
@@ -1011,8 +1013,9 @@ func TestXLSXNumericCellsUnreferenced(t *testing.T) {
 		}
 		// Asked for in reverse, and twice.
 		for i := 2; i >= 0; i-- {
-			if x.numeric(i) != want[r][i] || x.numeric(i) != want[r][i] {
-				t.Errorf("row %d, column %d (%q): numeric %v", r, i, at(cells, i), x.numeric(i))
+			first, second := x.numeric(i), x.numeric(i)
+			if first != want[r][i] || second != want[r][i] {
+				t.Errorf("row %d, column %d (%q): numeric %v then %v", r, i, at(cells, i), first, second)
 			}
 		}
 	}
@@ -1101,4 +1104,31 @@ func after(msg string) string {
 		return "\x00" // fails the caller's check
 	}
 	return tail
+}
+
+// TestXLSXMangledCodeIsAnError imports a workbook whose CIP column is a
+// General-format number column: 46.0000 shows as 46 and 01.0101 as
+// 1.0101. Those rows fail with the fix; the row whose number keeps its
+// code imports.
+func TestXLSXMangledCodeIsAnError(t *testing.T) {
+	const sh = "Sheet1"
+	w := newWorkbook(t, sh)
+	w.row(sh, 1, "Credential Name", "Owner", "CIP Codes")
+	w.row(sh, 2, "Construction Trades Certificate", "Heartland Community College", 46)
+	w.row(sh, 3, "Agribusiness Certificate", "Heartland Community College", 1.0101)
+	w.row(sh, 4, "Practical Nursing Certificate", "Heartland Community College", 51.3901)
+	s := newStore(t)
+	rep := importXLSX(t, s, "codes.xlsx", w.bytes(), SheetOptions{}, false)
+	if rep.Imported != 1 || rep.Failed != 2 {
+		t.Fatalf("%d imported, %d failed; want 1 and 2: %v", rep.Imported, rep.Failed, rep.Problems)
+	}
+	for i, want := range []struct {
+		row  int
+		text string
+	}{{2, "46.0000"}, {3, "01.0101"}} {
+		p := rep.Problems[i]
+		if p.Row != want.row || p.Column != "CIP Codes" || !strings.Contains(p.Message, want.text) || !strings.Contains(p.Message, "Text") {
+			t.Errorf("problem %d = %+v; want row %d in CIP Codes naming %s and the Text format", i, p, want.row, want.text)
+		}
+	}
 }

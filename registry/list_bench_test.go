@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -23,19 +22,17 @@ func memListStore(tb testing.TB, n int) *Store {
 	s := &Store{base: base, list: newListIndex()}
 	s.life, s.stopLife = context.WithCancel(context.Background())
 	ix := s.list
-	for _, f := range []string{"career-clusters", "soc", "cip", "naics", "value-criteria", "organizations"} {
-		b, err := os.ReadFile(filepath.Join("..", "fixtures", "data", f+".jsonld"))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		quads, err := ParseJSONLD(base, b)
+	var fixed []Record
+	for _, f := range []string{"career-clusters", "value-criteria", "organizations"} {
+		quads, err := ParseJSONLD(base, fixtureFile(tb, f))
 		if err != nil {
 			tb.Fatal(err)
 		}
 		recs, _ := GroupRecords(quads)
-		for _, r := range recs {
-			ix.apply(base, r.IRI, r.Quads)
-		}
+		fixed = append(fixed, recs...)
+	}
+	for _, r := range append(fixed, codeConcepts(base, fixed)...) {
+		ix.apply(base, r.IRI, r.Quads)
 	}
 	subs := []string{"060103", "060102", "040206", "010204", "010102", "030101", "010203"}
 	socs := []string{"15-1212", "15-1244", "15-1232", "29-2061", "49-3031", "51-4041", "47-2111", "43-4051", "11-9021", "13-2011"}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -83,14 +81,11 @@ func listStore(t testing.TB) *Store {
 	ctx := context.Background()
 	s := openStore(t, t.TempDir())
 	var all []Record
-	for _, f := range []string{"career-clusters", "soc", "cip", "naics", "value-criteria", "organizations", "competencies"} {
-		b, err := os.ReadFile(filepath.Join("..", "fixtures", "data", f+".jsonld"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, mustRecords(t, s, b)...)
+	for _, f := range []string{"career-clusters", "value-criteria", "organizations", "competencies"} {
+		all = append(all, mustRecords(t, s, fixtureFile(t, f))...)
 	}
 	all = append(all, mustRecords(t, s, []byte(listFixture()))...)
+	all = append(all, codeConcepts(s.Base(), all)...)
 	if _, err := s.PutBatch(ctx, fxActor, all); err != nil {
 		t.Fatal(err)
 	}
@@ -408,18 +403,15 @@ func TestListIndexBuiltFromStore(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir)
 	var all []Record
-	for _, f := range []string{"career-clusters", "soc", "cip", "naics", "value-criteria", "organizations", "competencies"} {
-		b, err := os.ReadFile(filepath.Join("..", "fixtures", "data", f+".jsonld"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, mustRecords(t, s, b)...)
+	for _, f := range []string{"career-clusters", "value-criteria", "organizations", "competencies"} {
+		all = append(all, mustRecords(t, s, fixtureFile(t, f))...)
 	}
 	// Build the index before the list fixture is written: writes keep it.
 	if err := s.WarmList(ctx); err != nil {
 		t.Fatal(err)
 	}
 	all = append(all, mustRecords(t, s, []byte(listFixture()))...)
+	all = append(all, codeConcepts(s.Base(), all)...)
 	if _, err := s.PutBatch(ctx, fxActor, all); err != nil {
 		t.Fatal(err)
 	}

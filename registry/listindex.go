@@ -201,6 +201,7 @@ type listIndex struct {
 	liveD        bitset
 	chot         []credHot                            // by credential number
 	credFacets   map[facetKey]map[*credEntry]struct{} // sparse: codes, competencies, types
+	matchKeys    map[string]map[*credEntry]struct{}   // credential match keys (see matchKeys)
 	desFacetBits map[facetKey]bitset                  // by designation number
 	text         map[string][]textPosting
 	stale        int // postings of entries no longer current
@@ -224,6 +225,7 @@ func newListIndex() *listIndex {
 		slots:        map[string]*credSlot{},
 		desigs:       map[string]*desigEntry{},
 		credFacets:   map[facetKey]map[*credEntry]struct{}{},
+		matchKeys:    map[string]map[*credEntry]struct{}{},
 		desFacetBits: map[facetKey]bitset{},
 		text:         map[string][]textPosting{},
 		terms:        map[string]*term{},
@@ -357,6 +359,8 @@ func init() {
 		schema.Region, schema.ValidFrom, schema.ValidThrough, schema.Criterion, schema.Evidence,
 		schema.MedianAnnualWage, schema.ProjectedOpenings, dataSource, schema.DataYear,
 		schema.PrefLabel, schema.Notation, schema.InScheme, schema.Broader, schema.CompetencyText, schema.Title,
+		// what imports match credentials by (see MatchCredential)
+		schema.SameAs, schema.Identifier, schema.IdentifierValueCode, schema.IdentifierSource,
 	} {
 		listPredicates[quad.IRI(p)] = true
 	}
@@ -502,6 +506,14 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 			set[e] = struct{}{}
 		}
 	}
+	for _, k := range credentialMatchKeys(v) {
+		set := ix.matchKeys[k]
+		if set == nil {
+			set = map[*credEntry]struct{}{}
+			ix.matchKeys[k] = set
+		}
+		set[e] = struct{}{}
+	}
 	// Full text: a term in the name weighs 3, in the description 1 per
 	// occurrence (at most 3).
 	weights := map[string]int{}
@@ -551,6 +563,14 @@ func (ix *listIndex) removeCredential(iri string) {
 				if len(set) == 0 {
 					delete(ix.credFacets, k)
 				}
+			}
+		}
+	}
+	for _, k := range credentialMatchKeys(e.view) {
+		if set := ix.matchKeys[k]; set != nil {
+			delete(set, e)
+			if len(set) == 0 {
+				delete(ix.matchKeys, k)
 			}
 		}
 	}

@@ -184,6 +184,25 @@ func (s *Store) Validate(rec Record) schema.Problems {
 	return schema.Validate(s.base, rec.IRI, quads)
 }
 
+// ValidateAsStored checks a record as PutBatch would store it: a Merge
+// record combined with the stored record it adds to, others as they are.
+func (s *Store) ValidateAsStored(ctx context.Context, rec Record) (schema.Problems, error) {
+	if !rec.Merge {
+		return s.Validate(rec), nil
+	}
+	quads := rec.Quads
+	old, err := s.Get(ctx, rec.IRI)
+	switch {
+	case err == nil:
+		quads, _ = merge(rec.IRI, old.Quads, rec.Quads)
+	case errors.Is(err, ErrNotFound):
+		quads, _ = canonical(quads)
+	default:
+		return nil, fmt.Errorf("validate %s: %w", rec.IRI, err)
+	}
+	return schema.Validate(s.base, rec.IRI, quads), nil
+}
+
 // Put stores rec, replacing the record with the same IRI atomically, and
 // appends one change-log entry naming actor. An unchanged record writes
 // nothing and returns a zero Change.

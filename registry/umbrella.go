@@ -773,7 +773,19 @@ type CredentialView struct {
 	Retired      bool
 	// IsCredential is set when the record has a credential type.
 	IsCredential bool
-	Record       *Record
+	// SameAs are the other IRIs of the credential (owl:sameAs).
+	SameAs []string
+	// Identifiers are the keys agencies know the credential by
+	// (ceterms:identifier nodes with credreg:identifierSource).
+	Identifiers []Identifier
+	Record      *Record
+}
+
+// Identifier is a key an organization gives a credential: a
+// ceterms:IdentifierValue's ceterms:identifierValueCode, and its
+// credreg:identifierSource (the agency whose key it is), "" when unsaid.
+type Identifier struct {
+	Source, Code string
 }
 
 // Credential reads the record iri as a credential. It returns an error
@@ -791,6 +803,7 @@ func (s *Store) Credential(ctx context.Context, iri string) (*CredentialView, er
 func viewCredential(rec *Record) *CredentialView {
 	iri := rec.IRI
 	v := &CredentialView{IRI: iri, Record: rec, Retired: rec.Retired()}
+	var ids []quad.Value
 	for _, q := range rec.Quads {
 		if string(asIRI(q.Subject)) != iri {
 			continue
@@ -832,9 +845,34 @@ func viewCredential(rec *Record) *CredentialView {
 			v.SupersededBy = append(v.SupersededBy, o)
 		case schema.LastVerified:
 			v.LastVerified = literalOf(q.Object)
+		case schema.SameAs:
+			v.SameAs = append(v.SameAs, o)
+		case schema.Identifier:
+			ids = append(ids, q.Object)
 		}
 	}
-	for _, l := range [][]string{v.Types, v.OwnedBy, v.OfferedBy, v.Competencies, v.Occupations, v.Industries, v.Programs, v.Clusters, v.SubClusters, v.SupersededBy} {
+	for _, id := range ids {
+		var ident Identifier
+		for _, q := range rec.Quads {
+			if q.Subject != id {
+				continue
+			}
+			switch string(asIRI(q.Predicate)) {
+			case schema.IdentifierValueCode:
+				ident.Code = literalOf(q.Object)
+			case schema.IdentifierSource:
+				ident.Source = literalOf(q.Object)
+			}
+		}
+		if ident.Code != "" {
+			v.Identifiers = append(v.Identifiers, ident)
+		}
+	}
+	sort.Slice(v.Identifiers, func(i, j int) bool {
+		a, b := v.Identifiers[i], v.Identifiers[j]
+		return a.Source < b.Source || a.Source == b.Source && a.Code < b.Code
+	})
+	for _, l := range [][]string{v.SameAs, v.Types, v.OwnedBy, v.OfferedBy, v.Competencies, v.Occupations, v.Industries, v.Programs, v.Clusters, v.SubClusters, v.SupersededBy} {
 		sort.Strings(l)
 	}
 	return v

@@ -35,7 +35,7 @@ const (
 func fixtureStore(t *testing.T) *Store {
 	t.Helper()
 	s := openStore(t, t.TempDir())
-	names, err := filepath.Glob("../fixtures/data/*.jsonld")
+	names, err := filepath.Glob("../fixtures/data/*/*.jsonld")
 	if err != nil || len(names) == 0 {
 		t.Fatalf("fixture files: %v (%d)", err, len(names))
 	}
@@ -56,6 +56,7 @@ func fixtureStore(t *testing.T) *Store {
 		}
 		all = append(all, recs...)
 	}
+	all = append(all, codeConcepts(s.Base(), all)...)
 	if _, err := s.PutBatch(context.Background(), fxActor, all); err != nil {
 		t.Fatal(err)
 	}

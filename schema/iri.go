@@ -76,6 +76,9 @@ const (
 	SchemeNAICS          = "naics"
 	SchemeCIP            = "cip"
 	SchemeValueCriteria  = "value-criteria"
+	// SchemeRegions is the registry's list of regions a designation can
+	// be for: statewide and the state's workforce regions.
+	SchemeRegions = "regions"
 )
 
 var schemeName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)

@@ -94,6 +94,15 @@ const (
 	// with the label the data gave.
 	OfficialList = Credreg + "officialList"
 
+	// Identifier links a resource to a ceterms:IdentifierValue node: a
+	// code someone knows it by. IdentifierSource names, on such a node,
+	// the organization whose code it is (an agency's own key of a
+	// credential, from its sheet's key column).
+	Identifier           = CETerms + "identifier"
+	IdentifierValueCode  = CETerms + "identifierValueCode"
+	IdentifierSource     = Credreg + "identifierSource"
+	ClassIdentifierValue = CETerms + "IdentifierValue"
+
 	CEASNName          = CEASN + "name"
 	CEASNDescription   = CEASN + "description"
 	Definition         = SKOS + "definition"
@@ -110,8 +119,15 @@ const (
 	Narrower     = SKOS + "narrower"
 	RelatedMatch = SKOS + "relatedMatch"
 	Title        = DCT + "title"
-	Member       = Hydra + "member"
-	TotalItems   = Hydra + "totalItems"
+	Source       = DCT + "source"
+	// HasTopConcept links a concept scheme to its top concepts.
+	HasTopConcept = SKOS + "hasTopConcept"
+	// VersionInfo is the version of a reference scheme's content.
+	VersionInfo = OWL + "versionInfo"
+	// AltLabel is another name of a concept (a region's other spellings).
+	AltLabel   = SKOS + "altLabel"
+	Member     = Hydra + "member"
+	TotalItems = Hydra + "totalItems"
 
 	DesignatingAgency = Credreg + "designatingAgency"
 	DesignatedFor     = Credreg + "credential"
@@ -123,6 +139,7 @@ const (
 	MedianAnnualWage  = Credreg + "medianAnnualWage"
 	ProjectedOpenings = Credreg + "projectedAnnualOpenings"
 	DataYear          = Credreg + "dataYear"
+	DataSource        = Credreg + "dataSource"
 
 	RecordStatus     = Credreg + "recordStatus"
 	StatusRetired    = Credreg + "Retired"

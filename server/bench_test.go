@@ -36,7 +36,7 @@ func benchStore(b *testing.B) (store *registry.Store, synthetic bool) {
 	}
 	b.Cleanup(func() { _ = store.Close() })
 	if !synthetic {
-		if _, err := fixtures.Load(context.Background(), store, slog.New(slog.DiscardHandler)); err != nil {
+		if _, err := fixtures.Load(context.Background(), store, fixtures.Options{Sample: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -47,7 +47,11 @@ func TestCTDLExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs, err := fixtures.Records(store.Base())
+		// The reference data, and the sample's organizations and competencies.
+		if _, err := fixtures.Load(ctx, fresh, fixtures.Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := fixtures.Sample(store.Base())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,8 +22,14 @@ import (
 )
 
 // newImportServer runs a Server configured by cfg over a real Badger store
-// with the fixtures loaded, on a loopback port.
+// with the reference data and the sample loaded, on a loopback port.
 func newImportServer(t *testing.T, cfg Config) (*httptest.Server, *registry.Store) {
+	t.Helper()
+	return newImportServerWith(t, cfg, true)
+}
+
+// newImportServerWith is newImportServer with the sample or without it.
+func newImportServerWith(t *testing.T, cfg Config, sample bool) (*httptest.Server, *registry.Store) {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	base, _ := schema.NewBase("http://" + srv.Listener.Addr().String())
@@ -32,7 +38,7 @@ func newImportServer(t *testing.T, cfg Config) (*httptest.Server, *registry.Stor
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	if _, err := fixtures.Load(context.Background(), store, fixtures.Options{Sample: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+	if _, err := fixtures.Load(context.Background(), store, fixtures.Options{Sample: sample, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Store, cfg.Logger = store, slog.New(slog.DiscardHandler)

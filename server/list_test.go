@@ -205,7 +205,11 @@ func TestListCSVReadsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	recs, err := fixtures.Records(store.Base())
+	// The reference data, and the sample's organizations and competencies.
+	if _, err := fixtures.Load(ctx, fresh, fixtures.Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := fixtures.Sample(store.Base())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ var servingLine = regexp.MustCompile(`^credreg serving (\S+) on http://(\S+)$`)
 // and waits until it serves.
 func start(t *testing.T, store string, extra ...string) *instance {
 	t.Helper()
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--store", store}, extra...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--store", store, "--sample"}, extra...)
 	cmd := exec.Command(binary, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -331,7 +331,7 @@ func TestHelpAndVersion(t *testing.T) {
 func TestEnvironmentConfiguresServe(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command(binary, "serve")
-	cmd.Env = append(os.Environ(), "CREDREG_ADDR=127.0.0.1:0", "CREDREG_STORE=badger://"+dir, "CREDREG_BASE=https://registry.example.gov")
+	cmd.Env = append(os.Environ(), "CREDREG_ADDR=127.0.0.1:0", "CREDREG_STORE=badger://"+dir, "CREDREG_BASE=https://registry.example.gov", "CREDREG_SAMPLE=true")
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -371,15 +371,22 @@ func TestJSONLDIsIsomorphicToNQuads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := fixtures.Records(base)
+	recs, err := fixtures.Records(base, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var paths []string
+	codes := 0
 	for _, r := range recs {
 		p, ok := base.Path(r.IRI)
 		if !ok {
 			t.Fatalf("fixture IRI %s is not under the base", r.IRI)
+		}
+		if strings.HasPrefix(p, "/schemes/soc/") || strings.HasPrefix(p, "/schemes/naics/") || strings.HasPrefix(p, "/schemes/cip/") {
+			// every 40th concept of the official code lists
+			if codes++; codes%40 != 0 {
+				continue
+			}
 		}
 		paths = append(paths, p)
 	}

@@ -31,7 +31,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	dryRun := fs.Bool("dry-run", false, "validate and report without writing")
 	reportPath := fs.String("report", "", "write the full report as JSON to this file")
 	quiet := fs.Bool("quiet", false, "no progress lines")
-	loadFixtures := fs.Bool("fixtures", envOr("CREDREG_FIXTURES", "true") == "true", "load the Career Clusters Framework and sample data first when the store is empty (env CREDREG_FIXTURES)")
+	newAgency := fs.Bool("new-agency", false, "let --agency or the sheet's Agency column name an organization the registry does not hold yet, and create it as an agency (without it, such a name is an error with the closest names)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: credreg import [flags] FILE...
 
@@ -96,11 +96,11 @@ Flags:
 		return 1
 	}
 	defer st.Close()
-	if *loadFixtures {
-		if _, err := fixtures.Load(ctx, st, log); err != nil {
-			fmt.Fprintf(stderr, "credreg import: %v\n", err)
-			return 1
-		}
+	// The reference data (the Framework, the code lists) is brought up to
+	// date first, as a server does at start.
+	if _, err := fixtures.Load(ctx, st, fixtures.Options{Logger: log}); err != nil {
+		fmt.Fprintf(stderr, "credreg import: %v\n", err)
+		return 1
 	}
 	res, err := ingest.NewResolver(ctx, st)
 	if err != nil {
@@ -116,7 +116,7 @@ Flags:
 	for _, f := range files {
 		rep, err := importFile(ctx, st, f, *format, ingest.Config{
 			Base:  st.Base(),
-			Sheet: ingest.SheetOptions{Agency: *agency, Mapping: mapping, Resolver: res, Sheet: *sheet},
+			Sheet: ingest.SheetOptions{Agency: *agency, Mapping: mapping, Resolver: res, NewAgency: *newAgency, Sheet: *sheet},
 		}, ingest.Options{Actor: actor, DryRun: *dryRun, Logger: log}, *quiet, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "credreg import: %v\n", err)

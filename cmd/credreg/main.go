@@ -42,13 +42,15 @@ func main() {
 const usage = `credreg: a registry of credentials of value, published as linked data.
 
 Usage:
-  credreg serve [flags]    start the registry (loads the Career Clusters
-                           Framework and the sample data into an empty store)
+  credreg serve [flags]    start the registry (brings the reference data, the
+                           Career Clusters Framework and the code lists, up
+                           to date; --sample adds the invented sample)
   credreg import [flags] FILE...
                            import spreadsheets (CSV, XLSX), CTDL JSON-LD or
                            N-Quads into the store
   credreg token create|list|revoke
                            manage agencies' write tokens
+  credreg regions list|add the registry's list of regions
   credreg check [--server URL] CTID|NAME
                            ask a running registry whether a credential is
                            of value, by whom, where and why
@@ -114,6 +116,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return importCmd(ctx, args[1:], stdout, stderr)
 	case "token":
 		return tokenCmd(ctx, args[1:], stdout, stderr)
+	case "regions":
+		return regionsCmd(ctx, args[1:], stdout, stderr)
 	case "check":
 		return checkCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
@@ -151,7 +155,7 @@ func envOr(name, def string) string {
 type serveConfig struct {
 	addr, base, store, logLevel string
 	license                     string
-	fixtures                    bool
+	sample                      bool
 	shutdownTimeout             time.Duration
 }
 
@@ -162,7 +166,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.addr, "addr", envOr("CREDREG_ADDR", "127.0.0.1:8080"), "address to listen on, host:port (env CREDREG_ADDR)")
 	fs.StringVar(&cfg.base, "base", envOr("CREDREG_BASE", ""), "base IRI of every resource, e.g. https://registry.example.gov (env CREDREG_BASE; default: the base the store was created with, or http:// + addr for a new store)")
 	fs.StringVar(&cfg.store, "store", envOr("CREDREG_STORE", "badger://./credreg-data"), "where the data lives: badger:///abs/dir or badger://./relative/dir (env CREDREG_STORE)")
-	fs.BoolVar(&cfg.fixtures, "fixtures", envOr("CREDREG_FIXTURES", "true") == "true", "load the Career Clusters Framework and sample data into an empty store (env CREDREG_FIXTURES)")
+	fs.BoolVar(&cfg.sample, "sample", envOr("CREDREG_SAMPLE", "false") == "true", "load the invented sample registry (organizations, credentials, designations) into an empty store, to try the registry out (env CREDREG_SAMPLE); the Framework and the code lists are always loaded")
 	fs.StringVar(&cfg.license, "license", envOr("CREDREG_LICENSE", ""), "the data's license, an IRI or a text, stated in /.well-known/void (env CREDREG_LICENSE)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("CREDREG_LOG_LEVEL", "info"), "debug, info, warn or error (env CREDREG_LOG_LEVEL)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for requests in flight on SIGINT/SIGTERM")
@@ -219,11 +223,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			log.Error("closing store", "err", err)
 		}
 	}()
-	if cfg.fixtures {
-		if _, err := fixtures.Load(ctx, store, log); err != nil {
-			fmt.Fprintf(stderr, "credreg serve: %v\n", err)
-			return 1
-		}
+	if _, err := fixtures.Load(ctx, store, fixtures.Options{Sample: cfg.sample, Logger: log}); err != nil {
+		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
+		return 1
 	}
 	// Build the umbrella list's index now rather than on the first list
 	// query (closing the store stops it).
