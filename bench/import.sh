@@ -9,6 +9,12 @@
 #
 #   bench/import.sh                              # 100000 rows
 #   CREDREG_IMPORT_ROWS=20000 bench/import.sh    # quicker
+#   CREDREG_BENCH_BASELINE=c5a3e76 bench/import.sh   # and an earlier commit's import, side by side
+#
+# The store imported into holds what a registry starts with (the reference
+# data: the Framework and the complete code lists) and the sample, as
+# "credreg serve --sample" leaves it, so that rows are matched against
+# stored credentials.
 #
 # Environment:
 #   CREDREG_IMPORT_ROWS    rows of the synthetic sheet (default 100000)
@@ -16,6 +22,8 @@
 #                          (default: ingesttest's 200)
 #   CREDREG_BENCH_KEEP     set to keep the work directory (sheet, store,
 #                          reports, N-Quads export, raw outputs)
+#   CREDREG_BENCH_BASELINE a commit whose credreg import runs the same sheet
+#                          into its own store (as its serve left it) first
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,12 +68,49 @@ echo "== (b) synthetic sheet: $ROWS rows, 1% bad"
 CREDREG_SYNTH_CSV="$work/sheet.csv" CREDREG_SYNTH_ROWS=$ROWS CREDREG_SYNTH_OWNERS=$OWNERS \
 	gotest synth '^synthetic-csv:' -run '^TestWriteSyntheticCSV$' ./ingest/
 
-# run_import N: runs credreg import under /usr/bin/time -v into $work/store,
-# writing $work/reportN.json and $work/timeN.txt. Exit status 1 (some rows
-# failed) is expected with bad rows; anything else is an error.
+# prepare BINARY STORE [FLAGS...]: starts BINARY serve on STORE until it
+# serves (it loads what an empty store gets), then stops it.
+prepare() {
+	local bin=$1 store=$2
+	shift 2
+	"$bin" serve --addr 127.0.0.1:0 --store "badger://$store" "$@" >"$work/prepare.out" 2>"$work/prepare.err" &
+	local pid=$! i
+	for i in $(seq 1 600); do
+		if [[ -s $work/prepare.out ]]; then break; fi
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	if [[ ! -s $work/prepare.out ]]; then
+		echo "$bin serve did not start:" >&2
+		tail -n 20 "$work/prepare.err" >&2
+		exit 1
+	fi
+}
+
+BASELINE=${CREDREG_BENCH_BASELINE:-}
+if [[ -n $BASELINE ]]; then
+	echo
+	echo "== (a') build credreg at $BASELINE"
+	git -C "$root" worktree add -q --detach "$work/baseline-src" "$BASELINE"
+	(cd "$work/baseline-src" && go build -o "$work/credreg-baseline" ./cmd/credreg)
+	git -C "$root" worktree remove --force "$work/baseline-src"
+fi
+
+echo
+echo "== (a'') stores holding the reference data and the sample"
+prepare "$work/credreg" "$work/store" --sample
+if [[ -n $BASELINE ]]; then
+	prepare "$work/credreg-baseline" "$work/store-baseline"
+fi
+
+# run_import N [BINARY STORE]: runs credreg import under /usr/bin/time -v
+# into $work/store (or STORE), writing $work/reportN.json and
+# $work/timeN.txt. Exit status 1 (some rows failed) is expected with bad
+# rows; anything else is an error.
 run_import() {
-	local n=$1 rc=0
-	/usr/bin/time -v -o "$work/time$n.txt" "$work/credreg" import --store "badger://$work/store" \
+	local n=$1 rc=0 bin=${2:-$work/credreg} store=${3:-$work/store}
+	/usr/bin/time -v -o "$work/time$n.txt" "$bin" import --store "badger://$store" \
 		--agency "$AGENCY" --quiet --report "$work/report$n.json" "$work/sheet.csv" \
 		>"$work/import$n.out" 2>"$work/import$n.err" || rc=$?
 	if [[ $rc -gt 1 || ! -s $work/report$n.json ]]; then
@@ -108,8 +153,15 @@ atleast() { awk -v v="$1" -v min="$2" 'BEGIN { if (v == "" || v == "n/a") print 
 above() { awk -v v="$1" -v min="$2" 'BEGIN { if (v == "" || v == "n/a") print "n/a"; else if (v + 0 > min + 0) print "met"; else print "NOT met" }'; }
 below() { awk -v v="$1" -v max="$2" 'BEGIN { if (v == "" || v == "n/a") print "n/a"; else if (v + 0 < max + 0) print "met"; else print "NOT met" }'; }
 
+if [[ -n $BASELINE ]]; then
+	echo
+	echo "== (c') credreg import at $BASELINE (sync writes)"
+	run_import 0 "$work/credreg-baseline" "$work/store-baseline"
+	summary 0 | tee "$work/import0.txt"
+fi
+
 echo
-echo "== (c) credreg import into a fresh store (sync writes)"
+echo "== (c) credreg import into the store (sync writes)"
 run_import 1
 summary 1 | tee "$work/import1.txt"
 if [[ $(field 1 failed) -ne $((ROWS / 100)) ]]; then
@@ -173,6 +225,12 @@ printf '%-52s %14s %14s %10s\n' "statements/s (content + 10 bookkeeping/record)"
 printf '%-52s %14s %14s %10s\n' "wall seconds (ingest.Run: ${run1}s)" "$w1" "~ $goal_s" "$(below "$w1" "$(awk -v g="$goal_s" 'BEGIN { print g * 1.1 }')")"
 printf '%-52s %14s %14s %10s\n' "peak RSS MiB" "$rss1" "< 1024" "$(below "$rss1" 1024)"
 printf '%-52s %14s %14s %10s\n' "re-import wall seconds (written=$(field 2 written))" "$(wall 2)" "" ""
+if [[ -n $BASELINE ]]; then
+	echo
+	printf '%-52s %14s %14s %10s\n' "the same sheet, imported at $BASELINE" "value" "this ÷ it" ""
+	printf '%-52s %14s %14s %10s\n' "rows/s (rows read)" "$(rate "$(field 0 units)" "$(wall 0)")" "$(ratio "$rows_s" "$(rate "$(field 0 units)" "$(wall 0)")")" ""
+	printf '%-52s %14s %14s %10s\n' "peak RSS MiB" "$(rss 0)" "$(ratio "$rss1" "$(rss 0)")" ""
+fi
 echo
 printf '%-52s %14s %14s %10s\n' "baselines: loading the store's content N-Quads" "quads/s" "" ""
 printf '%-52s %14s %14s %10s\n' "raw cayley (batch writer, 10000/commit, sync)" "$raw" "" ""

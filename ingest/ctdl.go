@@ -1461,26 +1461,44 @@ func (g *ctdlGraph) alignment(s quad.IRI, p, scheme string, o quad.Value, obj fu
 // only when the store does not hold it (see Reference.CreateOnly).
 func (g *ctdlGraph) conceptRef(scheme, notation, label string) {
 	iri := g.base.Concept(scheme, notation)
-	if label == "" {
-		label = notation
-	}
-	subj := quad.IRI(iri)
-	quads := []quad.Quad{
-		{Subject: subj, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassConcept)},
-		{Subject: subj, Predicate: quad.IRI(schema.PrefLabel), Object: quad.String(label)},
-		{Subject: subj, Predicate: quad.IRI(schema.Notation), Object: quad.String(notation)},
-		{Subject: subj, Predicate: quad.IRI(schema.InScheme), Object: quad.IRI(g.base.Scheme(scheme))},
-		{Subject: subj, Predicate: quad.IRI(schema.OfficialList), Object: quad.TypedString{Value: "false", Type: quad.IRI(schema.XSDBoolean)}},
-	}
-	if scheme == schema.SchemeSOC && len(notation) > 7 {
-		quads = append(quads, quad.Quad{Subject: subj, Predicate: quad.IRI(schema.Broader), Object: quad.IRI(g.base.Concept(scheme, notation[:7]))})
-	}
 	for _, ref := range g.refs {
 		if ref.Record.IRI == iri {
 			return
 		}
 	}
-	g.refs = append(g.refs, Reference{Record: registry.Record{IRI: iri, Quads: quads}, CreateOnly: true, Class: "skos:Concept"})
+	subj := quad.IRI(iri)
+	if c, ok := schema.LookupCode(scheme, notation); ok {
+		// A code of the official list: its concept as the list has it
+		// (the reference data holds it; made only in a store without).
+		quads := []quad.Quad{
+			{Subject: subj, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassConcept)},
+			{Subject: subj, Predicate: quad.IRI(schema.PrefLabel), Object: quad.String(c.Title)},
+			{Subject: subj, Predicate: quad.IRI(schema.Notation), Object: quad.String(notation)},
+			{Subject: subj, Predicate: quad.IRI(schema.InScheme), Object: quad.IRI(g.base.Scheme(scheme))},
+		}
+		if c.Parent != "" {
+			quads = append(quads, quad.Quad{Subject: subj, Predicate: quad.IRI(schema.Broader), Object: quad.IRI(g.base.Concept(scheme, c.Parent))})
+		}
+		g.refs = append(g.refs, Reference{Record: registry.Record{IRI: iri, Quads: quads}, CreateOnly: true, Class: "skos:Concept"})
+		return
+	}
+	broader := ""
+	if scheme == schema.SchemeSOC && len(notation) > 7 {
+		broader = g.base.Concept(scheme, notation[:7])
+	}
+	if broader == "" || !isOfficial(scheme, notation[:7]) {
+		g.warnings = append(g.warnings, Problem{File: g.file, Row: g.row, Column: scheme, Value: notation,
+			Message: fmt.Sprintf("%s is not a code of the official %s list; it is kept as a local code with the data's label, marked credreg:officialList false", notation, schema.CodeListTitle(scheme))})
+	}
+	if label == "" {
+		label = notation
+	}
+	g.refs = append(g.refs, localConcept(g.base, scheme, notation, label, broader))
+}
+
+func isOfficial(scheme, notation string) bool {
+	_, ok := schema.LookupCode(scheme, notation)
+	return ok
 }
 
 // competencyOf returns credreg's IRI of the competency a

@@ -281,8 +281,10 @@ func unknownAgency(name string, near []string) string {
 	msg := fmt.Sprintf("the registry holds no organization named %q", name)
 	if len(near) > 0 {
 		msg += fmt.Sprintf("; did you mean %s?", quoteAll(near))
+	} else {
+		msg += "."
 	}
-	return msg + ". Give an organization's exact name or CTID, or --new-agency to create this agency"
+	return msg + " Give an organization's exact name or CTID, or --new-agency to create this agency"
 }
 
 func quoteAll(ss []string) string {
@@ -885,7 +887,9 @@ func (r *rowCtx) designation(ctx context.Context, u *Unit, cred, agency, key str
 		return
 	}
 	if agency == "" {
-		r.fail(FieldAgency, "", "required for a designation: the designating agency (a column, or --agency)")
+		if r.get(FieldAgency) == "" { // an unknown agency is reported already
+			r.fail(FieldAgency, "", "required for a designation: the designating agency (a column, or --agency)")
+		}
 		return
 	}
 	if region != "" {
