@@ -135,6 +135,13 @@ type Options struct {
 	// Actor names the writer in the change log (the agency). Required
 	// unless DryRun.
 	Actor string
+	// Agency, when set, is the organization the import writes for (the
+	// token's agency over HTTP, --agency on the command line): every
+	// record of every unit must pass registry.Authorize for it, and a
+	// unit with a record it may not write is refused (counted in
+	// Report.Forbidden). Empty means the registry's operator, who may
+	// write anything.
+	Agency string
 	// DryRun validates and reports without writing.
 	DryRun bool
 	// BatchQuads caps the statements of one write; 0 means
@@ -159,6 +166,7 @@ type Report struct {
 	Failed    int    `json:"failed"`    // units refused
 	Written   int    `json:"written"`   // records written (changed or new)
 	Unchanged int    `json:"unchanged"` // records already stored as they are
+	Forbidden int    `json:"forbidden"` // units refused because the agency may not write one of their records (also in Failed)
 	// Statements counts the statements of the records written, not
 	// counting the store's own bookkeeping.
 	Statements int       `json:"statements"`
@@ -305,6 +313,11 @@ func (r *runner) run() error {
 			r.progress()
 			continue
 		}
+		if len(u.Problems) == 0 && r.opts.Agency != "" {
+			if err := r.authorize(u); err != nil {
+				return err
+			}
+		}
 		if len(u.Problems) == 0 {
 			for _, rec := range u.Records {
 				if rec.Merge {
@@ -330,6 +343,59 @@ func (r *runner) run() error {
 		r.progress()
 	}
 	return r.flush()
+}
+
+// authorize applies registry.Authorize to every record of a unit for the
+// import's agency. A record it may not write refuses the unit; a reference
+// to a stored record it may not change is kept as a link only.
+func (r *runner) authorize(u *Unit) error {
+	base := r.store.Base()
+	stored := func(iri string) (*registry.Record, error) {
+		old, err := r.store.Get(r.ctx, iri)
+		if errors.Is(err, registry.ErrNotFound) {
+			return nil, nil
+		}
+		return old, err
+	}
+	forbidden := false
+	for i := range u.Records {
+		rec := &u.Records[i]
+		old, err := stored(rec.IRI)
+		if err != nil {
+			return fmt.Errorf("import %s: %w", r.src.Name(), err)
+		}
+		if err := registry.Authorize(base, r.opts.Agency, old, rec); err != nil {
+			var fe *registry.ForbiddenError
+			if !errors.As(err, &fe) {
+				return err
+			}
+			forbidden = true
+			u.Problems = append(u.Problems, Problem{File: r.src.Name(), Row: u.Row, Value: fe.IRI, Message: "forbidden (403): " + fe.Reason})
+		}
+	}
+	for i := range u.References {
+		ref := &u.References[i]
+		old, err := stored(ref.Record.IRI)
+		if err != nil {
+			return fmt.Errorf("import %s: %w", r.src.Name(), err)
+		}
+		if err := registry.Authorize(base, r.opts.Agency, old, &ref.Record); err != nil {
+			if old != nil {
+				ref.CreateOnly = true // linked to, not changed
+				continue
+			}
+			var fe *registry.ForbiddenError
+			if !errors.As(err, &fe) {
+				return err
+			}
+			forbidden = true
+			u.Problems = append(u.Problems, Problem{File: r.src.Name(), Row: u.Row, Value: fe.IRI, Message: "forbidden (403): " + fe.Reason})
+		}
+	}
+	if forbidden {
+		r.rep.Forbidden++
+	}
+	return nil
 }
 
 // problem turns a store validation problem into an input problem.

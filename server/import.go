@@ -60,8 +60,11 @@ type upload struct {
 //     "mapping" (JSON or YAML, by its filename or its content).
 //
 // Parameters (query or form fields): format, name, dry_run (or dryRun).
-// The answer is the report as JSON: 200, or 422 when the input had units
-// and every one failed.
+// Every unit is authorized for the token's agency (registry.Authorize): a
+// unit writing another agency's designation or the reference data is
+// refused with a 403 problem in the report. The answer is the report as
+// JSON: 200, 403 when every unit was refused so, or 422 when the input had
+// units and every one failed.
 func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 	tok, ok := s.authenticate(w, r)
 	if !ok {
@@ -98,7 +101,7 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	rep, err := ingest.Run(ctx, s.store, src, up.format, ingest.Options{Actor: tok.Agency, DryRun: up.dryRun, Logger: s.log})
+	rep, err := ingest.Run(ctx, s.store, src, up.format, ingest.Options{Actor: tok.Agency, Agency: tok.Agency, DryRun: up.dryRun, Logger: s.log})
 	if err != nil {
 		if errors.Is(err, ctx.Err()) {
 			return
@@ -109,7 +112,10 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 	s.log.InfoContext(ctx, "import", "agency", tok.Agency, "token", tok.ID, "file", up.name, "format", up.format, "mapping", up.mappingName,
 		"units", rep.Units, "imported", rep.Imported, "failed", rep.Failed, "written", rep.Written, "dry_run", up.dryRun)
 	status := http.StatusOK
-	if rep.Imported == 0 && rep.Failed > 0 {
+	switch {
+	case rep.Imported == 0 && rep.Failed > 0 && rep.Forbidden == rep.Failed:
+		status = http.StatusForbidden // every unit writes what the agency may not
+	case rep.Imported == 0 && rep.Failed > 0:
 		status = http.StatusUnprocessableEntity
 	}
 	writeJSON(w, r, status, rep)

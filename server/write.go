@@ -112,19 +112,21 @@ func designationAgency(rec *registry.Record) (string, bool) {
 	return agency, isDesignation
 }
 
-// mayWrite answers 403 itself when the token's agency may not write rec
-// (a designation of another agency), given the stored version if any.
-func (s *Server) mayWrite(w http.ResponseWriter, r *http.Request, tok registry.Token, recs ...*registry.Record) bool {
-	for _, rec := range recs {
-		if rec == nil {
-			continue
-		}
-		if agency, ok := designationAgency(rec); ok && agency != tok.Agency {
-			writeProblem(w, r, http.StatusForbidden, fmt.Sprintf("%s is a designation of %s; your token writes for %s", rec.IRI, agency, tok.Agency))
-			return false
-		}
+// mayWrite answers 403 itself when the token's agency may not replace old
+// (nil when none is stored) by next (nil for a retirement): the rule of
+// registry.Authorize, which every write path applies.
+func (s *Server) mayWrite(w http.ResponseWriter, r *http.Request, tok registry.Token, old, next *registry.Record) bool {
+	err := registry.Authorize(s.base, tok.Agency, old, next)
+	if err == nil {
+		return true
 	}
-	return true
+	var fe *registry.ForbiddenError
+	if errors.As(err, &fe) {
+		writeProblem(w, r, http.StatusForbidden, fe.Error())
+		return false
+	}
+	s.internalError(w, r, err)
+	return false
 }
 
 // createDesignation serves POST /designations.
@@ -144,7 +146,7 @@ func (s *Server) createDesignation(w http.ResponseWriter, r *http.Request) {
 	}
 	if agency == "" {
 		rec.Quads = append(rec.Quads, registry.Statement(rec.IRI, schema.DesignatingAgency, tok.Agency))
-	} else if !s.mayWrite(w, r, tok, &rec) {
+	} else if !s.mayWrite(w, r, tok, nil, &rec) {
 		return
 	}
 	if _, err := s.store.Get(r.Context(), rec.IRI); err == nil {
@@ -242,7 +244,7 @@ func (s *Server) retireResource(w http.ResponseWriter, r *http.Request) {
 		s.readError(w, r, iri, err)
 		return
 	}
-	if !s.mayWrite(w, r, tok, old) {
+	if !s.mayWrite(w, r, tok, old, nil) {
 		return
 	}
 	c, err := s.store.Retire(r.Context(), tok.Agency, iri, req.Reason, time.Now())

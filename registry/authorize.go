@@ -1,0 +1,97 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cayleygraph/quad"
+
+	"credreg/schema"
+)
+
+// ErrForbidden is wrapped by the errors Authorize returns.
+var ErrForbidden = errors.New("forbidden")
+
+// ForbiddenError says why an agency may not write a record.
+type ForbiddenError struct {
+	IRI, Reason string
+}
+
+func (e *ForbiddenError) Error() string { return fmt.Sprintf("%s: %s", e.IRI, e.Reason) }
+
+// Unwrap makes errors.Is(err, ErrForbidden) hold.
+func (e *ForbiddenError) Unwrap() error { return ErrForbidden }
+
+// Authorize is the one rule every write path applies before an agency's
+// write (HTTP routes, and every unit of every import format): may the
+// agency (an organization's IRI) replace old (nil when none is stored) by
+// next (nil for a retirement)?
+//
+//   - A value designation is its designating agency's: an agency writes,
+//     replaces and retires only designations that name it as their agency,
+//     and never turns another agency's designation into something else.
+//   - The reference data (every record under /schemes/: the Framework, the
+//     code lists, the value criteria, the regions) is changed by the
+//     registry's operator only; an agency may add a concept that is not
+//     stored yet (a region, a code the official lists lack), never replace
+//     or retire one.
+//
+// It returns nil or a *ForbiddenError.
+func Authorize(base schema.Base, agency string, old, next *Record) error {
+	iri := ""
+	switch {
+	case next != nil:
+		iri = next.IRI
+	case old != nil:
+		iri = old.IRI
+	}
+	if strings.HasPrefix(iri, base.Scheme("")) {
+		if old != nil {
+			return &ForbiddenError{IRI: iri, Reason: "reference data (the Framework, the code lists, the value criteria and the regions) is changed by the registry's operator only"}
+		}
+		if next != nil && !isConcept(next) {
+			return &ForbiddenError{IRI: iri, Reason: "an agency may add a concept to a scheme, not a scheme or anything else under /schemes/"}
+		}
+	}
+	for _, rec := range []*Record{old, next} {
+		if rec == nil {
+			continue
+		}
+		if of, ok := designatingAgency(rec); ok && of != agency {
+			who := "no agency"
+			if of != "" {
+				who = of
+			}
+			return &ForbiddenError{IRI: iri, Reason: fmt.Sprintf("a designation of %s; an agency writes only its own designations (yours: %s)", who, agency)}
+		}
+	}
+	return nil
+}
+
+// designatingAgency returns a designation record's agency, and whether the
+// record is a designation.
+func designatingAgency(rec *Record) (string, bool) {
+	is, agency := false, ""
+	for _, q := range rec.Quads {
+		if q.Subject != quad.IRI(rec.IRI) {
+			continue
+		}
+		switch q.Predicate {
+		case quad.IRI(schema.RDFType):
+			is = is || q.Object == quad.IRI(schema.ClassValueDesignation)
+		case quad.IRI(schema.DesignatingAgency):
+			agency = string(asIRI(q.Object))
+		}
+	}
+	return agency, is
+}
+
+func isConcept(rec *Record) bool {
+	for _, q := range rec.Quads {
+		if q.Subject == quad.IRI(rec.IRI) && q.Predicate == quad.IRI(schema.RDFType) && q.Object == quad.IRI(schema.ClassConcept) {
+			return true
+		}
+	}
+	return false
+}
