@@ -200,6 +200,42 @@ func (r *Resolver) stored(ctx context.Context, iri string) (*registry.Record, er
 	return rec, err
 }
 
+// storedCredential reads the stored credential iri, nil when none is
+// stored (or the record is not a credential).
+func (r *Resolver) storedCredential(ctx context.Context, iri string) (*registry.CredentialView, error) {
+	if r.store == nil {
+		return nil, nil
+	}
+	v, err := r.store.Credential(ctx, iri)
+	if errors.Is(err, registry.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil || !v.IsCredential {
+		return nil, err
+	}
+	return v, nil
+}
+
+// designationsOf returns the stored designations of a credential by an
+// agency for a region (compared as NameKey folds it) that are not retired.
+func (r *Resolver) designationsOf(ctx context.Context, cred, agency, region string) ([]*registry.Record, error) {
+	if r.store == nil || region == "" {
+		return nil, nil
+	}
+	recs, err := r.store.Designations(ctx, cred)
+	if err != nil {
+		return nil, err
+	}
+	var out []*registry.Record
+	for _, rec := range recs {
+		d := registry.ViewDesignation(rec)
+		if d.Agency == agency && !d.Retired && schema.NameKey(d.Region) == schema.NameKey(region) {
+			out = append(out, rec)
+		}
+	}
+	return out, nil
+}
+
 // closest returns up to n of names nearest to s by edit distance of their
 // folded forms, the nearest first, leaving out those too far to help.
 func closest(s string, names []string, n int) []string {

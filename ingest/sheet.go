@@ -97,6 +97,22 @@ func (s *sheet) Position() (int64, int64) { return s.rows.position() }
 // ColumnOf implements ColumnNamer.
 func (s *sheet) ColumnOf(field string) string { return s.fieldCol[field] }
 
+// headerOf returns the header of the column holding field, or the field.
+func (s *sheet) headerOf(field string) string {
+	if idx := s.cols[field]; len(idx) > 0 {
+		return s.headers[idx[0]]
+	}
+	return field
+}
+
+func credentialIRIs(vs []*registry.CredentialView) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.IRI
+	}
+	return out
+}
+
 // InColumns implements MessageNamer: the vocabulary terms the sheet has a
 // column for are replaced by the column's header, quoted.
 func (s *sheet) InColumns(msg string) string {
@@ -549,6 +565,19 @@ func (s *sheet) convert(ctx context.Context, cells []string, row int) *Unit {
 		// row that names it so that each row imports on its own; a CTID is
 		// a link only.
 		iri, ctid, created := res.Organization(v)
+		if created {
+			// Said once per import: a new organization, maybe a spelling
+			// of a stored one.
+			msg := fmt.Sprintf("%q is an organization the registry does not hold: it is created", v)
+			if _, near, _ := res.Agency(v); len(near) > 0 {
+				msg += fmt.Sprintf("; did you mean %s? Use the stored name (or its CTID) to link to it", quoteAll(near))
+			}
+			col := field
+			if idx := s.cols[field]; len(idx) > 0 {
+				col = s.headers[idx[0]]
+			}
+			u.Warnings = append(u.Warnings, Problem{File: s.name, Row: row, Column: col, Value: v, Message: msg})
+		}
 		if created || s.known[iri] {
 			s.known[iri] = true
 			emit(orgRecord(iri, ctid, v, false))
@@ -585,9 +614,36 @@ func (s *sheet) convert(ctx context.Context, cells []string, row int) *Unit {
 		r.fail(FieldOwner, "", "required: the owning organization, or an agency (a column or --agency), to identify a credential that has no CTID")
 	}
 	var match *registry.CredentialView
+	if u.Rule == "ctid" {
+		if v, err := res.storedCredential(ctx, s.base.Resource(ctid)); err != nil {
+			r.fail(FieldCTID, ctid, "could not read the stored credential: %v", err)
+		} else {
+			match = v
+		}
+	}
 	if u.Rule == "" && ctid != "" {
 		if found, rule := r.matchStored(ctx, registry.CredentialKey{Source: agencyIRI, Code: key, Name: name, Owner: owner}, s.base.Resource(ctid)); found != nil {
 			ctid, u.Rule, match = found.CTID, rule, found
+		}
+	}
+	if match == nil && u.Rule == "" && name != "" {
+		// A new credential: say so when the registry holds one of that
+		// name under another owner (a spelling of the owner, or another
+		// credential of the same name).
+		if same, err := res.MatchCredential(ctx, registry.CredentialKey{Name: name}); err == nil && len(same.Candidates) > 0 && !contains(credentialIRIs(same.Candidates), s.base.Resource(ctid)) {
+			var list []string
+			for _, c := range same.Candidates {
+				owners := make([]string, 0, len(c.OwnedBy))
+				for _, o := range c.OwnedBy {
+					owners = append(owners, firstNonEmpty(res.OrganizationName(o), ctidOf(o)))
+				}
+				list = append(list, fmt.Sprintf("%s owned by %s", c.CTID, firstNonEmpty(strings.Join(owners, ", "), "no one")))
+				if len(list) == 5 {
+					break
+				}
+			}
+			u.Warnings = append(u.Warnings, Problem{File: s.name, Row: row, Column: s.headerOf(FieldName), Value: name,
+				Message: fmt.Sprintf("a new credential: the registry holds %d of this name under another owner (%s); if it is the same, give its CTID or its owner's stored name", len(same.Candidates), strings.Join(list, "; "))})
 		}
 	}
 	if match != nil && schema.NameKey(match.Name) == schema.NameKey(name) {
@@ -606,7 +662,21 @@ func (s *sheet) convert(ctx context.Context, cells []string, row int) *Unit {
 			r.fail(FieldType, t, "unknown credential type; use one of Certification, Certificate, License, AssociateDegree, BachelorDegree, ApprenticeshipCertificate, Badge, MicroCredential, … (or map your spelling in a mapping file's values.type)")
 		}
 	}
-	c.link(schema.RDFType, typ)
+	if match != nil && len(match.Types) > 0 {
+		// A stored credential keeps its class: a row adds none (the
+		// default ceterms:Credential least of all), and says so when its
+		// type differs.
+		if t := r.get(FieldType); t != "" && typ != schema.CETerms+"Credential" && !contains(match.Types, typ) {
+			var names []string
+			for _, mt := range match.Types {
+				names = append(names, schema.CredentialTypes[mt])
+			}
+			u.Warnings = append(u.Warnings, Problem{File: s.name, Row: row, Column: s.headerOf(FieldType), Value: t,
+				Message: fmt.Sprintf("the stored credential is a %s; its type is kept (a sheet does not change a credential's class)", strings.Join(names, ", "))})
+		}
+	} else {
+		c.link(schema.RDFType, typ)
+	}
 	c.text(schema.CTID, ctid)
 	c.text(schema.Name, name)
 	c.text(schema.Description, r.get(FieldDescription))
@@ -922,6 +992,28 @@ func (r *rowCtx) designation(ctx context.Context, u *Unit, cred, agency, key str
 	if err != nil {
 		r.fail(FieldDesignationCTID, id, "could not read the stored designation: %v", err)
 		return
+	}
+	if stored == nil && r.get(FieldDesignationCTID) == "" {
+		// The agency's designation of this credential for this region,
+		// made elsewhere (by hand, another sheet), is the one the row
+		// updates: an agency has one per credential and region.
+		same, err := res.designationsOf(ctx, cred, agency, region)
+		if err != nil {
+			r.fail(FieldDesignationCTID, "", "could not read the stored designations: %v", err)
+			return
+		}
+		switch len(same) {
+		case 0:
+		case 1:
+			iri, id, stored = same[0].IRI, ctidOf(same[0].IRI), same[0]
+		default:
+			var ids []string
+			for _, d := range same {
+				ids = append(ids, ctidOf(d.IRI))
+			}
+			r.fail(FieldDesignationCTID, "", "the agency has %d designations of this credential for %s (%s): give the one this row updates in a Designation CTID column", len(same), region, strings.Join(ids, ", "))
+			return
+		}
 	}
 	if !clusterGiven && (stored == nil || r.has(FieldCluster) || r.has(FieldSubCluster)) {
 		r.fail(FieldCluster, "", "required for a designation: the Career Cluster or Sub-Cluster it is of value for")

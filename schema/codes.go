@@ -114,12 +114,16 @@ func isDigits(s string) bool {
 
 // NameKey folds a name for matching regardless of case, spacing,
 // punctuation and "&" against "and": "Arts, Entertainment & Design" and
-// "arts entertainment and design" give the same key.
+// "arts entertainment and design" give the same key. Apostrophes vanish,
+// so "Driver's" and "Drivers" are one word.
 func NameKey(s string) string {
 	s = strings.ToLower(strings.ReplaceAll(s, "&", " and "))
 	var b strings.Builder
 	space := false
 	for _, r := range s {
+		if r == '\'' || r == '\u2019' || r == '\u02bc' {
+			continue // "Driver's" and "Drivers" are one word
+		}
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			if space && b.Len() > 0 {
 				b.WriteByte(' ')

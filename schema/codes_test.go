@@ -71,6 +71,7 @@ func TestNameKey(t *testing.T) {
 		{"Arts, Entertainment & Design", "arts entertainment and design", "  ARTS,  Entertainment &Design "},
 		{"Hospitality, Events & Tourism", "Hospitality Events and Tourism"},
 		{"IT Support & Services", "it support and services"},
+		{"Commercial Driver's License, Class A", "Commercial Drivers License Class A", "commercial driver’s license class a"},
 	}
 	for _, group := range same {
 		for _, s := range group[1:] {
