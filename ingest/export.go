@@ -12,7 +12,7 @@ import (
 // sheet layout's own column names, so that CSV and XLSX read an export
 // back, followed by columns for people that an import ignores.
 var ExportHeader = []string{
-	"CTID", "Name", "Type", "Owner", "Offered By", "Description", "SOC Codes", "CIP Codes", "NAICS Codes", "Competencies",
+	"CTID", "Name", "Type", "Owner", "Offered By", "Description", "URL", "SOC Codes", "CIP Codes", "NAICS Codes", "Competencies",
 	"Cluster", "Sub-Cluster", "Agency", "Designation CTID", "Local Key", "Region",
 	"High Wage", "High Skill", "In Demand", "Stackable", "Industry Recognized", "Criteria",
 	"Median Wage", "Openings", "Data Source", "Data Year", "Valid From", "Valid Through",
@@ -92,7 +92,7 @@ func ListRows(page *registry.ListPage) [][]string {
 		for _, o := range v.OfferedBy {
 			offerers = append(offerers, name(o))
 		}
-		cred := []string{v.CTID, v.Name, firstOf(types), firstOf(owners), strings.Join(offerers, "; "), v.Description,
+		cred := []string{v.CTID, v.Name, firstOf(types), firstOf(owners), strings.Join(offerers, "; "), v.Description, v.SubjectWebpage,
 			code(v.Occupations), code(v.Programs), code(v.Industries), ctids(v.Competencies)}
 		credStatus := ""
 		if v.Retired {

@@ -64,6 +64,13 @@ func TestMappingCannotDropAColumn(t *testing.T) {
 			units: 1,
 		},
 		{
+			name:  "a Cluster in another spelling",
+			sheet: "Credential Name,Owner,Career Cluster,Region\nX Cert,CompTIA,Health Care and Human Services,Statewide\n",
+			opts:  SheetOptions{Agency: agencyHWC},
+			want:  []wantProblem{{2, "Career Cluster", "Health Care and Human Services", `unknown Career Cluster or Sub-Cluster; did you mean "Healthcare & Human Services"?`}},
+			units: 1,
+		},
+		{
 			name:  "a vocabulary rule in the sheet's words",
 			sheet: "Credential Name,Owner,Career Cluster,Region,Start,End\nX Cert,CompTIA,Digital Technology,Statewide,2026-07-01,2025-06-30\n",
 			opts:  SheetOptions{Agency: agencyHWC, Mapping: &Mapping{Columns: map[string]stringList{FieldValidFrom: {"Start"}, FieldValidThrough: {"End"}}}},

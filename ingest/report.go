@@ -43,7 +43,12 @@ func WriteWarnings(w io.Writer, r *Report, max int) {
 	if len(r.Warnings) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "%d warnings (imported, worth a look):\n", len(r.Warnings)+r.WarningsOmitted)
+	n := len(r.Warnings) + r.WarningsOmitted
+	noun := "warnings"
+	if n == 1 {
+		noun = "warning"
+	}
+	fmt.Fprintf(w, "%d %s (imported, worth a look):\n", n, noun)
 	WriteTable(w, &Report{Problems: r.Warnings}, max)
 	if r.WarningsOmitted > 0 {
 		fmt.Fprintf(w, "... and %d more warnings not kept in the report\n", r.WarningsOmitted)

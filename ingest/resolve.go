@@ -27,6 +27,7 @@ type Resolver struct {
 	orgNames    map[string]string // IRI -> name, of the stored organizations
 	regions     map[string]string // notation, NameKey(prefLabel) or NameKey(altLabel) -> prefLabel
 	regionNames []string          // the regions' preferred labels, sorted
+	areaNames   []string          // the Clusters' and Sub-Clusters' labels, for suggestions
 	store       *registry.Store
 }
 
@@ -61,6 +62,9 @@ func NewResolver(ctx context.Context, store *registry.Store) (*Resolver, error) 
 		}
 		into[notation] = m.Link
 		into[schema.NameKey(m.Text)] = m.Link
+		if m.Text != "" {
+			r.areaNames = append(r.areaNames, m.Text)
+		}
 		for _, a := range alt {
 			if k := schema.NameKey(registry.Lexical(a)); k != "" {
 				if _, taken := into[k]; !taken {
@@ -308,6 +312,10 @@ func (r *Resolver) Cluster(s string) (cluster, sub string, ok bool) {
 	}
 	return "", "", false
 }
+
+// ClosestAreas returns up to three Clusters or Sub-Clusters whose names
+// are nearest to s.
+func (r *Resolver) ClosestAreas(s string) []string { return closest(s, r.areaNames, 3) }
 
 // ClusterNames lists the Clusters' names, for messages.
 func (r *Resolver) ClusterNames() []string {

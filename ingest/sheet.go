@@ -720,7 +720,11 @@ func (s *sheet) convert(ctx context.Context, cells []string, row int) *Unit {
 			clusterGiven = true
 			cl, sub, ok := res.Cluster(v)
 			if !ok {
-				r.fail(field, v, "unknown Career Cluster or Sub-Cluster; use a code (like 060100) or a name of the Framework (see /schemes/career-clusters)")
+				msg := "unknown Career Cluster or Sub-Cluster"
+				if near := res.ClosestAreas(v); len(near) > 0 {
+					msg += fmt.Sprintf("; did you mean %s?", quoteAll(near))
+				}
+				r.fail(field, v, "%s; use a code (like 060100) or a name of the Framework (see /schemes/career-clusters), or map your spelling in a mapping file's values.cluster", msg)
 				continue
 			}
 			clusters = appendNew(clusters, cl)

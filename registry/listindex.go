@@ -352,7 +352,7 @@ var listPredicates = map[quad.IRI]bool{}
 
 func init() {
 	for _, p := range []string{
-		schema.RDFType, schema.CTID, schema.Name, schema.Description, schema.OwnedBy, schema.OfferedBy,
+		schema.RDFType, schema.CTID, schema.Name, schema.Description, schema.SubjectWebpage, schema.OwnedBy, schema.OfferedBy,
 		schema.OccupationType, schema.IndustryType, schema.InstructionalProgramType, schema.TargetCompetency,
 		schema.Cluster, schema.SubCluster, schema.SupersededBy, schema.LastVerified, schema.RecordStatus,
 		schema.RetiredOn, schema.RetirementReason, schema.DesignatingAgency, schema.DesignatedFor,

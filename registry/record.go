@@ -33,6 +33,12 @@ type Record struct {
 	// A merged record is validated as it will be stored, so Quads alone
 	// may be a part of a record.
 	Merge bool
+	// IfMatch makes the write conditional, checked under the store's write
+	// lock so that no other write slips between: the stored record's Hash
+	// must be IfMatch, or no record may be stored when it is NoRecord.
+	// Empty means no condition. A failed condition is an error wrapping
+	// ErrPrecondition and writes nothing.
+	IfMatch string
 
 	// The fields below are filled in by the store.
 
@@ -43,6 +49,13 @@ type Record struct {
 	// Version is the sequence number of the record's last change.
 	Version uint64
 }
+
+// NoRecord, as Record.IfMatch, writes only when no record is stored.
+const NoRecord = "none"
+
+// ErrPrecondition is wrapped by the error of a conditional write whose
+// condition failed (see Record.IfMatch).
+var ErrPrecondition = errors.New("precondition failed")
 
 // Retired reports whether the record carries a retirement status.
 func (r *Record) Retired() bool {
@@ -252,7 +265,7 @@ func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Ch
 			}
 		}
 		quads, hash := canonical(rec.Quads)
-		prepared[i] = Record{IRI: rec.IRI, Quads: quads, Hash: hash, Merge: rec.Merge}
+		prepared[i] = Record{IRI: rec.IRI, Quads: quads, Hash: hash, Merge: rec.Merge, IfMatch: rec.IfMatch}
 	}
 	if len(bad) > 0 {
 		return nil, &BatchError{Records: bad}
@@ -271,37 +284,54 @@ func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Ch
 // Retire marks the record iri as retired at time at, with a reason, and
 // keeps it: it stays readable, with its status, date and reason.
 func (s *Store) Retire(ctx context.Context, actor, iri, reason string, at time.Time) (Change, error) {
+	return s.RetireIf(ctx, actor, iri, reason, at, "")
+}
+
+// RetireIf is Retire made conditional: ifMatch, when not empty, is the
+// Hash the stored record must have (checked under the write lock), or the
+// error wraps ErrPrecondition.
+func (s *Store) RetireIf(ctx context.Context, actor, iri, reason string, at time.Time, ifMatch string) (Change, error) {
 	if actor == "" {
 		return Change{}, errors.New("retire: an actor (the writing agency) is required")
 	}
 	if strings.TrimSpace(reason) == "" {
 		return Change{}, fmt.Errorf("retire %s: a reason is required", iri)
 	}
-	// Read, then write under the lock so no other write slips between.
-	s.mu.Lock()
-	old, err := s.getLocked(ctx, iri)
-	s.mu.Unlock()
-	if err != nil {
-		return Change{}, fmt.Errorf("retire: %w", err)
+	// Read, then write on the condition that the record is still what was
+	// read: a write that slipped between makes it read again, so no update
+	// is lost to the retirement.
+	for attempt := 0; ; attempt++ {
+		s.mu.Lock()
+		old, err := s.getLocked(ctx, iri)
+		s.mu.Unlock()
+		if err != nil {
+			return Change{}, fmt.Errorf("retire: %w", err)
+		}
+		if ifMatch != "" && old.Hash != ifMatch {
+			return Change{}, fmt.Errorf("retire %s: %w: the request expected %s, it is now %s (version %d)", iri, ErrPrecondition, ifMatch, old.Hash, old.Version)
+		}
+		if old.Retired() {
+			return Change{}, fmt.Errorf("retire %s: %w", iri, ErrRetired)
+		}
+		subj := quad.IRI(iri)
+		quads := append([]quad.Quad(nil), old.Quads...)
+		quads = append(quads,
+			quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RecordStatus), Object: quad.IRI(schema.StatusRetired)},
+			quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetiredOn), Object: timeLiteral(at)},
+			quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetirementReason), Object: quad.String(reason)},
+		)
+		q, hash := canonical(quads)
+		changes, err := s.write(ctx, actor, []Record{{IRI: iri, Quads: q, Hash: hash, IfMatch: old.Hash}}, func(cur *Record, _ Record) string {
+			return ActionRetire
+		})
+		if errors.Is(err, ErrPrecondition) && attempt < 10 {
+			continue
+		}
+		if err != nil {
+			return Change{}, err
+		}
+		return changes[0], nil
 	}
-	if old.Retired() {
-		return Change{}, fmt.Errorf("retire %s: %w", iri, ErrRetired)
-	}
-	subj := quad.IRI(iri)
-	quads := append([]quad.Quad(nil), old.Quads...)
-	quads = append(quads,
-		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RecordStatus), Object: quad.IRI(schema.StatusRetired)},
-		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetiredOn), Object: timeLiteral(at)},
-		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetirementReason), Object: quad.String(reason)},
-	)
-	q, hash := canonical(quads)
-	changes, err := s.write(ctx, actor, []Record{{IRI: iri, Quads: q, Hash: hash}}, func(cur *Record, _ Record) string {
-		return ActionRetire
-	})
-	if err != nil {
-		return Change{}, err
-	}
-	return changes[0], nil
 }
 
 // write replaces records (already canonical and validated) in one
@@ -338,6 +368,17 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		}
 		if err != nil {
 			old = nil
+		}
+		switch {
+		case rec.IfMatch == "":
+		case rec.IfMatch == NoRecord && old != nil:
+			return nil, fmt.Errorf("write %s: %w: a record is stored (version %d)", rec.IRI, ErrPrecondition, old.Version)
+		case rec.IfMatch != NoRecord && (old == nil || old.Hash != rec.IfMatch):
+			now := "none is stored"
+			if old != nil {
+				now = fmt.Sprintf("it is now %s (version %d)", old.Hash, old.Version)
+			}
+			return nil, fmt.Errorf("write %s: %w: the write expected %s, %s", rec.IRI, ErrPrecondition, rec.IfMatch, now)
 		}
 		if rec.Merge {
 			if old != nil {

@@ -34,6 +34,9 @@ var (
 	ErrNotFound     = errors.New("not found")
 	ErrRetired      = errors.New("already retired")
 	ErrBaseMismatch = errors.New("store was created with another base")
+	// ErrNoRegistry is returned by Open with MustExist for a store that
+	// holds no registry yet.
+	ErrNoRegistry = errors.New("the store holds no registry yet")
 )
 
 // Options configures Open.
@@ -52,6 +55,10 @@ type Options struct {
 	// DocumentCache is the number of rendered documents kept in memory;
 	// 0 means 4096, a negative value disables the cache.
 	DocumentCache int
+	// MustExist refuses to make a new registry: a store that holds none
+	// yet is an error wrapping ErrNoRegistry, and is left without a base
+	// (commands that only manage a registry must not fix its base).
+	MustExist bool
 	// NoSync turns off the fsync of every commit. Only for throwaway
 	// stores (benchmarks); a registry must not acknowledge a write that a
 	// power loss can take back.
@@ -152,7 +159,7 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 		}
 		s.docs = newDocCache(n)
 	}
-	if err := s.init(ctx, opts.AdoptStoredBase); err != nil {
+	if err := s.init(ctx, opts.AdoptStoredBase, opts.MustExist); err != nil {
 		_ = s.close()
 		return nil, err
 	}
@@ -264,7 +271,7 @@ func setQuadIndexes(db hkv.KV) error {
 }
 
 // init checks the store's base and reads the change log head.
-func (s *Store) init(ctx context.Context, adopt bool) error {
+func (s *Store) init(ctx context.Context, adopt, mustExist bool) error {
 	bases, err := s.objects(ctx, quad.IRI(nodeStore), predBase, graphRecords)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.url, err)
@@ -281,6 +288,8 @@ func (s *Store) init(ctx context.Context, adopt bool) error {
 		if got != s.base.String() {
 			return fmt.Errorf("open store %s: %w: it holds IRIs under %s, not %s; start with --base %s or use another store", s.url, ErrBaseMismatch, got, s.base, got)
 		}
+	} else if mustExist {
+		return fmt.Errorf("open store %s: %w: start it once with credreg serve --store %s --base https://your.registry (the base every IRI gets)", s.url, ErrNoRegistry, s.url)
 	} else {
 		err := s.qs().ApplyDeltas([]graph.Delta{{
 			Quad:   quad.Quad{Subject: quad.IRI(nodeStore), Predicate: quad.IRI(predBase), Object: quad.IRI(s.base.String()), Label: quad.IRI(graphRecords)},

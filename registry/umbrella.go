@@ -759,13 +759,15 @@ func (s *Store) credentialIRIs(ctx context.Context, max int) ([]string, error) {
 // who owns and offers it, and what it links to. Links are IRIs, sorted.
 type CredentialView struct {
 	IRI, CTID, Name, Description string
-	Types                        []string
-	OwnedBy, OfferedBy           []string
-	Competencies                 []string
-	Occupations                  []string
-	Industries                   []string
-	Programs                     []string
-	Clusters, SubClusters        []string
+	// SubjectWebpage is the credential's web page, "" when none.
+	SubjectWebpage        string
+	Types                 []string
+	OwnedBy, OfferedBy    []string
+	Competencies          []string
+	Occupations           []string
+	Industries            []string
+	Programs              []string
+	Clusters, SubClusters []string
 	// SupersededBy names the credentials that replace this one.
 	SupersededBy []string
 	// LastVerified is the date someone last checked the description.
@@ -824,6 +826,10 @@ func viewCredential(rec *Record) *CredentialView {
 		case schema.Description:
 			if v.Description == "" || o < v.Description {
 				v.Description = o
+			}
+		case schema.SubjectWebpage:
+			if v.SubjectWebpage == "" || o < v.SubjectWebpage {
+				v.SubjectWebpage = o
 			}
 		case schema.OwnedBy:
 			v.OwnedBy = append(v.OwnedBy, o)

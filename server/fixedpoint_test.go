@@ -164,7 +164,7 @@ func summarizeByName(p *registry.ListPage) []string {
 	var out []string
 	for _, it := range p.Items {
 		v := it.Credential
-		line := fmt.Sprint(v.CTID, " ", v.Name, " ", v.Description, v.Types, names(v.OwnedBy), names(v.OfferedBy),
+		line := fmt.Sprint(v.CTID, " ", v.Name, " ", v.Description, " ", v.SubjectWebpage, v.Types, names(v.OwnedBy), names(v.OfferedBy),
 			code(v.Occupations), code(v.Programs), code(v.Industries), code(v.Competencies))
 		for _, id := range v.Identifiers {
 			line += fmt.Sprintf(" key %s=%s", name(id.Source), id.Code)

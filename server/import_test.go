@@ -41,7 +41,10 @@ func newImportServerWith(t *testing.T, cfg Config, sample bool) (*httptest.Serve
 	if _, err := fixtures.Load(context.Background(), store, fixtures.Options{Sample: sample, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Store, cfg.Logger = store, slog.New(slog.DiscardHandler)
+	cfg.Store = store
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -108,11 +108,28 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP implements http.Handler: it logs each request and turns a
-// panic into a 500 problem.
+// secretParams are query parameters that carry credentials: a request
+// with one is refused (a token in a URL ends up in logs, histories and
+// Referer headers) and its query is never logged.
+var secretParams = []string{"access_token", "token", "api_key", "apikey"}
+
+// ServeHTTP implements http.Handler: it logs each request (never a query
+// that carries a credential), sets nosniff on every answer, refuses
+// tokens in URLs and turns a panic into a 500 problem.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	logged := r.URL.RequestURI()
+	q := r.URL.Query()
+	for _, p := range secretParams {
+		if q.Has(p) {
+			logged = r.URL.Path + "?[query withheld: it carries " + p + "]"
+			defer s.log.InfoContext(r.Context(), "request", "method", r.Method, "path", logged, "status", http.StatusBadRequest)
+			writeProblem(rec, r, http.StatusBadRequest, fmt.Sprintf("the query carries %s: a token goes in the Authorization header (Authorization: Bearer …), never in a URL; revoke this token, it may have been recorded", p))
+			return
+		}
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -123,7 +140,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeProblem(rec, r, http.StatusInternalServerError, "internal error; it has been logged")
 			}
 		}
-		s.log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.RequestURI(), "status", rec.status, "bytes", rec.bytes, "duration", time.Since(start))
+		s.log.InfoContext(r.Context(), "request", "method", r.Method, "path", logged, "status", rec.status, "bytes", rec.bytes, "duration", time.Since(start))
 	}()
 	withGzip(rec, r, s.router.ServeHTTP)
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cayleygraph/quad"
+
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -159,7 +161,13 @@ func (s *Server) createDesignation(w http.ResponseWriter, r *http.Request) {
 	s.put(w, r, tok, rec, http.StatusCreated)
 }
 
-// replaceResource serves PUT /resources/{id}.
+// replaceResource serves PUT /resources/{id}. It honours If-Match (an
+// ETag of any representation of the stored version, or *), If-None-Match: *
+// (create only) and If-Unmodified-Since, answering 412 when they fail; the
+// condition holds at the write itself, not only when it was checked. A
+// retired record stays retired unless the request says ?unretire=true.
+// Without conditions, a replace that races another write reads the record
+// again and is applied to it whole (the later write wins, never a mix).
 func (s *Server) replaceResource(w http.ResponseWriter, r *http.Request) {
 	tok, ok := s.authenticate(w, r)
 	if !ok {
@@ -169,27 +177,141 @@ func (s *Server) replaceResource(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rec, ok := s.parseRecord(w, r, iri)
+	given, ok := s.parseRecord(w, r, iri)
 	if !ok {
 		return
 	}
-	old, err := s.store.Get(r.Context(), iri)
-	if err != nil && !errors.Is(err, registry.ErrNotFound) {
-		s.internalError(w, r, err)
+	unretire := r.URL.Query().Get("unretire") == "true"
+	for attempt := 0; ; attempt++ {
+		old, err := s.store.Get(r.Context(), iri)
+		if err != nil && !errors.Is(err, registry.ErrNotFound) {
+			s.internalError(w, r, err)
+			return
+		}
+		status := http.StatusOK
+		if err != nil {
+			old, status = nil, http.StatusCreated
+		}
+		rec := given
+		rec.Quads = append([]quad.Quad(nil), given.Quads...)
+		cond, why := preconditions(r, old)
+		if why != "" {
+			writeProblem(w, r, http.StatusPreconditionFailed, why)
+			return
+		}
+		rec.IfMatch = cond
+		if rec.IfMatch == "" {
+			// Unconditional: still atomic against what was just read.
+			rec.IfMatch = registry.NoRecord
+			if old != nil {
+				rec.IfMatch = old.Hash
+			}
+		}
+		if old != nil && old.Retired() && !unretire {
+			rec.Quads = keepRetirement(rec, old)
+		}
+		if !s.mayWrite(w, r, tok, old, &rec) {
+			return
+		}
+		c, err := s.store.Put(r.Context(), tok.Agency, rec)
+		if errors.Is(err, registry.ErrPrecondition) {
+			if cond == "" && attempt < 5 {
+				continue // another write came between: apply to it
+			}
+			writeProblem(w, r, http.StatusPreconditionFailed, err.Error())
+			return
+		}
+		s.written(w, r, tok, rec, c, err, status)
 		return
 	}
-	status := http.StatusOK
-	if err != nil {
-		old, status = nil, http.StatusCreated
+}
+
+// preconditions reads a write's conditional headers against the stored
+// record (nil when none): the Hash the write must find (registry.NoRecord
+// for If-None-Match: *; "" when unconditional), or why the request fails
+// with 412.
+func preconditions(r *http.Request, old *registry.Record) (ifMatch, why string) {
+	if inm := strings.TrimSpace(r.Header.Get("If-None-Match")); inm != "" {
+		if inm != "*" {
+			return "", "If-None-Match on a write takes * only (create, do not replace)"
+		}
+		if old != nil {
+			return "", fmt.Sprintf("If-None-Match: * but %s exists (version %d)", old.IRI, old.Version)
+		}
+		ifMatch = registry.NoRecord
 	}
-	if !s.mayWrite(w, r, tok, old, &rec) {
-		return
+	if im := strings.TrimSpace(r.Header.Get("If-Match")); im != "" {
+		if old == nil {
+			return "", "If-Match but no record is stored under this IRI"
+		}
+		if im != "*" {
+			if !etagMatches(im, old.Hash) {
+				return "", fmt.Sprintf("If-Match %s does not match the stored version %d of %s: read it again (its ETag) and retry", im, old.Version, old.IRI)
+			}
+			ifMatch = old.Hash
+		}
 	}
-	s.put(w, r, tok, rec, status)
+	if ius := strings.TrimSpace(r.Header.Get("If-Unmodified-Since")); ius != "" && old != nil {
+		t, err := http.ParseTime(ius)
+		if err != nil {
+			return "", fmt.Sprintf("If-Unmodified-Since %q is not an HTTP date", ius)
+		}
+		if old.Modified.Truncate(time.Second).After(t) {
+			return "", fmt.Sprintf("%s was modified at %s, after If-Unmodified-Since", old.IRI, old.Modified.UTC().Format(http.TimeFormat))
+		}
+		if ifMatch == "" {
+			ifMatch = old.Hash
+		}
+	}
+	return ifMatch, ""
+}
+
+// etagMatches reports whether a list of entity tags names the version of
+// a record whose content hash is hash: credreg's resource ETags begin
+// with the hash's first 16 hex digits, whatever the representation.
+func etagMatches(list, hash string) bool {
+	want := strings.TrimPrefix(hash, "sha256:")
+	if len(want) < 16 {
+		return false
+	}
+	for _, tag := range strings.Split(list, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		tag = strings.Trim(tag, `"`)
+		if len(tag) >= 16 && tag[:16] == want[:16] {
+			return true
+		}
+	}
+	return false
+}
+
+// keepRetirement carries a stored record's retirement into its
+// replacement, unless the replacement gives a status of its own.
+func keepRetirement(rec registry.Record, old *registry.Record) []quad.Quad {
+	for _, q := range rec.Quads {
+		if q.Subject == quad.IRI(rec.IRI) && q.Predicate == quad.IRI(schema.RecordStatus) {
+			return rec.Quads
+		}
+	}
+	out := rec.Quads
+	for _, q := range old.Quads {
+		if q.Subject != quad.IRI(old.IRI) {
+			continue
+		}
+		switch q.Predicate {
+		case quad.IRI(schema.RecordStatus), quad.IRI(schema.RetiredOn), quad.IRI(schema.RetirementReason):
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 func (s *Server) put(w http.ResponseWriter, r *http.Request, tok registry.Token, rec registry.Record, status int) {
 	c, err := s.store.Put(r.Context(), tok.Agency, rec)
+	s.written(w, r, tok, rec, c, err, status)
+}
+
+// written answers a write: the problems, or the record as stored.
+func (s *Server) written(w http.ResponseWriter, r *http.Request, tok registry.Token, rec registry.Record, c registry.Change, err error, status int) {
 	var re *registry.RecordError
 	if errors.As(err, &re) {
 		writeProblems(w, r, fmt.Sprintf("%s is not valid", rec.IRI), re.Problems)
@@ -218,7 +340,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, tok registry.Token,
 }
 
 // retireResource serves POST /resources/{id}/retire with a body
-// {"reason": "…"}.
+// {"reason": "…"}. It honours If-Match and If-Unmodified-Since as PUT does.
 func (s *Server) retireResource(w http.ResponseWriter, r *http.Request) {
 	tok, ok := s.authenticate(w, r)
 	if !ok {
@@ -247,9 +369,18 @@ func (s *Server) retireResource(w http.ResponseWriter, r *http.Request) {
 	if !s.mayWrite(w, r, tok, old, nil) {
 		return
 	}
-	c, err := s.store.Retire(r.Context(), tok.Agency, iri, req.Reason, time.Now())
+	cond, why := preconditions(r, old)
+	if why != "" {
+		writeProblem(w, r, http.StatusPreconditionFailed, why)
+		return
+	}
+	c, err := s.store.RetireIf(r.Context(), tok.Agency, iri, req.Reason, time.Now(), cond)
 	if errors.Is(err, registry.ErrRetired) {
 		writeProblem(w, r, http.StatusConflict, err.Error())
+		return
+	}
+	if errors.Is(err, registry.ErrPrecondition) {
+		writeProblem(w, r, http.StatusPreconditionFailed, err.Error())
 		return
 	}
 	if err != nil {

@@ -107,9 +107,20 @@ Flags:
 		fmt.Fprintf(stderr, "credreg import: %v\n", err)
 		return 1
 	}
-	actor := *agency
-	if actor == "" {
-		actor = "credreg import"
+	// With --agency the import writes for that agency, under the rule
+	// every write path applies (registry.Authorize); without it, for the
+	// registry's operator.
+	actor, principal := "credreg import", ""
+	if *agency != "" {
+		actor = *agency
+		if iri, _, ok := res.Agency(*agency); ok {
+			principal = iri
+		} else if *newAgency {
+			principal, _, _ = res.Organization(*agency)
+		}
+		if principal != "" {
+			actor = principal
+		}
 	}
 	var reports []*ingest.Report
 	failed := false
@@ -117,7 +128,7 @@ Flags:
 		rep, err := importFile(ctx, st, f, *format, ingest.Config{
 			Base:  st.Base(),
 			Sheet: ingest.SheetOptions{Agency: *agency, Mapping: mapping, Resolver: res, NewAgency: *newAgency, Sheet: *sheet},
-		}, ingest.Options{Actor: actor, DryRun: *dryRun, Logger: log}, *quiet, stderr)
+		}, ingest.Options{Actor: actor, Agency: principal, DryRun: *dryRun, Logger: log}, *quiet, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "credreg import: %v\n", err)
 			failed = true

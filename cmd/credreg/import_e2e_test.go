@@ -73,6 +73,18 @@ func runImport(t *testing.T, args ...string) (importReport, string, int) {
 // store's list of regions, as an agency would before its first import.
 func addRegions(t *testing.T, store string) {
 	t.Helper()
+	// credreg regions manages a registry, it does not make one: an
+	// import (of a sheet with no rows) makes it here, as serve would.
+	empty := filepath.Join(t.TempDir(), "empty.csv")
+	if err := os.WriteFile(empty, []byte("Credential Name\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(binary, "regions", "list", "--store", store).CombinedOutput(); err == nil || !strings.Contains(string(out), "holds no registry yet") {
+		t.Fatalf("credreg regions on a new store: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(binary, "import", "--store", store, "--quiet", empty).CombinedOutput(); err != nil {
+		t.Fatalf("credreg import of an empty sheet: %v\n%s", err, out)
+	}
 	for _, r := range []string{"Northeast Heartland Workforce Region", "River Valley Workforce Region"} {
 		if out, err := exec.Command(binary, "regions", "add", "--store", store, r).CombinedOutput(); err != nil {
 			t.Fatalf("credreg regions add %q: %v\n%s", r, err, out)
@@ -216,4 +228,25 @@ func TestImportSurvivesKill9(t *testing.T) {
 		t.Errorf("the re-run wrote nothing (sequence %d -> %d)", seq, st.Sequence())
 	}
 	t.Logf("killed after %d credentials; re-run wrote %d records, %d unchanged", partial, r.Written, r.Unchanged)
+}
+
+// TestRegionsCommand manages the list of regions: add, a spelling added
+// to a region, a spelling another region holds refused, list.
+func TestRegionsCommand(t *testing.T) {
+	store := "badger://" + t.TempDir()
+	addRegions(t, store)
+	run := func(args ...string) (string, error) {
+		out, err := exec.Command(binary, append([]string{"regions"}, args...)...).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("add", "--store", store, "--alt", "NE Heartland", "Northeast Heartland Workforce Region"); err != nil || !strings.HasPrefix(out, "updated ") {
+		t.Errorf("adding a spelling: %v\n%s", err, out)
+	}
+	if out, err := run("add", "--store", store, "--alt", "ne heartland", "Lakeshore Workforce Region"); err == nil || !strings.Contains(out, `already names the region "Northeast Heartland Workforce Region"`) {
+		t.Errorf("an ambiguous spelling: %v\n%s", err, out)
+	}
+	out, err := run("list", "--store", store)
+	if err != nil || !strings.Contains(out, "Northeast Heartland Workforce Region  NE Heartland") || !strings.Contains(out, "Statewide") || strings.Contains(out, "Lakeshore") {
+		t.Errorf("list: %v\n%s", err, out)
+	}
 }

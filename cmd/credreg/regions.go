@@ -10,7 +10,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/cayleygraph/quad"
+
 	"credreg/fixtures"
+	"credreg/ingest"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -20,7 +23,8 @@ const regionsUsage = `Usage:
   credreg regions add  [--store URL] [--agency CTID|NAME] [--alt SPELLING]... NAME
 
 The registry's list of regions: the regions a value designation can be for
-(Statewide, and the state's workforce regions, which agencies add). Imports
+(Statewide, and the state's workforce regions, which agencies add; "add"
+on a region the list holds adds the spellings given). Imports
 match a sheet's region column against it loosely (case, punctuation, the
 words "Region" or "Workforce Region", the other spellings given with --alt)
 and write the region's name as the list has it.
@@ -75,7 +79,7 @@ func regionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	base, _ := schema.NewBase("http://127.0.0.1:8080")
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := registry.Open(ctx, *store, registry.Options{Base: base, AdoptStoredBase: true, Logger: log})
+	st, err := registry.Open(ctx, *store, registry.Options{Base: base, AdoptStoredBase: true, MustExist: true, Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg regions: %v\n", err)
 		return 1
@@ -116,19 +120,61 @@ func regionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 				return 1
 			}
 		}
-		rec := fixtures.RegionRecord(st.Base(), fs.Arg(0), alt)
-		if _, err := st.Get(ctx, rec.IRI); err == nil {
-			fmt.Fprintf(stderr, "credreg regions add: the list already holds %s (%s)\n", fs.Arg(0), rec.IRI)
-			return 1
-		} else if !errors.Is(err, registry.ErrNotFound) {
+		name := strings.TrimSpace(fs.Arg(0))
+		res, err := ingest.NewResolver(ctx, st)
+		if err != nil {
 			fmt.Fprintf(stderr, "credreg regions add: %v\n", err)
 			return 1
 		}
-		if _, err := st.Put(ctx, actor, rec); err != nil {
+		// Each spelling names one region: a name or spelling another
+		// region answers to would make imports guess.
+		existing, _, isRegion := res.Region(name)
+		for _, a := range alt {
+			if other, _, ok := res.Region(a); ok && (!isRegion || other != existing) {
+				fmt.Fprintf(stderr, "credreg regions add: %q already names the region %q; each spelling names one region\n", a, other)
+				return 1
+			}
+		}
+		if isRegion && schema.NameKey(existing) != schema.NameKey(name) {
+			fmt.Fprintf(stderr, "credreg regions add: %q already names the region %q; give that name to add spellings to it\n", name, existing)
+			return 1
+		}
+		rec := fixtures.RegionRecord(st.Base(), name, alt)
+		verb := "added"
+		if isRegion {
+			// Another spelling for a region the list holds: its record
+			// gains it.
+			iri := ""
+			members, err := st.Members(ctx, st.Base().Scheme(schema.SchemeRegions))
+			if err != nil {
+				fmt.Fprintf(stderr, "credreg regions add: %v\n", err)
+				return 1
+			}
+			for _, m := range members {
+				if m.Text == existing {
+					iri = m.Link
+				}
+			}
+			old, err := st.Get(ctx, iri)
+			if err != nil {
+				fmt.Fprintf(stderr, "credreg regions add: %v\n", err)
+				return 1
+			}
+			rec = registry.Record{IRI: old.IRI, Quads: old.Quads}
+			for _, a := range alt {
+				rec.Quads = append(rec.Quads, quad.Quad{Subject: quad.IRI(old.IRI), Predicate: quad.IRI(schema.AltLabel), Object: quad.String(strings.TrimSpace(a))})
+			}
+			verb = "updated"
+		}
+		c, err := st.Put(ctx, actor, rec)
+		if err != nil {
 			fmt.Fprintf(stderr, "credreg regions add: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "added %s: %s\n", strings.TrimSpace(fs.Arg(0)), rec.IRI)
+		if c.Seq == 0 {
+			verb = "unchanged"
+		}
+		fmt.Fprintf(stdout, "%s %s: %s\n", verb, name, rec.IRI)
 	}
 	return 0
 }

@@ -82,7 +82,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	base, _ := schema.NewBase("http://127.0.0.1:8080")
-	st, err := registry.Open(ctx, *store, registry.Options{Base: base, AdoptStoredBase: true, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	st, err := registry.Open(ctx, *store, registry.Options{Base: base, AdoptStoredBase: true, MustExist: true, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg token: %v\n", err)
 		return 1

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func sendWith(t *testing.T, method, url, token, body string, header map[string]string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/ld+json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := res.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return res.StatusCode, res.Header, b.String()
+}
+
+// TestConditionalWrites checks If-Match, If-None-Match: * and
+// If-Unmodified-Since on PUT and retire, and that a replace keeps a
+// retirement unless it says ?unretire=true.
+func TestConditionalWrites(t *testing.T) {
+	srv, store := newImportServer(t, Config{})
+	tokA, agencyA := tokenFor(t, store, "Heartland Workforce Commission")
+	base := store.Base().String()
+	body := designationBody(base, agencyA)
+	code, h, _ := sendWith(t, http.MethodPost, srv.URL+"/designations", tokA, body, nil)
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d", code)
+	}
+	url := srv.URL + h.Get("Location")
+	etag := func() string {
+		res, _ := do(t, http.MethodGet, url, map[string]string{"Accept": "application/n-quads"})
+		return res.Header.Get("ETag")
+	}
+	first := etag()
+
+	// If-None-Match: * on an existing record.
+	if code, _, b := sendWith(t, http.MethodPut, url, tokA, body, map[string]string{"If-None-Match": "*"}); code != http.StatusPreconditionFailed {
+		t.Errorf("If-None-Match: * over a record: %d %s", code, b)
+	}
+	// A bogus and a matching If-Match (the ETag of another representation of the same version matches).
+	if code, _, b := sendWith(t, http.MethodPut, url, tokA, body, map[string]string{"If-Match": `"0000000000000000-x-nq"`}); code != http.StatusPreconditionFailed {
+		t.Errorf("bogus If-Match: %d %s", code, b)
+	}
+	next := strings.Replace(body, "Northeast Heartland Workforce Region", "Statewide", 1)
+	if code, _, b := sendWith(t, http.MethodPut, url, tokA, next, map[string]string{"If-Match": first}); code != http.StatusOK {
+		t.Errorf("If-Match with the current ETag: %d %s", code, b)
+	}
+	// The first ETag is stale now.
+	if code, _, b := sendWith(t, http.MethodPut, url, tokA, body, map[string]string{"If-Match": first}); code != http.StatusPreconditionFailed || !strings.Contains(b, "read it again") {
+		t.Errorf("stale If-Match: %d %s", code, b)
+	}
+	if code, _, b := sendWith(t, http.MethodPut, url, tokA, body, map[string]string{"If-Unmodified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}); code != http.StatusPreconditionFailed {
+		t.Errorf("If-Unmodified-Since in the past: %d %s", code, b)
+	}
+	// Retire with a stale tag fails, with the current one succeeds.
+	if code, _, b := sendWith(t, http.MethodPost, url+"/retire", tokA, `{"reason":"superseded"}`, map[string]string{"If-Match": first}); code != http.StatusPreconditionFailed {
+		t.Errorf("retire with a stale If-Match: %d %s", code, b)
+	}
+	if code, _, b := sendWith(t, http.MethodPost, url+"/retire", tokA, `{"reason":"superseded"}`, map[string]string{"If-Match": etag()}); code != http.StatusOK {
+		t.Fatalf("retire: %d %s", code, b)
+	}
+	// A replace keeps the retirement; ?unretire=true lifts it.
+	if code, _, b := sendWith(t, http.MethodPut, url, tokA, body, nil); code != http.StatusOK || !strings.Contains(b, "Retired") {
+		t.Errorf("replace of a retired record: %d, retirement kept: %v", code, strings.Contains(b, "Retired"))
+	}
+	if code, _, b := sendWith(t, http.MethodPut, url+"?unretire=true", tokA, body, nil); code != http.StatusOK || strings.Contains(b, "Retired") {
+		t.Errorf("replace with ?unretire=true: %d, still retired: %v", code, strings.Contains(b, "Retired"))
+	}
+}
+
+// TestPutRacingRetireKeepsTheRetirement runs replaces and a retire of one
+// designation at once: the retirement is never erased.
+func TestPutRacingRetireKeepsTheRetirement(t *testing.T) {
+	srv, store := newImportServer(t, Config{})
+	tokA, agencyA := tokenFor(t, store, "Heartland Workforce Commission")
+	base := store.Base().String()
+	body := designationBody(base, agencyA)
+	for round := 0; round < 5; round++ {
+		code, h, _ := sendWith(t, http.MethodPost, srv.URL+"/designations", tokA, body, nil)
+		if code != http.StatusCreated {
+			t.Fatalf("create: %d", code)
+		}
+		url := srv.URL + h.Get("Location")
+		var wg sync.WaitGroup
+		for i := 0; i < 4; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				b := body
+				if i%2 == 1 {
+					b = strings.Replace(body, "Northeast Heartland Workforce Region", "Statewide", 1)
+				}
+				sendWith(t, http.MethodPut, url, tokA, b, nil)
+			}(i)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code, _, b := sendWith(t, http.MethodPost, url+"/retire", tokA, `{"reason":"race"}`, nil); code != http.StatusOK {
+				t.Errorf("retire: %d %s", code, b)
+			}
+		}()
+		wg.Wait()
+		if _, b := do(t, http.MethodGet, url, map[string]string{"Accept": "application/ld+json"}); !strings.Contains(b, "Retired") {
+			t.Errorf("round %d: the retirement was erased by a racing replace:\n%s", round, b)
+		}
+	}
+}
+
+// TestTokenInURLIsRefused sends a token as ?access_token=: 400, the query
+// not logged, and nosniff on every answer.
+func TestTokenInURLIsRefused(t *testing.T) {
+	var logs strings.Builder
+	srv, store := newImportServer(t, Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	tok, _ := tokenFor(t, store, "Heartland Workforce Commission")
+	res, body := do(t, http.MethodGet, srv.URL+"/credentials?access_token="+tok, nil)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Authorization header") {
+		t.Errorf("?access_token=: %d %s", res.StatusCode, body)
+	}
+	if strings.Contains(logs.String(), tok) || !strings.Contains(logs.String(), "query withheld") {
+		t.Errorf("the request log:\n%s", logs.String())
+	}
+	for _, path := range []string{"/", "/check?name=CompTIA+Security%2B", "/healthz", "/context.jsonld", "/resources/" + securityPlus} {
+		if res, _ := do(t, http.MethodGet, srv.URL+path, nil); res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: no nosniff", path)
+		}
+	}
+}
