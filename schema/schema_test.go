@@ -258,3 +258,27 @@ func TestContextIsJSONLD(t *testing.T) {
 		t.Errorf("ContextETag = %q, want a quoted strong tag", ContextETag())
 	}
 }
+
+func TestValidateRefusesControlCharacters(t *testing.T) {
+	base, _ := NewBase("https://registry.example.gov")
+	iri := base.Resource("ce-11111111-2222-4333-8444-555555555555")
+	for _, text := range []string{"bell\a", "nul\x00", "esc\x1b[31m", "del\x7f"} {
+		quads := []quad.Quad{
+			{Subject: quad.IRI(iri), Predicate: quad.IRI(RDFType), Object: quad.IRI(ClassCredentialOrganization)},
+			{Subject: quad.IRI(iri), Predicate: quad.IRI(CTID), Object: quad.String("ce-11111111-2222-4333-8444-555555555555")},
+			{Subject: quad.IRI(iri), Predicate: quad.IRI(Name), Object: quad.String(text)},
+		}
+		ps := Validate(base, iri, quads)
+		if len(ps) == 0 || ps[0].Field != "ceterms:name" || !strings.Contains(ps[0].Message, "control characters") {
+			t.Errorf("%q: %v", text, ps)
+		}
+	}
+	ok := []quad.Quad{
+		{Subject: quad.IRI(iri), Predicate: quad.IRI(RDFType), Object: quad.IRI(ClassCredentialOrganization)},
+		{Subject: quad.IRI(iri), Predicate: quad.IRI(CTID), Object: quad.String("ce-11111111-2222-4333-8444-555555555555")},
+		{Subject: quad.IRI(iri), Predicate: quad.IRI(Name), Object: quad.String("Two\tlines\r\nof text")},
+	}
+	if ps := Validate(base, iri, ok); len(ps) > 0 {
+		t.Errorf("tab and line breaks refused: %v", ps)
+	}
+}

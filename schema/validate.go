@@ -144,6 +144,10 @@ func (v *validator) run(quads []quad.Quad) {
 			v.add(Compact(string(p)), quad.ToString(q.Object), "blank node objects are not accepted; use a fragment IRI of the record")
 			continue
 		}
+		if lex, ok := literalText(q.Object); ok && hasControl(lex) {
+			v.add(Compact(string(p)), strconv.QuoteToASCII(lex), "the text holds control characters (NUL, BEL, ESC, …) that no reader shows; remove them (tab and line breaks are fine)")
+			continue
+		}
 		n := nodes[string(s)]
 		if n == nil {
 			n = &node{iri: string(s), props: map[string][]quad.Value{}}
@@ -580,4 +584,28 @@ func literal(v quad.Value) string {
 		return ""
 	}
 	return quad.StringOf(v)
+}
+
+// literalText returns a literal's lexical form.
+func literalText(v quad.Value) (string, bool) {
+	switch x := v.(type) {
+	case quad.String:
+		return string(x), true
+	case quad.LangString:
+		return string(x.Value), true
+	case quad.TypedString:
+		return string(x.Value), true
+	}
+	return "", false
+}
+
+// hasControl reports whether s holds a C0 control character other than
+// tab, line feed and carriage return, or DEL.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -143,5 +146,39 @@ func TestTokenInURLIsRefused(t *testing.T) {
 		if res, _ := do(t, http.MethodGet, srv.URL+path, nil); res.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: no nosniff", path)
 		}
+	}
+}
+
+// TestUploadContentEncoding sends a gzip-compressed sheet (imported), an
+// unknown coding (415) and bytes that claim gzip but are not (400).
+func TestUploadContentEncoding(t *testing.T) {
+	srv, store := newImportServer(t, Config{})
+	tok, _ := tokenFor(t, store, "Heartland Workforce Commission")
+	sheet := "Credential Name,Owner,Career Cluster,Region\nGzipped Cert,CompTIA,Digital Technology,Statewide\n"
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write([]byte(sheet))
+	zw.Close()
+	post := func(enc string, body []byte) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/import", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Content-Encoding", enc)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, b := post("gzip", zipped.Bytes()); code != http.StatusOK || !strings.Contains(b, `"imported": 1`) {
+		t.Errorf("gzip: %d %s", code, b)
+	}
+	if code, b := post("br", []byte(sheet)); code != http.StatusUnsupportedMediaType {
+		t.Errorf("br: %d %s", code, b)
+	}
+	if code, b := post("gzip", []byte(sheet)); code != http.StatusBadRequest || !strings.Contains(b, "not gzip data") {
+		t.Errorf("plain bytes as gzip: %d %s", code, b)
 	}
 }

@@ -70,6 +70,9 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !decodeBody(w, r, s.maxImport) {
+		return
+	}
 	agency := tok.Agency[strings.LastIndexByte(tok.Agency, '/')+1:]
 	var up *upload
 	var err error

@@ -21,6 +21,9 @@ const maxRecordBytes = 1 << 20
 // readBody reads at most limit bytes of the body, answering 413 itself
 // when it is longer.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	if !decodeBody(w, r, limit) {
+		return nil, false
+	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("reading the body: %v", err))
