@@ -172,6 +172,8 @@ type Report struct {
 	Statements int       `json:"statements"`
 	Batches    int       `json:"batches"`
 	Problems   []Problem `json:"problems"`
+	// ProblemsOmitted counts the problems past MaxProblems, not kept.
+	ProblemsOmitted int `json:"problemsOmitted,omitempty"`
 	// Warnings are what was imported but deserves a look: unknown classes,
 	// codes no official list holds, references to stored records.
 	Warnings []Problem `json:"warnings"`
@@ -304,7 +306,7 @@ func (r *runner) run() error {
 			break
 		}
 		if u.Header {
-			r.rep.Problems = append(r.rep.Problems, u.Problems...)
+			r.problems(u.Problems)
 			continue
 		}
 		r.rep.Units++
@@ -418,7 +420,7 @@ func (r *runner) problem(row int, iri string, p schema.Problem, namer ColumnName
 
 func (r *runner) fail(u *Unit) {
 	r.rep.Failed++
-	r.rep.Problems = append(r.rep.Problems, u.Problems...)
+	r.problems(u.Problems)
 	for _, w := range u.Warnings {
 		r.warning(w)
 	}
@@ -429,6 +431,21 @@ func (r *runner) fail(u *Unit) {
 
 // MaxWarnings caps the warnings a report keeps; the rest are counted.
 const MaxWarnings = 1000
+
+// MaxProblems caps the problems a report keeps, so that the answer to a
+// huge bad upload stays small; the rest are counted in ProblemsOmitted.
+const MaxProblems = 10000
+
+// problems keeps problems in the report up to MaxProblems.
+func (r *runner) problems(ps []Problem) {
+	for _, p := range ps {
+		if len(r.rep.Problems) >= MaxProblems {
+			r.rep.ProblemsOmitted++
+			continue
+		}
+		r.rep.Problems = append(r.rep.Problems, p)
+	}
+}
 
 // warning keeps a warning in the report, or counts it past MaxWarnings.
 func (r *runner) warning(p Problem) {

@@ -140,3 +140,19 @@ func TestMissingColumnKeepsStoredValues(t *testing.T) {
 	expectObjects(t, s, d, schema.Criterion, highWage)
 	expectObjects(t, s, d+"#evidence", schema.MedianAnnualWage, "44820")
 }
+
+// TestReportKeepsAtMostMaxProblems imports a sheet whose every row fails:
+// the report keeps MaxProblems problems and counts the rest.
+func TestReportKeepsAtMostMaxProblems(t *testing.T) {
+	s := newStore(t)
+	var b strings.Builder
+	b.WriteString("Credential Name,Owner,Career Cluster,Region\n")
+	rows := MaxProblems + 500
+	for i := 0; i < rows; i++ {
+		b.WriteString("A Cert,CompTIA,No Such Cluster,Statewide\n")
+	}
+	rep := importCSV(t, s, "bad.csv", b.String(), SheetOptions{Agency: agencyHWC}, true)
+	if rep.Failed != rows || len(rep.Problems) != MaxProblems || rep.ProblemsOmitted != 500 {
+		t.Errorf("%d failed, %d problems kept, %d omitted; want %d, %d, 500", rep.Failed, len(rep.Problems), rep.ProblemsOmitted, rows, MaxProblems)
+	}
+}

@@ -33,7 +33,9 @@ func WriteTable(w io.Writer, r *Report, max int) {
 	}
 	_ = tw.Flush()
 	if max > 0 && len(r.Problems) > max {
-		fmt.Fprintf(w, "... and %d more problems (write them all with --report FILE)\n", len(r.Problems)-max)
+		fmt.Fprintf(w, "... and %d more problems (write them all with --report FILE)\n", len(r.Problems)-max+r.ProblemsOmitted)
+	} else if r.ProblemsOmitted > 0 {
+		fmt.Fprintf(w, "... and %d more problems, not kept\n", r.ProblemsOmitted)
 	}
 }
 

@@ -240,9 +240,16 @@ func (r *Resolver) designationsOf(ctx context.Context, cred, agency, region stri
 	return out, nil
 }
 
+// maxSuggestLen bounds the values closest compares (bytes): edit distance
+// costs the product of the lengths.
+const maxSuggestLen = 200
+
 // closest returns up to n of names nearest to s by edit distance of their
 // folded forms, the nearest first, leaving out those too far to help.
 func closest(s string, names []string, n int) []string {
+	if len(s) > maxSuggestLen {
+		return nil // no name is that long: the cost would be for nothing
+	}
 	k := schema.NameKey(s)
 	type cand struct {
 		name string

@@ -3,12 +3,14 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func sendWith(t *testing.T, method, url, token, body string, header map[string]string) (int, http.Header, string) {
@@ -181,4 +183,23 @@ func TestUploadContentEncoding(t *testing.T) {
 	if code, b := post("gzip", []byte(sheet)); code != http.StatusBadRequest || !strings.Contains(b, "not gzip data") {
 		t.Errorf("plain bytes as gzip: %d %s", code, b)
 	}
+}
+
+// TestPutWithTooManyValuesIsRefusedFast sends a record with 8,000 values
+// of one property: refused before JSON-LD processing, quickly.
+func TestPutWithTooManyValuesIsRefusedFast(t *testing.T) {
+	_, store := newImportServer(t, Config{})
+	tok, agency := tokenFor(t, store, "Heartland Workforce Commission")
+	var vals []string
+	for i := 0; i < 8000; i++ {
+		vals = append(vals, fmt.Sprintf(`"value %d"`, i))
+	}
+	body := `{"type": "CredentialOrganization", "name": "X", "description": [` + strings.Join(vals, ",") + `]}`
+	start := time.Now()
+	code, _, b := sendWith(t, http.MethodPut, agency, tok, body, nil)
+	if code != http.StatusRequestEntityTooLarge || !strings.Contains(b, `\"description\" has 8000 values`) {
+		t.Errorf("%d %s", code, b)
+	}
+	t.Logf("refused in %v", time.Since(start))
+
 }

@@ -53,6 +53,12 @@ func (s *Server) parseRecord(w http.ResponseWriter, r *http.Request, wantIRI str
 		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("the body is not a JSON-LD object: %v", err))
 		return registry.Record{}, false
 	}
+	if why := tooBig(doc); why != "" {
+		// json-gold's cost grows with the square of a property's values:
+		// refuse before expanding.
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, why)
+		return registry.Record{}, false
+	}
 	if _, has := doc["@context"]; !has {
 		doc["@context"] = schema.ContextURL
 	}
@@ -94,6 +100,43 @@ func (s *Server) parseRecord(w http.ResponseWriter, r *http.Request, wantIRI str
 		return registry.Record{}, false
 	}
 	return recs[0], true
+}
+
+// Limits of a single-record write, checked before JSON-LD processing.
+const (
+	maxRecordValues = 1000 // values of one property
+	maxRecordNodes  = 2000 // objects in the document
+)
+
+// tooBig says why a decoded JSON-LD document is over the limits of a
+// single-record write, or returns "".
+func tooBig(doc any) string {
+	nodes := 0
+	var walk func(v any, key string) string
+	walk = func(v any, key string) string {
+		switch x := v.(type) {
+		case map[string]any:
+			if nodes++; nodes > maxRecordNodes {
+				return fmt.Sprintf("the body holds more than %d JSON objects; a record is smaller: split it, or import it (POST /import)", maxRecordNodes)
+			}
+			for k, e := range x {
+				if why := walk(e, k); why != "" {
+					return why
+				}
+			}
+		case []any:
+			if len(x) > maxRecordValues {
+				return fmt.Sprintf("%q has %d values, over the limit of %d for one property of a record", key, len(x), maxRecordValues)
+			}
+			for _, e := range x {
+				if why := walk(e, key); why != "" {
+					return why
+				}
+			}
+		}
+		return ""
+	}
+	return walk(doc, "")
 }
 
 // designationAgency returns the agency of a designation record, and
