@@ -2,16 +2,31 @@ package server
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"credreg/registry"
 )
 
 // authenticate checks the request's bearer token against the store and
 // returns the token (bound to one agency). It answers 401 itself when the
-// token is missing, unknown, revoked or expired.
+// token is missing, unknown, revoked or expired, and 429 (with
+// Retry-After) to a client address that failed too often within the
+// limiter's window, without looking at its token.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (registry.Token, bool) {
+	client := clientAddr(r)
+	now := time.Now()
+	if wait, blocked := s.authFails.blocked(client, now); blocked {
+		secs := int(wait/time.Second) + 1
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeProblem(w, r, http.StatusTooManyRequests, fmt.Sprintf("too many failed authentications from %s: retry after %d s", client, secs))
+		return registry.Token{}, false
+	}
 	h := r.Header.Get("Authorization")
 	const prefix = "bearer "
 	if len(h) > len(prefix) && strings.EqualFold(h[:len(prefix)], prefix) {
@@ -24,7 +39,82 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (registry.
 			return registry.Token{}, false
 		}
 	}
+	s.authFails.failed(client, now)
 	w.Header().Set("WWW-Authenticate", `Bearer realm="credreg"`)
 	writeProblem(w, r, http.StatusUnauthorized, "writing needs a valid bearer token bound to an agency (Authorization: Bearer crt_…; see credreg token create)")
 	return registry.Token{}, false
+}
+
+// clientAddr is the address a request came from (the peer: credreg does
+// not trust forwarding headers it cannot check).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// DefaultAuthFailures is how many failed authentications a client address
+// may make within a minute before it gets 429.
+const DefaultAuthFailures = 20
+
+// failureLimiter counts failed authentications per client address in a
+// fixed window.
+type failureLimiter struct {
+	mu     sync.Mutex
+	max    int // 0: no limit
+	window time.Duration
+	counts map[string]*failureWindow
+}
+
+type failureWindow struct {
+	start time.Time
+	n     int
+}
+
+func newFailureLimiter(max int, window time.Duration) *failureLimiter {
+	return &failureLimiter{max: max, window: window, counts: map[string]*failureWindow{}}
+}
+
+// blocked reports whether client is over the limit at now, and for how
+// long it stays so.
+func (l *failureLimiter) blocked(client string, now time.Time) (time.Duration, bool) {
+	if l == nil || l.max <= 0 {
+		return 0, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.counts[client]
+	if c == nil || now.Sub(c.start) >= l.window {
+		return 0, false
+	}
+	if c.n < l.max {
+		return 0, false
+	}
+	return c.start.Add(l.window).Sub(now), true
+}
+
+// failed counts a failed authentication of client at now.
+func (l *failureLimiter) failed(client string, now time.Time) {
+	if l == nil || l.max <= 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.counts) > 100_000 {
+		// Forget the windows that are over, so that many addresses
+		// cannot grow the table without bound.
+		for k, c := range l.counts {
+			if now.Sub(c.start) >= l.window {
+				delete(l.counts, k)
+			}
+		}
+	}
+	c := l.counts[client]
+	if c == nil || now.Sub(c.start) >= l.window {
+		c = &failureWindow{start: now}
+		l.counts[client] = c
+	}
+	c.n++
 }

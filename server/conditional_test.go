@@ -203,3 +203,21 @@ func TestPutWithTooManyValuesIsRefusedFast(t *testing.T) {
 	t.Logf("refused in %v", time.Since(start))
 
 }
+
+// TestFailedAuthenticationsAreRateLimited sends a burst of wrong tokens
+// from one address: after the limit, 429 with Retry-After.
+func TestFailedAuthenticationsAreRateLimited(t *testing.T) {
+	srv, _ := newImportServer(t, Config{MaxAuthFailures: 5})
+	codes := map[int]int{}
+	var retry string
+	for i := 0; i < 30; i++ {
+		code, h, _ := sendWith(t, http.MethodPost, srv.URL+"/designations", fmt.Sprintf("crt_%012d_wrong", i), "{}", nil)
+		codes[code]++
+		if code == http.StatusTooManyRequests {
+			retry = h.Get("Retry-After")
+		}
+	}
+	if codes[http.StatusUnauthorized] != 5 || codes[http.StatusTooManyRequests] != 25 || retry == "" {
+		t.Errorf("answers %v, Retry-After %q; want 5 × 401 then 25 × 429 with Retry-After", codes, retry)
+	}
+}

@@ -30,6 +30,10 @@ type Config struct {
 	// License is the data's license, an IRI or a text, stated in the
 	// dataset description; "" states none.
 	License string
+	// MaxAuthFailures is how many failed authentications a client address
+	// may make within a minute before writes from it answer 429; 0 means
+	// DefaultAuthFailures, a negative value no limit.
+	MaxAuthFailures int
 }
 
 // Server serves the registry over HTTP. Build one with New and use it as an
@@ -48,6 +52,7 @@ type Server struct {
 	maxImport int64
 	license   string
 	fragPages pageCache
+	authFails *failureLimiter
 }
 
 // renderVersion is bumped when a change to the rendering code changes the
@@ -70,6 +75,12 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, pages: p, renderTag: renderTag(), maxImport: cfg.MaxImportBytes, license: cfg.License}
 	if s.maxImport <= 0 {
 		s.maxImport = DefaultMaxImportBytes
+	}
+	switch {
+	case cfg.MaxAuthFailures == 0:
+		s.authFails = newFailureLimiter(DefaultAuthFailures, time.Minute)
+	case cfg.MaxAuthFailures > 0:
+		s.authFails = newFailureLimiter(cfg.MaxAuthFailures, time.Minute)
 	}
 	r := mux.NewRouter()
 	r.StrictSlash(false)
