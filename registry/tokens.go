@@ -29,7 +29,32 @@ const (
 	predAgency    = schema.Credreg + "agency"
 	predExpires   = schema.Credreg + "expires"
 	predRevoked   = schema.Credreg + "revoked"
+	predRole      = schema.Credreg + "role"
 )
+
+// Role is what a token may do.
+type Role string
+
+// Roles of tokens.
+const (
+	// RoleAgency writes for its agency under registry.Authorize's rule.
+	RoleAgency Role = "agency"
+	// RoleAdmin is the registry's operator over HTTP: it may write
+	// anything (reference data, any agency's records) and revoke any
+	// token; its writes are named in the change log by its agency.
+	RoleAdmin Role = "admin"
+)
+
+// ParseRole reads a role's name.
+func ParseRole(s string) (Role, error) {
+	switch Role(strings.ToLower(strings.TrimSpace(s))) {
+	case RoleAgency, "":
+		return RoleAgency, nil
+	case RoleAdmin:
+		return RoleAdmin, nil
+	}
+	return "", fmt.Errorf("%q is not a role: use agency or admin", s)
+}
 
 // ErrUnauthorized is returned by Authenticate for a token that is unknown,
 // wrong, revoked or expired. It does not say which, on purpose.
@@ -39,10 +64,14 @@ var ErrUnauthorized = errors.New("invalid token")
 type Token struct {
 	ID      string    `json:"id"`
 	Agency  string    `json:"agency"` // the agency's IRI
+	Role    Role      `json:"role"`
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires,omitempty"` // zero: never
 	Revoked time.Time `json:"revoked,omitempty"` // zero: not revoked
 }
+
+// Admin reports whether the token is an administrator's.
+func (t Token) Admin() bool { return t.Role == RoleAdmin }
 
 // Active reports whether the token may be used at time t.
 func (t Token) Active(at time.Time) bool {
@@ -52,7 +81,10 @@ func (t Token) Active(at time.Time) bool {
 // CreateToken makes a token for the agency (an organization record in the
 // store) and returns its secret, which is not stored and cannot be shown
 // again.
-func (s *Store) CreateToken(ctx context.Context, agencyIRI string, expires time.Time) (string, Token, error) {
+func (s *Store) CreateToken(ctx context.Context, agencyIRI string, role Role, expires time.Time) (string, Token, error) {
+	if role != RoleAgency && role != RoleAdmin {
+		return "", Token{}, fmt.Errorf("create token: %q is not a role", role)
+	}
 	rec, err := s.Get(ctx, agencyIRI)
 	if err != nil {
 		return "", Token{}, fmt.Errorf("create token: agency %s: %w", agencyIRI, err)
@@ -70,7 +102,7 @@ func (s *Store) CreateToken(ctx context.Context, agencyIRI string, expires time.
 	}
 	id := hex.EncodeToString(idb[:])
 	plain := "crt_" + id + "_" + base64.RawURLEncoding.EncodeToString(secret[:])
-	tok := Token{ID: id, Agency: agencyIRI, Created: time.Now().UTC().Truncate(time.Second), Expires: expires.UTC()}
+	tok := Token{ID: id, Agency: agencyIRI, Role: role, Created: time.Now().UTC().Truncate(time.Second), Expires: expires.UTC()}
 	node := quad.IRI(tokenPrefix + id)
 	q := func(p string, o quad.Value) graph.Delta {
 		return graph.Delta{Quad: quad.Quad{Subject: node, Predicate: quad.IRI(p), Object: o, Label: quad.IRI(graphTokens)}, Action: graph.Add}
@@ -79,6 +111,7 @@ func (s *Store) CreateToken(ctx context.Context, agencyIRI string, expires time.
 		q(predTokenHash, quad.String(hashSecret(plain))),
 		q(predAgency, quad.IRI(agencyIRI)),
 		q(predCreated, timeLiteral(tok.Created)),
+		q(predRole, quad.String(string(role))),
 	}
 	if !expires.IsZero() {
 		deltas = append(deltas, q(predExpires, timeLiteral(tok.Expires)))
@@ -126,7 +159,7 @@ func (s *Store) token(ctx context.Context, id string) (Token, string, error) {
 	if err != nil {
 		return Token{}, "", err
 	}
-	tok := Token{ID: id}
+	tok := Token{ID: id, Role: RoleAgency}
 	var hash string
 	for _, q := range quads {
 		if asIRI(q.Label) != graphTokens {
@@ -143,6 +176,10 @@ func (s *Store) token(ctx context.Context, id string) (Token, string, error) {
 			tok.Expires, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
 		case predRevoked:
 			tok.Revoked, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
+		case predRole:
+			if literalOf(q.Object) == string(RoleAdmin) {
+				tok.Role = RoleAdmin
+			}
 		}
 	}
 	if hash == "" {
@@ -202,7 +239,16 @@ func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
 	return out, nil
 }
 
-// RevokeToken revokes a token by its id; revoking twice is an error.
+// Token returns the token id, an error wrapping ErrNotFound when there is
+// none.
+func (s *Store) Token(ctx context.Context, id string) (Token, error) {
+	tok, _, err := s.token(ctx, id)
+	return tok, err
+}
+
+// RevokeToken revokes a token by its id; revoking twice is an error. It
+// takes effect at once, on a running server too: every write
+// authenticates against the store.
 func (s *Store) RevokeToken(ctx context.Context, id string) error {
 	tok, _, err := s.token(ctx, id)
 	if err != nil {

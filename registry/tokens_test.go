@@ -19,10 +19,10 @@ func TestTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	agency := recs[1].IRI
-	if _, _, err := s.CreateToken(ctx, recs[0].IRI, time.Time{}); err == nil || !strings.Contains(err.Error(), "not an organization") {
+	if _, _, err := s.CreateToken(ctx, recs[0].IRI, RoleAgency, time.Time{}); err == nil || !strings.Contains(err.Error(), "not an organization") {
 		t.Errorf("token for a credential: %v", err)
 	}
-	secret, tok, err := s.CreateToken(ctx, agency, time.Time{})
+	secret, tok, err := s.CreateToken(ctx, agency, RoleAgency, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestTokens(t *testing.T) {
 			t.Fatalf("the secret is stored in clear: %v", q)
 		}
 	}
-	expired, _, err := s.CreateToken(ctx, agency, time.Now().Add(-time.Hour))
+	expired, _, err := s.CreateToken(ctx, agency, RoleAgency, time.Now().Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

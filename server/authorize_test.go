@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cayleygraph/quad"
 
 	"credreg/ingest"
+	"credreg/registry"
 	"credreg/schema"
 )
 
@@ -145,5 +147,60 @@ func TestPutCannotTurnADesignationIntoSomethingElse(t *testing.T) {
 	body := `{"type": "CredentialOrganization", "name": "Taken over"}`
 	if code, _, b := send(t, http.MethodPut, bDesignation, tokA, body); code != http.StatusForbidden {
 		t.Errorf("PUT over B's designation: %d %s", code, b)
+	}
+}
+
+// TestAdminTokenAndRevocation: an admin token writes what an agency may
+// not (the reference data, another agency's designation); an agency
+// revokes its own token but not another's; a revoked token stops working
+// at once on the running server.
+func TestAdminTokenAndRevocation(t *testing.T) {
+	srv, store := newImportServer(t, Config{})
+	ctx := context.Background()
+	hwc, err := store.FindOrganization(ctx, "Heartland Workforce Commission")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _, err := store.CreateToken(ctx, hwc, registry.RoleAdmin, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokA, _ := tokenFor(t, store, "Heartland Workforce Commission")
+	tokB, _ := tokenFor(t, store, "Heartland Department of Education")
+	base := store.Base().String()
+	relabel := "<" + base + "/schemes/career-clusters/060100> <" + schema.PrefLabel + "> \"Digital Technology\" .\n" +
+		"<" + base + "/schemes/career-clusters/060100> <" + schema.RDFType + "> <" + schema.ClassConcept + "> .\n" +
+		"<" + base + "/schemes/career-clusters/060100> <" + schema.Notation + "> \"060100\" .\n" +
+		"<" + base + "/schemes/career-clusters/060100> <" + schema.InScheme + "> <" + base + "/schemes/career-clusters> .\n"
+	if status, rep := importAs(t, srv.URL, tokA, "application/n-quads", relabel); status != http.StatusForbidden {
+		t.Errorf("agency relabels a Cluster: %d %v", status, rep.Problems)
+	}
+	if status, rep := importAs(t, srv.URL, admin, "application/n-quads", relabel); status != http.StatusOK || rep.Forbidden != 0 {
+		t.Errorf("admin writes reference data: %d %v", status, rep.Problems)
+	}
+	bDesignation := base + "/resources/ce-4c7b2ebf-4e89-4e72-814b-1e1fcd175028"
+	if code, _, b := send(t, http.MethodPost, bDesignation+"/retire", admin, `{"reason":"operator clean-up"}`); code != http.StatusOK {
+		t.Errorf("admin retires another agency's designation: %d %s", code, b)
+	}
+
+	idOf := func(secret string) string { return strings.SplitN(secret, "_", 3)[1] }
+	revoke := func(by, id string) int {
+		code, _, _ := send(t, http.MethodPost, srv.URL+"/tokens/"+id+"/revoke", by, "")
+		return code
+	}
+	if code := revoke(tokA, idOf(tokB)); code != http.StatusForbidden {
+		t.Errorf("A revokes B's token: %d", code)
+	}
+	if code := revoke(tokA, idOf(tokA)); code != http.StatusOK {
+		t.Errorf("A revokes its own token: %d", code)
+	}
+	if code, _, _ := send(t, http.MethodPost, srv.URL+"/designations", tokA, designationBody(base, "")); code != http.StatusUnauthorized {
+		t.Errorf("a revoked token still writes: %d", code)
+	}
+	if code := revoke(admin, idOf(tokB)); code != http.StatusOK {
+		t.Errorf("admin revokes B's token: %d", code)
+	}
+	if code := revoke(admin, idOf(tokB)); code != http.StatusConflict {
+		t.Errorf("revoking twice: %d", code)
 	}
 }

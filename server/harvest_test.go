@@ -263,7 +263,7 @@ func TestHarvestInputErrors(t *testing.T) {
 // records, change log or tokens.
 func TestFragmentsNeverShowBookkeeping(t *testing.T) {
 	srv, store := newUmbrellaServer(t)
-	if _, _, err := store.CreateToken(context.Background(), store.Base().Resource(umbWorkforce), time.Time{}); err != nil {
+	if _, _, err := store.CreateToken(context.Background(), store.Base().Resource(umbWorkforce), registry.RoleAgency, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{"", "?predicate=" + url.QueryEscape("https://w3id.org/credreg/vocab#contentHash"),

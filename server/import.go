@@ -90,6 +90,10 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	principal := tok.Agency // authorized as this agency; an admin as the operator
+	if tok.Admin() {
+		principal = ""
+	}
 	ctx := r.Context()
 	res, err := ingest.NewResolver(ctx, s.store)
 	if err != nil {
@@ -104,7 +108,7 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	rep, err := ingest.Run(ctx, s.store, src, up.format, ingest.Options{Actor: tok.Agency, Agency: tok.Agency, DryRun: up.dryRun, Logger: s.log})
+	rep, err := ingest.Run(ctx, s.store, src, up.format, ingest.Options{Actor: tok.Agency, Agency: principal, DryRun: up.dryRun, Logger: s.log})
 	if err != nil {
 		if errors.Is(err, ctx.Err()) {
 			return

@@ -85,7 +85,7 @@ func tokenFor(t *testing.T, store *registry.Store, name string) (string, string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, _, err := store.CreateToken(ctx, iri, time.Time{})
+	secret, _, err := store.CreateToken(ctx, iri, registry.RoleAgency, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

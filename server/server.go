@@ -99,13 +99,14 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/designations", s.createDesignation).Methods(http.MethodPost)
 	r.HandleFunc("/resources/{id}", s.replaceResource).Methods(http.MethodPut)
 	r.HandleFunc("/resources/{id}/retire", s.retireResource).Methods(http.MethodPost)
+	r.HandleFunc("/tokens/{id}/revoke", s.revokeToken).Methods(http.MethodPost)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no resource at %s", r.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		allow := "GET, HEAD"
 		switch {
-		case r.URL.Path == "/import", r.URL.Path == "/designations", strings.HasSuffix(r.URL.Path, "/retire"):
+		case r.URL.Path == "/import", r.URL.Path == "/designations", strings.HasSuffix(r.URL.Path, "/retire"), strings.HasSuffix(r.URL.Path, "/revoke"):
 			allow = "POST"
 		case strings.HasSuffix(r.URL.Path, "/designations"), strings.HasSuffix(r.URL.Path, "/history"):
 			allow = "GET, HEAD"

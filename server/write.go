@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cayleygraph/quad"
+	"github.com/gorilla/mux"
 
 	"credreg/registry"
 	"credreg/schema"
@@ -162,8 +163,12 @@ func designationAgency(rec *registry.Record) (string, bool) {
 
 // mayWrite answers 403 itself when the token's agency may not replace old
 // (nil when none is stored) by next (nil for a retirement): the rule of
-// registry.Authorize, which every write path applies.
+// registry.Authorize, which every write path applies. An admin token may
+// write anything.
 func (s *Server) mayWrite(w http.ResponseWriter, r *http.Request, tok registry.Token, old, next *registry.Record) bool {
+	if tok.Admin() {
+		return true // the registry's operator
+	}
 	err := registry.Authorize(s.base, tok.Agency, old, next)
 	if err == nil {
 		return true
@@ -434,4 +439,38 @@ func (s *Server) retireResource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, r, http.StatusOK, c)
+}
+
+// revokeToken serves POST /tokens/{id}/revoke: an admin token revokes any
+// token, an agency token those of its own agency. It takes effect at once.
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
+	tok, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	target, err := s.store.Token(r.Context(), id)
+	if errors.Is(err, registry.ErrNotFound) {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no token %s", id))
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if !tok.Admin() && target.Agency != tok.Agency {
+		writeProblem(w, r, http.StatusForbidden, fmt.Sprintf("token %s is another agency's: an agency revokes its own tokens (an admin token revokes any)", id))
+		return
+	}
+	if !target.Revoked.IsZero() {
+		writeProblem(w, r, http.StatusConflict, fmt.Sprintf("token %s was revoked on %s", id, target.Revoked.Format(time.RFC3339)))
+		return
+	}
+	if err := s.store.RevokeToken(r.Context(), id); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "token revoked", "token", id, "by", tok.ID, "agency", tok.Agency)
+	target, _ = s.store.Token(r.Context(), id)
+	writeJSON(w, r, http.StatusOK, target)
 }

@@ -17,13 +17,16 @@ import (
 )
 
 const tokenUsage = `Usage:
-  credreg token create [--store URL] --agency CTID|NAME [--expires 2027-06-30|90d]
+  credreg token create [--store URL] --agency CTID|NAME [--role agency|admin] [--expires 2027-06-30|90d]
   credreg token list   [--store URL]
   credreg token revoke [--store URL] ID
 
 Write tokens let an agency write over HTTP (imports, designations,
 retirements); reads need none. A token is bound to one agency (an
-organization in the store). "create" prints the token alone on its last
+organization in the store). An agency token writes under the registry's
+rule (its own designations, never the reference data); an admin token is
+the operator over HTTP (it writes anything and revokes any token, with
+POST /tokens/{id}/revoke). "create" prints the token alone on its last
 line, once: the store keeps only its hash.
 `
 
@@ -40,9 +43,10 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("credreg token "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	store := fs.String("store", envOr("CREDREG_STORE", "badger://./credreg-data"), "the store (env CREDREG_STORE); not while a server holds it")
-	var agency, expires string
+	var agency, expires, role string
 	if sub == "create" {
 		fs.StringVar(&agency, "agency", "", "the agency the token writes for: its CTID or exact name")
+		fs.StringVar(&role, "role", "agency", "agency (writes for its agency) or admin (the registry's operator over HTTP)")
 		fs.StringVar(&expires, "expires", "", "when the token stops working: a date (2027-06-30) or a duration in days (90d); default never")
 	}
 	fs.Usage = func() { fmt.Fprint(stderr, tokenUsage+"\nFlags:\n"); fs.PrintDefaults() }
@@ -95,7 +99,12 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "credreg token create: %v\n", err)
 			return 1
 		}
-		secret, tok, err := st.CreateToken(ctx, iri, until)
+		r, err := registry.ParseRole(role)
+		if err != nil {
+			fmt.Fprintf(stderr, "credreg token create: --role: %v\n", err)
+			return 2
+		}
+		secret, tok, err := st.CreateToken(ctx, iri, r, until)
 		if err != nil {
 			fmt.Fprintf(stderr, "credreg token create: %v\n", err)
 			return 1
@@ -105,7 +114,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if !tok.Expires.IsZero() {
 			exp = "expires " + tok.Expires.Format(time.RFC3339)
 		}
-		fmt.Fprintf(stdout, "token %s for %s (%s), %s; keep it secret, it is not shown again:\n%s\n", tok.ID, name, iri, exp, secret)
+		fmt.Fprintf(stdout, "%s token %s for %s (%s), %s; keep it secret, it is not shown again:\n%s\n", tok.Role, tok.ID, name, iri, exp, secret)
 	case "list":
 		toks, err := st.Tokens(ctx)
 		if err != nil {
@@ -113,7 +122,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 1
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tAGENCY\tCREATED\tEXPIRES\tSTATUS")
+		fmt.Fprintln(tw, "ID\tAGENCY\tROLE\tCREATED\tEXPIRES\tSTATUS")
 		for _, t := range toks {
 			name, _ := st.Label(ctx, t.Agency)
 			exp, status := "never", "active"
@@ -126,7 +135,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			case !t.Active(time.Now()):
 				status = "expired"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, name, t.Created.Format("2006-01-02"), exp, status)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, name, t.Role, t.Created.Format("2006-01-02"), exp, status)
 		}
 		_ = tw.Flush()
 	case "revoke":

@@ -48,6 +48,12 @@ func TestTokenLifecycle(t *testing.T) {
 	if out, code := credreg(t, "token", "create", "--store", store); code != 2 || !strings.Contains(out, "--agency") {
 		t.Errorf("token create without --agency: %d %s", code, out)
 	}
+	if out, code := credreg(t, "token", "create", "--store", store, "--agency", "Heartland Workforce Commission", "--role", "root"); code != 2 || !strings.Contains(out, "not a role") {
+		t.Errorf("token create --role root: %d %s", code, out)
+	}
+	if out, code := credreg(t, "token", "create", "--store", store, "--agency", "Heartland Workforce Commission", "--role", "admin"); code != 0 || !strings.HasPrefix(out, "admin token ") {
+		t.Errorf("token create --role admin: %d %s", code, out)
+	}
 
 	inst = start(t, store)
 	post := func() int {
