@@ -157,16 +157,19 @@ type Options struct {
 
 // Report is the outcome of importing one input.
 type Report struct {
-	File      string `json:"file"`
-	Format    string `json:"format"`
-	Sheet     string `json:"sheet,omitempty"` // the worksheet of a workbook read (SheetNamer)
-	DryRun    bool   `json:"dryRun"`
-	Units     int    `json:"units"`     // rows, documents or subjects read
-	Imported  int    `json:"imported"`  // units whose records were stored (or would be, in a dry run)
-	Failed    int    `json:"failed"`    // units refused
-	Written   int    `json:"written"`   // records written (changed or new)
-	Unchanged int    `json:"unchanged"` // records already stored as they are
-	Forbidden int    `json:"forbidden"` // units refused because the agency may not write one of their records (also in Failed)
+	File   string `json:"file"`
+	Format string `json:"format"`
+	Sheet  string `json:"sheet,omitempty"` // the worksheet of a workbook read (SheetNamer)
+	DryRun bool   `json:"dryRun"`
+	// Atomic is set for an all-or-nothing import (RunAtomic): with any
+	// unit failed, nothing was written.
+	Atomic    bool `json:"atomic,omitempty"`
+	Units     int  `json:"units"`     // rows, documents or subjects read
+	Imported  int  `json:"imported"`  // units whose records were stored (or would be, in a dry run)
+	Failed    int  `json:"failed"`    // units refused
+	Written   int  `json:"written"`   // records written (changed or new)
+	Unchanged int  `json:"unchanged"` // records already stored as they are
+	Forbidden int  `json:"forbidden"` // units refused because the agency may not write one of their records (also in Failed)
 	// Statements counts the statements of the records written, not
 	// counting the store's own bookkeeping.
 	Statements int       `json:"statements"`
@@ -227,6 +230,42 @@ type CredentialCount struct {
 	Matched map[string]int `json:"matched"`
 	// Unchanged counts the matched credentials the import did not change.
 	Unchanged int `json:"unchanged"`
+}
+
+// RunAtomic imports all of an input or none of it: it reads the input once
+// as a dry run (validation, authorization, merging with stored records)
+// and, only when every unit passes, reads it again (open gives a new
+// Source over the same input) and writes it. A refused input writes
+// nothing and its report is the dry run's, with Atomic set. The store may
+// change between the two readings: a unit that fails in the second (a
+// record another writer changed meanwhile) is reported, and the units
+// before it are written.
+func RunAtomic(ctx context.Context, store *registry.Store, open func() (Source, error), format string, opts Options) (*Report, error) {
+	dry := opts
+	dry.DryRun, dry.Progress = true, nil
+	src, err := open()
+	if err != nil {
+		return nil, err
+	}
+	rep, err := Run(ctx, store, src, format, dry)
+	if err != nil || opts.DryRun || !rep.OK() {
+		if rep != nil {
+			rep.Atomic = true
+			rep.DryRun = opts.DryRun
+			if !rep.OK() && !opts.DryRun {
+				rep.Imported = 0 // nothing was written
+			}
+		}
+		return rep, err
+	}
+	if src, err = open(); err != nil {
+		return nil, err
+	}
+	rep, err = Run(ctx, store, src, format, opts)
+	if rep != nil {
+		rep.Atomic = true
+	}
+	return rep, err
 }
 
 // OK reports whether every unit imported.

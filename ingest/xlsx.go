@@ -28,6 +28,11 @@ const (
 	// xlsxInMemoryLimit: a worksheet or the shared strings larger than
 	// this, unzipped, go to a temporary file rather than memory.
 	xlsxInMemoryLimit = 64 << 20
+	// A worksheet larger than xlsxBombSize unzipped that inflates more
+	// than xlsxBombRatio times is refused before it is read: sheets of
+	// real data compress about 10:1, zip bombs a thousand times.
+	xlsxBombSize  = 16 << 20
+	xlsxBombRatio = 100
 	// maxMergeRanges caps the merged ranges of the worksheet, and
 	// maxMergedCells the cells they cover together.
 	maxMergeRanges = 1 << 16
@@ -411,6 +416,10 @@ func scanWorksheet(zf *zip.File, charset charsetFunc) (*worksheetScan, error) {
 	}
 	if zf.UncompressedSize64 > xlsxUnzipLimit {
 		return nil, fmt.Errorf("unzipped, the worksheet is over the limit of %d MiB", xlsxUnzipLimit>>20)
+	}
+	if zf.UncompressedSize64 > xlsxBombSize && zf.UncompressedSize64 > xlsxBombRatio*max(zf.CompressedSize64, 1) {
+		return nil, fmt.Errorf("the worksheet inflates from %d KiB to %d MiB (%d:1), as a zip bomb does (a real sheet compresses about 10:1); save it as CSV, or split it",
+			zf.CompressedSize64>>10, zf.UncompressedSize64>>20, zf.UncompressedSize64/max(zf.CompressedSize64, 1))
 	}
 	rc, err := zf.Open()
 	if err != nil {

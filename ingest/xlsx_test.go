@@ -1132,3 +1132,30 @@ func TestXLSXMangledCodeIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// TestXLSXZipBombRefused pads a small workbook's worksheet with 20 MiB of
+// white space, which deflate squeezes a thousandfold: the import refuses
+// it at once, without reading it.
+func TestXLSXZipBombRefused(t *testing.T) {
+	const sh = "Sheet1"
+	w := newWorkbook(t, sh)
+	w.row(sh, 1, "Credential Name", "Owner")
+	w.row(sh, 2, "A Cert", "CompTIA")
+	data := rezip(t, w.bytes(), "xl/worksheets/sheet1.xml", func(b []byte) []byte {
+		return bytes.Replace(b, []byte("<sheetData>"), append([]byte("<sheetData>"), bytes.Repeat([]byte(" "), 20<<20)...), 1)
+	})
+	if len(data) > 1<<20 {
+		t.Fatalf("the padded workbook is %d bytes; the test wants a small one", len(data))
+	}
+	s := newStore(t)
+	res, err := NewResolver(t.Context(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = XLSX("bomb.xlsx", bytes.NewReader(data), int64(len(data)), SheetOptions{Resolver: res})
+	if err == nil || !strings.Contains(err.Error(), "as a zip bomb does") {
+		t.Fatalf("XLSX = %v; want the zip bomb refused", err)
+	}
+	t.Logf("refused in %v: %v", time.Since(start), err)
+}

@@ -338,6 +338,15 @@ func (s *Store) listIndex(ctx context.Context) (*listIndex, error) {
 	return ix, nil
 }
 
+// ListReady reports whether the umbrella list's index is built, so that
+// list and check queries answer without waiting (a readiness probe).
+func (s *Store) ListReady() bool {
+	ix := s.list
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.ready
+}
+
 // WarmList builds the umbrella list's index now (it is otherwise built by
 // the first list query), logging its progress, and waits for it. Servers
 // call it at start.

@@ -204,3 +204,42 @@ func TestAdminTokenAndRevocation(t *testing.T) {
 		t.Errorf("revoking twice: %d", code)
 	}
 }
+
+// TestAtomicImport: with ?atomic=true one bad row keeps every row out;
+// without it the good rows land.
+func TestAtomicImport(t *testing.T) {
+	srv, store := newImportServer(t, Config{})
+	tok, _ := tokenFor(t, store, "Heartland Workforce Commission")
+	sheet := "Credential Name,Owner,Career Cluster,Region\n" +
+		"Atomic One,CompTIA,Digital Technology,Statewide\n" +
+		"Atomic Two,CompTIA,No Such Cluster,Statewide\n"
+	req := func(query, body string) (int, ingest.Report) {
+		t.Helper()
+		r, _ := http.NewRequest(http.MethodPost, srv.URL+"/import"+query, strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer "+tok)
+		r.Header.Set("Content-Type", "text/csv")
+		res, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var rep ingest.Report
+		if err := json.NewDecoder(res.Body).Decode(&rep); err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, rep
+	}
+	seq := store.Sequence()
+	code, rep := req("?atomic=true", sheet)
+	if code != http.StatusUnprocessableEntity || !rep.Atomic || rep.Imported != 0 || rep.Failed != 1 || store.Sequence() != seq {
+		t.Errorf("atomic with a bad row: %d, atomic %v, %d imported, %d failed, %d changes written", code, rep.Atomic, rep.Imported, rep.Failed, store.Sequence()-seq)
+	}
+	good := strings.Replace(sheet, "No Such Cluster", "Digital Technology", 1)
+	if code, rep := req("?atomic=true", good); code != http.StatusOK || rep.Imported != 2 || rep.Written == 0 {
+		t.Errorf("atomic, all good: %d, %d imported, %d written", code, rep.Imported, rep.Written)
+	}
+	other := strings.NewReplacer("Atomic One", "Partial One", "Atomic Two", "Partial Two").Replace(sheet)
+	if code, rep := req("", other); code != http.StatusOK || rep.Imported != 1 || rep.Failed != 1 {
+		t.Errorf("not atomic: %d, %d imported, %d failed", code, rep.Imported, rep.Failed)
+	}
+}

@@ -221,3 +221,24 @@ func TestFailedAuthenticationsAreRateLimited(t *testing.T) {
 		t.Errorf("answers %v, Retry-After %q; want 5 × 401 then 25 × 429 with Retry-After", codes, retry)
 	}
 }
+
+// TestReadiness: /readyz is 503 until the list index is built, then 200;
+// /healthz is 200 throughout.
+func TestReadiness(t *testing.T) {
+	srv, store := newImportServer(t, Config{})
+	if res, _ := do(t, http.MethodGet, srv.URL+"/healthz", nil); res.StatusCode != http.StatusOK {
+		t.Errorf("/healthz: %d", res.StatusCode)
+	}
+	if store.ListReady() {
+		t.Fatal("the list index is built before any list query: the test cannot see /readyz wait")
+	}
+	if res, _ := do(t, http.MethodGet, srv.URL+"/readyz", nil); res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+		t.Errorf("/readyz before the index: %d", res.StatusCode)
+	}
+	if err := store.WarmList(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if res, body := do(t, http.MethodGet, srv.URL+"/readyz", nil); res.StatusCode != http.StatusOK || !strings.Contains(body, `"ready"`) {
+		t.Errorf("/readyz after the index: %d %s", res.StatusCode, body)
+	}
+}

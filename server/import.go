@@ -26,7 +26,7 @@ const (
 )
 
 // importParts are the parts a multipart POST /import body may have.
-var importParts = []string{"file", "mapping", "format", "name", "dry_run", "dryRun"}
+var importParts = []string{"file", "mapping", "format", "name", "dry_run", "dryRun", "atomic"}
 
 // importError is a refused import request: its status and message.
 type importError struct {
@@ -46,6 +46,7 @@ type upload struct {
 	format      string
 	name        string
 	dryRun      bool
+	atomic      bool // all rows or none
 	mapping     *ingest.Mapping
 	mappingName string
 }
@@ -59,7 +60,8 @@ type upload struct {
 //     part's Content-Type or its filename's extension) and an optional part
 //     "mapping" (JSON or YAML, by its filename or its content).
 //
-// Parameters (query or form fields): format, name, dry_run (or dryRun).
+// Parameters (query or form fields): format, name, dry_run (or dryRun),
+// atomic (all units or none: see ingest.RunAtomic).
 // Every unit is authorized for the token's agency (registry.Authorize): a
 // unit writing another agency's designation or the reference data is
 // refused with a 403 problem in the report. The answer is the report as
@@ -95,21 +97,38 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 		principal = ""
 	}
 	ctx := r.Context()
-	res, err := ingest.NewResolver(ctx, s.store)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
+	// Each reading gets its own resolver: it learns the organizations the
+	// input creates.
+	open := func() (ingest.Source, error) {
+		res, err := ingest.NewResolver(ctx, s.store)
+		if err != nil {
+			return nil, err
+		}
+		src, err := ingest.NewSource(up.format, up.name, bytes.NewReader(up.data), int64(len(up.data)), ingest.Config{
+			Base:  s.base,
+			Sheet: ingest.SheetOptions{Agency: agency, Mapping: up.mapping, Resolver: res},
+		})
+		if err != nil {
+			return nil, badImport(http.StatusBadRequest, "%s", err.Error())
+		}
+		return src, nil
 	}
-	src, err := ingest.NewSource(up.format, up.name, bytes.NewReader(up.data), int64(len(up.data)), ingest.Config{
-		Base:  s.base,
-		Sheet: ingest.SheetOptions{Agency: agency, Mapping: up.mapping, Resolver: res},
-	})
-	if err != nil {
-		writeProblem(w, r, http.StatusBadRequest, err.Error())
-		return
+	opts := ingest.Options{Actor: tok.Agency, Agency: principal, DryRun: up.dryRun, Logger: s.log}
+	var rep *ingest.Report
+	if up.atomic {
+		rep, err = ingest.RunAtomic(ctx, s.store, open, up.format, opts)
+	} else {
+		var src ingest.Source
+		if src, err = open(); err == nil {
+			rep, err = ingest.Run(ctx, s.store, src, up.format, opts)
+		}
 	}
-	rep, err := ingest.Run(ctx, s.store, src, up.format, ingest.Options{Actor: tok.Agency, Agency: principal, DryRun: up.dryRun, Logger: s.log})
 	if err != nil {
+		var ie *importError
+		if errors.As(err, &ie) {
+			writeProblem(w, r, ie.status, ie.detail)
+			return
+		}
 		if errors.Is(err, ctx.Err()) {
 			return
 		}
@@ -217,7 +236,7 @@ func (s *Server) readMultipartImport(w http.ResponseWriter, r *http.Request) (*u
 				return nil, badImport(http.StatusRequestEntityTooLarge, "the part \"mapping\" is over the limit of %d bytes (1 MiB) for a mapping", ingest.MaxMappingBytes)
 			}
 			mappingName = part.FileName()
-		case "format", "name", "dry_run", "dryRun":
+		case "format", "name", "dry_run", "dryRun", "atomic":
 			v, err := io.ReadAll(io.LimitReader(part, maxImportFieldBytes+1))
 			if err != nil {
 				return nil, readErr(fmt.Sprintf("the field %q", name), err)
@@ -321,6 +340,15 @@ func (p importParams) upload() (*upload, error) {
 	if dry != "" {
 		if up.dryRun, err = strconv.ParseBool(dry); err != nil {
 			return nil, badImport(http.StatusBadRequest, "dry_run=%q: give true or false", dry)
+		}
+	}
+	atomic, err := p.one("atomic")
+	if err != nil {
+		return nil, err
+	}
+	if atomic != "" {
+		if up.atomic, err = strconv.ParseBool(atomic); err != nil {
+			return nil, badImport(http.StatusBadRequest, "atomic=%q: give true or false", atomic)
 		}
 	}
 	return &up, nil

@@ -87,6 +87,7 @@ func New(cfg Config) (*Server, error) {
 	get := []string{http.MethodGet, http.MethodHead}
 	r.HandleFunc("/", s.home).Methods(get...)
 	r.HandleFunc("/healthz", s.health).Methods(get...)
+	r.HandleFunc("/readyz", s.ready).Methods(get...)
 	r.HandleFunc("/context.jsonld", s.context).Methods(get...)
 	r.HandleFunc("/contexts/v"+schema.ContextVersion+".jsonld", s.context).Methods(get...)
 	s.umbrellaRoutes(r) // before /resources/{id}, so /resources/lookup is not taken for a CTID
@@ -187,6 +188,24 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, r, http.StatusOK, map[string]any{"status": "ok", "quads": st.Quads, "sequence": st.Sequence})
+}
+
+// ready serves /readyz: 200 once the store answers and the list index is
+// built (a load balancer sends traffic then), 503 with Retry-After before.
+// /healthz, liveness, only says the process and its store answer.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if _, err := s.store.Stats(r.Context()); err != nil {
+		s.log.ErrorContext(r.Context(), "readiness check", "err", err)
+		writeProblem(w, r, http.StatusServiceUnavailable, "the store does not answer")
+		return
+	}
+	if !s.store.ListReady() {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, r, http.StatusServiceUnavailable, map[string]any{"status": "starting", "detail": "the list index is being built"})
+		return
+	}
+	writeJSON(w, r, http.StatusOK, map[string]any{"status": "ready", "sequence": s.store.Sequence()})
 }
 
 func (s *Server) context(w http.ResponseWriter, r *http.Request) {

@@ -29,6 +29,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	sheet := fs.String("sheet", "", "the worksheet of an XLSX workbook to read: its name or its position, 1 for the first; default the first visible one (`NAME|N`)")
 	format := fs.String("format", "", "csv, xlsx, ctdl or nquads (default: from each file's extension; required for -)")
 	dryRun := fs.Bool("dry-run", false, "validate and report without writing")
+	atomic := fs.Bool("atomic", false, "all of each file or none of it: check every row first (a dry run) and write only when all pass")
 	reportPath := fs.String("report", "", "write the full report as JSON to this file")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	newAgency := fs.Bool("new-agency", false, "let --agency or the sheet's Agency column name an organization the registry does not hold yet, and create it as an agency (without it, such a name is an error with the closest names)")
@@ -128,7 +129,7 @@ Flags:
 		rep, err := importFile(ctx, st, f, *format, ingest.Config{
 			Base:  st.Base(),
 			Sheet: ingest.SheetOptions{Agency: *agency, Mapping: mapping, Resolver: res, NewAgency: *newAgency, Sheet: *sheet},
-		}, ingest.Options{Actor: actor, Agency: principal, DryRun: *dryRun, Logger: log}, *quiet, stderr)
+		}, ingest.Options{Actor: actor, Agency: principal, DryRun: *dryRun, Logger: log}, *atomic, *quiet, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "credreg import: %v\n", err)
 			failed = true
@@ -157,7 +158,7 @@ Flags:
 	return 0
 }
 
-func importFile(ctx context.Context, st *registry.Store, name, format string, cfg ingest.Config, opts ingest.Options, quiet bool, stderr io.Writer) (*ingest.Report, error) {
+func importFile(ctx context.Context, st *registry.Store, name, format string, cfg ingest.Config, opts ingest.Options, atomic, quiet bool, stderr io.Writer) (*ingest.Report, error) {
 	if format == "" {
 		format, _ = ingest.FormatOfFile(name)
 	}
@@ -176,12 +177,53 @@ func importFile(ctx context.Context, st *registry.Store, name, format string, cf
 		}
 		r = f
 	}
+	if !quiet {
+		opts.Progress = ingest.NewProgress(stderr, name)
+	}
+	if atomic {
+		if name == "-" {
+			return nil, errors.New("--atomic reads the input twice (a check, then the writes): give a file, not -")
+		}
+		// Each reading opens the file again, with a resolver of its own
+		// (it learns the organizations the input creates).
+		open := func() (ingest.Source, error) {
+			f, err := os.Open(name)
+			if err != nil {
+				return nil, err
+			}
+			res, err := ingest.NewResolver(ctx, st)
+			if err != nil {
+				f.Close()
+				return nil, err
+			}
+			c := cfg
+			c.Sheet.Resolver = res
+			src, err := ingest.NewSource(format, name, f, size, c)
+			if err != nil {
+				f.Close()
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			return closingSource{src, f}, nil
+		}
+		return ingest.RunAtomic(ctx, st, open, format, opts)
+	}
 	src, err := ingest.NewSource(format, name, r, size, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if !quiet {
-		opts.Progress = ingest.NewProgress(stderr, name)
-	}
 	return ingest.Run(ctx, st, src, format, opts)
+}
+
+// closingSource closes its file when the import is done with it (Run
+// closes a Source that is an io.Closer).
+type closingSource struct {
+	ingest.Source
+	f *os.File
+}
+
+func (c closingSource) Close() error {
+	if cl, ok := c.Source.(io.Closer); ok {
+		cl.Close()
+	}
+	return c.f.Close()
 }

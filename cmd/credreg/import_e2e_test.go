@@ -250,3 +250,34 @@ func TestRegionsCommand(t *testing.T) {
 		t.Errorf("list: %v\n%s", err, out)
 	}
 }
+
+// TestImportAtomic imports a sheet with bad rows with --atomic: nothing is
+// written; without the bad rows everything is.
+func TestImportAtomic(t *testing.T) {
+	ctx := context.Background()
+	store := "badger://" + t.TempDir()
+	addRegions(t, store)
+	seqOf := func() uint64 {
+		base, _ := schema.NewBase("http://127.0.0.1:8080")
+		st, err := registry.Open(ctx, store, registry.Options{Base: base, AdoptStoredBase: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		return st.Sequence()
+	}
+	before := seqOf()
+	bad := writeSheet(t, 300, ingesttest.Options{BadEvery: 100})
+	rep, out, code := runImport(t, "--store", store, "--agency", "Heartland Workforce Commission", "--new-agency", "--atomic", "--quiet", bad)
+	if code != 1 || len(rep.Reports) != 1 || rep.Reports[0].Failed != 3 || rep.Reports[0].Written != 0 || seqOf() != before {
+		t.Errorf("--atomic with 3 bad rows: exit %d, report %+v, %d changes written\n%s", code, rep.Reports, seqOf()-before, out)
+	}
+	good := writeSheet(t, 300, ingesttest.Options{})
+	rep, out, code = runImport(t, "--store", store, "--agency", "Heartland Workforce Commission", "--new-agency", "--atomic", "--quiet", good)
+	if code != 0 || rep.Reports[0].Imported != 300 || seqOf() == before {
+		t.Errorf("--atomic, all good: exit %d, report %+v\n%s", code, rep.Reports, out)
+	}
+	if _, out, code := runImport(t, "--store", store, "--atomic", "--format", "csv", "-"); code != 1 || !strings.Contains(out, "give a file, not -") {
+		t.Errorf("--atomic from standard input: exit %d\n%s", code, out)
+	}
+}
