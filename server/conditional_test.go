@@ -242,3 +242,23 @@ func TestReadiness(t *testing.T) {
 		t.Errorf("/readyz after the index: %d %s", res.StatusCode, body)
 	}
 }
+
+// TestWriteRefusesWhatJSONLDWouldDrop sends a bad language tag and an id
+// with spaces: 422 naming them, instead of a 200 that drops them.
+func TestWriteRefusesWhatJSONLDWouldDrop(t *testing.T) {
+	_, store := newImportServer(t, Config{})
+	tok, agency := tokenFor(t, store, "Heartland Workforce Commission")
+	for _, tc := range []struct{ body, want string }{
+		{`{"type": "CredentialOrganization", "name": {"@value": "Heartland Workforce Commission", "@language": "not a tag!"}}`, "not a language tag"},
+		{`{"type": "CredentialOrganization", "name": "Heartland Workforce Commission", "subjectWebpage": {"id": "https://example.org/a page"}}`, "not an IRI"},
+	} {
+		code, _, b := sendWith(t, http.MethodPut, agency, tok, tc.body, nil)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(b, tc.want) {
+			t.Errorf("%s: %d %s", tc.body, code, b)
+		}
+	}
+	good := `{"type": "CredentialOrganization", "name": {"@value": "Heartland Workforce Commission", "@language": "en-US"}}`
+	if code, _, b := sendWith(t, http.MethodPut, agency, tok, good, nil); code != http.StatusOK {
+		t.Errorf("a good tag: %d %s", code, b)
+	}
+}

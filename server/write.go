@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -58,6 +59,11 @@ func (s *Server) parseRecord(w http.ResponseWriter, r *http.Request, wantIRI str
 		// json-gold's cost grows with the square of a property's values:
 		// refuse before expanding.
 		writeProblem(w, r, http.StatusRequestEntityTooLarge, why)
+		return registry.Record{}, false
+	}
+	if ps := badTerms(doc); len(ps) > 0 {
+		// JSON-LD processing drops these silently: say so instead.
+		writeProblems(w, r, "the body holds values JSON-LD would drop", ps)
 		return registry.Record{}, false
 	}
 	if _, has := doc["@context"]; !has {
@@ -138,6 +144,43 @@ func tooBig(doc any) string {
 		return ""
 	}
 	return walk(doc, "")
+}
+
+var languageTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
+
+// badTerms finds, in a decoded JSON-LD document, the language tags that
+// are not BCP 47 tags and the "@id"/"id" values that are not IRIs (white
+// space, control characters, angle brackets): JSON-LD processing would
+// drop them without a word.
+func badTerms(doc any) schema.Problems {
+	var ps schema.Problems
+	var walk func(v any, key string)
+	walk = func(v any, key string) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				switch k {
+				case "@language":
+					if tag, ok := e.(string); ok && !languageTag.MatchString(tag) {
+						ps = append(ps, schema.Problem{Field: key, Value: tag, Message: "not a language tag (BCP 47, like en or es-MX)"})
+					}
+				case "@id", "id":
+					if id, ok := e.(string); ok && strings.ContainsAny(id, " \t\r\n<>\"{}|\\^`") {
+						ps = append(ps, schema.Problem{Field: key, Value: id, Message: "not an IRI (it holds white space or a character IRIs do not allow)"})
+					}
+				}
+				if k != "@context" {
+					walk(e, k)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(e, key)
+			}
+		}
+	}
+	walk(doc, "")
+	return ps
 }
 
 // designationAgency returns the agency of a designation record, and
