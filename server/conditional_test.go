@@ -262,3 +262,49 @@ func TestWriteRefusesWhatJSONLDWouldDrop(t *testing.T) {
 		t.Errorf("a good tag: %d %s", code, b)
 	}
 }
+
+// TestConcurrentImportsAreBounded holds the only import slot with a slow
+// upload: a second import meanwhile gets 429 with Retry-After, and one
+// after it finishes runs.
+func TestConcurrentImportsAreBounded(t *testing.T) {
+	srv, store := newImportServer(t, Config{MaxConcurrentImports: 1})
+	tok, _ := tokenFor(t, store, "Heartland Workforce Commission")
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/import", pr)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "text/csv")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- 0
+			return
+		}
+		res.Body.Close()
+		done <- res.StatusCode
+	}()
+	pw.Write([]byte("Credential Name,Owner\n"))
+	sheet := "Credential Name,Owner\nSlot Cert,CompTIA\n"
+	var code int
+	var retry string
+	for i := 0; i < 50; i++ { // until the slow upload holds the slot
+		var h http.Header
+		code, h, _ = sendWith(t, http.MethodPost, srv.URL+"/import", tok, sheet, map[string]string{"Content-Type": "text/csv"})
+		retry = h.Get("Retry-After")
+		if code == http.StatusTooManyRequests {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code != http.StatusTooManyRequests || retry == "" {
+		t.Errorf("a second import while one runs: %d, Retry-After %q", code, retry)
+	}
+	pw.Write([]byte("Slow Cert,CompTIA\n"))
+	pw.Close()
+	if c := <-done; c != http.StatusOK {
+		t.Errorf("the slow import: %d", c)
+	}
+	if code, _, b := sendWith(t, http.MethodPost, srv.URL+"/import", tok, sheet, map[string]string{"Content-Type": "text/csv"}); code != http.StatusOK {
+		t.Errorf("an import after it: %d %s", code, b)
+	}
+}

@@ -72,6 +72,14 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	select {
+	case s.imports <- struct{}{}:
+		defer func() { <-s.imports }()
+	default:
+		w.Header().Set("Retry-After", "10")
+		writeProblem(w, r, http.StatusTooManyRequests, fmt.Sprintf("%d imports are running, the most at once: retry in a few seconds", cap(s.imports)))
+		return
+	}
 	if !decodeBody(w, r, s.maxImport) {
 		return
 	}

@@ -34,7 +34,14 @@ type Config struct {
 	// may make within a minute before writes from it answer 429; 0 means
 	// DefaultAuthFailures, a negative value no limit.
 	MaxAuthFailures int
+	// MaxConcurrentImports is how many POST /import requests run at once;
+	// more answer 429 with Retry-After. 0 means DefaultConcurrentImports.
+	MaxConcurrentImports int
 }
+
+// DefaultConcurrentImports is the default of Config.MaxConcurrentImports:
+// an import holds its whole upload in memory, so a few at a time.
+const DefaultConcurrentImports = 2
 
 // Server serves the registry over HTTP. Build one with New and use it as an
 // http.Handler.
@@ -53,6 +60,7 @@ type Server struct {
 	license   string
 	fragPages pageCache
 	authFails *failureLimiter
+	imports   chan struct{} // one token per import running
 }
 
 // renderVersion is bumped when a change to the rendering code changes the
@@ -76,6 +84,11 @@ func New(cfg Config) (*Server, error) {
 	if s.maxImport <= 0 {
 		s.maxImport = DefaultMaxImportBytes
 	}
+	n := cfg.MaxConcurrentImports
+	if n <= 0 {
+		n = DefaultConcurrentImports
+	}
+	s.imports = make(chan struct{}, n)
 	switch {
 	case cfg.MaxAuthFailures == 0:
 		s.authFails = newFailureLimiter(DefaultAuthFailures, time.Minute)

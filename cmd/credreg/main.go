@@ -166,6 +166,7 @@ type serveConfig struct {
 	license                     string
 	sample                      bool
 	maxAuthFailures             int
+	maxImports                  int
 	shutdownTimeout             time.Duration
 }
 
@@ -177,6 +178,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.base, "base", envOr("CREDREG_BASE", ""), "base IRI of every resource, e.g. https://registry.example.gov (env CREDREG_BASE; default: the base the store was created with, or http:// + addr for a new store)")
 	fs.StringVar(&cfg.store, "store", envOr("CREDREG_STORE", "badger://./credreg-data"), "where the data lives: badger:///abs/dir or badger://./relative/dir (env CREDREG_STORE)")
 	fs.BoolVar(&cfg.sample, "sample", envOr("CREDREG_SAMPLE", "false") == "true", "load the invented sample registry (organizations, credentials, designations) into an empty store, to try the registry out (env CREDREG_SAMPLE); the Framework and the code lists are always loaded")
+	fs.IntVar(&cfg.maxImports, "max-imports", envInt("CREDREG_MAX_IMPORTS", 0), "POST /import requests that run at once; more answer 429 (env CREDREG_MAX_IMPORTS; 0: the default of 2)")
 	fs.IntVar(&cfg.maxAuthFailures, "max-auth-failures", envInt("CREDREG_MAX_AUTH_FAILURES", 0), "failed authentications a client address may make within a minute before its writes answer 429 (env CREDREG_MAX_AUTH_FAILURES; 0: the default of 20; negative: no limit)")
 	fs.StringVar(&cfg.license, "license", envOr("CREDREG_LICENSE", ""), "the data's license, an IRI or a text, stated in /.well-known/void (env CREDREG_LICENSE)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("CREDREG_LOG_LEVEL", "info"), "debug, info, warn or error (env CREDREG_LOG_LEVEL)")
@@ -245,7 +247,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			log.Error("building the list index", "err", err)
 		}
 	}()
-	handler, err := server.New(server.Config{Store: store, Logger: log, License: cfg.license, MaxAuthFailures: cfg.maxAuthFailures})
+	handler, err := server.New(server.Config{Store: store, Logger: log, License: cfg.license, MaxAuthFailures: cfg.maxAuthFailures, MaxConcurrentImports: cfg.maxImports})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
 		return 1
