@@ -411,11 +411,7 @@ type rowCtx struct {
 }
 
 func (r *rowCtx) fail(field, value, format string, args ...any) {
-	col := field
-	if idx := r.s.cols[field]; len(idx) > 0 {
-		col = r.s.headers[idx[0]]
-	}
-	r.probs = append(r.probs, Problem{File: r.s.name, Row: r.row, Column: col, Value: value, Message: fmt.Sprintf(format, args...)})
+	r.probs = append(r.probs, Problem{File: r.s.name, Row: r.row, Column: r.s.headerOf(field), Value: value, Message: fmt.Sprintf(format, args...)})
 }
 
 // get returns a single-valued field's cell, with the mapping's spelling
@@ -572,11 +568,7 @@ func (s *sheet) convert(ctx context.Context, cells []string, row int) *Unit {
 			if _, near, _ := res.Agency(v); len(near) > 0 {
 				msg += fmt.Sprintf("; did you mean %s? Use the stored name (or its CTID) to link to it", quoteAll(near))
 			}
-			col := field
-			if idx := s.cols[field]; len(idx) > 0 {
-				col = s.headers[idx[0]]
-			}
-			u.Warnings = append(u.Warnings, Problem{File: s.name, Row: row, Column: col, Value: v, Message: msg})
+			u.Warnings = append(u.Warnings, Problem{File: s.name, Row: row, Column: s.headerOf(field), Value: v, Message: msg})
 		}
 		if created || s.known[iri] {
 			s.known[iri] = true
@@ -816,11 +808,7 @@ func (r *rowCtx) code(u *Unit, field, scheme, v string) []string {
 		}
 	}
 	u.References = append(u.References, localConcept(base, scheme, n, n, ""))
-	col := field
-	if idx := r.s.cols[field]; len(idx) > 0 {
-		col = r.s.headers[idx[0]]
-	}
-	u.Warnings = append(u.Warnings, Problem{File: r.s.name, Row: r.row, Column: col, Value: v,
+	u.Warnings = append(u.Warnings, Problem{File: r.s.name, Row: r.row, Column: r.s.headerOf(field), Value: v,
 		Message: fmt.Sprintf("%s is not a code of the official %s list; it is kept as a local code, with no title: check it (a typo, or a code of an older edition?)", n, schema.CodeListTitle(scheme))})
 	return []string{base.Concept(scheme, n)}
 }

@@ -58,7 +58,7 @@ func Authorize(base schema.Base, agency string, old, next *Record) error {
 		if rec == nil {
 			continue
 		}
-		if of, ok := designatingAgency(rec); ok && of != agency {
+		if of, ok := DesignatingAgency(rec); ok && of != agency {
 			who := "no agency"
 			if of != "" {
 				who = of
@@ -69,9 +69,9 @@ func Authorize(base schema.Base, agency string, old, next *Record) error {
 	return nil
 }
 
-// designatingAgency returns a designation record's agency, and whether the
-// record is a designation.
-func designatingAgency(rec *Record) (string, bool) {
+// DesignatingAgency returns a designation record's agency ("" when it
+// names none), and whether the record is a designation at all.
+func DesignatingAgency(rec *Record) (string, bool) {
 	is, agency := false, ""
 	for _, q := range rec.Quads {
 		if q.Subject != quad.IRI(rec.IRI) {

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -227,27 +225,10 @@ func TestCodeLevel(t *testing.T) {
 	}
 }
 
-// codesReferenceDir returns the official code lists' directory, skipping the
-// test when it is absent (a checkout without shared/), except on CI.
-func codesReferenceDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "reference", "codes")
-	if _, err := os.Stat(dir); err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			t.Fatal(err)
-		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("code lists not found at %s: on CI the generated lists must be checked", dir)
-		}
-		t.Skipf("code lists not found at %s; staleness not checked", dir)
-	}
-	return dir
-}
-
 // TestCodesGeneratedIsCurrent fails when codes_gen.go is not what the
 // generator makes of the official lists: run go generate ./schema.
 func TestCodesGeneratedIsCurrent(t *testing.T) {
-	dir := codesReferenceDir(t)
+	dir := referenceDir(t, "codes")
 	for _, s := range codeSources {
 		data, err := os.ReadFile(filepath.Join(dir, s.File))
 		if err != nil {

@@ -462,19 +462,20 @@ func firstValue(t *testing.T, node map[string]any, path []string) map[string]any
 	return v
 }
 
-// ctdlReferenceDir returns the reference files' directory, skipping the test
-// when it is absent (a checkout without shared/), except on CI.
-func ctdlReferenceDir(t *testing.T) string {
+// referenceDir returns the directory of shared/reference/name, skipping
+// the test when it is absent (a checkout without shared/), except on CI,
+// where the generated tables must be checked.
+func referenceDir(t *testing.T, name string) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "reference", "ctdl")
+	dir := filepath.Join("..", "..", "shared", "reference", name)
 	if _, err := os.Stat(dir); err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			t.Fatal(err)
 		}
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("CTDL reference not found at %s: on CI the generated tables must be checked", dir)
+			t.Fatalf("reference %s not found at %s: on CI the generated tables must be checked", name, dir)
 		}
-		t.Skipf("CTDL reference not found at %s; staleness not checked", dir)
+		t.Skipf("reference %s not found at %s; staleness not checked", name, dir)
 	}
 	return dir
 }
@@ -482,7 +483,7 @@ func ctdlReferenceDir(t *testing.T) string {
 // TestCTDLGeneratedIsCurrent fails when ctdl_gen.go is not what the
 // generator makes of the reference files: run go generate ./schema.
 func TestCTDLGeneratedIsCurrent(t *testing.T) {
-	dir := ctdlReferenceDir(t)
+	dir := referenceDir(t, "ctdl")
 	for _, s := range ctdlSources {
 		data, err := os.ReadFile(filepath.Join(dir, s.File))
 		if err != nil {
@@ -513,7 +514,7 @@ func TestCTDLGeneratedIsCurrent(t *testing.T) {
 // TestCTDLContextMatchesReference checks every term and prefix of both
 // reference contexts against CTDLContext.
 func TestCTDLContextMatchesReference(t *testing.T) {
-	dir := ctdlReferenceDir(t)
+	dir := referenceDir(t, "ctdl")
 	var ours struct {
 		Context map[string]any `json:"@context"`
 	}

@@ -13,10 +13,14 @@ import (
 	"time"
 )
 
+// sendWith sends body as JSON-LD with token (none when "") and the extra
+// headers, and returns the answer.
 func sendWith(t *testing.T, method, url, token, body string, header map[string]string) (int, http.Header, string) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	req.Header.Set("Content-Type", "application/ld+json")
 	for k, v := range header {
 		req.Header.Set(k, v)
@@ -201,6 +205,16 @@ func TestPutWithTooManyValuesIsRefusedFast(t *testing.T) {
 		t.Errorf("%d %s", code, b)
 	}
 	t.Logf("refused in %v", time.Since(start))
+	// Many objects, no property over its limit: the object limit holds.
+	var objs []string
+	for i := 0; i < 900; i++ {
+		objs = append(objs, fmt.Sprintf(`{"@value": "v%d"}`, i))
+	}
+	list := "[" + strings.Join(objs, ",") + "]"
+	body = `{"type": "CredentialOrganization", "name": ` + list + `, "description": ` + list + `, "alternateName": ` + list + `}`
+	if code, _, b := sendWith(t, http.MethodPut, agency, tok, body, nil); code != http.StatusRequestEntityTooLarge || !strings.Contains(b, "more than 2000 JSON objects") {
+		t.Errorf("2,700 objects: %d %s", code, b)
+	}
 
 }
 

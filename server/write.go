@@ -183,27 +183,6 @@ func badTerms(doc any) schema.Problems {
 	return ps
 }
 
-// designationAgency returns the agency of a designation record, and
-// whether the record is a designation at all.
-func designationAgency(rec *registry.Record) (string, bool) {
-	isDesignation := false
-	agency := ""
-	for _, q := range rec.Quads {
-		if registry.Lexical(q.Subject) != rec.IRI {
-			continue
-		}
-		switch registry.Lexical(q.Predicate) {
-		case schema.RDFType:
-			if registry.Lexical(q.Object) == schema.ClassValueDesignation {
-				isDesignation = true
-			}
-		case schema.DesignatingAgency:
-			agency = registry.Lexical(q.Object)
-		}
-	}
-	return agency, isDesignation
-}
-
 // mayWrite answers 403 itself when the token's agency may not replace old
 // (nil when none is stored) by next (nil for a retirement): the rule of
 // registry.Authorize, which every write path applies. An admin token may
@@ -235,7 +214,7 @@ func (s *Server) createDesignation(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	agency, isDesignation := designationAgency(&rec)
+	agency, isDesignation := registry.DesignatingAgency(&rec)
 	if !isDesignation {
 		writeProblem(w, r, http.StatusBadRequest, "the body must be a ValueDesignation (\"type\": \"ValueDesignation\")")
 		return

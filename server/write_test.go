@@ -10,26 +10,7 @@ import (
 
 func send(t *testing.T, method, url, token, body string) (int, http.Header, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	req.Header.Set("Content-Type", "application/ld+json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := res.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return res.StatusCode, res.Header, b.String()
+	return sendWith(t, method, url, token, body, nil)
 }
 
 const nremt = "ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a"
