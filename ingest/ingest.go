@@ -16,6 +16,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/cayleygraph/quad"
+
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -170,6 +172,15 @@ type Report struct {
 	Written   int  `json:"written"`   // records written (changed or new)
 	Unchanged int  `json:"unchanged"` // records already stored as they are
 	Forbidden int  `json:"forbidden"` // units refused because the agency may not write one of their records (also in Failed)
+	// LeftOut counts the records whose facts a unit gave but the agency
+	// may not change (another publisher's credential named on a sheet's
+	// row): the unit's own records were written, linked to the stored
+	// record, and a warning says what was left out.
+	LeftOut int `json:"leftOut,omitempty"`
+	// OnBehalf counts the records written that the import's agency
+	// published for another owner (their ceterms:ownedBy names another
+	// organization); they name the agency as schema.PublishedBy.
+	OnBehalf int `json:"publishedOnBehalf,omitempty"`
 	// Statements counts the statements of the records written, not
 	// counting the store's own bookkeeping.
 	Statements int       `json:"statements"`
@@ -387,8 +398,13 @@ func (r *runner) run() error {
 }
 
 // authorize applies registry.Authorize to every record of a unit for the
-// import's agency. A record it may not write refuses the unit; a reference
-// to a stored record it may not change is kept as a link only.
+// import's agency. A record it may not write refuses the unit, with two
+// exceptions that keep what the agency may write: a reference to a stored
+// record is kept as a link only, and so is a part of a stored record
+// another publisher owns (a sheet row's credential facts) when the unit
+// has records of its own beside it (the row's designation): those land,
+// linked to the stored record, and a warning names what was left out. A
+// record the write would not change needs no authority.
 func (r *runner) authorize(u *Unit) error {
 	base := r.store.Base()
 	stored := func(iri string) (*registry.Record, error) {
@@ -399,21 +415,45 @@ func (r *runner) authorize(u *Unit) error {
 		return old, err
 	}
 	forbidden := false
+	refuse := func(fe *registry.ForbiddenError) {
+		forbidden = true
+		u.Problems = append(u.Problems, Problem{File: r.src.Name(), Row: u.Row, Value: fe.IRI, Message: "forbidden (403): " + fe.Reason})
+	}
+	kept := u.Records[:0:0]
 	for i := range u.Records {
-		rec := &u.Records[i]
+		rec := u.Records[i]
 		old, err := stored(rec.IRI)
 		if err != nil {
 			return fmt.Errorf("import %s: %w", r.src.Name(), err)
 		}
-		if err := registry.Authorize(base, r.opts.Agency, old, rec); err != nil {
-			var fe *registry.ForbiddenError
-			if !errors.As(err, &fe) {
-				return err
-			}
-			forbidden = true
-			u.Problems = append(u.Problems, Problem{File: r.src.Name(), Row: u.Row, Value: fe.IRI, Message: "forbidden (403): " + fe.Reason})
+		added, changed := registry.Changed(old, rec)
+		if !changed {
+			kept = append(kept, rec)
+			continue
 		}
+		err = registry.Authorize(base, r.opts.Agency, old, &rec)
+		if err == nil {
+			kept = append(kept, rec)
+			continue
+		}
+		var fe *registry.ForbiddenError
+		if !errors.As(err, &fe) {
+			return err
+		}
+		if fe.Publisher != "" && old != nil && rec.Merge && len(u.Records) > 1 {
+			what := "changes"
+			if len(added) > 0 {
+				what = "the " + propertyList(rec.IRI, added)
+			}
+			u.Warnings = append(u.Warnings, Problem{File: r.src.Name(), Row: u.Row, Value: rec.IRI,
+				Message: fmt.Sprintf("left out this row's %s for the stored record, linked to as it is: %s", what, fe.Reason)})
+			r.rep.LeftOut++
+			continue
+		}
+		refuse(fe)
+		kept = append(kept, rec)
 	}
+	u.Records = kept
 	for i := range u.References {
 		ref := &u.References[i]
 		old, err := stored(ref.Record.IRI)
@@ -429,14 +469,31 @@ func (r *runner) authorize(u *Unit) error {
 			if !errors.As(err, &fe) {
 				return err
 			}
-			forbidden = true
-			u.Problems = append(u.Problems, Problem{File: r.src.Name(), Row: u.Row, Value: fe.IRI, Message: "forbidden (403): " + fe.Reason})
+			refuse(fe)
 		}
 	}
 	if forbidden {
 		r.rep.Forbidden++
 	}
 	return nil
+}
+
+// onBehalf reports whether rec, created by agency, is owned by another
+// organization (ceterms:ownedBy names one and not agency).
+func onBehalf(rec registry.Record, agency string) bool {
+	if agency == "" {
+		return false
+	}
+	owned := false
+	for _, q := range rec.Quads {
+		if q.Subject == quad.IRI(rec.IRI) && q.Predicate == quad.IRI(schema.OwnedBy) {
+			if q.Object == quad.IRI(agency) {
+				return false
+			}
+			owned = true
+		}
+	}
+	return owned && rec.IRI != agency
 }
 
 // problem turns a store validation problem into an input problem.
@@ -583,6 +640,9 @@ func (r *runner) flush() error {
 			recs = append(recs, *r.recs[iri])
 		}
 		recs = append(recs, extra...)
+		for i := range recs {
+			recs[i].Publisher = r.opts.Agency
+		}
 		if r.opts.DryRun {
 			bad := map[string]schema.Problems{}
 			for _, rec := range recs {
@@ -633,6 +693,9 @@ func (r *runner) flush() error {
 			if c.Seq > 0 {
 				r.rep.Written++
 				r.rep.Statements += len(recs[i].Quads)
+				if c.Action == registry.ActionCreate && onBehalf(recs[i], r.opts.Agency) {
+					r.rep.OnBehalf++
+				}
 			} else {
 				r.rep.Unchanged++
 			}

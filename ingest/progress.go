@@ -109,6 +109,16 @@ func (p *Progress) Done(r *Report) {
 	if r.DryRun {
 		verb = "valid (dry run, nothing written)"
 	}
-	fmt.Fprintf(p.w, "%s: %d rows read, %d %s, %d failed; %d records written, %d unchanged; %s (%.0f rows/s)\n",
-		p.name, r.Units, r.Imported, verb, r.Failed, r.Written, r.Unchanged, elapsed.Round(time.Millisecond), rate)
+	extra := ""
+	if r.Forbidden > 0 {
+		extra += fmt.Sprintf("; %d refused as not the agency's to write (403)", r.Forbidden)
+	}
+	if r.LeftOut > 0 {
+		extra += fmt.Sprintf("; %d rows' facts about another publisher's records left out (their designations written)", r.LeftOut)
+	}
+	if r.OnBehalf > 0 {
+		extra += fmt.Sprintf("; %d records published on their owners' behalf", r.OnBehalf)
+	}
+	fmt.Fprintf(p.w, "%s: %d rows read, %d %s, %d failed; %d records written, %d unchanged%s; %s (%.0f rows/s)\n",
+		p.name, r.Units, r.Imported, verb, r.Failed, r.Written, r.Unchanged, extra, elapsed.Round(time.Millisecond), rate)
 }

@@ -39,6 +39,11 @@ type Record struct {
 	// Empty means no condition. A failed condition is an error wrapping
 	// ErrPrecondition and writes nothing.
 	IfMatch string
+	// Publisher is the agency whose write this is, recorded as the
+	// record's schema.PublishedBy when the write creates the record and
+	// gives none itself. A replacement keeps the stored publisher when it
+	// names none. Records under /schemes/ (reference data) get none.
+	Publisher string
 
 	// The fields below are filled in by the store.
 
@@ -265,7 +270,7 @@ func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Ch
 			}
 		}
 		quads, hash := canonical(rec.Quads)
-		prepared[i] = Record{IRI: rec.IRI, Quads: quads, Hash: hash, Merge: rec.Merge, IfMatch: rec.IfMatch}
+		prepared[i] = Record{IRI: rec.IRI, Quads: quads, Hash: hash, Merge: rec.Merge, IfMatch: rec.IfMatch, Publisher: rec.Publisher}
 	}
 	if len(bad) > 0 {
 		return nil, &BatchError{Records: bad}
@@ -389,6 +394,7 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 				continue
 			}
 		}
+		rec.Quads, rec.Hash = s.keepPublisher(old.record(), rec)
 		if old != nil && old.Hash == rec.Hash {
 			continue // unchanged: nothing to write, nothing to log
 		}
@@ -470,6 +476,56 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 	s.seq = seq
 	s.updateList(seq, written)
 	return changes, nil
+}
+
+// keepPublisher returns the statements and hash rec is stored with: with
+// the stored record's publisher when rec names none, or with
+// rec.Publisher when rec creates the record. Reference data gets none.
+func (s *Store) keepPublisher(old *Record, rec Record) ([]quad.Quad, string) {
+	if Publisher(&rec) != "" || strings.HasPrefix(rec.IRI, s.base.Scheme("")) {
+		return rec.Quads, rec.Hash
+	}
+	pub := rec.Publisher
+	if old != nil {
+		pub = Publisher(old)
+	}
+	if pub == "" {
+		return rec.Quads, rec.Hash
+	}
+	return canonical(append(rec.Quads[:len(rec.Quads):len(rec.Quads)], Statement(rec.IRI, schema.PublishedBy, pub)))
+}
+
+// Changed returns what writing rec over the stored record old would add
+// to it: the statements of the record as it would be stored (merged with
+// old for a Merge record) that old lacks, and whether anything at all
+// would change (an addition or a removal). It lets a writer tell a write
+// that changes nothing from one that needs authority over old.
+func Changed(old *Record, rec Record) (added []quad.Quad, changed bool) {
+	next, hash := canonical(rec.Quads)
+	if old == nil {
+		return next, true
+	}
+	if rec.Merge {
+		next, hash = merge(rec.IRI, old.Quads, rec.Quads)
+	}
+	if Publisher(&rec) == "" {
+		if pub := Publisher(old); pub != "" {
+			next, hash = canonical(append(next, Statement(rec.IRI, schema.PublishedBy, pub)))
+		}
+	}
+	if hash == old.Hash || hash == ContentHash(old.Quads) {
+		return nil, false
+	}
+	have := map[string]bool{}
+	for _, q := range old.Quads {
+		have[nquadLine(q.Subject, q.Predicate, q.Object, nil)] = true
+	}
+	for _, q := range next {
+		if !have[nquadLine(q.Subject, q.Predicate, q.Object, nil)] {
+			added = append(added, q)
+		}
+	}
+	return added, true
 }
 
 // merge combines a stored record with new statements: the new ones win

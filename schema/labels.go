@@ -60,6 +60,7 @@ var labels = map[string]string{
 	RecordStatus:             "Status",
 	RetiredOn:                "Retired on",
 	RetirementReason:         "Reason retired",
+	PublishedBy:              "Published by",
 	Member:                   "Members",
 	TotalItems:               "Total",
 

@@ -145,6 +145,14 @@ const (
 	StatusRetired    = Credreg + "Retired"
 	RetiredOn        = Credreg + "retiredOn"
 	RetirementReason = Credreg + "retirementReason"
+
+	// PublishedBy names a record's publisher: the agency whose write
+	// created it. Only the publisher (or, for an organization's own
+	// record, the organization) and the registry's administrators replace
+	// or retire it; the store keeps it across replacements. A record
+	// whose ceterms:ownedBy is another organization is published on that
+	// owner's behalf.
+	PublishedBy = Credreg + "publishedBy"
 )
 
 // Datatypes.
@@ -204,6 +212,7 @@ var singleValued = map[string]bool{
 	RecordStatus:      true,
 	RetiredOn:         true,
 	RetirementReason:  true,
+	PublishedBy:       true,
 	LastVerified:      true,
 	MedianAnnualWage:  true,
 	ProjectedOpenings: true,

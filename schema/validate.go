@@ -347,6 +347,7 @@ var linkRules = map[string]string{
 	Criterion:                SchemeValueCriteria,
 	Evidence:                 "",
 	RecordStatus:             "",
+	PublishedBy:              "",
 	RDFType:                  "",
 }
 

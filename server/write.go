@@ -191,6 +191,11 @@ func (s *Server) mayWrite(w http.ResponseWriter, r *http.Request, tok registry.T
 	if tok.Admin() {
 		return true // the registry's operator
 	}
+	if old != nil && next != nil {
+		if _, changed := registry.Changed(old, *next); !changed {
+			return true // writes nothing
+		}
+	}
 	err := registry.Authorize(s.base, tok.Agency, old, next)
 	if err == nil {
 		return true
@@ -286,6 +291,7 @@ func (s *Server) replaceResource(w http.ResponseWriter, r *http.Request) {
 		if !s.mayWrite(w, r, tok, old, &rec) {
 			return
 		}
+		rec.Publisher = tok.Agency
 		c, err := s.store.Put(r.Context(), tok.Agency, rec)
 		if errors.Is(err, registry.ErrPrecondition) {
 			if cond == "" && attempt < 5 {
@@ -379,6 +385,7 @@ func keepRetirement(rec registry.Record, old *registry.Record) []quad.Quad {
 }
 
 func (s *Server) put(w http.ResponseWriter, r *http.Request, tok registry.Token, rec registry.Record, status int) {
+	rec.Publisher = tok.Agency
 	c, err := s.store.Put(r.Context(), tok.Agency, rec)
 	s.written(w, r, tok, rec, c, err, status)
 }
