@@ -151,6 +151,10 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusForbidden // every unit writes what the agency may not
 	case rep.Imported == 0 && rep.Failed > 0:
 		status = http.StatusUnprocessableEntity
+	case rep.Failed > 0:
+		// Some units written, some not: never a bare 200 that a client
+		// could take for "all imported".
+		status = http.StatusMultiStatus
 	}
 	writeJSON(w, r, status, rep)
 }

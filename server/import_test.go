@@ -127,7 +127,7 @@ func TestImportOverHTTP(t *testing.T) {
 			Column string
 		}
 	}
-	if err := json.Unmarshal([]byte(body), &rep); err != nil || code != 200 {
+	if err := json.Unmarshal([]byte(body), &rep); err != nil || code != http.StatusMultiStatus {
 		t.Fatalf("import: %d %s", code, body)
 	}
 	if rep.Units != 2 || rep.Imported != 1 || rep.Failed != 1 || rep.Written == 0 || len(rep.Problems) == 0 || rep.Problems[0].Row != 3 || rep.Problems[0].Column != "Sub-Cluster" {
@@ -471,9 +471,9 @@ func TestImportAllRowsFail(t *testing.T) {
 	if store.Sequence() != before || checkNamed(t, srv.URL, "Broken One") != nil {
 		t.Errorf("rows that all failed wrote: sequence %d -> %d", before, store.Sequence())
 	}
-	// Some rows failing is 200, the report says which.
+	// Some rows failing is 207, the report says which.
 	code, body = postMultipart(t, srv.URL+"/import", token, part{"file", "sheet.csv", "text/csv", sheet})
-	if rep := decodeReport(t, code, body); code != 200 || rep.Imported != 1 || rep.Failed != 1 || rep.Problems[0].Row != 3 {
+	if rep := decodeReport(t, code, body); code != http.StatusMultiStatus || rep.Imported != 1 || rep.Failed != 1 || rep.Problems[0].Row != 3 {
 		t.Errorf("some rows failing: %d %+v", code, rep)
 	}
 	if a := checkNamed(t, srv.URL, "Cloud Support Associate"); a == nil || a.Credential.Name != "Cloud Support Associate" {
