@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -17,7 +18,8 @@ import (
 // returns the token (bound to one agency). It answers 401 itself when the
 // token is missing, unknown, revoked or expired, and 429 (with
 // Retry-After) to a client address that failed too often within the
-// limiter's window, without looking at its token.
+// limiter's window, without looking at its token, or to a token over its
+// write rate. Every write route calls it once per request.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (registry.Token, bool) {
 	client := clientAddr(r)
 	now := time.Now()
@@ -32,6 +34,12 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (registry.
 	if len(h) > len(prefix) && strings.EqualFold(h[:len(prefix)], prefix) {
 		tok, err := s.store.Authenticate(r.Context(), strings.TrimSpace(h[len(prefix):]))
 		if err == nil {
+			if wait, ok := s.writes.take(tok.ID, now); !ok {
+				secs := int((wait + time.Second - 1) / time.Second)
+				w.Header().Set("Retry-After", strconv.Itoa(secs))
+				writeProblem(w, r, http.StatusTooManyRequests, fmt.Sprintf("token %s made more than %d writes within a minute, the most it may: retry after %d s", tok.ID, s.writes.perMinute, secs))
+				return registry.Token{}, false
+			}
 			return tok, true
 		}
 		if !errors.Is(err, registry.ErrUnauthorized) {
@@ -117,4 +125,56 @@ func (l *failureLimiter) failed(client string, now time.Time) {
 		l.counts[client] = c
 	}
 	c.n++
+}
+
+// DefaultWritesPerMinute is the default of Config.MaxWritesPerMinute.
+const DefaultWritesPerMinute = 600
+
+// writeLimiter is a token bucket per write token: perMinute writes a
+// minute on average, in bursts of at most perMinute. An import is one
+// write, whatever its size (the import slots bound those).
+type writeLimiter struct {
+	mu        sync.Mutex
+	perMinute int // 0: no limit
+	buckets   map[string]*writeBucket
+}
+
+type writeBucket struct {
+	tokens float64
+	at     time.Time
+}
+
+func newWriteLimiter(perMinute int) *writeLimiter {
+	return &writeLimiter{perMinute: perMinute, buckets: map[string]*writeBucket{}}
+}
+
+// take spends one write of token id at now, or says how long until one is
+// available.
+func (l *writeLimiter) take(id string, now time.Time) (time.Duration, bool) {
+	if l == nil || l.perMinute <= 0 {
+		return 0, true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rate := float64(l.perMinute) / float64(time.Minute) // tokens per nanosecond
+	b := l.buckets[id]
+	if b == nil {
+		if len(l.buckets) > 100_000 {
+			// Forget the full buckets (idle tokens): they would start full.
+			for k, o := range l.buckets {
+				if o.tokens+float64(now.Sub(o.at))*rate >= float64(l.perMinute) {
+					delete(l.buckets, k)
+				}
+			}
+		}
+		b = &writeBucket{tokens: float64(l.perMinute), at: now}
+		l.buckets[id] = b
+	}
+	b.tokens = min(float64(l.perMinute), b.tokens+float64(now.Sub(b.at))*rate)
+	b.at = now
+	if b.tokens >= 1-1e-9 { // a waiter told how long to wait is not refused for rounding
+		b.tokens = max(0, b.tokens-1)
+		return 0, true
+	}
+	return time.Duration(math.Ceil((1 - b.tokens) / rate)), false
 }

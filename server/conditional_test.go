@@ -236,6 +236,54 @@ func TestFailedAuthenticationsAreRateLimited(t *testing.T) {
 	}
 }
 
+// TestWritesAreRateLimitedPerToken: a token over its writes per minute
+// gets 429 with Retry-After; another agency's token is not held back.
+func TestWritesAreRateLimitedPerToken(t *testing.T) {
+	srv, store := newImportServer(t, Config{MaxWritesPerMinute: 3})
+	tokA, _ := tokenFor(t, store, "Heartland Workforce Commission")
+	tokB, _ := tokenFor(t, store, "Heartland Department of Education")
+	base := store.Base().String()
+	var codes []int
+	var retry string
+	for i := 0; i < 5; i++ {
+		code, h, _ := sendWith(t, http.MethodPost, srv.URL+"/designations", tokA, designationBody(base, ""), nil)
+		codes = append(codes, code)
+		if code == http.StatusTooManyRequests {
+			retry = h.Get("Retry-After")
+		}
+	}
+	if fmt.Sprint(codes) != "[201 201 201 429 429]" || retry == "" || retry == "0" {
+		t.Errorf("answers %v, Retry-After %q; want 3 × 201 then 429 with Retry-After", codes, retry)
+	}
+	if code, _, b := sendWith(t, http.MethodPost, srv.URL+"/designations", tokB, designationBody(base, ""), nil); code != http.StatusCreated {
+		t.Errorf("B held back by A's rate: %d %s", code, b)
+	}
+}
+
+func TestWriteLimiterRefills(t *testing.T) {
+	l := newWriteLimiter(60) // one a second
+	now := time.Unix(0, 0)
+	for i := 0; i < 60; i++ {
+		if _, ok := l.take("t", now); !ok {
+			t.Fatalf("write %d of the burst refused", i+1)
+		}
+	}
+	wait, ok := l.take("t", now)
+	if ok || wait <= 0 || wait > time.Second {
+		t.Fatalf("over the burst: ok %v, wait %v", ok, wait)
+	}
+	if _, ok := l.take("t", now.Add(wait)); !ok {
+		t.Error("refused after waiting as told")
+	}
+	if _, ok := l.take("other", now); !ok {
+		t.Error("another token refused")
+	}
+	var none *writeLimiter
+	if _, ok := none.take("t", now); !ok {
+		t.Error("no limiter refused")
+	}
+}
+
 // TestReadiness: /readyz is 503 until the list index is built, then 200;
 // /healthz is 200 throughout.
 func TestReadiness(t *testing.T) {

@@ -34,6 +34,11 @@ type Config struct {
 	// may make within a minute before writes from it answer 429; 0 means
 	// DefaultAuthFailures, a negative value no limit.
 	MaxAuthFailures int
+	// MaxWritesPerMinute is how many writes (each PUT, POST /designations,
+	// retire, revoke or import) one token may make within a minute, in
+	// bursts of as many; more answer 429 with Retry-After. 0 means
+	// DefaultWritesPerMinute, a negative value no limit.
+	MaxWritesPerMinute int
 	// MaxConcurrentImports is how many POST /import requests run at once;
 	// more answer 429 with Retry-After. 0 means DefaultConcurrentImports.
 	MaxConcurrentImports int
@@ -60,6 +65,7 @@ type Server struct {
 	license   string
 	fragPages pageCache
 	authFails *failureLimiter
+	writes    *writeLimiter
 	imports   chan struct{} // one token per import running
 }
 
@@ -94,6 +100,12 @@ func New(cfg Config) (*Server, error) {
 		s.authFails = newFailureLimiter(DefaultAuthFailures, time.Minute)
 	case cfg.MaxAuthFailures > 0:
 		s.authFails = newFailureLimiter(cfg.MaxAuthFailures, time.Minute)
+	}
+	switch {
+	case cfg.MaxWritesPerMinute == 0:
+		s.writes = newWriteLimiter(DefaultWritesPerMinute)
+	case cfg.MaxWritesPerMinute > 0:
+		s.writes = newWriteLimiter(cfg.MaxWritesPerMinute)
 	}
 	r := mux.NewRouter()
 	r.StrictSlash(false)

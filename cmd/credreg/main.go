@@ -166,6 +166,7 @@ type serveConfig struct {
 	license                     string
 	sample                      bool
 	maxAuthFailures             int
+	maxWrites                   int
 	maxImports                  int
 	shutdownTimeout             time.Duration
 }
@@ -180,6 +181,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.sample, "sample", envOr("CREDREG_SAMPLE", "false") == "true", "load the invented sample registry (organizations, credentials, designations) into an empty store, to try the registry out (env CREDREG_SAMPLE); the Framework and the code lists are always loaded")
 	fs.IntVar(&cfg.maxImports, "max-imports", envInt("CREDREG_MAX_IMPORTS", 0), "POST /import requests that run at once; more answer 429 (env CREDREG_MAX_IMPORTS; 0: the default of 2)")
 	fs.IntVar(&cfg.maxAuthFailures, "max-auth-failures", envInt("CREDREG_MAX_AUTH_FAILURES", 0), "failed authentications a client address may make within a minute before its writes answer 429 (env CREDREG_MAX_AUTH_FAILURES; 0: the default of 20; negative: no limit)")
+	fs.IntVar(&cfg.maxWrites, "max-writes-per-minute", envInt("CREDREG_MAX_WRITES_PER_MINUTE", 0), "writes one token may make within a minute (each PUT, designation, retire, revoke or import), in bursts of as many; more answer 429 (env CREDREG_MAX_WRITES_PER_MINUTE; 0: the default of 600; negative: no limit)")
 	fs.StringVar(&cfg.license, "license", envOr("CREDREG_LICENSE", ""), "the data's license, an IRI or a text, stated in /.well-known/void (env CREDREG_LICENSE)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("CREDREG_LOG_LEVEL", "info"), "debug, info, warn or error (env CREDREG_LOG_LEVEL)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for requests in flight on SIGINT/SIGTERM")
@@ -247,7 +249,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			log.Error("building the list index", "err", err)
 		}
 	}()
-	handler, err := server.New(server.Config{Store: store, Logger: log, License: cfg.license, MaxAuthFailures: cfg.maxAuthFailures, MaxConcurrentImports: cfg.maxImports})
+	handler, err := server.New(server.Config{Store: store, Logger: log, License: cfg.license, MaxAuthFailures: cfg.maxAuthFailures, MaxWritesPerMinute: cfg.maxWrites, MaxConcurrentImports: cfg.maxImports})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
 		return 1
