@@ -610,6 +610,10 @@ func TestCTDLDocumentProblems(t *testing.T) {
 		{"too deep", deep, "nests deeper"},
 		{"not a document", `[1]`, "not a JSON object"},
 		{"bad JSON-LD", `{"@context": {"@base": 5}, "ceterms:ctid": "x"}`, "JSON-LD"},
+		{"a property with too many values", `{"@type": "ceterms:Certification", "ceterms:ctid": "` + ctidCert2 + `", "ceterms:keyword": [` + strings.TrimSuffix(strings.Repeat(`"k",`, ctdlValuesPerProperty+1), ",") + `]}`, `"ceterms:keyword" has 4001 values, over the limit of 4000`},
+		{"too many objects", `{"@graph": [` + strings.TrimSuffix(strings.Repeat(`{"ceterms:name": "n"},`, ctdlObjectsPerDocument+1), ",") + `]}`, "more than 200000 JSON objects"},
+		{"a bad language tag", `{"@type": "ceterms:Certification", "ceterms:ctid": "` + ctidCert2 + `", "ceterms:name": {"@value": "N", "@language": "en_US"}, "ceterms:ownedBy": "` + ceResource + ctidOrg + `"}`, `[ceterms:name] "en_US": not a language tag`},
+		{"an id that is not an IRI", `{"@type": "ceterms:Certification", "ceterms:ctid": "` + ctidCert2 + `", "ceterms:name": "N", "ceterms:ownedBy": {"@id": "https://example.org/an owner"}}`, `[ceterms:ownedBy] "https://example.org/an owner": not an IRI`},
 		{"huge number", `{"@type": "ceterms:Certification", "ceterms:ctid": "` + ctidCert2 + `", "ceterms:name": "N", "ceterms:ownedBy": "` + ceResource + ctidOrg + `", "ceterms:creditValue": 1e999}`, ""},
 	}
 	for _, tc := range tests {

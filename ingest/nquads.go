@@ -261,10 +261,23 @@ func parseNQuad(line string) (st nqStmt, msg string) {
 			if !absoluteIRI.MatchString(string(x)) {
 				return fmt.Sprintf("the %s <%s> is a relative IRI; N-Quads needs absolute IRIs", what, string(x))
 			}
+			if !registry.ValidIRI(string(x)) {
+				return fmt.Sprintf("the %s <%s> is not an IRI (it holds white space or a character IRIs do not allow)", what, string(x))
+			}
 			kind = 'i'
 		case quad.BNode:
 			kind = 'b'
-		case quad.String, quad.LangString, quad.TypedString:
+		case quad.LangString:
+			if !registry.ValidLanguageTag(x.Lang) {
+				return fmt.Sprintf("the %s's language tag %q is not a language tag (BCP 47, like en or es-MX)", what, x.Lang)
+			}
+			kind = 'l'
+		case quad.TypedString:
+			if !registry.ValidIRI(string(x.Type)) {
+				return fmt.Sprintf("the %s's datatype <%s> is not an absolute IRI", what, string(x.Type))
+			}
+			kind = 'l'
+		case quad.String:
 			kind = 'l'
 		case nil:
 			return "missing " + what

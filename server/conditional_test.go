@@ -218,6 +218,28 @@ func TestPutWithTooManyValuesIsRefusedFast(t *testing.T) {
 
 }
 
+// TestCTDLImportWithTooManyValuesIsRefusedFast uploads a CTDL document
+// with 8,000 values of one property (json-gold would spend seconds on
+// it): the unit is refused before JSON-LD processing, naming the
+// property.
+func TestCTDLImportWithTooManyValuesIsRefusedFast(t *testing.T) {
+	srv, store := newImportServer(t, Config{})
+	tok, _ := tokenFor(t, store, "Heartland Workforce Commission")
+	var vals []string
+	for i := 0; i < 8000; i++ {
+		vals = append(vals, fmt.Sprintf(`{"en-US": "keyword %d"}`, i))
+	}
+	doc := `{"@context": "https://credreg.net/ctdl/schema/context/json", "@type": "ceterms:Certification",
+  "ceterms:ctid": "ce-9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a", "ceterms:name": {"en-US": "Many Keywords"},
+  "ceterms:keyword": [` + strings.Join(vals, ",") + `]}`
+	start := time.Now()
+	status, rep := importAs(t, srv.URL, tok, "application/ld+json", doc)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(problemText(rep.Problems), `"ceterms:keyword" has 8000 values, over the limit of 4000`) {
+		t.Errorf("%d %v", status, rep.Problems)
+	}
+	t.Logf("refused in %v", time.Since(start))
+}
+
 // TestFailedAuthenticationsAreRateLimited sends a burst of wrong tokens
 // from one address: after the limit, 429 with Retry-After.
 func TestFailedAuthenticationsAreRateLimited(t *testing.T) {

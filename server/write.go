@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -55,13 +54,13 @@ func (s *Server) parseRecord(w http.ResponseWriter, r *http.Request, wantIRI str
 		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("the body is not a JSON-LD object: %v", err))
 		return registry.Record{}, false
 	}
-	if why := tooBig(doc); why != "" {
+	if why := registry.CheckDocumentSize(doc, recordLimits); why != "" {
 		// json-gold's cost grows with the square of a property's values:
 		// refuse before expanding.
-		writeProblem(w, r, http.StatusRequestEntityTooLarge, why)
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, why+"; a record is smaller: split it, or import it (POST /import)")
 		return registry.Record{}, false
 	}
-	if ps := badTerms(doc); len(ps) > 0 {
+	if ps := registry.CheckDocumentTerms(doc); len(ps) > 0 {
 		// JSON-LD processing drops these silently: say so instead.
 		writeProblems(w, r, "the body holds values JSON-LD would drop", ps)
 		return registry.Record{}, false
@@ -109,79 +108,9 @@ func (s *Server) parseRecord(w http.ResponseWriter, r *http.Request, wantIRI str
 	return recs[0], true
 }
 
-// Limits of a single-record write, checked before JSON-LD processing.
-const (
-	maxRecordValues = 1000 // values of one property
-	maxRecordNodes  = 2000 // objects in the document
-)
-
-// tooBig says why a decoded JSON-LD document is over the limits of a
-// single-record write, or returns "".
-func tooBig(doc any) string {
-	nodes := 0
-	var walk func(v any, key string) string
-	walk = func(v any, key string) string {
-		switch x := v.(type) {
-		case map[string]any:
-			if nodes++; nodes > maxRecordNodes {
-				return fmt.Sprintf("the body holds more than %d JSON objects; a record is smaller: split it, or import it (POST /import)", maxRecordNodes)
-			}
-			for k, e := range x {
-				if why := walk(e, k); why != "" {
-					return why
-				}
-			}
-		case []any:
-			if len(x) > maxRecordValues {
-				return fmt.Sprintf("%q has %d values, over the limit of %d for one property of a record", key, len(x), maxRecordValues)
-			}
-			for _, e := range x {
-				if why := walk(e, key); why != "" {
-					return why
-				}
-			}
-		}
-		return ""
-	}
-	return walk(doc, "")
-}
-
-var languageTag = regexp.MustCompile(`^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$`)
-
-// badTerms finds, in a decoded JSON-LD document, the language tags that
-// are not BCP 47 tags and the "@id"/"id" values that are not IRIs (white
-// space, control characters, angle brackets): JSON-LD processing would
-// drop them without a word.
-func badTerms(doc any) schema.Problems {
-	var ps schema.Problems
-	var walk func(v any, key string)
-	walk = func(v any, key string) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				switch k {
-				case "@language":
-					if tag, ok := e.(string); ok && !languageTag.MatchString(tag) {
-						ps = append(ps, schema.Problem{Field: key, Value: tag, Message: "not a language tag (BCP 47, like en or es-MX)"})
-					}
-				case "@id", "id":
-					if id, ok := e.(string); ok && strings.ContainsAny(id, " \t\r\n<>\"{}|\\^`") {
-						ps = append(ps, schema.Problem{Field: key, Value: id, Message: "not an IRI (it holds white space or a character IRIs do not allow)"})
-					}
-				}
-				if k != "@context" {
-					walk(e, k)
-				}
-			}
-		case []any:
-			for _, e := range x {
-				walk(e, key)
-			}
-		}
-	}
-	walk(doc, "")
-	return ps
-}
+// recordLimits bound a single-record write, checked before JSON-LD
+// processing.
+var recordLimits = registry.DocumentLimits{MaxValues: 1000, MaxNodes: 2000}
 
 // mayWrite answers 403 itself when the token's agency may not replace old
 // (nil when none is stored) by next (nil for a retirement): the rule of
