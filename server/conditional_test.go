@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"credreg/ingest/ingesttest"
 )
 
 // sendWith sends body as JSON-LD with token (none when "") and the extra
@@ -238,6 +241,47 @@ func TestCTDLImportWithTooManyValuesIsRefusedFast(t *testing.T) {
 		t.Errorf("%d %v", status, rep.Problems)
 	}
 	t.Logf("refused in %v", time.Since(start))
+}
+
+// TestImportStopsWhenTheClientLeaves starts a long import and hangs up:
+// the server stops writing soon after, long before the sheet's end.
+func TestImportStopsWhenTheClientLeaves(t *testing.T) {
+	srv, store := newImportServer(t, Config{})
+	tok, _ := tokenFor(t, store, "Heartland Workforce Commission")
+	var sheet bytes.Buffer
+	const rows = 20000
+	if err := ingesttest.WriteCSV(&sheet, rows, ingesttest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	before := store.Sequence()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/import", bytes.NewReader(sheet.Bytes()))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "text/csv")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}()
+	// Hang up once the import is writing.
+	deadline := time.Now().Add(30 * time.Second)
+	for store.Sequence() == before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	time.Sleep(time.Second) // the batch in flight
+	stopped := store.Sequence()
+	time.Sleep(2 * time.Second)
+	if after := store.Sequence(); after != stopped {
+		t.Errorf("the import went on after the client left: %d more changes", after-stopped)
+	}
+	if stopped == before || stopped-before >= rows {
+		t.Errorf("%d changes written; want some, far fewer than the sheet's %d rows", stopped-before, rows)
+	}
+	t.Logf("%d changes written before the import stopped", stopped-before)
 }
 
 // TestFailedAuthenticationsAreRateLimited sends a burst of wrong tokens

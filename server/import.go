@@ -65,8 +65,10 @@ type upload struct {
 // Every unit is authorized for the token's agency (registry.Authorize): a
 // unit writing another agency's designation or the reference data is
 // refused with a 403 problem in the report. The answer is the report as
-// JSON: 200, 403 when every unit was refused so, or 422 when the input had
-// units and every one failed.
+// JSON: 200, 207 when some units were written and some failed, 403 when
+// every unit was refused so, or 422 when the input had units and every one
+// failed. The import runs in the request's context: a client that leaves
+// stops it after the batch in flight.
 func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 	tok, ok := s.authenticate(w, r)
 	if !ok {
