@@ -104,6 +104,7 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/healthz", s.health).Methods(get...)
 	r.HandleFunc("/readyz", s.ready).Methods(get...)
 	r.HandleFunc("/metrics", s.serveMetrics).Methods(get...)
+	r.HandleFunc("/openapi.json", s.openAPI).Methods(get...)
 	r.HandleFunc("/context.jsonld", s.context).Methods(get...)
 	r.HandleFunc("/contexts/v"+schema.ContextVersion+".jsonld", s.context).Methods(get...)
 	s.umbrellaRoutes(r) // before /resources/{id}, so /resources/lookup is not taken for a CTID
