@@ -177,10 +177,11 @@ type listIndex struct {
 	buildMu  sync.Mutex  // guards building
 	building *indexBuild // the build under way, if any
 
-	mu    sync.RWMutex
-	ready bool
-	seq   uint64 // the change-log sequence the index reflects
-	gen   uint64 // bumped by every update
+	mu        sync.RWMutex
+	ready     bool
+	buildTime time.Duration // what the build that made it ready took
+	seq       uint64        // the change-log sequence the index reflects
+	gen       uint64        // bumped by every update
 
 	// ids interns the IRIs and keys facets hold; names[id] is the string
 	// back.
@@ -428,6 +429,7 @@ func (s *Store) buildListIndex(ctx context.Context) error {
 	ix.mu.Lock()
 	ix.seq = to
 	ix.ready = true
+	ix.buildTime = time.Since(start)
 	creds, desigs := ix.liveC.count(), len(ix.desigs)
 	ix.mu.Unlock()
 	s.log.Info("list index ready", "credentials", creds, "designations", desigs,

@@ -74,6 +74,9 @@ type Store struct {
 	url   string
 	close func() error
 	sync  func() error
+	// size returns the bytes of the store's files as its engine last
+	// measured them; nil when it cannot.
+	size func() (lsm, vlog int64)
 
 	// atomic runs a function whose cayley writes commit together; reopen
 	// replaces qs after a failed write, dropping cayley's caches, which may
@@ -207,6 +210,7 @@ func (s *Store) openBadger(dir string, opts Options) error {
 	s.kv = hk
 	s.sync = db.Sync
 	s.close = db.Close
+	s.size = db.Badger().Size
 	s.atomic = g.atomic
 	s.exclusive = true
 	s.reopen = func() (graph.QuadStore, error) { return cayleykv.New(hk, storeOptions) }

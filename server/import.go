@@ -145,6 +145,7 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	s.metrics.imported(rep, up.format, up.dryRun)
 	s.log.InfoContext(ctx, "import", "agency", tok.Agency, "token", tok.ID, "file", up.name, "format", up.format, "mapping", up.mappingName,
 		"units", rep.Units, "imported", rep.Imported, "failed", rep.Failed, "written", rep.Written, "dry_run", up.dryRun)
 	status := http.StatusOK

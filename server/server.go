@@ -67,6 +67,7 @@ type Server struct {
 	authFails *failureLimiter
 	writes    *writeLimiter
 	imports   chan struct{} // one token per import running
+	metrics   *metrics
 }
 
 // renderVersion is bumped when a change to the rendering code changes the
@@ -95,6 +96,7 @@ func New(cfg Config) (*Server, error) {
 		n = DefaultConcurrentImports
 	}
 	s.imports = make(chan struct{}, n)
+	s.metrics = newMetrics(cfg.Store, log)
 	switch {
 	case cfg.MaxAuthFailures == 0:
 		s.authFails = newFailureLimiter(DefaultAuthFailures, time.Minute)
@@ -113,6 +115,8 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/", s.home).Methods(get...)
 	r.HandleFunc("/healthz", s.health).Methods(get...)
 	r.HandleFunc("/readyz", s.ready).Methods(get...)
+	r.HandleFunc("/metrics", s.serveMetrics).Methods(get...)
+	r.HandleFunc("/openapi.json", s.openAPI).Methods(get...)
 	r.HandleFunc("/context.jsonld", s.context).Methods(get...)
 	r.HandleFunc("/contexts/v"+schema.ContextVersion+".jsonld", s.context).Methods(get...)
 	s.umbrellaRoutes(r) // before /resources/{id}, so /resources/lookup is not taken for a CTID
@@ -142,6 +146,7 @@ func New(cfg Config) (*Server, error) {
 		w.Header().Set("Allow", allow)
 		writeProblem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow))
 	})
+	r.Use(routeLabel)
 	s.router = r
 	return s, nil
 }
@@ -151,13 +156,16 @@ func New(cfg Config) (*Server, error) {
 // Referer headers) and its query is never logged.
 var secretParams = []string{"access_token", "token", "api_key", "apikey"}
 
-// ServeHTTP implements http.Handler: it logs each request (never a query
-// that carries a credential), sets nosniff on every answer, refuses
-// tokens in URLs and turns a panic into a 500 problem.
+// ServeHTTP implements http.Handler: it logs and counts each request
+// (never logging a query that carries a credential), sets nosniff on every
+// answer, refuses tokens in URLs and turns a panic into a 500 problem.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	// Deferred first, so it runs last: after a panic's 500, and even when
+	// an aborted response panics on.
+	defer func() { s.metrics.observe(rec, r.Method, time.Since(start)) }()
 	logged := r.URL.RequestURI()
 	q := r.URL.Query()
 	for _, p := range secretParams {
@@ -188,6 +196,7 @@ type statusRecorder struct {
 	status int
 	bytes  int
 	wrote  bool
+	route  string // the matched route's template (see routeLabel); "" for none
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
