@@ -116,7 +116,7 @@ func TestImportOverHTTP(t *testing.T) {
 	}
 	before := store.Sequence()
 	code, body := post(t, url+"?dry_run=true", token, "text/csv", sheet)
-	if code != 200 || store.Sequence() != before {
+	if code != http.StatusMultiStatus || store.Sequence() != before {
 		t.Fatalf("dry run: %d, sequence %d -> %d\n%s", code, before, store.Sequence(), body)
 	}
 	code, body = post(t, url, token, "text/csv; charset=utf-8", sheet)

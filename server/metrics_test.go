@@ -213,7 +213,7 @@ func TestMetricsListIndex(t *testing.T) {
 func TestMetricsImports(t *testing.T) {
 	srv, store := newImportServer(t, Config{})
 	token, _ := tokenFor(t, store, "Heartland Workforce Commission")
-	if code, body := post(t, srv.URL+"/import?dry_run=true", token, "text/csv", sheet); code != 200 {
+	if code, body := post(t, srv.URL+"/import?dry_run=true", token, "text/csv", sheet); code != http.StatusMultiStatus {
 		t.Fatalf("dry run: %d %s", code, body)
 	}
 	code, body := post(t, srv.URL+"/import", token, "text/csv", sheet)
@@ -221,7 +221,7 @@ func TestMetricsImports(t *testing.T) {
 		Imported, Failed, Written int
 		Problems, Warnings        []json.RawMessage
 	}
-	if err := json.Unmarshal([]byte(body), &rep); err != nil || code != 200 {
+	if err := json.Unmarshal([]byte(body), &rep); err != nil || code != http.StatusMultiStatus {
 		t.Fatalf("import: %d %s", code, body)
 	}
 	if rep.Imported != 1 || rep.Failed != 1 || rep.Written == 0 || len(rep.Problems) == 0 {
@@ -244,7 +244,7 @@ func TestMetricsImports(t *testing.T) {
 		{"credreg_import_problems_total", []string{"format", "csv"}, float64(2 * len(rep.Problems))},
 		{"credreg_import_warnings_total", []string{"format", "csv"}, float64(2 * len(rep.Warnings))},
 		{"credreg_import_records_written_total", []string{"format", "csv"}, float64(rep.Written)},
-		{"credreg_http_requests_total", []string{"route", "/import", "method", "POST", "code", "200"}, 2},
+		{"credreg_http_requests_total", []string{"route", "/import", "method", "POST", "code", "207"}, 2},
 		{"credreg_http_requests_total", []string{"route", "/import", "method", "POST", "code", "401"}, 1},
 	} {
 		if got := value(fams, c.name, c.labels...); got != c.want {
