@@ -107,7 +107,7 @@ func validLang(s string) bool {
 
 // Fragment is one page of a triple pattern fragment.
 type Fragment struct {
-	Triples []quad.Quad // without graph labels, sorted
+	Triples []quad.Quad // without graph labels, in the page's order (see Fragment)
 	Total   int         // statements matching the pattern (exact)
 	Page    int
 	// Sequence is the change-log position the fragment reflects.

@@ -101,7 +101,7 @@ func (d *harvestData) countsOf(quads []quad.Quad) []predCount {
 		out = addCount(out, d.pid(string(asIRI(q.Predicate))), 1)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].pid < out[j].pid })
-	return out
+	return append([]predCount(nil), out...) // no spare capacity kept
 }
 
 // addCount adds n statements of predicate pid to counts.
@@ -412,6 +412,8 @@ func (s *Store) scanHarvestData(ctx context.Context) (*harvestData, error) {
 	finish := func() *harvestData {
 		for rid, cs := range d.counts {
 			sort.Slice(cs, func(i, j int) bool { return cs[i].pid < cs[j].pid })
+			cs = append([]predCount(nil), cs...) // no spare capacity kept
+			d.counts[rid] = cs
 			for _, c := range cs {
 				d.pstmts[c.pid] += int(c.n)
 				d.holders[c.pid].set(int32(rid))
