@@ -7,6 +7,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
 	"credreg/schema"
@@ -105,7 +107,7 @@ func validLang(s string) bool {
 
 // Fragment is one page of a triple pattern fragment.
 type Fragment struct {
-	Triples []quad.Quad // without graph labels, sorted
+	Triples []quad.Quad // without graph labels, in the page's order (see Fragment)
 	Total   int         // statements matching the pattern (exact)
 	Page    int
 	// Sequence is the change-log position the fragment reflects.
@@ -113,29 +115,20 @@ type Fragment struct {
 }
 
 // Fragment returns page (1-based) of the statements matching p, in N-Triples
-// order, each statement once however many records state it. The pattern of
-// three variables is the exception: its pages follow the store's own
-// order, record by record, so that a page costs a read of the log up to it
-// rather than a sort of everything.
+// order, each statement once however many records state it. A pattern of
+// a predicate alone, or of three variables, is answered from the harvest
+// index instead: its pages go record by record in IRI order, each
+// record's statements in N-Triples order, and read only the records the
+// page shows. Every other pattern names a subject, an object or a graph,
+// which cayley's indexes lead by; none scans the store.
 func (s *Store) Fragment(ctx context.Context, p Pattern, page int) (*Fragment, error) {
 	if page < 1 || page > MaxFragmentPage {
 		return nil, &QueryError{Param: "page", Value: strconv.Itoa(page), Message: fmt.Sprintf("pages are numbered 1 to %d", MaxFragmentPage)}
 	}
-	seq := s.Sequence()
-	if p == (Pattern{}) {
-		// Every statement: in the log's order (stable between writes),
-		// each record's statements as stored; a statement two records
-		// hold comes twice.
-		quads, total, err := s.recordQuadsPage(ctx, (page-1)*FragmentPageSize, FragmentPageSize)
-		if err != nil {
-			return nil, err
-		}
-		f := &Fragment{Total: total, Page: page, Sequence: seq}
-		for _, q := range quads {
-			f.Triples = append(f.Triples, quad.Quad{Subject: q.Subject, Predicate: q.Predicate, Object: q.Object})
-		}
-		return f, ctx.Err()
+	if p.Subject == nil && p.Object == nil && p.Graph == nil {
+		return s.indexedFragment(ctx, p.Predicate, page)
 	}
+	seq := s.Sequence()
 	key := patternKey(p)
 	triples, ok := s.frags.get(key, seq)
 	if !ok {
@@ -151,6 +144,93 @@ func (s *Store) Fragment(ctx context.Context, p Pattern, page int) (*Fragment, e
 		f.Triples = append(f.Triples, triples[i])
 	}
 	return f, ctx.Err()
+}
+
+// indexedFragment answers the pattern of predicate alone (nil: of three
+// variables) from the harvest index: the page's records and where the
+// page starts and ends in them come from the index's counts, and only
+// those records' statements (of the predicate) are read.
+//
+// The count is exact: the index counts each record's statements, and no
+// statement is held by two records, since every statement's subject is
+// its record's IRI or a fragment of it (schema.Validate refuses any other
+// on every write path: PutBatch, merges, retirement, publishers), so a
+// statement names its one record. The pages hold each statement once.
+func (s *Store) indexedFragment(ctx context.Context, predicate quad.Value, page int) (*Fragment, error) {
+	ix, err := s.harvest(ctx, harvestWait)
+	if err != nil {
+		return nil, err
+	}
+	pred := ""
+	if predicate != nil {
+		if pred = string(asIRI(predicate)); pred == "" {
+			return &Fragment{Page: page, Sequence: s.Sequence()}, nil // a literal is never a predicate
+		}
+	}
+	ix.mu.RLock()
+	seq := ix.seq
+	spans, total := ix.data.spans(pred, (page-1)*FragmentPageSize, FragmentPageSize)
+	ix.mu.RUnlock()
+	// The records are read after the index: a write between the two shows
+	// in this page (its count as of seq), as a write during a read of the
+	// store would.
+	f := &Fragment{Total: total, Page: page, Sequence: seq}
+	for _, sp := range spans {
+		quads, err := s.recordStatements(ctx, sp.iri, predicate)
+		if err != nil {
+			return nil, err
+		}
+		lo, hi := min(sp.skip, len(quads)), min(sp.skip+sp.take, len(quads))
+		f.Triples = append(f.Triples, quads[lo:hi]...)
+	}
+	return f, ctx.Err()
+}
+
+// recordStatements returns the statements of the record iri (its graph)
+// with predicate (any when nil), without graph labels, in N-Triples order.
+// The predicate is told apart by id before any value is read.
+func (s *Store) recordStatements(ctx context.Context, iri string, predicate quad.Value) ([]quad.Quad, error) {
+	qs := s.qs()
+	g, err := qs.ValueOf(quad.IRI(iri))
+	if err != nil || g == nil {
+		return nil, err
+	}
+	var pkey any
+	if predicate != nil {
+		p, err := qs.ValueOf(predicate)
+		if err != nil || p == nil {
+			return nil, err
+		}
+		pkey = p.Key()
+	}
+	it := qs.QuadIterator(quad.Label, g).Iterate()
+	defer it.Close()
+	var prims []graph.Ref
+	for it.Next(ctx) {
+		ref := it.Result()
+		if pkey != nil {
+			p, err := qs.QuadDirection(ref, quad.Predicate)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", iri, err)
+			}
+			if p == nil || p.Key() != pkey {
+				continue
+			}
+		}
+		prims = append(prims, ref)
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", iri, err)
+	}
+	quads, err := s.resolve(ctx, prims)
+	if err != nil {
+		return nil, err
+	}
+	for i := range quads {
+		quads[i].Label = nil
+	}
+	out, _ := canonical(quads)
+	return out, nil
 }
 
 // matchSorted returns the distinct statements matching p, in N-Triples
@@ -256,7 +336,8 @@ func (c *fragmentCache) put(key string, seq uint64, triples []quad.Quad) {
 }
 
 // matchPattern returns the statements (in every graph) that may match p,
-// through the most selective index.
+// through the most selective index. p names a graph, a subject or an
+// object (Fragment answers the other patterns from the harvest index).
 func (s *Store) matchPattern(ctx context.Context, p Pattern) ([]quad.Quad, error) {
 	switch {
 	case p.Graph != nil:
@@ -268,19 +349,7 @@ func (s *Store) matchPattern(ctx context.Context, p Pattern) ([]quad.Quad, error
 	case p.Object != nil:
 		return s.quadsBy(ctx, quad.Object, p.Object)
 	}
-	// No index leads by predicate, and none covers every statement: read
-	// cayley's log sequentially, once per change-log position (the caller
-	// caches the matches).
-	var preds map[quad.IRI]bool
-	if p.Predicate != nil {
-		preds = map[quad.IRI]bool{asIRI(p.Predicate): true}
-	}
-	var out []quad.Quad
-	err := s.scanRecordQuads(ctx, preds, func(q quad.Quad) error {
-		out = append(out, q)
-		return nil
-	})
-	return out, err
+	return nil, errors.New("match: the pattern names no subject, object or graph")
 }
 
 // FragmentLinks are the IRIs a fragment page is published under.

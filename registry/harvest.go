@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/cayleygraph/quad"
@@ -140,22 +139,20 @@ func (s *Store) Dump(ctx context.Context, w io.Writer) (DumpStats, error) {
 	return st, ctx.Err()
 }
 
-// recordIRIs lists every record's IRI, sorted, from the records graph.
+// recordIRIs lists every record's IRI, sorted, from the harvest index
+// (no scan). It answers a BusyError while the index is being built.
 func (s *Store) recordIRIs(ctx context.Context) ([]string, error) {
-	var iris []string
-	err := s.scanQuadsOf(ctx, map[quad.IRI]bool{quad.IRI(predContentHash): true}, false, func(q quad.Quad) error {
-		if asIRI(q.Label) != graphRecords {
-			return nil
-		}
-		if subj := string(asIRI(q.Subject)); strings.HasSuffix(subj, "#record") {
-			iris = append(iris, strings.TrimSuffix(subj, "#record"))
-		}
-		return nil
-	})
+	ix, err := s.harvest(ctx, harvestWait)
 	if err != nil {
-		return nil, fmt.Errorf("list the records: %w", err)
+		return nil, err
 	}
-	sort.Strings(iris)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	d := ix.data
+	iris := make([]string, len(d.order))
+	for i, rid := range d.order {
+		iris[i] = d.iris[rid]
+	}
 	return iris, nil
 }
 

@@ -361,6 +361,7 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 	}
 	changes := make([]Change, len(recs))
 	var written []Record // as stored, for the list index
+	var writes []recordWrite
 	seq := s.seq
 	var bad []*RecordError
 	for i, rec := range recs {
@@ -434,6 +435,7 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		add(entry, quad.IRI(predContentHash), quad.String(rec.Hash), graphChanges)
 		changes[i] = c
 		written = append(written, Record{IRI: rec.IRI, Quads: rec.Quads})
+		writes = append(writes, recordWrite{Old: old.record(), New: written[len(written)-1]})
 	}
 	if len(bad) > 0 {
 		return nil, &BatchError{Records: bad}
@@ -475,6 +477,7 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 	}
 	s.seq = seq
 	s.updateList(seq, written)
+	s.notifyWrite(seq, writes)
 	return changes, nil
 }
 

@@ -2,11 +2,8 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 
-	"github.com/cayleygraph/cayley/graph"
 	cayleykv "github.com/cayleygraph/cayley/graph/kv"
 	cproto "github.com/cayleygraph/cayley/graph/proto"
 	"github.com/cayleygraph/quad"
@@ -114,102 +111,4 @@ func (s *Store) scanRecordQuads(ctx context.Context, preds map[quad.IRI]bool, fn
 		}
 	}
 	return ctx.Err()
-}
-
-// logCount caches the number of record statements by change-log
-// position.
-type logCount struct {
-	mu    sync.Mutex
-	seq   uint64
-	total int
-	ok    bool
-}
-
-// recordQuadsPage returns the record statements (bookkeeping left out) at
-// positions offset to offset+limit of cayley's log order, and how many
-// there are in all. It reads the log's ids in one pass, stopping once the
-// page is read when the count is known for this change-log position, and
-// reads the values of the page's statements only.
-func (s *Store) recordQuadsPage(ctx context.Context, offset, limit int) ([]quad.Quad, int, error) {
-	qs, ok := s.qs().(*cayleykv.QuadStore)
-	if !ok || s.kv == nil {
-		var all []quad.Quad
-		err := s.scanQuadsOf(ctx, nil, true, func(q quad.Quad) error {
-			all = append(all, q)
-			return nil
-		})
-		if err != nil {
-			return nil, 0, err
-		}
-		end := min(offset+limit, len(all))
-		if offset > len(all) {
-			offset = end
-		}
-		return all[offset:end], len(all), nil
-	}
-	seq := s.Sequence()
-	s.logCount.mu.Lock()
-	known, total := s.logCount.ok && s.logCount.seq == seq, s.logCount.total
-	s.logCount.mu.Unlock()
-	skip := map[uint64]bool{}
-	for _, g := range []string{graphRecords, graphChanges, graphTokens} {
-		if ref, err := qs.ValueOf(quad.IRI(g)); err == nil && ref != nil {
-			if n, ok := ref.(cayleykv.Int64Value); ok {
-				skip[uint64(n)] = true
-			}
-		}
-	}
-	var page [][4]uint64
-	n := 0
-	errStop := errors.New("stop")
-	err := hkv.View(ctx, s.kv, func(tx hkv.Tx) error {
-		it := tx.Scan(ctx, options.WithPrefixKV(logBucket))
-		defer it.Close()
-		var p cproto.Primitive
-		for it.Next(ctx) {
-			p.Reset()
-			if err := proto.Unmarshal(it.Val(), &p); err != nil {
-				return fmt.Errorf("read cayley's log: %w", err)
-			}
-			if p.IsNode() || p.Deleted || p.Label == 0 || skip[p.Label] {
-				continue
-			}
-			if n >= offset && len(page) < limit {
-				page = append(page, [4]uint64{p.Subject, p.Predicate, p.Object, p.Label})
-			}
-			n++
-			if known && len(page) == limit {
-				return errStop
-			}
-		}
-		return it.Err()
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return nil, 0, fmt.Errorf("scan the store: %w", err)
-	}
-	if !known {
-		total = n
-		s.logCount.mu.Lock()
-		s.logCount.seq, s.logCount.total, s.logCount.ok = seq, n, true
-		s.logCount.mu.Unlock()
-	}
-	refs := make([]graph.Ref, 0, 4*len(page))
-	for _, q := range page {
-		for _, id := range q {
-			refs = append(refs, cayleykv.Int64Value(id))
-		}
-	}
-	vals, err := graph.ValuesOf(ctx, qs, refs)
-	if err != nil {
-		return nil, 0, fmt.Errorf("read the page's values: %w", err)
-	}
-	out := make([]quad.Quad, 0, len(page))
-	for i := range page {
-		v := vals[4*i : 4*i+4]
-		if v[0] == nil || v[1] == nil || v[2] == nil || v[3] == nil {
-			continue
-		}
-		out = append(out, quad.Quad{Subject: canonicalValue(v[0]), Predicate: canonicalValue(v[1]), Object: canonicalValue(v[2]), Label: canonicalValue(v[3])})
-	}
-	return out, total, ctx.Err()
 }

@@ -90,10 +90,11 @@ type Store struct {
 	// holds a lock), so the document cache can trust its own drops.
 	exclusive bool
 
-	list     *listIndex
-	void     voidCounts
-	frags    fragmentCache
-	logCount logCount
+	list      *listIndex
+	harvestIx *harvestIndex
+	frags     fragmentCache
+	// hooks are told of every committed write (see subscribe).
+	hooks []writeHook
 	// kv is the key-value store under cayley, for whole-store scans.
 	kv hkv.KV
 	// life ends when the store closes; background work (the list index's
@@ -144,7 +145,8 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{base: opts.Base, log: log, url: storeURL, values: newValueCache(1 << 16), list: newListIndex()}
+	s := &Store{base: opts.Base, log: log, url: storeURL, values: newValueCache(1 << 16), list: newListIndex(), harvestIx: &harvestIndex{}}
+	s.subscribe(s.harvestIx.onWrite)
 	s.life, s.stopLife = context.WithCancel(context.Background())
 	switch scheme {
 	case "badger":

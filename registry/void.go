@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/cayleygraph/quad"
 
@@ -20,19 +19,12 @@ type DatasetInfo struct {
 	Fragments, Dataset, Dump, Feed, URISpace string
 }
 
-// voidCounts caches the statement count by change-log position.
-type voidCounts struct {
-	mu      sync.Mutex
-	seq     uint64
-	triples int
-	records int
-	ok      bool
-}
-
 // DatasetDescription describes the registry as a VoID and schema.DCAT dataset:
-// its statements and records (counted once per change-log position),
+// its statements and records,
 // credentials by class, designations, the fragments' search template, the
 // dump, the change feed and the license. It returns JSON-LD and N-Quads.
+// Every count comes from an index kept by the writes (the harvest index
+// and the list index): no answer scans the store.
 func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonld, nquads []byte, err error) {
 	triples, records, err := s.counts(ctx)
 	if err != nil {
@@ -97,30 +89,14 @@ func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonl
 	return js, d.nquads(), nil
 }
 
-// counts returns the number of record statements and records, counted by
-// one scan per change-log position.
+// counts returns the number of record statements and records, from the
+// harvest index: a record's statements are counted when it is written.
 func (s *Store) counts(ctx context.Context) (triples, records int, err error) {
-	c := &s.void
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	seq := s.Sequence()
-	if c.ok && c.seq == seq {
-		return c.triples, c.records, nil
-	}
-	graphs := map[string]bool{}
-	n := 0
-	err = s.scanQuadsOf(ctx, nil, true, func(q quad.Quad) error {
-		label := string(asIRI(q.Label))
-		if label == "" || len(label) > 11 && label[:11] == "urn:credreg" {
-			return nil
-		}
-		n++
-		graphs[label] = true
-		return nil
-	})
+	ix, err := s.harvest(ctx, harvestWait)
 	if err != nil {
-		return 0, 0, fmt.Errorf("count the statements: %w", err)
+		return 0, 0, err
 	}
-	c.seq, c.triples, c.records, c.ok = seq, n, len(graphs), true
-	return n, len(graphs), nil
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.data.statements, ix.data.records, nil
 }

@@ -392,8 +392,15 @@ func (s *Server) dump(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	gz := gzip.NewWriter(w)
+	gz := gzip.NewWriter(s.stream(w))
 	st, err := s.store.Dump(r.Context(), gz)
+	var busy *registry.BusyError
+	if errors.As(err, &busy) && st.Records == 0 {
+		// Nothing is written yet: say why, in a problem.
+		h.Del("Content-Disposition")
+		s.listError(w, r, err)
+		return
+	}
 	if err == nil {
 		err = gz.Close()
 	}
@@ -434,7 +441,7 @@ func (s *Server) void(w http.ResponseWriter, r *http.Request) {
 		URISpace:    b + "/",
 	})
 	if err != nil {
-		s.internalError(w, r, err)
+		s.listError(w, r, err)
 		return
 	}
 	body := js

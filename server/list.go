@@ -111,12 +111,19 @@ func pickListFormat(w http.ResponseWriter, r *http.Request) (format, bool) {
 	return pickAmong(w, r, listOffers, listFormatNames)
 }
 
-// listError answers a list query the registry refused.
+// listError answers a query the registry refused (400), or could not
+// answer now (503 with Retry-After).
 func (s *Server) listError(w http.ResponseWriter, r *http.Request, err error) {
 	var qe *registry.QueryError
 	if errors.As(err, &qe) {
 		writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Detail: fmt.Sprintf("%s=%q: %s", qe.Param, qe.Value, qe.Message),
 			Parameter: qe.Param, Candidates: qe.Candidates})
+		return
+	}
+	var busy *registry.BusyError
+	if errors.As(err, &busy) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(busy.RetryAfter.Seconds()))))
+		writeProblem(w, r, http.StatusServiceUnavailable, busy.Reason)
 		return
 	}
 	s.internalError(w, r, err)
@@ -246,10 +253,11 @@ func (s *Server) exportList(w http.ResponseWriter, r *http.Request, q registry.L
 		return
 	}
 	// A byte-order mark, so that spreadsheet programs read UTF-8.
-	if _, err := w.Write([]byte("\ufeff")); err != nil {
+	out := s.stream(w)
+	if _, err := out.Write([]byte("\ufeff")); err != nil {
 		return
 	}
-	cw := csv.NewWriter(w)
+	cw := csv.NewWriter(out)
 	_ = cw.Write(ingest.ExportHeader)
 	for {
 		for _, row := range ingest.ListRows(page) {

@@ -42,6 +42,12 @@ type Config struct {
 	// MaxConcurrentImports is how many POST /import requests run at once;
 	// more answer 429 with Retry-After. 0 means DefaultConcurrentImports.
 	MaxConcurrentImports int
+	// StreamWriteTimeout is how long one piece of a streamed answer (the
+	// dump, the CSV export) may wait for the client: the connection's
+	// write deadline moves this far ahead as the bytes flow, so the
+	// http.Server's WriteTimeout does not cut a long answer to a client
+	// that keeps reading. 0 means DefaultStreamWriteTimeout.
+	StreamWriteTimeout time.Duration
 }
 
 // DefaultConcurrentImports is the default of Config.MaxConcurrentImports:
@@ -68,6 +74,8 @@ type Server struct {
 	writes    *writeLimiter
 	imports   chan struct{} // one token per import running
 	metrics   *metrics
+
+	streamTimeout time.Duration
 }
 
 // renderVersion is bumped when a change to the rendering code changes the
@@ -97,6 +105,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.imports = make(chan struct{}, n)
 	s.metrics = newMetrics(cfg.Store, log)
+	s.streamTimeout = cfg.StreamWriteTimeout
+	if s.streamTimeout <= 0 {
+		s.streamTimeout = DefaultStreamWriteTimeout
+	}
 	switch {
 	case cfg.MaxAuthFailures == 0:
 		s.authFails = newFailureLimiter(DefaultAuthFailures, time.Minute)
@@ -205,6 +217,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	r.wrote = true

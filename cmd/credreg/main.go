@@ -153,6 +153,15 @@ func envInt(name string, def int) int {
 	return def
 }
 
+// envDuration returns the environment variable name as a duration, or def
+// when it is unset or not a duration.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(envOr(name, "")); err == nil {
+		return d
+	}
+	return def
+}
+
 // envOr returns the environment variable name, or def when it is unset.
 func envOr(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
@@ -169,6 +178,7 @@ type serveConfig struct {
 	maxWrites                   int
 	maxImports                  int
 	shutdownTimeout             time.Duration
+	writeTimeout                time.Duration
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -184,6 +194,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.maxWrites, "max-writes-per-minute", envInt("CREDREG_MAX_WRITES_PER_MINUTE", 0), "writes one token may make within a minute (each PUT, designation, retire, revoke or import), in bursts of as many; more answer 429 (env CREDREG_MAX_WRITES_PER_MINUTE; 0: the default of 600; negative: no limit)")
 	fs.StringVar(&cfg.license, "license", envOr("CREDREG_LICENSE", ""), "the data's license, an IRI or a text, stated in /.well-known/void (env CREDREG_LICENSE)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr("CREDREG_LOG_LEVEL", "info"), "debug, info, warn or error (env CREDREG_LOG_LEVEL)")
+	fs.DurationVar(&cfg.writeTimeout, "write-timeout", envDuration("CREDREG_WRITE_TIMEOUT", 120*time.Second), "how long writing an answer may take; a streamed one (the dump, the CSV export) may take longer while the client keeps reading, and is cut off when one piece of it waits this long (env CREDREG_WRITE_TIMEOUT)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to wait for requests in flight on SIGINT/SIGTERM")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: credreg serve [flags]\n\nStarts the registry. Reads are public; the data is kept in the store.\n\nFlags:\n")
@@ -197,6 +208,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "credreg serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if cfg.writeTimeout <= 0 {
+		fmt.Fprintf(stderr, "credreg serve: --write-timeout %v: give a positive duration, such as 2m\n", cfg.writeTimeout)
 		return 2
 	}
 	var level slog.Level
@@ -249,7 +264,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			log.Error("building the list index", "err", err)
 		}
 	}()
-	handler, err := server.New(server.Config{Store: store, Logger: log, License: cfg.license, MaxAuthFailures: cfg.maxAuthFailures, MaxWritesPerMinute: cfg.maxWrites, MaxConcurrentImports: cfg.maxImports})
+	go func() {
+		if err := store.WarmHarvest(ctx); err != nil && ctx.Err() == nil {
+			log.Error("building the harvest index", "err", err)
+		}
+	}()
+	handler, err := server.New(server.Config{Store: store, Logger: log, License: cfg.license, MaxAuthFailures: cfg.maxAuthFailures, MaxWritesPerMinute: cfg.maxWrites, MaxConcurrentImports: cfg.maxImports, StreamWriteTimeout: cfg.writeTimeout})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
 		return 1
@@ -258,7 +278,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
+		WriteTimeout:      cfg.writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
