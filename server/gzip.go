@@ -131,6 +131,9 @@ func (g *gzipWriter) Write(b []byte) (int, error) {
 	return g.ResponseWriter.Write(b)
 }
 
+// Unwrap lets http.ResponseController reach the connection.
+func (g *gzipWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
+
 // Flush sends what is compressed so far (for streamed bodies).
 func (g *gzipWriter) Flush() {
 	if g.held {
