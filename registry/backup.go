@@ -473,7 +473,7 @@ func Restore(ctx context.Context, storeURL string, r io.Reader, opts RestoreOpti
 	cr.r = bufio.NewReaderSize(&countingReader{r: r, n: &cr.n}, 256<<10)
 	hdr, err := ReadBackupHeader(cr.r)
 	if err != nil {
-		return info, fmt.Errorf("restore: %w", err)
+		return info, err // says what the input is, before any directory is touched
 	}
 	info.BackupHeader = hdr
 	created, err := emptyDir(dir)
