@@ -97,6 +97,8 @@ type Store struct {
 	hooks []writeHook
 	// kv is the key-value store under cayley, for whole-store scans.
 	kv hkv.KV
+	// bdb is the Badger store under kv, for backups.
+	bdb *badgerkv.DB
 	// life ends when the store closes; background work (the list index's
 	// build) runs under it and is waited for by Close.
 	life     context.Context
@@ -210,6 +212,7 @@ func (s *Store) openBadger(dir string, opts Options) error {
 	}
 	s.qsp.Store(&qs)
 	s.kv = hk
+	s.bdb = db
 	s.sync = db.Sync
 	s.close = db.Close
 	s.size = db.Badger().Size
@@ -369,6 +372,11 @@ func (s *Store) Sequence() uint64 {
 // Close flushes and closes the store. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.stopLife()
+	// A backup registers with bg under mu after checking life: once mu
+	// has been taken here, none can register unseen by Wait.
+	s.mu.Lock()
+	//lint:ignore SA2001 an empty critical section, on purpose
+	s.mu.Unlock()
 	s.bg.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()

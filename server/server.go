@@ -76,6 +76,7 @@ type Server struct {
 	metrics   *metrics
 
 	streamTimeout time.Duration
+	backups       chan struct{} // holds a token while a backup runs
 }
 
 // renderVersion is bumped when a change to the rendering code changes the
@@ -109,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 	if s.streamTimeout <= 0 {
 		s.streamTimeout = DefaultStreamWriteTimeout
 	}
+	s.backups = make(chan struct{}, 1)
 	switch {
 	case cfg.MaxAuthFailures == 0:
 		s.authFails = newFailureLimiter(DefaultAuthFailures, time.Minute)
@@ -142,12 +144,15 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/resources/{id}", s.replaceResource).Methods(http.MethodPut)
 	r.HandleFunc("/resources/{id}/retire", s.retireResource).Methods(http.MethodPost)
 	r.HandleFunc("/tokens/{id}/revoke", s.revokeToken).Methods(http.MethodPost)
+	r.HandleFunc("/admin/backup", s.backup).Methods(http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no resource at %s", r.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		allow := "GET, HEAD"
 		switch {
+		case r.URL.Path == "/admin/backup":
+			allow = "GET"
 		case r.URL.Path == "/import", r.URL.Path == "/designations", strings.HasSuffix(r.URL.Path, "/retire"), strings.HasSuffix(r.URL.Path, "/revoke"):
 			allow = "POST"
 		case strings.HasSuffix(r.URL.Path, "/designations"), strings.HasSuffix(r.URL.Path, "/history"):
@@ -218,7 +223,8 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
-// Unwrap lets http.ResponseController reach the connection.
+// Unwrap lets http.ResponseController reach the connection (a backup
+// moves its write deadline).
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {

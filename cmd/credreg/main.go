@@ -3,6 +3,8 @@
 // Usage:
 //
 //	credreg serve [--addr 127.0.0.1:8080] [--base URL] [--store badger://./credreg-data]
+//	credreg backup [--store URL] [--out FILE|-]
+//	credreg restore [--store URL] --in FILE|-
 //	credreg version
 //
 // Every flag can also be set by an environment variable (CREDREG_ADDR,
@@ -51,13 +53,18 @@ Usage:
   credreg token create|list|revoke
                            manage agencies' write tokens
   credreg regions list|add the registry's list of regions
+  credreg backup [--store URL] [--out FILE|-]
+                           write a consistent backup of a store that no
+                           server holds (a running one: GET /admin/backup)
+  credreg restore [--store URL] --in FILE|-
+                           make a new store from a backup
   credreg check [--server URL] CTID|NAME
                            ask a running registry whether a credential is
                            of value, by whom, where and why
   credreg version          print the version
   credreg help             print this help
 
-Run "credreg serve --help" or "credreg import --help" for their flags.
+Run "credreg COMMAND --help" (serve, import, backup, restore) for the flags.
 `
 
 // defaultMemoryLimit is the Go runtime's soft memory limit unless
@@ -120,6 +127,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return regionsCmd(ctx, args[1:], stdout, stderr)
 	case "check":
 		return checkCmd(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
