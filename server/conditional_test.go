@@ -415,7 +415,7 @@ func TestConcurrentImportsAreBounded(t *testing.T) {
 	sheet := "Credential Name,Owner\nSlot Cert,CompTIA\n"
 	var code int
 	var retry string
-	for i := 0; i < 50; i++ { // until the slow upload holds the slot
+	for i := 0; i < 500; i++ { // until the slow upload holds the slot (seconds on a loaded machine)
 		var h http.Header
 		code, h, _ = sendWith(t, http.MethodPost, srv.URL+"/import", tok, sheet, map[string]string{"Content-Type": "text/csv"})
 		retry = h.Get("Retry-After")
