@@ -301,22 +301,7 @@ func (s *Store) harvest(ctx context.Context, wait time.Duration) (*harvestIndex,
 	if ready {
 		return ix, nil
 	}
-	ix.buildMu.Lock()
-	b := ix.building
-	if b == nil {
-		b = &indexBuild{done: make(chan struct{})}
-		ix.building = b
-		s.bg.Add(1)
-		go func() {
-			defer s.bg.Done()
-			b.err = s.buildHarvestIndex(s.life)
-			ix.buildMu.Lock()
-			ix.building = nil
-			ix.buildMu.Unlock()
-			close(b.done)
-		}()
-	}
-	ix.buildMu.Unlock()
+	b := s.startBuild(&ix.buildMu, &ix.building, s.buildHarvestIndex)
 	var timeout <-chan time.Time
 	if wait > 0 {
 		t := time.NewTimer(wait)

@@ -300,6 +300,30 @@ type indexBuild struct {
 	err  error
 }
 
+// startBuild returns the build under way in *slot (guarded by mu), or
+// starts build as one, under the store's lifetime: a caller that gives up
+// waiting does not stop it for the others, and once it ends the slot is
+// free, so a failed build is retried by the next caller.
+func (s *Store) startBuild(mu *sync.Mutex, slot **indexBuild, build func(context.Context) error) *indexBuild {
+	mu.Lock()
+	defer mu.Unlock()
+	if b := *slot; b != nil {
+		return b
+	}
+	b := &indexBuild{done: make(chan struct{})}
+	*slot = b
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		b.err = build(s.life)
+		mu.Lock()
+		*slot = nil
+		mu.Unlock()
+		close(b.done)
+	}()
+	return b
+}
+
 // listIndex returns the store's list index, building it on first use. The
 // build runs once for all callers, under the store's lifetime (a caller
 // that gives up does not stop it for the others); a failed build is
@@ -312,22 +336,7 @@ func (s *Store) listIndex(ctx context.Context) (*listIndex, error) {
 	if ready {
 		return ix, nil
 	}
-	ix.buildMu.Lock()
-	b := ix.building
-	if b == nil {
-		b = &indexBuild{done: make(chan struct{})}
-		ix.building = b
-		s.bg.Add(1)
-		go func() {
-			defer s.bg.Done()
-			b.err = s.buildListIndex(s.life)
-			ix.buildMu.Lock()
-			ix.building = nil
-			ix.buildMu.Unlock()
-			close(b.done)
-		}()
-	}
-	ix.buildMu.Unlock()
+	b := s.startBuild(&ix.buildMu, &ix.building, s.buildListIndex)
 	select {
 	case <-b.done:
 	case <-ctx.Done():
