@@ -158,7 +158,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 	}
 	var words []string
 	if strings.TrimSpace(q.Text) != "" {
-		words = textTerms(q.Text)
+		words = searchWords(q.Text)
 		if len(words) == 0 {
 			return nil, &QueryError{Param: "q", Value: q.Text, Message: "the query has no word to search for (only punctuation or words like \"the\" and \"of\")"}
 		}
@@ -230,7 +230,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 
 	m := &matcher{ix: ix, day: dayNumber(day), since: dayNumber(since), cred: credFilters, des: desFilters, words: words, phrase: schema.NameKey(q.Text)}
 	for _, w := range words {
-		m.wordIDs = append(m.wordIDs, ix.lookupID(textKey(w)))
+		m.alts = append(m.alts, ix.expand(w))
 	}
 	order, rank := ix.sortedOrder()
 	var items []ranked
@@ -423,14 +423,14 @@ func (ix *listIndex) regions(max int) []string {
 
 // matcher tests credentials against a resolved query.
 type matcher struct {
-	ix      *listIndex
-	day     int32 // YYYYMMDD; 0 for any day
-	since   int32 // YYYYMMDD; 0 for no condition
-	cred    []listFilter
-	des     []listFilter
-	words   []string
-	wordIDs []uint32
-	phrase  string
+	ix     *listIndex
+	day    int32 // YYYYMMDD; 0 for any day
+	since  int32 // YYYYMMDD; 0 for no condition
+	cred   []listFilter
+	des    []listFilter
+	words  []string
+	alts   [][]alternative // by word: the terms it matches
+	phrase string
 }
 
 // matches returns the numbers of the credentials that pass every filter
@@ -591,13 +591,46 @@ func (m *matcher) passes(e *credEntry) bool {
 // postings, testing each credential, unless these outnumber what the
 // other filters let through; then it computes those first.
 func (m *matcher) rank(ctx context.Context, rank []int32, sel *pageSelector) error {
-	rarest := m.words[0]
-	for _, w := range m.words[1:] {
-		if len(m.ix.text[w]) < len(m.ix.text[rarest]) {
-			rarest = w
+	// Walk the postings of the word with the fewest, each credential
+	// once (a word may match several of its terms).
+	postingsOf := func(alts []alternative) int {
+		n := 0
+		for _, a := range alts {
+			if !a.raw() {
+				n += len(m.ix.text[a.term])
+			}
+		}
+		return n
+	}
+	rarest := 0
+	for i := range m.alts[1:] {
+		if postingsOf(m.alts[i+1]) < postingsOf(m.alts[rarest]) {
+			rarest = i + 1
 		}
 	}
-	postings := m.ix.text[rarest]
+	if len(m.alts[rarest]) == 0 {
+		return nil // a word that matches nothing
+	}
+	var terms []string
+	for _, a := range m.alts[rarest] {
+		if !a.raw() { // a raw term's credentials hold its stem too
+			terms = append(terms, a.term)
+		}
+	}
+	var postings []textPosting
+	if len(terms) == 1 {
+		postings = m.ix.text[terms[0]]
+	} else {
+		var seen bitset
+		for _, t := range terms {
+			for _, p := range m.ix.text[t] {
+				if p.e.current && !seen.has(p.e.cid) {
+					seen.set(p.e.cid)
+					postings = append(postings, p)
+				}
+			}
+		}
+	}
 	var matched bitset
 	byBitset := false
 	if m.day != 0 || len(m.des) > 0 || len(m.cred) > 0 || m.since != 0 {
@@ -639,8 +672,8 @@ func (m *matcher) rank(ctx context.Context, rank []int32, sel *pageSelector) err
 		}
 		// The phrase bonus only matters to a credential that could make
 		// the page with it.
-		if len(m.words) > 1 && sel.couldEnter(rank[e.cid], score+phraseBonus) && strings.Contains(e.nameKey, m.phrase) {
-			score += phraseBonus
+		if len(m.words) > 1 && sel.couldEnter(rank[e.cid], score+phraseBonus*matchExact) && strings.Contains(e.nameKey, m.phrase) {
+			score += phraseBonus * matchExact
 		}
 		sel.offer(e, rank[e.cid], score)
 	}
@@ -724,16 +757,27 @@ func (m *matcher) credentialPasses(e *credEntry) bool {
 // words of the query as the query has them.
 const phraseBonus = 5
 
-// textScore tells whether the credential holds every word of the text
-// query, with its score before the phrase bonus.
+// textScore tells whether the credential matches every word of the text
+// query, with its score before the phrase bonus: for each word, the best
+// of its terms' weight in the credential times the strength of the match,
+// plus a bonus when the credential's name has the word as written.
 func (m *matcher) textScore(e *credEntry) (int, bool) {
 	score := 0
-	for _, id := range m.wordIDs {
-		n := e.weight(id)
-		if n == 0 {
+	for _, alts := range m.alts {
+		best, written := 0, 0
+		for _, a := range alts {
+			n := e.weight(a.id) * a.strength
+			switch {
+			case a.raw():
+				written = n
+			case n > best:
+				best = n
+			}
+		}
+		if best == 0 {
 			return 0, false
 		}
-		score += n
+		score += best + written
 	}
 	return score, true
 }

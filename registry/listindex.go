@@ -15,7 +15,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
 
 	"github.com/cayleygraph/quad"
 
@@ -205,7 +204,8 @@ type listIndex struct {
 	matchKeys    map[string]map[*credEntry]struct{}   // credential match keys (see matchKeys)
 	desFacetBits map[facetKey]bitset                  // by designation number
 	text         map[string][]textPosting
-	stale        int // postings of entries no longer current
+	stale        int        // postings of entries no longer current
+	vocab        vocabulary // the text terms in order (prefixes, slips)
 
 	// order holds the credentials' numbers by name (key); a change marks
 	// it dirty and the next query sorts it again (under orderMu, readers
@@ -536,11 +536,18 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 	}
 	// Full text: a term in the name weighs 3, in the description 1 per
 	// occurrence (at most 3).
+	// A name's words also count as written (rawTerm), so that the exact
+	// word ranks before another form of it: nurse finds "Nurse Aide"
+	// before "Nursing Certificate".
 	weights := map[string]int{}
-	for _, t := range textTerms(v.Name) {
-		if weights[t] < 3 {
+	for _, w := range words(v.Name) {
+		if t := stem(w); weights[t] < 3 {
 			weights[t] += 3
 		}
+		weights[rawTerm(w)] = 3
+	}
+	if abbr := initials(v.Name); abbr != "" && weights[abbr] < 3 {
+		weights[abbr] = 3 // Certified Nursing Assistant: cna
 	}
 	desc := map[string]int{}
 	for _, t := range textTerms(v.Description) {
@@ -552,6 +559,9 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 	e.tokens = make([]tokenWeight, 0, len(weights))
 	for t, w := range weights {
 		e.tokens = append(e.tokens, tokenWeight{ix.id(textKey(t)), int32(w)})
+		if len(ix.text[t]) == 0 {
+			ix.vocab.dirty.Store(true)
+		}
 		ix.text[t] = append(ix.text[t], textPosting{e, w})
 	}
 }
@@ -611,6 +621,7 @@ func (ix *listIndex) sweepText() {
 		}
 		if len(out) == 0 {
 			delete(ix.text, t)
+			ix.vocab.dirty.Store(true)
 			continue
 		}
 		clear(ps[len(out):])
@@ -848,36 +859,3 @@ func firstNonEmpty(ss ...string) string {
 }
 
 // stopWords are left out of the full-text index and of queries.
-var stopWords = map[string]bool{
-	"a": true, "an": true, "and": true, "the": true, "of": true, "for": true, "in": true, "to": true,
-	"with": true, "on": true, "or": true, "by": true, "at": true, "as": true, "is": true, "its": true,
-}
-
-// textTerms splits text into full-text terms: lower-cased runs of letters
-// and digits, stop words left out, a plural "s" taken off ("nurses" and
-// "nurse" are one term).
-func textTerms(s string) []string {
-	var out []string
-	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	}) {
-		if stopWords[w] {
-			continue
-		}
-		out = append(out, stem(w))
-	}
-	return out
-}
-
-// stem takes a plural ending off a word: "ies" becomes "y", a final "s"
-// goes unless the word ends in "ss", "us" or "is", or is short.
-func stem(w string) string {
-	switch {
-	case len(w) > 4 && strings.HasSuffix(w, "ies"):
-		return w[:len(w)-3] + "y"
-	case len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") &&
-		!strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
-		return w[:len(w)-1]
-	}
-	return w
-}

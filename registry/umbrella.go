@@ -25,15 +25,6 @@ import (
 	"credreg/schema"
 )
 
-// ErrScanLimit is returned by FindByName when no credential has exactly the
-// name asked for and the registry holds too many credentials for the
-// case-insensitive fallback scan (see MaxNameScan).
-var ErrScanLimit = errors.New("too many credentials for a case-insensitive name search")
-
-// MaxNameScan caps the credentials FindByName's case-insensitive fallback
-// reads. Beyond it only exact names are found.
-const MaxNameScan = 5000
-
 // MaxLookup is the most resources one Lookup returns.
 const MaxLookup = 1000
 
@@ -658,50 +649,14 @@ func (s *Store) History(ctx context.Context, iri string) ([]Change, error) {
 }
 
 // FindByName returns the IRIs of the credentials named name (ceterms:name),
-// sorted. It looks for the exact name first; only when no credential has
-// it, it compares names ignoring case and runs of white space, over at most
-// MaxNameScan credentials (more gives an error wrapping ErrScanLimit).
+// sorted: those with exactly that name, or else those whose name is the
+// same ignoring case and runs of white space (from the list index).
 func (s *Store) FindByName(ctx context.Context, name string) ([]string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, nil
+	m, err := s.MatchName(ctx, name, 0)
+	if err != nil || m.By != MatchedByName {
+		return nil, err
 	}
-	subjects, err := s.recordSubjects(ctx, schema.Name, quad.String(name))
-	if err != nil {
-		return nil, fmt.Errorf("find %q: %w", name, err)
-	}
-	var out []string
-	for _, iri := range subjects {
-		ok, err := s.isCredential(ctx, iri)
-		if err != nil {
-			return nil, fmt.Errorf("find %q: %w", name, err)
-		}
-		if ok {
-			out = append(out, iri)
-		}
-	}
-	if len(out) > 0 {
-		return out, nil
-	}
-	creds, err := s.credentialIRIs(ctx, MaxNameScan)
-	if err != nil {
-		return nil, fmt.Errorf("find %q: %w", name, err)
-	}
-	want := foldName(name)
-	for _, iri := range creds {
-		names, err := s.Objects(ctx, iri, schema.Name)
-		if err != nil {
-			return nil, fmt.Errorf("find %q: %w", name, err)
-		}
-		for _, n := range names {
-			if foldName(literalOf(n)) == want {
-				out = append(out, iri)
-				break
-			}
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return m.Credentials, nil
 }
 
 // foldName normalises a name for comparison: case folded, runs of white
@@ -722,37 +677,6 @@ func (s *Store) isCredential(ctx context.Context, iri string) (bool, error) {
 		}
 	}
 	return false, nil
-}
-
-// credentialIRIs lists the credentials (records typed with a credential
-// class), sorted, failing with ErrScanLimit when there are more than max.
-func (s *Store) credentialIRIs(ctx context.Context, max int) ([]string, error) {
-	types := make([]string, 0, len(schema.CredentialTypes))
-	for t := range schema.CredentialTypes {
-		types = append(types, t)
-	}
-	sort.Strings(types)
-	seen := map[string]bool{}
-	var out []string
-	for _, t := range types {
-		quads, err := s.quadsByObjectPredicateLimit(ctx, quad.IRI(t), schema.RDFType, max-len(out))
-		if err != nil {
-			return nil, err
-		}
-		for _, q := range quads {
-			subj := string(asIRI(q.Subject))
-			if subj == "" || seen[subj] || schema.RecordIRI(subj) != subj || asIRI(q.Label) != quad.IRI(subj) {
-				continue
-			}
-			seen[subj] = true
-			out = append(out, subj)
-		}
-		if len(out) > max {
-			return nil, fmt.Errorf("%w: more than %d credentials", ErrScanLimit, max)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
 }
 
 // CredentialView is a credential read for the employer's check: what it is,

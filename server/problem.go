@@ -21,6 +21,9 @@ type problem struct {
 	// values it may have meant or may take.
 	Parameter  string   `json:"parameter,omitempty"`
 	Candidates []string `json:"candidates,omitempty"`
+	// Suggestions are the credentials closest to a name that matched
+	// none (the check by name).
+	Suggestions []checkCandidate `json:"suggestions,omitempty"`
 }
 
 // writeProblem answers with an application/problem+json body.

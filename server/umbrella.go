@@ -45,6 +45,10 @@ const maxLookupBytes = 256 << 10
 // maxCheckName caps the length of ?name= in /check.
 const maxCheckName = 500
 
+// maxCheckSuggestions caps the closest credentials a check by an unknown
+// name suggests.
+const maxCheckSuggestions = 5
+
 // umbrellaRoutes adds the umbrella list's read routes to r.
 func (s *Server) umbrellaRoutes(r *mux.Router) {
 	get := []string{http.MethodGet, http.MethodHead}
@@ -152,6 +156,9 @@ func (l *labeler) links(iris []string) []link {
 
 // checkAnswer is the employer's answer about one credential on one day.
 type checkAnswer struct {
+	// MatchedBy says how a check by name found the credential: by its
+	// "name" or its "short name" (CCNA); absent for a check by CTID.
+	MatchedBy  string          `json:"matchedBy,omitempty"`
 	Date       string          `json:"date"`
 	OfValue    bool            `json:"ofValue"`
 	Summary    string          `json:"summary"`
@@ -472,7 +479,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusBadRequest, "give either ?ctid= or ?name=, not both")
 		return
 	}
-	var iri string
+	var iri, matchedBy string
 	if ctid != "" {
 		if err := schema.CheckCTID(ctid); err != nil {
 			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed CTID: %v", err))
@@ -484,19 +491,33 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("the name is %d bytes long, over the limit of %d", len(name), maxCheckName))
 			return
 		}
-		iris, err := s.store.FindByName(r.Context(), name)
-		switch {
-		case errors.Is(err, registry.ErrScanLimit):
-			writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no credential is named exactly %q; this registry is too large to search names ignoring case here: give the exact name or the CTID", name))
+		m, err := s.store.MatchName(r.Context(), name, maxCheckSuggestions)
+		if err != nil {
+			s.listError(w, r, err)
 			return
-		case err != nil:
-			s.internalError(w, r, err)
-			return
+		}
+		switch iris := m.Credentials; {
 		case len(iris) == 0:
-			writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no credential is named %q (names are compared ignoring case and spacing)", name))
+			sugg, err := s.suggestions(r.Context(), m.Candidates)
+			if err != nil {
+				s.internalError(w, r, err)
+				return
+			}
+			detail := fmt.Sprintf("no credential is named %q (names are compared ignoring case and spacing, and short names such as CCNA are known)", name)
+			if len(sugg) > 0 {
+				detail += fmt.Sprintf("; the %d closest are in suggestions", len(sugg))
+			}
+			w.Header().Set("Cache-Control", "no-cache")
+			if html {
+				page.Title = "No credential named " + name
+				page.NotFound, page.Suggestions = detail, sugg
+				s.writePage(w, r, http.StatusNotFound, "check", page)
+				return
+			}
+			writeProblemDoc(w, r, problem{Status: http.StatusNotFound, Detail: detail, Suggestions: sugg})
 			return
 		case len(iris) > 1:
-			amb, err := s.candidates(r.Context(), name, iris)
+			amb, err := s.candidates(r.Context(), name, m.By, iris)
 			if err != nil {
 				s.internalError(w, r, err)
 				return
@@ -510,7 +531,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, r, http.StatusMultipleChoices, amb)
 			return
 		}
-		iri = iris[0]
+		iri, matchedBy = m.Credentials[0], m.By
 	}
 	a, err := s.buildCheck(r.Context(), iri, day)
 	var nc *errNotCredential
@@ -525,6 +546,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	a.MatchedBy = matchedBy
 	if err := s.followReplacement(r.Context(), a, day); err != nil {
 		s.internalError(w, r, err)
 		return
@@ -540,9 +562,13 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusOK, a)
 }
 
-func (s *Server) candidates(ctx context.Context, name string, iris []string) (*checkAmbiguous, error) {
-	l := s.newLabeler(ctx)
-	amb := &checkAmbiguous{Name: name, Detail: fmt.Sprintf("%d credentials are named %q; ask again with ?ctid= of the one meant", len(iris), name)}
+func (s *Server) candidates(ctx context.Context, name, by string, iris []string) (*checkAmbiguous, error) {
+	how := "named"
+	if by == registry.MatchedByShortName {
+		how = "known by the short name"
+	}
+	amb := &checkAmbiguous{Name: name, Detail: fmt.Sprintf("%d credentials are %s %q; ask again with ?ctid= of the one meant", len(iris), how, name)}
+	var views []*registry.CredentialView
 	for _, iri := range iris {
 		cv, err := s.store.Credential(ctx, iri)
 		if errors.Is(err, registry.ErrNotFound) {
@@ -551,6 +577,19 @@ func (s *Server) candidates(ctx context.Context, name string, iris []string) (*c
 		if err != nil {
 			return nil, err
 		}
+		views = append(views, cv)
+	}
+	var err error
+	amb.Candidates, err = s.suggestions(ctx, views)
+	return amb, err
+}
+
+// suggestions describes credentials a name may mean, for a person to pick
+// one.
+func (s *Server) suggestions(ctx context.Context, views []*registry.CredentialView) ([]checkCandidate, error) {
+	l := s.newLabeler(ctx)
+	out := []checkCandidate{}
+	for _, cv := range views {
 		types := make([]link, len(cv.Types))
 		for i, t := range cv.Types {
 			types[i] = link{IRI: t, Label: schema.Label(t)}
@@ -559,12 +598,12 @@ func (s *Server) candidates(ctx context.Context, name string, iris []string) (*c
 		if len(owners) == 0 {
 			owners = cv.OfferedBy
 		}
-		amb.Candidates = append(amb.Candidates, checkCandidate{
-			IRI: iri, CTID: cv.CTID, Name: cv.Name, Types: types, OwnedBy: l.links(owners),
+		out = append(out, checkCandidate{
+			IRI: cv.IRI, CTID: cv.CTID, Name: cv.Name, Types: types, OwnedBy: l.links(owners),
 			Check: "/check?ctid=" + url.QueryEscape(cv.CTID),
 		})
 	}
-	return amb, l.err
+	return out, l.err
 }
 
 // --- who said what --------------------------------------------------------
@@ -838,6 +877,10 @@ type checkPage struct {
 	Name, CTID, Date string
 	Answer           *checkAnswer
 	Ambiguous        *checkAmbiguous
+	// NotFound explains a name that matched no credential; Suggestions
+	// are the closest ones.
+	NotFound    string
+	Suggestions []checkCandidate
 }
 
 // --- bulk lookup ----------------------------------------------------------
