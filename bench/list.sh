@@ -14,6 +14,8 @@
 #   CREDREG_LIST_ROWS    rows of the synthetic sheet (default 100000)
 #   CREDREG_LIST_STORE   a store directory to build (if missing) and reuse
 #   CREDREG_LIST_N       requests per query (default 300)
+#   CREDREG_BENCH_BASELINE  a git revision whose list to measure too, on the
+#                        same store in the same run (before, then now)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,6 +33,20 @@ if [[ ! -d $store ]]; then
 	CREDREG_SYNTH_CSV="$work/sheet.csv" CREDREG_SYNTH_ROWS=$ROWS \
 		go test -count=1 -run '^TestWriteSyntheticCSV$' ./ingest/ >/dev/null
 	head -n $((ROWS / 2 + 1)) "$work/sheet.csv" >"$work/half.csv"
+	echo "== the reference data and the sample (credreg serve --sample, stopped once it listens)"
+	"$work/credreg" serve --addr 127.0.0.1:0 --store "badger://$store" --sample >"$work/serve.out" 2>"$work/serve.err" &
+	pid=$!
+	for _ in $(seq 1 600); do
+		[[ -s $work/serve.out ]] && break
+		sleep 0.1
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	if [[ ! -s $work/serve.out ]]; then
+		echo "credreg serve did not start:" >&2
+		tail -n 20 "$work/serve.err" >&2
+		exit 1
+	fi
 	echo "== import: all rows by the Heartland Workforce Commission"
 	start=$(date +%s)
 	"$work/credreg" import --store "badger://$store" --agency "Heartland Workforce Commission" --quiet "$work/sheet.csv" || [[ $? -eq 1 ]]
@@ -38,6 +54,15 @@ if [[ ! -d $store ]]; then
 	"$work/credreg" import --store "badger://$store" --agency "Heartland Department of Education" --quiet "$work/half.csv" || [[ $? -eq 1 ]]
 	echo "imports took $(($(date +%s) - start)) s"
 fi
-echo "== GET /credentials, $N requests per query, one client, JSON-LD"
+if [[ -n ${CREDREG_BENCH_BASELINE:-} ]]; then
+	echo "== before: GET /credentials at $CREDREG_BENCH_BASELINE, $N requests per query, one client, JSON-LD"
+	git -C "$root" worktree add -q --detach "$work/baseline-src" "$CREDREG_BENCH_BASELINE"
+	(cd "$work/baseline-src" && CREDREG_BENCH_STORE=$store go test -count=1 -run '^$' -bench '^BenchmarkListHTTP$' -benchtime "${N}x" -timeout 1h ./server/ |
+		grep -oE '(list-bench:.*|^ok.*|^FAIL.*)') || true
+	git -C "$root" worktree remove --force "$work/baseline-src"
+	echo "== now: GET /credentials, $N requests per query, one client, JSON-LD"
+else
+	echo "== GET /credentials, $N requests per query, one client, JSON-LD"
+fi
 CREDREG_BENCH_STORE=$store go test -count=1 -run '^$' -bench '^BenchmarkListHTTP$' -benchtime "${N}x" -timeout 1h ./server/ |
 	grep -oE '(list-bench:.*|^ok.*|^FAIL.*)'

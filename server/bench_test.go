@@ -77,9 +77,14 @@ func BenchmarkListHTTP(b *testing.B) {
 		{"q-rare", "q=synthetic+4242&limit=50"},
 		{"q-broad", "q=synthetic+credential&limit=50"},
 		{"soc+criteria", "soc=15-1212&criteria=high-wage&limit=50"},
+		// The forgiving search: word starts, and slips that only a scan
+		// of the vocabulary finds.
+		{"q-prefix", "q=synth+cred&limit=50"},
+		{"q-slip", "q=synthetc+credentail&limit=50"},
 	}
 	if !synthetic {
 		queries[2].query, queries[3].query = "q=nursing&limit=50", "q=certificate&limit=50"
+		queries[5].query, queries[6].query = "q=nurs+cert&limit=50", "q=nursign+certificat&limit=50"
 	}
 	client := srv.Client()
 	for _, q := range queries {
