@@ -93,6 +93,9 @@ const (
 	// the official list does not hold (an O*NET-SOC code, a local code),
 	// with the label the data gave.
 	OfficialList = Credreg + "officialList"
+	// CrossCutting marks a Career Cluster whose skills apply across every
+	// Cluster (Digital Technology, Management & Entrepreneurship).
+	CrossCutting = Credreg + "crossCutting"
 
 	// Identifier links a resource to a ceterms:IdentifierValue node: a
 	// code someone knows it by. IdentifierSource names, on such a node,
@@ -118,6 +121,7 @@ const (
 	Broader      = SKOS + "broader"
 	Narrower     = SKOS + "narrower"
 	RelatedMatch = SKOS + "relatedMatch"
+	ScopeNote    = SKOS + "scopeNote"
 	Title        = DCT + "title"
 	Source       = DCT + "source"
 	// HasTopConcept links a concept scheme to its top concepts.

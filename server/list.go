@@ -287,6 +287,7 @@ type listPageData struct {
 	Day        string
 	Total      int
 	Items      []listRow
+	Caption    string
 	Filters    []registry.ListFilter
 	Facets     *registry.ListFacets
 	Next, Prev string
@@ -319,7 +320,7 @@ func (s *Server) listPage(v url.Values, q registry.ListQuery, page *registry.Lis
 		title = "Credentials"
 	}
 	d := &listPageData{
-		pageData: pageData{Title: title, Base: s.base.String(), Alternates: []alternate{
+		pageData: pageData{Title: title, Base: s.base.String(), Section: "credentials", Search: q.Text, Alternates: []alternate{
 			{typeJSONLD, localURL(v, "jsonld"), "JSON-LD"},
 			{typeNQuads, localURL(v, "nq"), "N-Quads"},
 			{typeCSV, localURL(v, "csv"), "CSV (every match, for spreadsheets)"},
@@ -333,6 +334,17 @@ func (s *Server) listPage(v url.Values, q registry.ListQuery, page *registry.Lis
 	if links.Previous != "" {
 		d.Prev = s.href(links.Previous)
 	}
+	d.Items = s.listRows(page)
+	d.Caption = "Credentials in name order; under each, the designations that put it on this list."
+	if q.Text != "" {
+		d.Caption = "Credentials, best matches first; under each, the designations that put it on this list."
+	}
+	return d
+}
+
+// listRows arranges a list page's credentials and their designations for
+// a page.
+func (s *Server) listRows(page *registry.ListPage) []listRow {
 	name := func(iri string) link {
 		t := page.Terms[iri]
 		l := link{IRI: iri, Label: t.Label, Code: t.Notation}
@@ -341,6 +353,11 @@ func (s *Server) listPage(v url.Values, q registry.ListQuery, page *registry.Lis
 		}
 		return l
 	}
+	day := page.Day
+	if day == "" {
+		day = today()
+	}
+	rows := make([]listRow, 0, len(page.Items))
 	for _, it := range page.Items {
 		v := it.Credential
 		row := listRow{Href: s.href(v.IRI), Name: v.Name, CTID: v.CTID, Check: "/check?ctid=" + url.QueryEscape(v.CTID), Retired: v.Retired}
@@ -369,22 +386,18 @@ func (s *Server) listPage(v url.Values, q registry.ListQuery, page *registry.Lis
 			}
 			switch {
 			case des.ValidFrom != "" && des.ValidThrough != "":
-				ld.Period = des.ValidFrom + " to " + des.ValidThrough
+				ld.Period = formatDate(des.ValidFrom) + " to " + formatDate(des.ValidThrough)
 			case des.ValidFrom != "":
-				ld.Period = "from " + des.ValidFrom
+				ld.Period = "from " + formatDate(des.ValidFrom)
 			case des.ValidThrough != "":
-				ld.Period = "through " + des.ValidThrough
-			}
-			day := page.Day
-			if day == "" {
-				day = today()
+				ld.Period = "through " + formatDate(des.ValidThrough)
 			}
 			ld.Status = des.StatusOn(day)
 			row.Designations = append(row.Designations, ld)
 		}
-		d.Items = append(d.Items, row)
+		rows = append(rows, row)
 	}
-	return d
+	return rows
 }
 
 // localURL is the list's path with the query's parameters and format.

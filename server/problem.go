@@ -24,9 +24,12 @@ type problem struct {
 	// Suggestions are the credentials closest to a name that matched
 	// none (the check by name).
 	Suggestions []checkCandidate `json:"suggestions,omitempty"`
+	// SeeAlso are pages to try instead of one that is not there.
+	SeeAlso []seeAlso `json:"seeAlso,omitempty"`
 }
 
-// writeProblem answers with an application/problem+json body.
+// writeProblem answers with an application/problem+json body, or an HTML
+// page for a browser (see wantsPage).
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail string) {
 	writeProblemDoc(w, r, problem{Status: status, Detail: detail})
 }
@@ -40,6 +43,9 @@ func writeProblemDoc(w http.ResponseWriter, r *http.Request, p problem) {
 	}
 	if p.Instance == "" {
 		p.Instance = r.URL.Path
+	}
+	if wantsPage(r) && writeErrorPage(w, r, p) {
+		return
 	}
 	body, _ := json.MarshalIndent(p, "", "  ")
 	h := w.Header()

@@ -129,7 +129,7 @@ const (
 
 func (s *Server) reportPage(rep *registry.ClusterReport) *reportPage {
 	p := &reportPage{
-		pageData: pageData{Title: "Credentials of value by Career Cluster", Base: s.base.String(), Alternates: []alternate{
+		pageData: pageData{Title: "Credentials of value by Career Cluster", Base: s.base.String(), Section: "reports", Alternates: []alternate{
 			{typeJSONLD, "?date=" + rep.Day + "&format=jsonld", "JSON-LD"},
 			{typeNQuads, "?date=" + rep.Day + "&format=nq", "N-Quads"},
 			{typeCSV, "?date=" + rep.Day + "&format=csv", "CSV"},

@@ -6,6 +6,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,7 +63,7 @@ type Server struct {
 	base   schema.Base
 	log    *slog.Logger
 	router *mux.Router
-	pages  *pages
+	orgs   orgIndex
 	// renderTag is mixed into every ETag: it changes when the context, the
 	// templates or the rendering code change, so that a client's cached copy
 	// of an unchanged record is not taken for the new rendering.
@@ -92,11 +94,10 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	p, err := newPages()
-	if err != nil {
+	if _, err := siteTemplates(); err != nil {
 		return nil, err
 	}
-	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, pages: p, renderTag: renderTag(), maxImport: cfg.MaxImportBytes, license: cfg.License}
+	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, renderTag: renderTag(), maxImport: cfg.MaxImportBytes, license: cfg.License}
 	if s.maxImport <= 0 {
 		s.maxImport = DefaultMaxImportBytes
 	}
@@ -136,6 +137,7 @@ func New(cfg Config) (*Server, error) {
 	s.umbrellaRoutes(r) // before /resources/{id}, so /resources/lookup is not taken for a CTID
 	s.harvestRoutes(func(path string, h http.HandlerFunc) { r.HandleFunc(path, h).Methods(get...) })
 	r.HandleFunc("/resources/{id}", s.resource).Methods(get...)
+	r.HandleFunc("/organizations", s.organizations).Methods(get...)
 	r.HandleFunc("/schemes", s.schemes).Methods(get...)
 	r.HandleFunc("/schemes/{scheme}", s.scheme).Methods(get...)
 	r.HandleFunc("/schemes/{scheme}/{notation}", s.concept).Methods(get...)
@@ -146,7 +148,7 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/tokens/{id}/revoke", s.revokeToken).Methods(http.MethodPost)
 	r.HandleFunc("/admin/backup", s.backup).Methods(http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no resource at %s", r.URL.Path))
+		s.notFound(w, r, fmt.Sprintf("no resource at %s", r.URL.Path))
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		allow := "GET, HEAD"
@@ -345,6 +347,10 @@ func (s *Server) pickFormat(w http.ResponseWriter, r *http.Request) (format, boo
 // matching conditional GET with 304.
 func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, doc *registry.Document, f format, cacheControl string) {
 	var body []byte
+	// A page that shows other records too (a credential's designations)
+	// changes with every write: its validators follow the store's
+	// sequence, not the record's hash.
+	shared, tagOf := false, doc.Hash
 	switch f {
 	case formatJSONLD:
 		b, err := doc.JSONLD()
@@ -357,18 +363,28 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, doc *regi
 		// N-Triples lines are valid Turtle as they stand.
 		body = doc.NQuads()
 	case formatHTML:
-		b, err := s.pages.record(r.Context(), s.store, doc)
+		seq := s.store.Sequence()
+		b, sh, err := s.recordHTML(r.Context(), doc)
 		if err != nil {
 			s.internalError(w, r, err)
 			return
 		}
-		body = b
+		body, shared = b, sh
+		if shared {
+			cacheControl = "no-cache"
+			tagOf = fmt.Sprintf("%s-%d", doc.Hash, seq)
+		}
 	}
 	h := w.Header()
 	if h.Get("Content-Type") != typeJSON {
 		h.Set("Content-Type", f.contentType())
 	}
-	h.Set("ETag", fmt.Sprintf(`"%s-%s-%s"`, strings.TrimPrefix(doc.Hash, "sha256:")[:16], s.renderTag, f))
+	tag := strings.TrimPrefix(doc.Hash, "sha256:")[:16]
+	if shared {
+		sum := sha256.Sum256([]byte(tagOf))
+		tag = hex.EncodeToString(sum[:8])
+	}
+	h.Set("ETag", fmt.Sprintf(`"%s-%s-%s"`, tag, s.renderTag, f))
 	h.Set("Cache-Control", cacheControl)
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -384,10 +400,10 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, doc *regi
 		}
 	}
 	if f == formatHTML {
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:")
+		h.Set("Content-Security-Policy", htmlCSP)
 	}
 	var modified time.Time
-	if !doc.Modified.IsZero() {
+	if !doc.Modified.IsZero() && !shared {
 		modified = doc.Modified
 	}
 	http.ServeContent(w, r, "", modified, strings.NewReader(string(body)))
@@ -429,14 +445,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	b, err := s.pages.home(s.base, st)
+	b, err := s.homeHTML(r.Context(), st)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", typeHTML+"; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	_, _ = w.Write(b)
+	writeHTML(w, r, http.StatusOK, b)
 }
 
 // resourceID reads the {id} of a /resources/{id} (or /graph/{id}) path: the
@@ -454,7 +468,7 @@ func (s *Server) resourceID(w http.ResponseWriter, r *http.Request) (id, iri str
 // such record, else 500.
 func (s *Server) readError(w http.ResponseWriter, r *http.Request, iri string, err error) {
 	if errors.Is(err, registry.ErrNotFound) {
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no record with IRI %s", iri))
+		s.notFound(w, r, fmt.Sprintf("no record with IRI %s", iri))
 		return
 	}
 	s.internalError(w, r, err)

@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"mime"
 	"net/http"
@@ -25,7 +24,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -466,7 +464,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		}
 		day = d
 	}
-	page := checkPage{pageData: pageData{Title: "Check a credential", Base: s.base.String()}, Name: name, CTID: ctid, Date: q.Get("date")}
+	page := checkPage{pageData: pageData{Title: "Check a credential", Base: s.base.String(), Section: "check"}, Name: name, CTID: ctid, Date: q.Get("date")}
 	switch {
 	case ctid == "" && name == "":
 		if html {
@@ -679,7 +677,7 @@ func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, d
 	}
 	page := &sidePage{
 		pageData: pageData{
-			Title: "Designations: " + cred.Label, Base: s.base.String(),
+			Title: "Designations: " + cred.Label, Base: s.base.String(), Section: "credentials",
 			Alternates: []alternate{
 				{typeJSONLD, "?format=jsonld", "JSON-LD"},
 				{typeNQuads, "?format=nq", "N-Quads"},
@@ -703,7 +701,7 @@ func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, d
 		for _, b := range set.Designations[i+1:] {
 			if a.Agency != b.Agency && a.StatusOn(day) != b.StatusOn(day) {
 				if !statusDiffers {
-					page.Disagreements = append(page.Disagreements, "Status on "+day)
+					page.Disagreements = append(page.Disagreements, "Status on "+formatDate(day))
 				}
 				statusDiffers = true
 			}
@@ -735,18 +733,18 @@ func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, d
 		{"Career Cluster", differs[schema.Cluster], func(d registry.DesignationView) sideCell { return links(d.Clusters) }},
 		{"Sub-Cluster", differs[schema.SubCluster], func(d registry.DesignationView) sideCell { return links(d.SubClusters) }},
 		{"Region", differs[schema.Region], func(d registry.DesignationView) sideCell { return text(d.Region) }},
-		{"Valid from", differs[schema.ValidFrom], func(d registry.DesignationView) sideCell { return text(d.ValidFrom) }},
-		{"Valid through", differs[schema.ValidThrough], func(d registry.DesignationView) sideCell { return text(firstNonEmpty(d.ValidThrough, "(open)")) }},
+		{"Valid from", differs[schema.ValidFrom], func(d registry.DesignationView) sideCell { return text(formatDate(d.ValidFrom)) }},
+		{"Valid through", differs[schema.ValidThrough], func(d registry.DesignationView) sideCell { return text(firstNonEmpty(formatDate(d.ValidThrough), "(open)")) }},
 		{"Criteria", differs[schema.Criterion], func(d registry.DesignationView) sideCell { return links(d.Criteria) }},
-		{"Status on " + day, statusDiffers, func(d registry.DesignationView) sideCell { return text(statusText(d, day)) }},
+		{"Status on " + formatDate(day), statusDiffers, func(d registry.DesignationView) sideCell { return text(statusText(d, day)) }},
 		{"Evidence", differs[schema.Evidence], func(d registry.DesignationView) sideCell {
 			var c sideCell
 			for _, e := range d.Evidence {
 				if e.MedianAnnualWage != "" {
-					c.Items = append(c.Items, sideItem{Text: "Median annual wage: " + e.MedianAnnualWage + " USD"})
+					c.Items = append(c.Items, sideItem{Text: "Median annual wage: " + formatMoney(e.MedianAnnualWage)})
 				}
 				if e.ProjectedAnnualOpenings != "" {
-					c.Items = append(c.Items, sideItem{Text: "Projected annual openings: " + e.ProjectedAnnualOpenings})
+					c.Items = append(c.Items, sideItem{Text: "Projected annual openings: " + formatCount(e.ProjectedAnnualOpenings)})
 				}
 				if e.DataSource != "" {
 					c.Items = append(c.Items, sideItem{Text: "Source: " + e.DataSource})
@@ -776,16 +774,16 @@ func statusText(d registry.DesignationView, day string) string {
 	case registry.StatusRetiredNow:
 		s := "Retired"
 		if d.RetiredOn != "" {
-			s += " " + dateOnly(d.RetiredOn)
+			s += " " + formatDate(dateOnly(d.RetiredOn))
 		}
 		if d.RetirementReason != "" {
 			s += ": " + d.RetirementReason
 		}
 		return s
 	case registry.StatusNotYet:
-		return "Not yet in force (from " + d.ValidFrom + ")"
+		return "Not yet in force (from " + formatDate(d.ValidFrom) + ")"
 	case registry.StatusExpired:
-		return "Expired (through " + d.ValidThrough + ")"
+		return "Expired (through " + formatDate(d.ValidThrough) + ")"
 	}
 	return "In force"
 }
@@ -861,7 +859,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writePage(w, r, http.StatusOK, "history", historyPage{
-		pageData: pageData{Title: "History: " + title, Base: s.base.String(), Alternates: []alternate{{typeJSON, "?format=json", "JSON"}}},
+		pageData: pageData{Title: "History: " + title, Base: s.base.String(), Section: "credentials", Alternates: []alternate{{typeJSON, "?format=json", "JSON"}}},
 		Name:     title, Answer: a,
 	})
 }
@@ -989,68 +987,12 @@ func parseLookupBody(body []byte) ([]string, error) {
 	return ids, nil
 }
 
-// --- pages ----------------------------------------------------------------
-
-// umbrellaTemplates are the pages of this file, each the layout with its
-// own content.
-var umbrellaTemplates = sync.OnceValues(func() (map[string]*template.Template, error) {
-	funcs := template.FuncMap{
-		"path": func(iri string) string {
-			if u, err := url.Parse(iri); err == nil && u.IsAbs() {
-				return u.RequestURI() + fragmentSuffix(u)
-			}
-			return iri
-		},
-		"sideItemOf": func(it sideItem, mark bool) markedItem { return markedItem{it, mark} },
-		"has": func(list []string, v string) bool {
-			for _, x := range list {
-				if x == v {
-					return true
-				}
-			}
-			return false
-		},
-	}
-	layout, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
-	if err != nil {
-		return nil, fmt.Errorf("parse layout: %w", err)
-	}
-	out := map[string]*template.Template{}
-	for name, file := range map[string]string{"check": "check.html", "designations": "designations.html", "history": "designations.html", "list": "list.html", "report": "report.html"} {
-		t, err := layout.Clone()
-		if err != nil {
-			return nil, err
-		}
-		if t, err = t.ParseFS(templateFS, "templates/"+file); err != nil {
-			return nil, fmt.Errorf("parse %s: %w", file, err)
-		}
-		if t, err = t.Parse(`{{define "content"}}{{template "` + name + `-content" .}}{{end}}`); err != nil {
-			return nil, fmt.Errorf("parse %s: %w", name, err)
-		}
-		out[name] = t
-	}
-	return out, nil
-})
-
-// writePage renders one of this file's pages.
+// writePage renders the page name with data (see siteTemplates).
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	ts, err := umbrellaTemplates()
+	b, err := renderPage(name, data)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
-	var b bytes.Buffer
-	if err := ts[name].ExecuteTemplate(&b, "layout", data); err != nil {
-		s.internalError(w, r, fmt.Errorf("render %s page: %w", name, err))
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", typeHTML+"; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
-	w.WriteHeader(status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(b.Bytes())
-	}
+	writeHTML(w, r, status, b)
 }
