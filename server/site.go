@@ -296,7 +296,7 @@ func (s *Server) conceptHTML(ctx context.Context, doc *registry.Document, v *reg
 	page := conceptPage{
 		pageData: pageData{Base: s.base.String(), Section: "clusters", Alternates: recordAlternates()},
 		IRI:      doc.IRI, Code: code, Scheme: scheme,
-		Label:    firstNonEmpty(f.First(schema.PrefLabel), v.Title, code),
+		Label:     firstNonEmpty(f.First(schema.PrefLabel), v.Title, code),
 		AltLabels: f.All(schema.AltLabel),
 		Official:  f.First(schema.OfficialList) != "false",
 		Day:       today(),

@@ -734,7 +734,9 @@ func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, d
 		{"Sub-Cluster", differs[schema.SubCluster], func(d registry.DesignationView) sideCell { return links(d.SubClusters) }},
 		{"Region", differs[schema.Region], func(d registry.DesignationView) sideCell { return text(d.Region) }},
 		{"Valid from", differs[schema.ValidFrom], func(d registry.DesignationView) sideCell { return text(formatDate(d.ValidFrom)) }},
-		{"Valid through", differs[schema.ValidThrough], func(d registry.DesignationView) sideCell { return text(firstNonEmpty(formatDate(d.ValidThrough), "(open)")) }},
+		{"Valid through", differs[schema.ValidThrough], func(d registry.DesignationView) sideCell {
+			return text(firstNonEmpty(formatDate(d.ValidThrough), "(open)"))
+		}},
 		{"Criteria", differs[schema.Criterion], func(d registry.DesignationView) sideCell { return links(d.Criteria) }},
 		{"Status on " + formatDate(day), statusDiffers, func(d registry.DesignationView) sideCell { return text(statusText(d, day)) }},
 		{"Evidence", differs[schema.Evidence], func(d registry.DesignationView) sideCell {
