@@ -99,6 +99,7 @@ var templateFuncs = template.FuncMap{
 		}
 		return false
 	},
+	"web": isWebURL,
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return one
@@ -198,6 +199,13 @@ func renderTag() string {
 		return nil
 	})
 	return hex.EncodeToString(h.Sum(nil))[:8]
+}
+
+// isWebURL reports whether s is an http or https URL: a page links only
+// those, and shows any other IRI as text.
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // pathOf is the link a page gives an absolute IRI: its path (the pages are

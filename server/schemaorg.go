@@ -88,16 +88,17 @@ func (s *Server) credentialSchemaOrg(p *credentialPage, cv *registry.CredentialV
 		}
 		o["competencyRequired"] = cs
 	}
-	var occ []jsonObject
-	for _, c := range p.Codes.Occupations {
-		occ = append(occ, schemaOrgCode(base, c))
-	}
-	if len(occ) > 0 {
-		o["occupationalCategory"] = occ
-	}
+	// schema.org gives a credential no occupationalCategory of its own:
+	// the occupations it prepares for are Occupations it is about, each
+	// with its occupationalCategory (a SOC code).
 	var about []jsonObject
+	for _, c := range p.Codes.Occupations {
+		about = append(about, jsonObject{"@type": "Occupation", "@id": base + c.Href, "name": c.Label,
+			"occupationalCategory": schemaOrgCode(base, c)})
+	}
 	for _, c := range append(append([]link{}, p.Check.Clusters...), p.Check.SubClusters...) {
-		about = append(about, jsonObject{"@type": "DefinedTerm", "@id": c.IRI, "name": c.Label, "termCode": c.Code})
+		about = append(about, jsonObject{"@type": "DefinedTerm", "@id": c.IRI, "name": c.Label, "termCode": c.Code,
+			"inDefinedTermSet": jsonObject{"@type": "DefinedTermSet", "name": "National Career Clusters Framework"}})
 	}
 	if len(about) > 0 {
 		o["about"] = about

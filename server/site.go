@@ -238,9 +238,8 @@ func (s *Server) homeHTML(ctx context.Context, st registry.Stats) ([]byte, error
 		"name":     "credreg: credentials of value",
 		"url":      s.base.String() + "/",
 		"potentialAction": map[string]any{
-			"@type":       "SearchAction",
-			"target":      s.base.String() + "/credentials?q={search_term_string}",
-			"query-input": "required name=search_term_string",
+			"@type":  "SearchAction",
+			"target": s.base.String() + "/credentials?q={search_term_string}",
 		},
 	})
 	return renderPage("home", page)

@@ -425,9 +425,13 @@ func failures(s string) string {
 }
 
 // TestPagesInRealBrowser has Debian's Chromium, driven by playwright-core,
-// open the list, the report, the check and who-said-what pages of a
-// running credreg: forms, paging, the chart's accessible name, and no
-// console error or CSP violation (interop/pages.mjs).
+// walk the pages of a running credreg as a person would (home, search, a
+// credential, its Cluster, the list by region, the check, an organization),
+// at desktop and phone widths, with names holding markup; it checks each
+// page's embedded schema.org JSON-LD with jsonld.js and schema-dts, page
+// weights, the list's form and paging, the report's chart, and that no
+// console error or CSP violation occurs (interop/pages.mjs). Screenshots
+// of the pages go to $CREDREG_SCREENSHOTS, default test-output/screenshots.
 func TestPagesInRealBrowser(t *testing.T) {
 	interop, err := filepath.Abs("../../interop")
 	if err != nil {
@@ -439,26 +443,74 @@ func TestPagesInRealBrowser(t *testing.T) {
 	}
 	node, err := exec.LookPath("node")
 	_, statErr := os.Stat(filepath.Join(interop, "node_modules", "playwright-core"))
+	_, dtsErr := os.Stat(filepath.Join(interop, "node_modules", "schema-dts"))
 	_, chromeErr := os.Stat(chromium)
-	if err != nil || statErr != nil || chromeErr != nil {
-		msg := "node, interop/node_modules/playwright-core or " + chromium + " missing: run `npm ci --prefix interop` and install Debian's chromium package"
+	if err != nil || statErr != nil || dtsErr != nil || chromeErr != nil {
+		msg := "node, interop/node_modules (playwright-core, schema-dts) or " + chromium + " missing: run `npm ci --prefix interop` and install Debian's chromium package"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
-	inst := start(t, "badger://"+t.TempDir())
+	shots := os.Getenv("CREDREG_SCREENSHOTS")
+	if shots == "" {
+		shots = filepath.Join(interop, "..", "test-output", "screenshots")
+	}
+	// The sample, then an agency's token to write what the sample lacks:
+	// a credential known by a short name, and one whose name, description
+	// and web page hold markup.
+	store := "badger://" + t.TempDir()
+	inst := start(t, store)
+	if err := inst.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	out, code := credreg(t, "token", "create", "--store", store, "--agency", "Heartland Workforce Commission")
+	if code != 0 {
+		t.Fatalf("token create: %d\n%s", code, out)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	token := lines[len(lines)-1]
+	inst = start(t, store)
+	const (
+		cisco = "ce-5ea4c000-0000-4000-8000-0000000000c0"
+		ccna  = "ce-5ea4c000-0000-4000-8000-000000000001"
+		evil  = "ce-0badc0de-0000-4000-8000-0000000000aa"
+	)
+	nremt := inst.base + "/resources/ce-390f71ba-ec12-4579-a4b4-cb10e009bb9b"
+	for _, w := range []struct{ ctid, body string }{
+		{cisco, `{"type": "CredentialOrganization", "name": "Cisco Systems"}`},
+		{ccna, `{"type": "Certification", "name": "Cisco Certified Network Associate (CCNA)", "description": "Networking certification.", "ownedBy": "` + inst.base + `/resources/` + cisco + `", "occupationType": "` + inst.base + `/schemes/soc/15-1241"}`},
+		{evil, `{"type": "Certification", "name": "Evil </script><script>alert(1)</script> \"quoted\" & <b>bold</b>", "description": "<img src=x onerror=alert(2)> and more", "subjectWebpage": "https://example.org/?q=\"><script>alert(3)</script>", "sameAs": "javascript:alert(4)", "ownedBy": "` + nremt + `"}`},
+	} {
+		req, _ := http.NewRequest(http.MethodPut, inst.url+"/resources/"+w.ctid, strings.NewReader(w.body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/ld+json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("PUT %s: %d\n%s", w.ctid, res.StatusCode, b)
+		}
+	}
 	cmd := exec.Command(node, filepath.Join(interop, "pages.mjs"), inst.url)
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := cmd.CombinedOutput()
-	summary := lastLine(string(out))
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium, "EVIL_CTID="+evil, "SCREENSHOTS="+shots)
+	outb, err := cmd.CombinedOutput()
+	summary := lastLine(string(outb))
 	if err != nil {
-		t.Fatalf("the browser checks failed (%s):\n%s", summary, failures(string(out)))
+		t.Fatalf("the browser checks failed (%s):\n%s", summary, failures(string(outb)))
 	}
 	if !strings.HasSuffix(summary, " 0 failed") {
 		t.Errorf("browser checks: %q", summary)
 	}
-	t.Log(summary)
+	for _, l := range strings.Split(string(outb), "\n") {
+		if strings.HasPrefix(l, "page weights") {
+			t.Log(l)
+		}
+	}
+	t.Logf("%s; screenshots in %s", summary, shots)
 }
 
 // TestHarvestersAgree has Comunica run SPARQL queries over the Triple
