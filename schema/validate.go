@@ -230,10 +230,21 @@ func (v *validator) checkMain(n *node, kind recordKind, ctid string) {
 		return
 	}
 	// Any class is accepted: CTDL's own (see LookupCTDLClass), credreg's,
-	// and classes neither knows, which an importer reports as a warning.
+	// and classes neither knows, which an importer reports as a warning;
+	// but not one under the registry's own base, which is what JSON-LD
+	// makes of a type name its context does not define ("Organization"
+	// becomes {base}/Organization): that would be stored silently wrong.
 	isCredential := false
 	for _, t := range types {
 		isCredential = isCredential || IsCredentialType(t)
+		if p, under := v.base.Path(t); under && v.base.String() != "" {
+			name := strings.TrimPrefix(p, "/")
+			msg := "unknown type %q: the JSON-LD context defines no such term, so it would be stored as %s; name a class such as ceterms:Certification, ceterms:CredentialOrganization or ceasn:Competency"
+			if _, ok := LookupCTDLClass(CETerms + name); ok {
+				msg = "unknown type %q: the JSON-LD context defines no such term, so it would be stored as %s; CTDL's class is ceterms:" + name
+			}
+			v.add("@type", name, msg, name, t)
+		}
 	}
 	switch kind {
 	case kindResource:

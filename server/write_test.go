@@ -102,6 +102,8 @@ func TestWriteInputErrors(t *testing.T) {
 		{http.MethodPost, "/designations", `{"type": "ValueDesignation", "region": "Statewide", "validFrom": "someday"}`, 422, "is not valid"},
 		{http.MethodPost, "/designations", strings.Repeat(" ", 1<<20+1), 413, "over the limit"},
 		{http.MethodPut, "/resources/not-a-ctid", designationBody(base, ""), 400, "malformed resource id"},
+		{http.MethodPut, "/resources/ce-00000000-0000-4000-8000-0000000000ff", `{"type": "Organization", "name": "Typed by a term the context lacks"}`, 422, "CTDL's class is ceterms:Organization"},
+		{http.MethodPut, "/resources/ce-00000000-0000-4000-8000-0000000000ff", `{"type": "Widget", "name": "x"}`, 422, `unknown type \"Widget\"`},
 		{http.MethodPost, "/resources/" + nremt + "/retire", `{}`, 400, "give the reason"},
 		{http.MethodPost, "/resources/ce-00000000-0000-4000-8000-000000000000/retire", `{"reason":"x"}`, 404, "no record"},
 		{http.MethodDelete, "/resources/" + nremt, "", 405, "allowed: GET, HEAD, PUT"},
