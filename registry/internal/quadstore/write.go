@@ -80,7 +80,7 @@ func (qs *QuadStore) write(in []graph.Delta, opts graph.IgnoreOpts, validated bo
 				c.discard()
 				return err
 			}
-			if n > 0 && (c.count+p.count+c.reserve() >= maxCount || c.size+p.size+c.reserve()*40 >= maxSize) {
+			if n > 0 && (c.count+c.resCount+p.count+c.reserve() >= maxCount || c.size+c.resSize+p.size+c.reserve()*40 >= maxSize) {
 				break
 			}
 			if err := c.apply(p, opts); err != nil {
@@ -101,12 +101,21 @@ func (qs *QuadStore) write(in []graph.Delta, opts graph.IgnoreOpts, validated bo
 	return nil
 }
 
+type logged struct {
+	q   ids
+	add bool
+}
+
 // prepared is a delta with its terms encoded and its worst-case cost in
 // Badger entries and bytes.
 type prepared struct {
-	d           graph.Delta
-	enc         [4][]byte
-	count, size int64
+	d   graph.Delta
+	enc [4][]byte
+	// count and size bound the entries the delta writes; dictCount and
+	// dictSize are their dictionary part, which for a delete is written
+	// at commit (collect).
+	count, size         int64
+	dictCount, dictSize int64
 }
 
 func prepare(d graph.Delta) (prepared, error) {
@@ -126,9 +135,10 @@ func prepare(d graph.Delta) (prepared, error) {
 		if k > maxInlineTerm {
 			k = 33
 		}
-		p.count += 2
-		p.size += 2*entryOverhead + 2*(1+idLen) + k + int64(len(enc))
+		p.dictCount += 2
+		p.dictSize += 2*entryOverhead + 2*(1+idLen) + 1 + k + int64(len(enc))
 	}
+	p.count, p.size = p.dictCount, p.dictSize
 	p.count += int64(len(indexes))
 	p.size += int64(len(indexes)) * (quadKeyLen + entryOverhead)
 	return p, nil
@@ -153,9 +163,14 @@ type chunk struct {
 	nextID    uint64
 	// gc are the ids of terms of deleted statements: dropped from the
 	// dictionary at commit when no statement uses them any more.
-	gc          map[uint64]bool
-	dropped     []string
-	count, size int64
+	gc      map[uint64]bool
+	dropped []string
+	// log is the statements added and deleted here, in order.
+	log []logged
+	// count and size are the entries written so far; resCount and resSize
+	// those that collect may write at commit.
+	count, size       int64
+	resCount, resSize int64
 }
 
 func (qs *QuadStore) newChunk() *chunk {
@@ -290,6 +305,7 @@ func (c *chunk) apply(p prepared, opts graph.IgnoreOpts) error {
 		if fresh {
 			c.blind[q] = true
 		}
+		c.log = append(c.log, logged{q, true})
 		c.predDelta[q[posP]]++
 		c.quadDelta++
 		return nil
@@ -306,6 +322,9 @@ func (c *chunk) apply(p prepared, opts graph.IgnoreOpts) error {
 		}
 	}
 	delete(c.blind, q)
+	c.log = append(c.log, logged{q, false})
+	c.resCount += p.dictCount
+	c.resSize += p.dictSize
 	c.predDelta[q[posP]]--
 	c.quadDelta--
 	for _, id := range q {
@@ -330,30 +349,46 @@ func (c *chunk) predCount(p uint64) (uint64, error) {
 }
 
 // collect drops the terms of deleted statements that no statement uses.
+// A term lives on when a statement added here uses it, when it is a
+// predicate with a positive count, or when a stored statement not deleted
+// here has it: one bounded prefix scan per index led by its position, in
+// a read snapshot (the state before this transaction, as there is one
+// writer). Bounded scans matter: an unbounded seek would walk the runs of
+// deletion markers a bulk delete leaves until compaction drops them.
 func (c *chunk) collect() error {
 	if len(c.gc) == 0 {
 		return nil
 	}
-	var dead []uint64
-	it := c.txn.NewIterator(badger.IteratorOptions{})
-	for id := range c.gc {
-		// A predicate's counter answers for its position; other ids are
-		// looked up in the S, P, O and G led indexes.
-		n, known := c.qs.predCounts[id]
-		live := known && int64(n)+c.predDelta[id] > 0
-		for _, tag := range []byte{'S', 'P', 'O', 'G'} {
-			if live {
-				break
+	net := make(map[ids]bool, len(c.log))
+	for _, l := range c.log {
+		net[l.q] = l.add
+	}
+	usedHere := map[uint64]bool{}
+	for q, added := range net {
+		if added {
+			for _, id := range q {
+				usedHere[id] = true
 			}
-			pfx := binary.BigEndian.AppendUint64([]byte{tag}, id)
-			it.Seek(pfx)
-			live = it.ValidForPrefix(pfx)
+		}
+	}
+	rtx := c.qs.db.NewTransaction(false)
+	defer rtx.Discard()
+	var dead []uint64
+	for id := range c.gc {
+		if usedHere[id] {
+			continue
+		}
+		if n, known := c.qs.predCounts[id]; known && int64(n)+c.predDelta[id] > 0 {
+			continue
+		}
+		live, err := c.storedUse(rtx, id, net)
+		if err != nil {
+			return err
 		}
 		if !live {
 			dead = append(dead, id)
 		}
 	}
-	it.Close()
 	for _, id := range dead {
 		item, err := c.txn.Get(nodeKey(id))
 		if err != nil {
@@ -373,6 +408,33 @@ func (c *chunk) collect() error {
 		c.dropped = append(c.dropped, string(enc))
 	}
 	return nil
+}
+
+// storedUse tells whether a stored statement that this transaction does
+// not delete uses id.
+func (c *chunk) storedUse(rtx *badger.Txn, id uint64, net map[ids]bool) (bool, error) {
+	for _, ix := range []*index{&indexes[0], &indexes[1], &indexes[2], &indexes[3]} {
+		pfx := binary.BigEndian.AppendUint64([]byte{ix.tag}, id)
+		it := rtx.NewIterator(badger.IteratorOptions{Prefix: pfx})
+		live := false
+		for it.Rewind(); it.Valid(); it.Next() {
+			q, ok := ix.decode(it.Item().Key())
+			if !ok {
+				it.Close()
+				return false, fmt.Errorf("quadstore: corrupt %s key %x", ix.name, it.Item().Key())
+			}
+			if added, touched := net[q]; touched && !added {
+				continue
+			}
+			live = true
+			break
+		}
+		it.Close()
+		if live {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // commit writes the counters and commits; then the store's in-memory state
