@@ -28,7 +28,11 @@ func TestMain(m *testing.M) {
 	if f := flag.Lookup("test.skip"); f != nil && f.Value.String() == "" {
 		_ = f.Value.Set(orderDependent)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if fixture.dir != "" {
+		_ = os.RemoveAll(fixture.dir)
+	}
+	os.Exit(code)
 }
 
 // TestRecursiveTagsDependOnOrder runs the query of pathtest's "follows

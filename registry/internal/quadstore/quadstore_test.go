@@ -390,6 +390,27 @@ func TestBatchingAcrossTransactions(t *testing.T) {
 	})
 }
 
+func TestApplyDeltasAtomic(t *testing.T) {
+	ctx := context.Background()
+	qs := openTest(t, "", Options{BatchSize: 20})
+	in := adds(credentialRecord(1)...)
+	require.NoError(t, qs.ApplyDeltasAtomic(in, graph.IgnoreOpts{}))
+	more := adds(append(credentialRecord(2), credentialRecord(3)...)...)
+	err := qs.ApplyDeltasAtomic(more, graph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true})
+	require.ErrorIs(t, err, ErrTooBig)
+	n, _ := qs.Count(ctx, Pattern{})
+	require.Equal(t, int64(len(in)), n)
+	// Replacing a record: its removals and additions in one call.
+	repl := append(dels(credentialRecord(1)...), adds(credentialRecord(1)[:3]...)...)
+	repl[0].Action = graph.Add // the type statement stays: added back at once
+	require.True(t, graph.IsQuadExist(qs.ApplyDeltasAtomic(repl, graph.IgnoreOpts{})))
+	repl = append(dels(credentialRecord(1)[1:]...), adds(credentialRecord(1)[1:3]...)...)
+	require.NoError(t, qs.ApplyDeltasAtomic(repl, graph.IgnoreOpts{}))
+	got, _, err := qs.Match(ctx, Pattern{Label: credentialRecord(1)[0].Label}, nil, 100)
+	require.NoError(t, err)
+	require.Equal(t, sortQuads(credentialRecord(1)[:3]), sortQuads(got))
+}
+
 func TestReopen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -11,6 +11,10 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
+// ErrTooBig is returned by ApplyDeltasAtomic for deltas that do not fit
+// one Badger transaction (or Options.BatchSize).
+var ErrTooBig = errors.New("quadstore: deltas do not fit one transaction")
+
 // errNeedValidation makes ApplyDeltas check a whole multi-transaction call
 // before writing any of it.
 var errNeedValidation = errors.New("quadstore: validate first")
@@ -31,6 +35,18 @@ const entryOverhead = 16
 // and is then written in several transactions — a crash in the middle can
 // leave a prefix of it. One fsync follows the last transaction.
 func (qs *QuadStore) ApplyDeltas(in []graph.Delta, opts graph.IgnoreOpts) error {
+	return qs.apply(in, opts, false)
+}
+
+// ApplyDeltasAtomic is ApplyDeltas in exactly one Badger transaction: all
+// of in is written, or (with an error wrapping ErrTooBig when it does not
+// fit) nothing. A record's replacement with its change-log entry needs
+// this: atomic even across a crash.
+func (qs *QuadStore) ApplyDeltasAtomic(in []graph.Delta, opts graph.IgnoreOpts) error {
+	return qs.apply(in, opts, true)
+}
+
+func (qs *QuadStore) apply(in []graph.Delta, opts graph.IgnoreOpts, atomic bool) error {
 	if qs.readOnly {
 		return ErrReadOnly
 	}
@@ -48,6 +64,14 @@ func (qs *QuadStore) ApplyDeltas(in []graph.Delta, opts graph.IgnoreOpts) error 
 	qs.wmu.Lock()
 	defer qs.wmu.Unlock()
 	validated := opts.IgnoreDup && opts.IgnoreMissing
+	if atomic {
+		if err := qs.write(in, opts, false); errors.Is(err, errNeedValidation) {
+			return fmt.Errorf("%w: %d deltas (BatchSize %d)", ErrTooBig, len(in), qs.batch)
+		} else if err != nil {
+			return err
+		}
+		return qs.sync()
+	}
 	err := qs.write(in, opts, validated)
 	if errors.Is(err, errNeedValidation) {
 		if err := qs.validate(in, opts); err != nil {
@@ -58,10 +82,16 @@ func (qs *QuadStore) ApplyDeltas(in []graph.Delta, opts graph.IgnoreOpts) error 
 	if err != nil {
 		return err
 	}
-	if !qs.noSync {
-		if err := qs.db.Sync(); err != nil {
-			return fmt.Errorf("quadstore: sync: %w", err)
-		}
+	return qs.sync()
+}
+
+// sync makes the committed writes durable unless Options.NoSync.
+func (qs *QuadStore) sync() error {
+	if qs.noSync {
+		return nil
+	}
+	if err := qs.db.Sync(); err != nil {
+		return fmt.Errorf("quadstore: sync: %w", err)
 	}
 	return nil
 }
