@@ -31,8 +31,9 @@ const entryOverhead = 16
 // that does not exist (graph.ErrQuadNotExist). On any error nothing of the
 // call is written: a call that fits one Badger transaction is atomic; a
 // larger one is first checked as a whole in a read-only pass (under the
-// write lock, so nothing changes in between) unless both options are set,
-// and is then written in several transactions — a crash in the middle can
+// write lock, so nothing changes in between) unless the options rule the
+// errors out (IgnoreDup for adds, IgnoreMissing for deletes), and is then
+// written in several transactions — a crash in the middle can
 // leave a prefix of it. One fsync follows the last transaction.
 func (qs *QuadStore) ApplyDeltas(in []graph.Delta, opts graph.IgnoreOpts) error {
 	return qs.apply(in, opts, false)
@@ -50,7 +51,14 @@ func (qs *QuadStore) apply(in []graph.Delta, opts graph.IgnoreOpts, atomic bool)
 	if qs.readOnly {
 		return ErrReadOnly
 	}
+	// A call can fail on ErrQuadExists only with adds and without
+	// IgnoreDup, on ErrQuadNotExist only with deletes and without
+	// IgnoreMissing; otherwise it needs no check before a split.
+	validated := true
 	for _, d := range in {
+		if (d.Action == graph.Add && !opts.IgnoreDup) || (d.Action == graph.Delete && !opts.IgnoreMissing) {
+			validated = false
+		}
 		if d.Action != graph.Add && d.Action != graph.Delete {
 			return &graph.DeltaError{Delta: d, Err: graph.ErrInvalidAction}
 		}
@@ -63,7 +71,6 @@ func (qs *QuadStore) apply(in []graph.Delta, opts graph.IgnoreOpts, atomic bool)
 	}
 	qs.wmu.Lock()
 	defer qs.wmu.Unlock()
-	validated := opts.IgnoreDup && opts.IgnoreMissing
 	if atomic {
 		if err := qs.write(in, opts, false); errors.Is(err, errNeedValidation) {
 			return fmt.Errorf("%w: %d deltas (BatchSize %d)", ErrTooBig, len(in), qs.batch)
