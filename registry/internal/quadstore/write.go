@@ -28,13 +28,14 @@ const entryOverhead = 16
 // IgnoreDup makes adding a statement that exists (or was added earlier in
 // the same call) a no-op; without it that is a *graph.DeltaError wrapping
 // graph.ErrQuadExists. IgnoreMissing does the same for deleting a statement
-// that does not exist (graph.ErrQuadNotExist). On any error nothing of the
-// call is written: a call that fits one Badger transaction is atomic; a
+// that does not exist (graph.ErrQuadNotExist). A delta error leaves nothing
+// of the call written: a call that fits one Badger transaction is atomic; a
 // larger one is first checked as a whole in a read-only pass (under the
 // write lock, so nothing changes in between) unless the options rule the
 // errors out (IgnoreDup for adds, IgnoreMissing for deletes), and is then
-// written in several transactions — a crash in the middle can
-// leave a prefix of it. One fsync follows the last transaction.
+// written in several transactions — a crash or an I/O error in the middle
+// can leave a prefix of it (use ApplyDeltasAtomic where that matters). One
+// fsync follows the last transaction.
 func (qs *QuadStore) ApplyDeltas(in []graph.Delta, opts graph.IgnoreOpts) error {
 	return qs.apply(in, opts, false)
 }
