@@ -1,0 +1,89 @@
+// Package quadstore is credreg's cayley quad store (graph.QuadStore) on
+// Badger v4, registered with cayley as "credreg-badger" (Name). It replaces
+// cayley's generic key-value layout (hidalgo flat KV through
+// registry/badgerkv): terms are dictionary-encoded to fixed-width ids,
+// every pattern of bound positions is one prefix scan, statements are
+// written without reading them first where the ids prove them new, and
+// exact counts come from counters kept in the same transactions.
+//
+// # Layout, version 1
+//
+// All integers are 8-byte big-endian uint64. Ids number terms from 1 and
+// are never reused; id 0 stands for the default graph in the G position.
+//
+//	key                          value             what
+//	"mlayout"                    "credreg-quadstore 1"  layout version; Open refuses any other value,
+//	                                               and Badger data without this key
+//	"mnextid"                    id                next term id to allocate
+//	"cq"                         count             statements in the store
+//	"cn"                         count             terms in the dictionary (= nodes)
+//	"cp" id                      count             statements with predicate id (absent when 0)
+//	"t" term                     id                dictionary, term → id (term ≤ 256 bytes encoded)
+//	"h" sha256(term)             id                dictionary, term → id (longer terms)
+//	"n" id                       term              dictionary, id → term
+//	"S" s p o g                  (empty)           index SPOG
+//	"P" p o s g                  (empty)           index POSG
+//	"O" o s p g                  (empty)           index OSPG
+//	"G" g s p o                  (empty)           index GSPO
+//	"Q" p g o s                  (empty)           index PGOS
+//	"R" o g s p                  (empty)           index OGSP
+//
+// A term is encoded as one kind byte and a payload: 'I' IRI, 'B' blank node,
+// 'S' plain string (UTF-8 bytes); 'L' language string and 'T' typed string
+// (uvarint length of the language or datatype IRI, it, then the lexical
+// value); 'i' integer (int64 bits), 'f' float (IEEE 754 bits), 'b' boolean
+// (one byte), 't' time (Unix seconds as int64 bits, then nanoseconds as a
+// 4-byte big-endian uint32; read back in UTC).
+//
+// # Indexes
+//
+// Every statement has one key in each of the six indexes, so a statement
+// costs six 33-byte keys with empty values, plus two dictionary entries per
+// term it introduces. Six is the least that makes every set of bound
+// positions a key prefix of one index (each of the six pairs of positions
+// must lead some index):
+//
+//	bound        index   bound        index   bound         index
+//	—            SPOG    S P          SPOG    S P O         SPOG
+//	S            SPOG    S O          OSPG    S P G         GSPO
+//	P            POSG    S G          GSPO    S O G         OGSP
+//	O            OSPG    P O          POSG    P O G         PGOS
+//	G            GSPO    P G          PGOS    S P O G       SPOG
+//	                     O G          OGSP
+//
+// # Dictionary and nodes
+//
+// The dictionary holds exactly the terms some statement uses: a delete
+// checks each term of the deleted statements (the predicate by its counter,
+// others by a seek in the S-, P-, O- and G-led indexes) and removes the
+// unused ones in the same transaction. NodesAllIterator scans "n" and the
+// node count is "cn". Term ids are cached in memory (Options.TermCache);
+// only the writer fills that cache, after a commit, and a removed term
+// leaves it at the same commit, so a cached id is never stale. Decoded
+// terms are cached by id; ids are never reused, so those never go stale.
+//
+// # Writes
+//
+// One writer at a time (a mutex; Badger's lock keeps other processes out).
+// Adding a statement looks up the ids of its terms (cache, then a point
+// read) and allocates ids for new terms. A statement with a term allocated
+// in the same transaction cannot exist yet and is written blind; otherwise
+// one point read of its SPOG key decides whether it is a duplicate, which
+// the exact counters need. Deletes read the ids and the SPOG key. The
+// counters and the next id are written once per transaction. Transactions
+// hold at most Options.BatchSize deltas and are split before they reach
+// 90% of Badger's entry-count and size limits, so no call fails with "Txn
+// is too big". See QuadStore.ApplyDeltas for IgnoreDup/IgnoreMissing and
+// atomicity. Badger's SyncWrites is off; ApplyDeltas fsyncs once after its
+// last transaction unless Options.NoSync.
+//
+// # Reads
+//
+// QuadIterator, QuadsAllIterator and the scan that OptimizeShape makes of
+// several fixed quad filters are prefix scans of the best index, in a
+// read snapshot taken at the first Next. Sizes are exact from counters for
+// all statements and for a bound predicate, exact for sets of up to 1000
+// statements (counted) and estimated from Badger's table sizes beyond.
+// Match pages through any pattern with a resumable cursor (the last index
+// key returned); Count is exact, from a counter or by counting keys.
+package quadstore

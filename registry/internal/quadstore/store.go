@@ -1,0 +1,275 @@
+package quadstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/cayley/graph/refs"
+	"github.com/dgraph-io/badger/v4"
+)
+
+// LayoutVersion is the version of the key layout this package reads and
+// writes (see the package documentation).
+const LayoutVersion = 1
+
+// Defaults of Options.
+const (
+	DefaultBatchSize      = 10000
+	DefaultMemTableSize   = 64 << 20
+	DefaultBlockCacheSize = 64 << 20
+	DefaultTermCache      = 1 << 17
+)
+
+// ErrLayout is wrapped by Open's error for a directory whose keys are not
+// in this package's layout version.
+var ErrLayout = errors.New("quadstore: unsupported store layout")
+
+// ErrReadOnly is returned by writes to a store opened read-only.
+var ErrReadOnly = errors.New("quadstore: store is read-only")
+
+// Options configures Open.
+type Options struct {
+	// NoSync skips the fsync at the end of every ApplyDeltas. Only for
+	// throwaway stores (tests, benchmarks).
+	NoSync bool
+	// ReadOnly opens the store read-only.
+	ReadOnly bool
+	// BatchSize is the most deltas written in one Badger transaction
+	// (0 means DefaultBatchSize). A transaction is also split before it
+	// would exceed Badger's size and entry limits.
+	BatchSize int
+	// MemTableSize is Badger's memtable size (0 means DefaultMemTableSize);
+	// Badger caps one transaction at 15% of it.
+	MemTableSize int64
+	// BlockCacheSize is Badger's block cache (0 means
+	// DefaultBlockCacheSize).
+	BlockCacheSize int64
+	// TermCache is the number of term ids (and of decoded terms) kept in
+	// memory (0 means DefaultTermCache).
+	TermCache int
+	// Logger receives Badger's warnings and errors (nil: slog.Default()).
+	Logger *slog.Logger
+	// mustExist and mustBeNew are set by cayley's NewFunc and InitFunc.
+	mustExist, mustBeNew bool
+}
+
+// QuadStore is credreg's cayley quad store on Badger v4. It is safe for
+// concurrent use; writes are serialised.
+type QuadStore struct {
+	db       *badger.DB
+	dir      string
+	noSync   bool
+	readOnly bool
+	batch    int
+
+	// wmu serialises writes and guards nextID and predCounts.
+	wmu        sync.Mutex
+	nextID     uint64
+	predCounts map[uint64]uint64
+
+	quads, nodes atomic.Int64
+
+	terms *cache[string, uint64]     // encoded term → id; only writers insert
+	names *cache[uint64, nameRecord] // id → value (ids are never reused)
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type nameRecord struct{ enc []byte }
+
+var (
+	_ graph.QuadStore = (*QuadStore)(nil)
+	_ refs.BatchNamer = (*QuadStore)(nil)
+)
+
+// Open opens the store in dir, creating it (and the directory) when it is
+// new. A directory that holds Badger data in another layout (such as
+// cayley's generic kv layout) or another layout version is refused with an
+// error wrapping ErrLayout.
+func Open(dir string, opts Options) (*QuadStore, error) {
+	if dir == "" {
+		return nil, errors.New("quadstore: no directory given")
+	}
+	if opts.BatchSize < 0 || opts.MemTableSize < 0 || opts.BlockCacheSize < 0 || opts.TermCache < 0 {
+		return nil, errors.New("quadstore: negative option")
+	}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("quadstore: open %s: %w", dir, err)
+		}
+	}
+	mem := opts.MemTableSize
+	if mem == 0 {
+		mem = DefaultMemTableSize
+	}
+	bc := opts.BlockCacheSize
+	if bc == 0 {
+		bc = DefaultBlockCacheSize
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	bo := badger.DefaultOptions(dir).
+		WithLogger(badgerLogger{log.With("store", dir)}).
+		// One fsync per ApplyDeltas (QuadStore.Sync), not one per
+		// Badger transaction.
+		WithSyncWrites(false).
+		// One writer at a time (wmu): no conflicts to detect.
+		WithDetectConflicts(false).
+		WithReadOnly(opts.ReadOnly).
+		WithMemTableSize(mem).
+		WithBlockCacheSize(bc).
+		WithNumMemtables(3).
+		WithNumCompactors(2)
+	if limit := mem * 15 / 100; bo.ValueThreshold > limit/4 {
+		bo = bo.WithValueThreshold(limit / 4)
+	}
+	db, err := badger.Open(bo)
+	if err != nil {
+		return nil, fmt.Errorf("quadstore: open %s: %w", dir, err)
+	}
+	qs := &QuadStore{db: db, dir: dir, noSync: opts.NoSync, readOnly: opts.ReadOnly, batch: opts.BatchSize,
+		predCounts: map[uint64]uint64{}}
+	if qs.batch == 0 {
+		qs.batch = DefaultBatchSize
+	}
+	tc := opts.TermCache
+	if tc == 0 {
+		tc = DefaultTermCache
+	}
+	qs.terms = newCache[string, uint64](tc)
+	qs.names = newCache[uint64, nameRecord](tc)
+	if err := qs.init(opts); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return qs, nil
+}
+
+// init checks the layout version (writing it into an empty store) and
+// loads the counters.
+func (qs *QuadStore) init(opts Options) error {
+	var layout []byte
+	empty := true
+	err := qs.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{})
+		defer it.Close()
+		it.Rewind()
+		empty = !it.Valid()
+		item, err := txn.Get(keyLayout)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		layout, err = item.ValueCopy(nil)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("quadstore: open %s: %w", qs.dir, err)
+	}
+	switch {
+	case layout == nil && empty:
+		if opts.mustExist {
+			return graph.ErrNotInitialized
+		}
+		if opts.ReadOnly {
+			return fmt.Errorf("quadstore: open %s read-only: the store is empty", qs.dir)
+		}
+		err := qs.db.Update(func(txn *badger.Txn) error {
+			if err := txn.Set(keyLayout, layoutValue); err != nil {
+				return err
+			}
+			return txn.Set(keyNextID, idBytes(1))
+		})
+		if err == nil {
+			err = qs.db.Sync()
+		}
+		if err != nil {
+			return fmt.Errorf("quadstore: initialise %s: %w", qs.dir, err)
+		}
+	case layout == nil:
+		return fmt.Errorf("%w: %s holds Badger data without a credreg-quadstore layout key (an older cayley kv store?); this build reads layout %d", ErrLayout, qs.dir, LayoutVersion)
+	case string(layout) != string(layoutValue):
+		return fmt.Errorf("%w: %s has layout %q; this build reads %q", ErrLayout, qs.dir, layout, layoutValue)
+	default:
+		if opts.mustBeNew {
+			return graph.ErrDatabaseExists
+		}
+	}
+	return qs.db.View(func(txn *badger.Txn) error {
+		var err error
+		if qs.nextID, err = getCounter(txn, keyNextID); err != nil {
+			return err
+		}
+		if qs.nextID == 0 {
+			return fmt.Errorf("quadstore: %s: no next-id key", qs.dir)
+		}
+		n, err := getCounter(txn, keyQuadCount)
+		if err != nil {
+			return err
+		}
+		qs.quads.Store(int64(n))
+		n, err = getCounter(txn, keyNodeCount)
+		qs.nodes.Store(int64(n))
+		return err
+	})
+}
+
+// getCounter reads an 8-byte counter; a missing key is 0.
+func getCounter(txn *badger.Txn, key []byte) (uint64, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	var n uint64
+	err = item.Value(func(v []byte) error {
+		n, err = getUint64(v)
+		return err
+	})
+	return n, err
+}
+
+// Stats returns the exact numbers of nodes and statements, from counters.
+func (qs *QuadStore) Stats(ctx context.Context, exact bool) (graph.Stats, error) {
+	return graph.Stats{
+		Nodes: refs.Size{Value: qs.nodes.Load(), Exact: true},
+		Quads: refs.Size{Value: qs.quads.Load(), Exact: true},
+	}, nil
+}
+
+// Sync flushes Badger's logs to disk.
+func (qs *QuadStore) Sync() error { return qs.db.Sync() }
+
+// Badger is the underlying database, for backups and maintenance. Writing
+// to it directly breaks the store's invariants.
+func (qs *QuadStore) Badger() *badger.DB { return qs.db }
+
+// Close closes the store. Later calls return the first call's result.
+func (qs *QuadStore) Close() error {
+	qs.closeOnce.Do(func() {
+		qs.wmu.Lock()
+		defer qs.wmu.Unlock()
+		qs.closeErr = qs.db.Close()
+	})
+	return qs.closeErr
+}
+
+// badgerLogger sends Badger's warnings and errors to slog, its chatter at
+// debug level.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error("badger: " + fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn("badger: " + fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug("badger: " + fmt.Sprintf(f, a...)) }
+func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug("badger: " + fmt.Sprintf(f, a...)) }

@@ -1,0 +1,648 @@
+package quadstore
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
+	"github.com/dgraph-io/badger/v4"
+)
+
+// ErrTooBig is returned by ApplyDeltasAtomic for deltas that do not fit
+// one Badger transaction (or Options.BatchSize).
+var ErrTooBig = errors.New("quadstore: deltas do not fit one transaction")
+
+// errNeedValidation makes ApplyDeltas check a whole multi-transaction call
+// before writing any of it.
+var errNeedValidation = errors.New("quadstore: validate first")
+
+// entryOverhead is Badger's per-entry accounting beyond key and value
+// (meta bytes, version), rounded up.
+const entryOverhead = 16
+
+// ApplyDeltas adds and deletes statements.
+//
+// IgnoreDup makes adding a statement that exists (or was added earlier in
+// the same call) a no-op; without it that is a *graph.DeltaError wrapping
+// graph.ErrQuadExists. IgnoreMissing does the same for deleting a statement
+// that does not exist (graph.ErrQuadNotExist). A delta error leaves nothing
+// of the call written: a call that fits one Badger transaction is atomic; a
+// larger one is first checked as a whole in a read-only pass (under the
+// write lock, so nothing changes in between) unless the options rule the
+// errors out (IgnoreDup for adds, IgnoreMissing for deletes), and is then
+// written in several transactions — a crash or an I/O error in the middle
+// can leave a prefix of it (use ApplyDeltasAtomic where that matters). One
+// fsync follows the last transaction.
+func (qs *QuadStore) ApplyDeltas(in []graph.Delta, opts graph.IgnoreOpts) error {
+	return qs.apply(in, opts, false)
+}
+
+// ApplyDeltasAtomic is ApplyDeltas in exactly one Badger transaction: all
+// of in is written, or (with an error wrapping ErrTooBig when it does not
+// fit) nothing. A record's replacement with its change-log entry needs
+// this: atomic even across a crash.
+func (qs *QuadStore) ApplyDeltasAtomic(in []graph.Delta, opts graph.IgnoreOpts) error {
+	return qs.apply(in, opts, true)
+}
+
+func (qs *QuadStore) apply(in []graph.Delta, opts graph.IgnoreOpts, atomic bool) error {
+	if qs.readOnly {
+		return ErrReadOnly
+	}
+	// A call can fail on ErrQuadExists only with adds and without
+	// IgnoreDup, on ErrQuadNotExist only with deletes and without
+	// IgnoreMissing; otherwise it needs no check before a split.
+	validated := true
+	for _, d := range in {
+		if (d.Action == graph.Add && !opts.IgnoreDup) || (d.Action == graph.Delete && !opts.IgnoreMissing) {
+			validated = false
+		}
+		if d.Action != graph.Add && d.Action != graph.Delete {
+			return &graph.DeltaError{Delta: d, Err: graph.ErrInvalidAction}
+		}
+		if !d.Quad.IsValid() {
+			return &graph.DeltaError{Delta: d, Err: errors.New("invalid quad: subject, predicate and object are required")}
+		}
+	}
+	if len(in) == 0 {
+		return nil
+	}
+	qs.wmu.Lock()
+	defer qs.wmu.Unlock()
+	if atomic {
+		if err := qs.write(in, opts, false); errors.Is(err, errNeedValidation) {
+			return fmt.Errorf("%w: %d deltas (BatchSize %d)", ErrTooBig, len(in), qs.batch)
+		} else if err != nil {
+			return err
+		}
+		return qs.sync()
+	}
+	err := qs.write(in, opts, validated)
+	if errors.Is(err, errNeedValidation) {
+		if err := qs.validate(in, opts); err != nil {
+			return err
+		}
+		err = qs.write(in, opts, true)
+	}
+	if err != nil {
+		return err
+	}
+	return qs.sync()
+}
+
+// sync makes the committed writes durable unless Options.NoSync.
+func (qs *QuadStore) sync() error {
+	if qs.noSync {
+		return nil
+	}
+	if err := qs.db.Sync(); err != nil {
+		return fmt.Errorf("quadstore: sync: %w", err)
+	}
+	return nil
+}
+
+// write writes in in transactions of at most qs.batch deltas that fit
+// Badger's limits. Unless validated, it refuses (errNeedValidation) to
+// commit a first transaction that does not hold all of in.
+func (qs *QuadStore) write(in []graph.Delta, opts graph.IgnoreOpts, validated bool) error {
+	maxCount := qs.db.MaxBatchCount() * 9 / 10
+	maxSize := qs.db.MaxBatchSize() * 9 / 10
+	for i := 0; i < len(in); {
+		c := qs.newChunk()
+		for n := 0; i < len(in) && n < qs.batch; n++ {
+			p, err := prepare(in[i])
+			if err != nil {
+				c.discard()
+				return err
+			}
+			if n > 0 && (c.count+c.resCount+p.count+c.reserve() >= maxCount || c.size+c.resSize+p.size+c.reserve()*40 >= maxSize) {
+				break
+			}
+			if err := c.apply(p, opts); err != nil {
+				c.discard()
+				return err
+			}
+			i++
+		}
+		if i < len(in) && !validated {
+			c.discard()
+			return errNeedValidation
+		}
+		validated = true // the rest belongs to an already partly written call
+		if err := c.commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type logged struct {
+	q   ids
+	add bool
+}
+
+// prepared is a delta with its terms encoded and its worst-case cost in
+// Badger entries and bytes.
+type prepared struct {
+	d   graph.Delta
+	enc [4][]byte
+	// count and size bound the entries the delta writes; dictCount and
+	// dictSize are their dictionary part, which for a delete is written
+	// at commit (collect).
+	count, size         int64
+	dictCount, dictSize int64
+}
+
+func prepare(d graph.Delta) (prepared, error) {
+	p := prepared{d: d}
+	for i, v := range [4]quad.Value{d.Quad.Subject, d.Quad.Predicate, d.Quad.Object, d.Quad.Label} {
+		if v == nil {
+			continue
+		}
+		enc, err := encodeTerm(v)
+		if err != nil {
+			return p, &graph.DeltaError{Delta: d, Err: err}
+		}
+		p.enc[i] = enc
+		// A new term costs two dictionary entries; a deleted statement
+		// may drop the same two.
+		k := int64(len(enc))
+		if k > maxInlineTerm {
+			k = 33
+		}
+		p.dictCount += 2
+		p.dictSize += 2*entryOverhead + 2*(1+idLen) + 1 + k + int64(len(enc))
+	}
+	p.count, p.size = p.dictCount, p.dictSize
+	p.count += int64(len(indexes))
+	p.size += int64(len(indexes)) * (quadKeyLen + entryOverhead)
+	return p, nil
+}
+
+// chunk is one Badger transaction of a write, with the bookkeeping that
+// becomes the store's state when it commits.
+type chunk struct {
+	qs  *QuadStore
+	txn *badger.Txn
+	// ids holds the ids of the terms looked up or allocated here.
+	ids map[string]uint64
+	// fresh are the ids allocated here; a statement with one of them
+	// cannot be stored yet, so it is written without a lookup.
+	fresh map[uint64]bool
+	// blind are the statements with a fresh id written (and not deleted
+	// again) here.
+	blind     map[ids]bool
+	predDelta map[uint64]int64
+	quadDelta int64
+	nodeDelta int64
+	nextID    uint64
+	// gc are the ids of terms of deleted statements: dropped from the
+	// dictionary at commit when no statement uses them any more.
+	gc      map[uint64]bool
+	dropped []string
+	// log is the statements added and deleted here, in order.
+	log []logged
+	// count and size are the entries written so far; resCount and resSize
+	// those that collect may write at commit.
+	count, size       int64
+	resCount, resSize int64
+}
+
+func (qs *QuadStore) newChunk() *chunk {
+	return &chunk{qs: qs, txn: qs.db.NewTransaction(true), ids: map[string]uint64{}, fresh: map[uint64]bool{},
+		blind: map[ids]bool{}, predDelta: map[uint64]int64{}, gc: map[uint64]bool{}, nextID: qs.nextID}
+}
+
+// reserve is the number of entries commit adds: counters, next id.
+func (c *chunk) reserve() int64 { return int64(len(c.predDelta)) + 4 }
+
+func (c *chunk) discard() { c.txn.Discard() }
+
+func (c *chunk) set(k, v []byte) error {
+	c.count++
+	c.size += int64(len(k)+len(v)) + entryOverhead
+	if err := c.txn.Set(k, v); err != nil {
+		return txnErr(err)
+	}
+	return nil
+}
+
+func (c *chunk) del(k []byte) error {
+	c.count++
+	c.size += int64(len(k)) + entryOverhead
+	if err := c.txn.Delete(k); err != nil {
+		return txnErr(err)
+	}
+	return nil
+}
+
+func txnErr(err error) error {
+	if errors.Is(err, badger.ErrTxnTooBig) {
+		return fmt.Errorf("quadstore: write does not fit one Badger transaction (lower BatchSize or raise MemTableSize): %w", err)
+	}
+	return fmt.Errorf("quadstore: write: %w", err)
+}
+
+// termID finds (or, with create, allocates) the id of an encoded term.
+func (c *chunk) termID(enc []byte, create bool) (id uint64, ok bool, err error) {
+	if id, ok := c.ids[string(enc)]; ok {
+		return id, true, nil
+	}
+	if id, ok := c.qs.terms.get(string(enc)); ok {
+		c.ids[string(enc)] = id
+		return id, true, nil
+	}
+	item, err := c.txn.Get(termKey(enc))
+	switch {
+	case err == nil:
+		err = item.Value(func(v []byte) error {
+			id, err = getUint64(v)
+			return err
+		})
+		if err != nil {
+			return 0, false, err
+		}
+		c.ids[string(enc)] = id
+		return id, true, nil
+	case !errors.Is(err, badger.ErrKeyNotFound):
+		return 0, false, fmt.Errorf("quadstore: read dictionary: %w", err)
+	case !create:
+		return 0, false, nil
+	}
+	id = c.nextID
+	c.nextID++
+	if err := c.set(termKey(enc), idBytes(id)); err != nil {
+		return 0, false, err
+	}
+	if err := c.set(nodeKey(id), enc); err != nil {
+		return 0, false, err
+	}
+	c.ids[string(enc)] = id
+	c.fresh[id] = true
+	c.nodeDelta++
+	return id, true, nil
+}
+
+// exists tells whether the statement q is stored (as of this transaction).
+func (c *chunk) exists(q ids, fresh bool) (bool, error) {
+	if fresh {
+		return c.blind[q], nil
+	}
+	_, err := c.txn.Get(spog.appendKey(nil, q))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("quadstore: read statement: %w", err)
+	}
+	return true, nil
+}
+
+func (c *chunk) apply(p prepared, opts graph.IgnoreOpts) error {
+	add := p.d.Action == graph.Add
+	var q ids
+	fresh := false
+	for i, enc := range p.enc {
+		if enc == nil {
+			continue
+		}
+		id, ok, err := c.termID(enc, add)
+		if err != nil {
+			return err
+		}
+		if !ok { // deleting a statement with an unknown term
+			if opts.IgnoreMissing {
+				return nil
+			}
+			return &graph.DeltaError{Delta: p.d, Err: graph.ErrQuadNotExist}
+		}
+		q[i] = id
+		fresh = fresh || c.fresh[id]
+	}
+	ok, err := c.exists(q, fresh)
+	if err != nil {
+		return err
+	}
+	if add {
+		if ok {
+			if opts.IgnoreDup {
+				return nil
+			}
+			return &graph.DeltaError{Delta: p.d, Err: graph.ErrQuadExists}
+		}
+		keys := make([]byte, 0, len(indexes)*quadKeyLen)
+		for i := range indexes {
+			keys = indexes[i].appendKey(keys, q)
+			if err := c.set(keys[len(keys)-quadKeyLen:], nil); err != nil {
+				return err
+			}
+		}
+		if fresh {
+			c.blind[q] = true
+		}
+		c.log = append(c.log, logged{q, true})
+		c.predDelta[q[posP]]++
+		c.quadDelta++
+		return nil
+	}
+	if !ok {
+		if opts.IgnoreMissing {
+			return nil
+		}
+		return &graph.DeltaError{Delta: p.d, Err: graph.ErrQuadNotExist}
+	}
+	for i := range indexes {
+		if err := c.del(indexes[i].appendKey(nil, q)); err != nil {
+			return err
+		}
+	}
+	delete(c.blind, q)
+	c.log = append(c.log, logged{q, false})
+	c.resCount += p.dictCount
+	c.resSize += p.dictSize
+	c.predDelta[q[posP]]--
+	c.quadDelta--
+	for _, id := range q {
+		if id != 0 {
+			c.gc[id] = true
+		}
+	}
+	return nil
+}
+
+// predCount is the stored count of predicate p before this transaction.
+func (c *chunk) predCount(p uint64) (uint64, error) {
+	if n, ok := c.qs.predCounts[p]; ok {
+		return n, nil
+	}
+	n, err := getCounter(c.txn, predCountKey(p))
+	if err != nil {
+		return 0, fmt.Errorf("quadstore: read predicate count: %w", err)
+	}
+	c.qs.predCounts[p] = n
+	return n, nil
+}
+
+// collect drops the terms of deleted statements that no statement uses.
+// A term lives on when a statement added here uses it, when it is a
+// predicate with a positive count, or when a stored statement not deleted
+// here has it: one bounded prefix scan per index led by its position, in
+// a read snapshot (the state before this transaction, as there is one
+// writer). Bounded scans matter: an unbounded seek would walk the runs of
+// deletion markers a bulk delete leaves until compaction drops them.
+func (c *chunk) collect() error {
+	if len(c.gc) == 0 {
+		return nil
+	}
+	net := make(map[ids]bool, len(c.log))
+	for _, l := range c.log {
+		net[l.q] = l.add
+	}
+	usedHere := map[uint64]bool{}
+	for q, added := range net {
+		if added {
+			for _, id := range q {
+				usedHere[id] = true
+			}
+		}
+	}
+	rtx := c.qs.db.NewTransaction(false)
+	defer rtx.Discard()
+	var dead []uint64
+	for id := range c.gc {
+		if usedHere[id] {
+			continue
+		}
+		if n, known := c.qs.predCounts[id]; known && int64(n)+c.predDelta[id] > 0 {
+			continue
+		}
+		live, err := c.storedUse(rtx, id, net)
+		if err != nil {
+			return err
+		}
+		if !live {
+			dead = append(dead, id)
+		}
+	}
+	for _, id := range dead {
+		item, err := c.txn.Get(nodeKey(id))
+		if err != nil {
+			return fmt.Errorf("quadstore: read term %d: %w", id, err)
+		}
+		enc, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		if err := c.del(termKey(enc)); err != nil {
+			return err
+		}
+		if err := c.del(nodeKey(id)); err != nil {
+			return err
+		}
+		c.nodeDelta--
+		c.dropped = append(c.dropped, string(enc))
+	}
+	return nil
+}
+
+// storedUse tells whether a stored statement that this transaction does
+// not delete uses id.
+func (c *chunk) storedUse(rtx *badger.Txn, id uint64, net map[ids]bool) (bool, error) {
+	for _, ix := range []*index{&indexes[0], &indexes[1], &indexes[2], &indexes[3]} {
+		pfx := binary.BigEndian.AppendUint64([]byte{ix.tag}, id)
+		it := rtx.NewIterator(badger.IteratorOptions{Prefix: pfx})
+		live := false
+		for it.Rewind(); it.Valid(); it.Next() {
+			q, ok := ix.decode(it.Item().Key())
+			if !ok {
+				it.Close()
+				return false, fmt.Errorf("quadstore: corrupt %s key %x", ix.name, it.Item().Key())
+			}
+			if added, touched := net[q]; touched && !added {
+				continue
+			}
+			live = true
+			break
+		}
+		it.Close()
+		if live {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// commit writes the counters and commits; then the store's in-memory state
+// follows.
+func (c *chunk) commit() error {
+	defer c.txn.Discard()
+	if err := c.collect(); err != nil {
+		return err
+	}
+	newCounts := make(map[uint64]uint64, len(c.predDelta))
+	for p, d := range c.predDelta {
+		if d == 0 {
+			continue
+		}
+		n, err := c.predCount(p)
+		if err != nil {
+			return err
+		}
+		if int64(n)+d < 0 {
+			return fmt.Errorf("quadstore: predicate %d count would fall below zero: the counters are corrupt", p)
+		}
+		n = uint64(int64(n) + d)
+		newCounts[p] = n
+		if n == 0 {
+			err = c.del(predCountKey(p))
+		} else {
+			err = c.set(predCountKey(p), idBytes(n))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	quads := c.qs.quads.Load() + c.quadDelta
+	nodes := c.qs.nodes.Load() + c.nodeDelta
+	if c.quadDelta != 0 {
+		if err := c.set(keyQuadCount, idBytes(uint64(quads))); err != nil {
+			return err
+		}
+	}
+	if c.nodeDelta != 0 {
+		if err := c.set(keyNodeCount, idBytes(uint64(nodes))); err != nil {
+			return err
+		}
+	}
+	if c.nextID != c.qs.nextID {
+		if err := c.set(keyNextID, idBytes(c.nextID)); err != nil {
+			return err
+		}
+	}
+	if err := c.txn.Commit(); err != nil {
+		return fmt.Errorf("quadstore: commit: %w", err)
+	}
+	qs := c.qs
+	for p, n := range newCounts {
+		qs.predCounts[p] = n
+	}
+	qs.quads.Store(quads)
+	qs.nodes.Store(nodes)
+	qs.nextID = c.nextID
+	dropped := make(map[string]bool, len(c.dropped))
+	for _, enc := range c.dropped {
+		qs.terms.del(enc)
+		dropped[enc] = true
+	}
+	for enc, id := range c.ids {
+		if !dropped[enc] {
+			qs.terms.put(enc, id)
+		}
+	}
+	return nil
+}
+
+// validate checks a whole call for ErrQuadExists and ErrQuadNotExist, as
+// write would meet them, without writing.
+func (qs *QuadStore) validate(in []graph.Delta, opts graph.IgnoreOpts) error {
+	txn := qs.db.NewTransaction(false)
+	defer txn.Discard()
+	state := map[string]bool{}
+	for _, d := range in {
+		p, err := prepare(d)
+		if err != nil {
+			return err
+		}
+		var key strings.Builder
+		for _, enc := range p.enc {
+			key.Write(binary.AppendUvarint(nil, uint64(len(enc))))
+			key.Write(enc)
+		}
+		ok, seen := state[key.String()]
+		if !seen {
+			if ok, err = qs.storedQuad(txn, p.enc); err != nil {
+				return err
+			}
+		}
+		if d.Action == graph.Add {
+			if ok && !opts.IgnoreDup {
+				return &graph.DeltaError{Delta: d, Err: graph.ErrQuadExists}
+			}
+		} else if !ok && !opts.IgnoreMissing {
+			return &graph.DeltaError{Delta: d, Err: graph.ErrQuadNotExist}
+		}
+		state[key.String()] = d.Action == graph.Add
+	}
+	return nil
+}
+
+// storedQuad tells whether the statement of encoded terms is stored.
+func (qs *QuadStore) storedQuad(txn *badger.Txn, enc [4][]byte) (bool, error) {
+	var q ids
+	for i, e := range enc {
+		if e == nil {
+			continue
+		}
+		id, ok, err := qs.lookupID(txn, e)
+		if err != nil || !ok {
+			return false, err
+		}
+		q[i] = id
+	}
+	_, err := txn.Get(spog.appendKey(nil, q))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// NewQuadWriter returns a writer that adds statements in batches of
+// BatchSize, ignoring duplicates; Close writes the last batch.
+func (qs *QuadStore) NewQuadWriter() (quad.WriteCloser, error) {
+	return &quadWriter{qs: qs}, nil
+}
+
+type quadWriter struct {
+	qs  *QuadStore
+	buf []graph.Delta
+	err error
+}
+
+func (w *quadWriter) WriteQuad(q quad.Quad) error {
+	_, err := w.WriteQuads([]quad.Quad{q})
+	return err
+}
+
+func (w *quadWriter) WriteQuads(qs []quad.Quad) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	for _, q := range qs {
+		w.buf = append(w.buf, graph.Delta{Quad: q, Action: graph.Add})
+		if len(w.buf) >= w.qs.batch {
+			if err := w.flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(qs), nil
+}
+
+func (w *quadWriter) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	w.err = w.qs.ApplyDeltas(w.buf, graph.IgnoreOpts{IgnoreDup: true})
+	w.buf = w.buf[:0]
+	return w.err
+}
+
+func (w *quadWriter) Close() error {
+	if w.err != nil {
+		return w.err
+	}
+	return w.flush()
+}
