@@ -642,3 +642,38 @@ func TestConcurrentReadsAndWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelledViewIsNotCached renders a document's view with a cancelled
+// context, then again with a live one: the failure of the first is not
+// kept, the second gets the full view.
+func TestCancelledViewIsNotCached(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Document(ctx, recs[2].IRI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := d.View(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("view with a cancelled context = %v, want context.Canceled", err)
+	}
+	if d2, _ := s.Document(ctx, recs[2].IRI); d2 != d {
+		t.Fatal("the document was not kept in the cache")
+	}
+	v, err := d.View(ctx)
+	if err != nil {
+		t.Fatalf("view after a cancelled one: %v", err)
+	}
+	if v == nil || !strings.Contains(v.Title, "Heartland Workforce Commission") || len(v.Nodes) == 0 {
+		t.Fatalf("view after a cancelled one is incomplete: %+v", v)
+	}
+	// A view that succeeded is kept.
+	if v2, err := d.View(cancelled); err != nil || v2 != v {
+		t.Errorf("a rendered view was not kept: %v, %p != %p", err, v2, v)
+	}
+}
