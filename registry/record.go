@@ -302,41 +302,36 @@ func (s *Store) RetireIf(ctx context.Context, actor, iri, reason string, at time
 	if strings.TrimSpace(reason) == "" {
 		return Change{}, fmt.Errorf("retire %s: a reason is required", iri)
 	}
-	// Read, then write on the condition that the record is still what was
-	// read: a write that slipped between makes it read again, so no update
-	// is lost to the retirement.
-	for attempt := 0; ; attempt++ {
-		s.mu.Lock()
-		old, err := s.getLocked(ctx, iri)
-		s.mu.Unlock()
-		if err != nil {
-			return Change{}, fmt.Errorf("retire: %w", err)
-		}
-		if ifMatch != "" && old.Hash != ifMatch {
-			return Change{}, fmt.Errorf("retire %s: %w: the request expected %s, it is now %s (version %d)", iri, ErrPrecondition, ifMatch, old.Hash, old.Version)
-		}
-		if old.Retired() {
-			return Change{}, fmt.Errorf("retire %s: %w", iri, ErrRetired)
-		}
-		subj := quad.IRI(iri)
-		quads := append([]quad.Quad(nil), old.Quads...)
-		quads = append(quads,
-			quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RecordStatus), Object: quad.IRI(schema.StatusRetired)},
-			quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetiredOn), Object: timeLiteral(at)},
-			quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetirementReason), Object: quad.String(reason)},
-		)
-		q, hash := canonical(quads)
-		changes, err := s.write(ctx, actor, []Record{{IRI: iri, Quads: q, Hash: hash, IfMatch: old.Hash}}, func(cur *Record, _ Record) string {
-			return ActionRetire
-		})
-		if errors.Is(err, ErrPrecondition) && attempt < 10 {
-			continue
-		}
-		if err != nil {
-			return Change{}, err
-		}
-		return changes[0], nil
+	// Read and write under one hold of the write lock: no other write can
+	// come between, so none is lost to the retirement, and a retirement
+	// never fails because other writes keep changing the record.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, err := s.getLocked(ctx, iri)
+	if err != nil {
+		return Change{}, fmt.Errorf("retire: %w", err)
 	}
+	if ifMatch != "" && old.Hash != ifMatch {
+		return Change{}, fmt.Errorf("retire %s: %w: the request expected %s, it is now %s (version %d)", iri, ErrPrecondition, ifMatch, old.Hash, old.Version)
+	}
+	if old.Retired() {
+		return Change{}, fmt.Errorf("retire %s: %w", iri, ErrRetired)
+	}
+	subj := quad.IRI(iri)
+	quads := append([]quad.Quad(nil), old.Quads...)
+	quads = append(quads,
+		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RecordStatus), Object: quad.IRI(schema.StatusRetired)},
+		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetiredOn), Object: timeLiteral(at)},
+		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetirementReason), Object: quad.String(reason)},
+	)
+	q, hash := canonical(quads)
+	changes, err := s.writeLocked(ctx, actor, []Record{{IRI: iri, Quads: q, Hash: hash, IfMatch: old.Hash}}, func(cur *Record, _ Record) string {
+		return ActionRetire
+	})
+	if err != nil {
+		return Change{}, err
+	}
+	return changes[0], nil
 }
 
 // write replaces records (already canonical and validated) in one
@@ -345,6 +340,12 @@ func (s *Store) RetireIf(ctx context.Context, actor, iri, reason string, at time
 func (s *Store) write(ctx context.Context, actor string, recs []Record, action func(old *Record, rec Record) string) ([]Change, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.writeLocked(ctx, actor, recs, action)
+}
+
+// writeLocked is write for a caller that holds s.mu, so that what it read
+// under the lock is still what is stored when it writes.
+func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, action func(old *Record, rec Record) string) ([]Change, error) {
 	if s.closed {
 		return nil, errors.New("write: the store is closed")
 	}

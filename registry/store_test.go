@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -675,5 +676,140 @@ func TestCancelledViewIsNotCached(t *testing.T) {
 	// A view that succeeded is kept.
 	if v2, err := d.View(cancelled); err != nil || v2 != v {
 		t.Errorf("a rendered view was not kept: %v, %p != %p", err, v2, v)
+	}
+}
+
+// TestRetireRacingUpdatesLosesNothing runs a retirement of one record
+// while several writers update it, many times: the retirement never fails
+// for want of a condition nobody gave, and afterwards the record is
+// retired and holds the update the change log names last (no update is
+// lost to a retirement that read the record before it).
+func TestRetireRacingUpdatesLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "badger://"+t.TempDir(), Options{Base: testBaseIRI(t), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	nameOf := func(r *Record) string {
+		for _, q := range r.Quads {
+			if q.Subject == quad.IRI(r.IRI) && q.Predicate == quad.IRI(schema.Name) {
+				return literalOf(q.Object)
+			}
+		}
+		return ""
+	}
+	// A retirement changes the status and nothing else of the record it
+	// finds stored: the store's own write hook sees both.
+	var (
+		lostMu sync.Mutex
+		lost   []string
+	)
+	s.subscribe(func(seq uint64, ws []recordWrite) {
+		for _, w := range ws {
+			if w.Old != nil && !w.Old.Retired() && w.New.Retired() && nameOf(w.Old) != nameOf(&w.New) {
+				lostMu.Lock()
+				lost = append(lost, fmt.Sprintf("change %d retired %q over the stored %q", seq, nameOf(&w.New), nameOf(w.Old)))
+				lostMu.Unlock()
+			}
+		}
+	})
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	cred := recs[0]
+	named := func(quads []quad.Quad, name string) []quad.Quad {
+		var out []quad.Quad
+		for _, q := range quads {
+			switch {
+			case q.Subject == quad.IRI(cred.IRI) && q.Predicate == quad.IRI(schema.Name):
+				q.Object = quad.String(name)
+			case q.Predicate == quad.IRI(schema.RecordStatus), q.Predicate == quad.IRI(schema.RetiredOn), q.Predicate == quad.IRI(schema.RetirementReason):
+				continue // unretired
+			}
+			out = append(out, q)
+		}
+		return out
+	}
+	const writers = 4
+	for round := 0; round < 20; round++ {
+		// A fresh, unretired record for each round.
+		if _, err := s.Put(ctx, "a", Record{IRI: cred.IRI, Quads: named(cred.Quads, fmt.Sprintf("round %d", round))}); err != nil {
+			t.Fatal(err)
+		}
+		type result struct {
+			c    Change
+			name string
+			err  error
+		}
+		var (
+			wg      sync.WaitGroup
+			mu      sync.Mutex
+			results []result
+			retired = make(chan struct{})
+			started = make(chan struct{}, writers)
+		)
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				// Write until the retirement is done.
+				for i := 0; ; i++ {
+					if i > 0 {
+						select {
+						case <-retired:
+							return
+						default:
+						}
+					}
+					name := fmt.Sprintf("round %d writer %d update %d", round, w, i)
+					// A merge keeps what it does not give (the
+					// retirement); a replace of a retired record is
+					// the server's to decide (?unretire).
+					c, err := s.Put(ctx, "a", Record{IRI: cred.IRI, Quads: named(cred.Quads, name), Merge: true})
+					mu.Lock()
+					results = append(results, result{c, name, err})
+					mu.Unlock()
+					if i == 0 {
+						started <- struct{}{}
+					}
+				}
+			}(w)
+		}
+		for w := 0; w < writers; w++ {
+			<-started
+		}
+		_, rerr := s.Retire(ctx, "b", cred.IRI, "race", time.Now())
+		close(retired)
+		wg.Wait()
+		if rerr != nil {
+			t.Fatalf("round %d: the retirement failed: %v", round, rerr)
+		}
+		var lastName string
+		var lastSeq uint64
+		for _, r := range results {
+			if r.err != nil {
+				t.Fatalf("round %d: an update failed: %v", round, r.err)
+			}
+			if r.c.Seq > lastSeq {
+				lastSeq, lastName = r.c.Seq, r.name
+			}
+		}
+		got, err := s.Get(ctx, cred.IRI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Retired() {
+			t.Fatalf("round %d: the retirement was lost to an update", round)
+		}
+		lostMu.Lock()
+		if len(lost) > 0 {
+			t.Fatalf("round %d: an update was lost to the retirement: %s", round, strings.Join(lost, "; "))
+		}
+		lostMu.Unlock()
+		if name := nameOf(got); name != lastName {
+			t.Fatalf("round %d: the record is named %q, want the last update's %q (an update was lost to the retirement)", round, name, lastName)
+		}
 	}
 }
