@@ -231,6 +231,9 @@ func (s *Store) Put(ctx context.Context, actor string, rec Record) (Change, erro
 		if errors.As(err, &be) && len(be.Records) == 1 {
 			return Change{}, be.Records[0]
 		}
+		if len(changes) == 1 {
+			return changes[0], err // committed, the sync failed
+		}
 		return Change{}, err
 	}
 	return changes[0], nil
@@ -240,7 +243,10 @@ func (s *Store) Put(ctx context.Context, actor string, rec Record) (Change, erro
 // transaction with their change-log entries, and syncs to disk before it
 // returns. If any record is invalid it returns a *BatchError listing every
 // problem of every record and writes nothing. The returned changes match
-// recs by position; an unchanged record has a zero Change.
+// recs by position; an unchanged record has a zero Change. When the sync
+// after the commit fails, it returns the changes with the sync's error:
+// the batch is stored and logged (the next write follows it in the change
+// log) but a power loss may take it back.
 func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Change, error) {
 	if actor == "" {
 		return nil, errors.New("put: an actor (the writing agency) is required")
@@ -329,6 +335,9 @@ func (s *Store) RetireIf(ctx context.Context, actor, iri, reason string, at time
 		return ActionRetire
 	})
 	if err != nil {
+		if len(changes) == 1 {
+			return changes[0], err // committed, the sync failed
+		}
 		return Change{}, err
 	}
 	return changes[0], nil
@@ -473,12 +482,15 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 		iris[i] = r.IRI
 	}
 	s.docs.drop(iris)
-	if err := s.syncStore(); err != nil {
-		return nil, err
-	}
+	// The transaction is committed: what follows must match it whether or
+	// not the sync succeeds, or the next write would reuse a sequence
+	// number the log already holds and the indexes would miss this one.
 	s.seq = seq
 	s.updateList(seq, written)
 	s.notifyWrite(seq, writes)
+	if err := s.syncStore(); err != nil {
+		return changes, fmt.Errorf("write %d records: committed as far as change %d, but not made durable: %w", len(recs), seq, err)
+	}
 	return changes, nil
 }
 

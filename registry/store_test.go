@@ -813,3 +813,137 @@ func TestRetireRacingUpdatesLosesNothing(t *testing.T) {
 		}
 	}
 }
+
+// countSyncs replaces the store's syncer with one that counts its calls
+// and fails while fail returns true.
+func countSyncs(s *Store, fail func() bool) *atomic.Int64 {
+	var n atomic.Int64
+	next := s.sync
+	s.sync = func() error {
+		n.Add(1)
+		if fail != nil && fail() {
+			return errors.New("injected sync failure")
+		}
+		return next()
+	}
+	return &n
+}
+
+// TestOneSyncPerWrite checks that every acknowledged write is synced once
+// (Badger's own sync on commit is off, the store's sync after it runs),
+// an unchanged record costs no sync, and NoSync turns every sync off.
+func TestOneSyncPerWrite(t *testing.T) {
+	ctx := context.Background()
+	for _, noSync := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoSync=%v", noSync), func(t *testing.T) {
+			s, err := Open(ctx, "badger://"+t.TempDir(), Options{Base: testBaseIRI(t), NoSync: noSync})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			if s.bdb.Badger().Opts().SyncWrites {
+				t.Fatal("Badger syncs every commit itself (SyncWrites): a write is synced twice")
+			}
+			syncs := countSyncs(s, nil)
+			per := int64(1)
+			if noSync {
+				per = 0
+			}
+			recs := sampleRecords(t)
+			step := func(what string, want int64, fn func() error) {
+				t.Helper()
+				before := syncs.Load()
+				if err := fn(); err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				if got := syncs.Load() - before; got != want {
+					t.Errorf("%s: %d syncs, want %d", what, got, want)
+				}
+			}
+			step("a batch of 3 records", per, func() error { _, err := s.PutBatch(ctx, "a", recs); return err })
+			renamed := Record{IRI: recs[0].IRI, Quads: append([]quad.Quad(nil), recs[0].Quads...)}
+			for i, q := range renamed.Quads {
+				if q.Predicate == quad.IRI(schema.Name) {
+					renamed.Quads[i].Object = quad.String("Renamed")
+				}
+			}
+			step("a replacement", per, func() error { _, err := s.Put(ctx, "a", renamed); return err })
+			step("an unchanged record", 0, func() error { _, err := s.Put(ctx, "a", renamed); return err })
+			step("a retirement", per, func() error { _, err := s.Retire(ctx, "a", recs[2].IRI, "test", time.Now()); return err })
+			step("a token", per, func() error { _, _, err := s.CreateToken(ctx, recs[1].IRI, RoleAgency, time.Time{}); return err })
+		})
+	}
+}
+
+// TestFailedSyncKeepsTheSequence fails the sync after a committed write:
+// the write reports the error with its change, and the store's sequence
+// follows what was committed, so the next write gets the next number and
+// the change log has no gap and no duplicate, also after a reopen.
+func TestFailedSyncKeepsTheSequence(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, "badger://"+dir, Options{Base: testBaseIRI(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs[1:]); err != nil {
+		t.Fatal(err)
+	}
+	head := s.Sequence()
+	var failing atomic.Bool
+	failing.Store(true)
+	syncs := countSyncs(s, failing.Load)
+	c, err := s.Put(ctx, "a", recs[0])
+	if err == nil || !strings.Contains(err.Error(), "injected sync failure") {
+		t.Fatalf("write with a failing sync = %v, want the sync's error", err)
+	}
+	if syncs.Load() != 1 {
+		t.Errorf("%d syncs for one write", syncs.Load())
+	}
+	if c.Seq != head+1 {
+		t.Errorf("the committed write reports change %d, want %d", c.Seq, head+1)
+	}
+	if got := s.Sequence(); got != head+1 {
+		t.Errorf("after a committed write whose sync failed the sequence is %d, want %d", got, head+1)
+	}
+	failing.Store(false)
+	c2, err := s.Retire(ctx, "a", recs[0].IRI, "test", time.Now())
+	if err != nil {
+		t.Fatalf("the write after a failed sync: %v", err)
+	}
+	if c2.Seq != head+2 {
+		t.Errorf("the write after a failed sync is change %d, want %d", c2.Seq, head+2)
+	}
+	checkLog := func(s *Store) {
+		t.Helper()
+		changes, err := s.Changes(ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uint64(len(changes)) != head+2 {
+			t.Fatalf("change log has %d entries, want %d", len(changes), head+2)
+		}
+		for i, ch := range changes {
+			if ch.Seq != uint64(i+1) {
+				t.Fatalf("change log entry %d has number %d: a gap or a duplicate", i+1, ch.Seq)
+			}
+		}
+		if got := changes[head]; got.IRI != recs[0].IRI || got.Action != ActionCreate {
+			t.Errorf("change %d = %+v, want the creation of %s", head+1, got, recs[0].IRI)
+		}
+		if got := changes[head+1]; got.IRI != recs[0].IRI || got.Action != ActionRetire {
+			t.Errorf("change %d = %+v, want the retirement of %s", head+2, got, recs[0].IRI)
+		}
+	}
+	checkLog(s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openStore(t, dir)
+	if got := s2.Sequence(); got != head+2 {
+		t.Errorf("reopened, the sequence is %d, want %d", got, head+2)
+	}
+	checkLog(s2)
+}
