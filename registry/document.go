@@ -26,24 +26,39 @@ type Document struct {
 	store *Store
 	quads []quad.Quad
 
-	jsonOnce sync.Once
-	jsonld   []byte
-	jsonErr  error
+	// Renderings that succeed are kept; a failed one (a cancelled
+	// request's context, a store error) is not, so the next caller renders
+	// afresh instead of being served the failure.
+	jsonMu sync.Mutex
+	jsonld []byte
+	// renderJSON, when set, renders the JSON-LD instead of the default
+	// rendering of the record.
+	renderJSON func() ([]byte, error)
 
 	nqOnce sync.Once
 	nq     []byte
 
-	viewOnce sync.Once
-	view     *View
-	viewErr  error
+	viewMu sync.Mutex
+	view   *View
 }
 
 // JSONLD returns the record as compacted JSON-LD in credreg's context.
 func (d *Document) JSONLD() ([]byte, error) {
-	d.jsonOnce.Do(func() {
-		d.jsonld, d.jsonErr = renderJSONLD(d.store.base, d.IRI, d.quads)
-	})
-	return d.jsonld, d.jsonErr
+	d.jsonMu.Lock()
+	defer d.jsonMu.Unlock()
+	if d.jsonld != nil {
+		return d.jsonld, nil
+	}
+	render := d.renderJSON
+	if render == nil {
+		render = func() ([]byte, error) { return renderJSONLD(d.store.base, d.IRI, d.quads) }
+	}
+	b, err := render()
+	if err != nil {
+		return nil, err
+	}
+	d.jsonld = b
+	return b, nil
 }
 
 // NQuads returns the record's statements as sorted N-Quads lines in the
@@ -54,10 +69,21 @@ func (d *Document) NQuads() []byte {
 }
 
 // View returns the record arranged for a page: nodes, properties and
-// values, with the labels of linked resources.
+// values, with the labels of linked resources. A view that cannot be built
+// (ctx cancelled, the store failing) is not kept: a later call with a live
+// context builds it again.
 func (d *Document) View(ctx context.Context) (*View, error) {
-	d.viewOnce.Do(func() { d.view, d.viewErr = d.store.buildView(ctx, d.IRI, d.quads) })
-	return d.view, d.viewErr
+	d.viewMu.Lock()
+	defer d.viewMu.Unlock()
+	if d.view != nil {
+		return d.view, nil
+	}
+	v, err := d.store.buildView(ctx, d.IRI, d.quads)
+	if err != nil {
+		return nil, err
+	}
+	d.view = v
+	return v, nil
 }
 
 // Document returns the current rendering of the record iri, or an error

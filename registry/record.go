@@ -231,6 +231,9 @@ func (s *Store) Put(ctx context.Context, actor string, rec Record) (Change, erro
 		if errors.As(err, &be) && len(be.Records) == 1 {
 			return Change{}, be.Records[0]
 		}
+		if len(changes) == 1 {
+			return changes[0], err // committed, the sync failed
+		}
 		return Change{}, err
 	}
 	return changes[0], nil
@@ -240,7 +243,10 @@ func (s *Store) Put(ctx context.Context, actor string, rec Record) (Change, erro
 // transaction with their change-log entries, and syncs to disk before it
 // returns. If any record is invalid it returns a *BatchError listing every
 // problem of every record and writes nothing. The returned changes match
-// recs by position; an unchanged record has a zero Change.
+// recs by position; an unchanged record has a zero Change. When the sync
+// after the commit fails, it returns the changes with the sync's error:
+// the batch is stored and logged (the next write follows it in the change
+// log) but a power loss may take it back.
 func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Change, error) {
 	if actor == "" {
 		return nil, errors.New("put: an actor (the writing agency) is required")
@@ -302,41 +308,39 @@ func (s *Store) RetireIf(ctx context.Context, actor, iri, reason string, at time
 	if strings.TrimSpace(reason) == "" {
 		return Change{}, fmt.Errorf("retire %s: a reason is required", iri)
 	}
-	// Read, then write on the condition that the record is still what was
-	// read: a write that slipped between makes it read again, so no update
-	// is lost to the retirement.
-	for attempt := 0; ; attempt++ {
-		s.mu.Lock()
-		old, err := s.getLocked(ctx, iri)
-		s.mu.Unlock()
-		if err != nil {
-			return Change{}, fmt.Errorf("retire: %w", err)
-		}
-		if ifMatch != "" && old.Hash != ifMatch {
-			return Change{}, fmt.Errorf("retire %s: %w: the request expected %s, it is now %s (version %d)", iri, ErrPrecondition, ifMatch, old.Hash, old.Version)
-		}
-		if old.Retired() {
-			return Change{}, fmt.Errorf("retire %s: %w", iri, ErrRetired)
-		}
-		subj := quad.IRI(iri)
-		quads := append([]quad.Quad(nil), old.Quads...)
-		quads = append(quads,
-			quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RecordStatus), Object: quad.IRI(schema.StatusRetired)},
-			quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetiredOn), Object: timeLiteral(at)},
-			quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetirementReason), Object: quad.String(reason)},
-		)
-		q, hash := canonical(quads)
-		changes, err := s.write(ctx, actor, []Record{{IRI: iri, Quads: q, Hash: hash, IfMatch: old.Hash}}, func(cur *Record, _ Record) string {
-			return ActionRetire
-		})
-		if errors.Is(err, ErrPrecondition) && attempt < 10 {
-			continue
-		}
-		if err != nil {
-			return Change{}, err
-		}
-		return changes[0], nil
+	// Read and write under one hold of the write lock: no other write can
+	// come between, so none is lost to the retirement, and a retirement
+	// never fails because other writes keep changing the record.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, err := s.getLocked(ctx, iri)
+	if err != nil {
+		return Change{}, fmt.Errorf("retire: %w", err)
 	}
+	if ifMatch != "" && old.Hash != ifMatch {
+		return Change{}, fmt.Errorf("retire %s: %w: the request expected %s, it is now %s (version %d)", iri, ErrPrecondition, ifMatch, old.Hash, old.Version)
+	}
+	if old.Retired() {
+		return Change{}, fmt.Errorf("retire %s: %w", iri, ErrRetired)
+	}
+	subj := quad.IRI(iri)
+	quads := append([]quad.Quad(nil), old.Quads...)
+	quads = append(quads,
+		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RecordStatus), Object: quad.IRI(schema.StatusRetired)},
+		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetiredOn), Object: timeLiteral(at)},
+		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetirementReason), Object: quad.String(reason)},
+	)
+	q, hash := canonical(quads)
+	changes, err := s.writeLocked(ctx, actor, []Record{{IRI: iri, Quads: q, Hash: hash, IfMatch: old.Hash}}, func(cur *Record, _ Record) string {
+		return ActionRetire
+	})
+	if err != nil {
+		if len(changes) == 1 {
+			return changes[0], err // committed, the sync failed
+		}
+		return Change{}, err
+	}
+	return changes[0], nil
 }
 
 // write replaces records (already canonical and validated) in one
@@ -345,6 +349,12 @@ func (s *Store) RetireIf(ctx context.Context, actor, iri, reason string, at time
 func (s *Store) write(ctx context.Context, actor string, recs []Record, action func(old *Record, rec Record) string) ([]Change, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.writeLocked(ctx, actor, recs, action)
+}
+
+// writeLocked is write for a caller that holds s.mu, so that what it read
+// under the lock is still what is stored when it writes.
+func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, action func(old *Record, rec Record) string) ([]Change, error) {
 	if s.closed {
 		return nil, errors.New("write: the store is closed")
 	}
@@ -472,12 +482,15 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 		iris[i] = r.IRI
 	}
 	s.docs.drop(iris)
-	if err := s.syncStore(); err != nil {
-		return nil, err
-	}
+	// The transaction is committed: what follows must match it whether or
+	// not the sync succeeds, or the next write would reuse a sequence
+	// number the log already holds and the indexes would miss this one.
 	s.seq = seq
 	s.updateList(seq, written)
 	s.notifyWrite(seq, writes)
+	if err := s.syncStore(); err != nil {
+		return changes, fmt.Errorf("write %d records: committed as far as change %d, but not made durable: %w", len(recs), seq, err)
+	}
 	return changes, nil
 }
 

@@ -59,7 +59,8 @@ type Options struct {
 	// yet is an error wrapping ErrNoRegistry, and is left without a base
 	// (commands that only manage a registry must not fix its base).
 	MustExist bool
-	// NoSync turns off the fsync of every commit. Only for throwaway
+	// NoSync turns off the fsync of every commit (the store otherwise
+	// syncs once per acknowledged write or batch). Only for throwaway
 	// stores (benchmarks); a registry must not acknowledge a write that a
 	// power loss can take back.
 	NoSync bool
@@ -73,7 +74,11 @@ type Store struct {
 	log   *slog.Logger
 	url   string
 	close func() error
-	sync  func() error
+	// sync makes committed writes durable; every acknowledged write or
+	// batch calls it exactly once (through syncStore), and none when
+	// noSync is set. Tests replace it to count or fail syncs.
+	sync   func() error
+	noSync bool
 	// size returns the bytes of the store's files as its engine last
 	// measured them; nil when it cannot.
 	size func() (lsm, vlog int64)
@@ -199,7 +204,12 @@ func parseStoreURL(raw string) (kind, path string, err error) {
 }
 
 func (s *Store) openBadger(dir string, opts Options) error {
-	db, err := badgerkv.Open(badgerkv.Options{Dir: dir, NoSync: opts.NoSync, Logger: s.log, MemTableSize: badgerMemTable})
+	// Badger's own SyncWrites stays off: the store syncs once after each
+	// commit it acknowledges (syncStore), not once in the commit and once
+	// more after it. Every write to the store runs under s.mu, commit and
+	// sync together, so no memtable rotation (which does not sync the WAL
+	// it retires) can come between a commit and its sync.
+	db, err := badgerkv.Open(badgerkv.Options{Dir: dir, NoSync: true, Logger: s.log, MemTableSize: badgerMemTable})
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.url, err)
 	}
@@ -214,6 +224,7 @@ func (s *Store) openBadger(dir string, opts Options) error {
 	s.kv = hk
 	s.bdb = db
 	s.sync = db.Sync
+	s.noSync = opts.NoSync
 	s.close = db.Close
 	s.size = db.Badger().Size
 	s.atomic = g.atomic
@@ -396,8 +407,11 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
+// syncStore makes the writes committed so far durable, unless the store
+// was opened with NoSync. Writers call it once per acknowledged write,
+// under s.mu.
 func (s *Store) syncStore() error {
-	if s.sync == nil {
+	if s.sync == nil || s.noSync {
 		return nil
 	}
 	if err := s.sync(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -641,4 +642,308 @@ func TestConcurrentReadsAndWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestCancelledViewIsNotCached renders a document's view with a cancelled
+// context, then again with a live one: the failure of the first is not
+// kept, the second gets the full view.
+func TestCancelledViewIsNotCached(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Document(ctx, recs[2].IRI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := d.View(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("view with a cancelled context = %v, want context.Canceled", err)
+	}
+	if d2, _ := s.Document(ctx, recs[2].IRI); d2 != d {
+		t.Fatal("the document was not kept in the cache")
+	}
+	v, err := d.View(ctx)
+	if err != nil {
+		t.Fatalf("view after a cancelled one: %v", err)
+	}
+	if v == nil || !strings.Contains(v.Title, "Heartland Workforce Commission") || len(v.Nodes) == 0 {
+		t.Fatalf("view after a cancelled one is incomplete: %+v", v)
+	}
+	// A view that succeeded is kept.
+	if v2, err := d.View(cancelled); err != nil || v2 != v {
+		t.Errorf("a rendered view was not kept: %v, %p != %p", err, v2, v)
+	}
+}
+
+// TestRetireRacingUpdatesLosesNothing runs a retirement of one record
+// while several writers update it, many times: the retirement never fails
+// for want of a condition nobody gave, and afterwards the record is
+// retired and holds the update the change log names last (no update is
+// lost to a retirement that read the record before it).
+func TestRetireRacingUpdatesLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, "badger://"+t.TempDir(), Options{Base: testBaseIRI(t), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	nameOf := func(r *Record) string {
+		for _, q := range r.Quads {
+			if q.Subject == quad.IRI(r.IRI) && q.Predicate == quad.IRI(schema.Name) {
+				return literalOf(q.Object)
+			}
+		}
+		return ""
+	}
+	// A retirement changes the status and nothing else of the record it
+	// finds stored: the store's own write hook sees both.
+	var (
+		lostMu sync.Mutex
+		lost   []string
+	)
+	s.subscribe(func(seq uint64, ws []recordWrite) {
+		for _, w := range ws {
+			if w.Old != nil && !w.Old.Retired() && w.New.Retired() && nameOf(w.Old) != nameOf(&w.New) {
+				lostMu.Lock()
+				lost = append(lost, fmt.Sprintf("change %d retired %q over the stored %q", seq, nameOf(&w.New), nameOf(w.Old)))
+				lostMu.Unlock()
+			}
+		}
+	})
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	cred := recs[0]
+	named := func(quads []quad.Quad, name string) []quad.Quad {
+		var out []quad.Quad
+		for _, q := range quads {
+			switch {
+			case q.Subject == quad.IRI(cred.IRI) && q.Predicate == quad.IRI(schema.Name):
+				q.Object = quad.String(name)
+			case q.Predicate == quad.IRI(schema.RecordStatus), q.Predicate == quad.IRI(schema.RetiredOn), q.Predicate == quad.IRI(schema.RetirementReason):
+				continue // unretired
+			}
+			out = append(out, q)
+		}
+		return out
+	}
+	const writers = 4
+	for round := 0; round < 20; round++ {
+		// A fresh, unretired record for each round.
+		if _, err := s.Put(ctx, "a", Record{IRI: cred.IRI, Quads: named(cred.Quads, fmt.Sprintf("round %d", round))}); err != nil {
+			t.Fatal(err)
+		}
+		type result struct {
+			c    Change
+			name string
+			err  error
+		}
+		var (
+			wg      sync.WaitGroup
+			mu      sync.Mutex
+			results []result
+			retired = make(chan struct{})
+			started = make(chan struct{}, writers)
+		)
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				// Write until the retirement is done.
+				for i := 0; ; i++ {
+					if i > 0 {
+						select {
+						case <-retired:
+							return
+						default:
+						}
+					}
+					name := fmt.Sprintf("round %d writer %d update %d", round, w, i)
+					// A merge keeps what it does not give (the
+					// retirement); a replace of a retired record is
+					// the server's to decide (?unretire).
+					c, err := s.Put(ctx, "a", Record{IRI: cred.IRI, Quads: named(cred.Quads, name), Merge: true})
+					mu.Lock()
+					results = append(results, result{c, name, err})
+					mu.Unlock()
+					if i == 0 {
+						started <- struct{}{}
+					}
+				}
+			}(w)
+		}
+		for w := 0; w < writers; w++ {
+			<-started
+		}
+		_, rerr := s.Retire(ctx, "b", cred.IRI, "race", time.Now())
+		close(retired)
+		wg.Wait()
+		if rerr != nil {
+			t.Fatalf("round %d: the retirement failed: %v", round, rerr)
+		}
+		var lastName string
+		var lastSeq uint64
+		for _, r := range results {
+			if r.err != nil {
+				t.Fatalf("round %d: an update failed: %v", round, r.err)
+			}
+			if r.c.Seq > lastSeq {
+				lastSeq, lastName = r.c.Seq, r.name
+			}
+		}
+		got, err := s.Get(ctx, cred.IRI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Retired() {
+			t.Fatalf("round %d: the retirement was lost to an update", round)
+		}
+		lostMu.Lock()
+		if len(lost) > 0 {
+			t.Fatalf("round %d: an update was lost to the retirement: %s", round, strings.Join(lost, "; "))
+		}
+		lostMu.Unlock()
+		if name := nameOf(got); name != lastName {
+			t.Fatalf("round %d: the record is named %q, want the last update's %q (an update was lost to the retirement)", round, name, lastName)
+		}
+	}
+}
+
+// countSyncs replaces the store's syncer with one that counts its calls
+// and fails while fail returns true.
+func countSyncs(s *Store, fail func() bool) *atomic.Int64 {
+	var n atomic.Int64
+	next := s.sync
+	s.sync = func() error {
+		n.Add(1)
+		if fail != nil && fail() {
+			return errors.New("injected sync failure")
+		}
+		return next()
+	}
+	return &n
+}
+
+// TestOneSyncPerWrite checks that every acknowledged write is synced once
+// (Badger's own sync on commit is off, the store's sync after it runs),
+// an unchanged record costs no sync, and NoSync turns every sync off.
+func TestOneSyncPerWrite(t *testing.T) {
+	ctx := context.Background()
+	for _, noSync := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoSync=%v", noSync), func(t *testing.T) {
+			s, err := Open(ctx, "badger://"+t.TempDir(), Options{Base: testBaseIRI(t), NoSync: noSync})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			if s.bdb.Badger().Opts().SyncWrites {
+				t.Fatal("Badger syncs every commit itself (SyncWrites): a write is synced twice")
+			}
+			syncs := countSyncs(s, nil)
+			per := int64(1)
+			if noSync {
+				per = 0
+			}
+			recs := sampleRecords(t)
+			step := func(what string, want int64, fn func() error) {
+				t.Helper()
+				before := syncs.Load()
+				if err := fn(); err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				if got := syncs.Load() - before; got != want {
+					t.Errorf("%s: %d syncs, want %d", what, got, want)
+				}
+			}
+			step("a batch of 3 records", per, func() error { _, err := s.PutBatch(ctx, "a", recs); return err })
+			renamed := Record{IRI: recs[0].IRI, Quads: append([]quad.Quad(nil), recs[0].Quads...)}
+			for i, q := range renamed.Quads {
+				if q.Predicate == quad.IRI(schema.Name) {
+					renamed.Quads[i].Object = quad.String("Renamed")
+				}
+			}
+			step("a replacement", per, func() error { _, err := s.Put(ctx, "a", renamed); return err })
+			step("an unchanged record", 0, func() error { _, err := s.Put(ctx, "a", renamed); return err })
+			step("a retirement", per, func() error { _, err := s.Retire(ctx, "a", recs[2].IRI, "test", time.Now()); return err })
+			step("a token", per, func() error { _, _, err := s.CreateToken(ctx, recs[1].IRI, RoleAgency, time.Time{}); return err })
+		})
+	}
+}
+
+// TestFailedSyncKeepsTheSequence fails the sync after a committed write:
+// the write reports the error with its change, and the store's sequence
+// follows what was committed, so the next write gets the next number and
+// the change log has no gap and no duplicate, also after a reopen.
+func TestFailedSyncKeepsTheSequence(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := Open(ctx, "badger://"+dir, Options{Base: testBaseIRI(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs[1:]); err != nil {
+		t.Fatal(err)
+	}
+	head := s.Sequence()
+	var failing atomic.Bool
+	failing.Store(true)
+	syncs := countSyncs(s, failing.Load)
+	c, err := s.Put(ctx, "a", recs[0])
+	if err == nil || !strings.Contains(err.Error(), "injected sync failure") {
+		t.Fatalf("write with a failing sync = %v, want the sync's error", err)
+	}
+	if syncs.Load() != 1 {
+		t.Errorf("%d syncs for one write", syncs.Load())
+	}
+	if c.Seq != head+1 {
+		t.Errorf("the committed write reports change %d, want %d", c.Seq, head+1)
+	}
+	if got := s.Sequence(); got != head+1 {
+		t.Errorf("after a committed write whose sync failed the sequence is %d, want %d", got, head+1)
+	}
+	failing.Store(false)
+	c2, err := s.Retire(ctx, "a", recs[0].IRI, "test", time.Now())
+	if err != nil {
+		t.Fatalf("the write after a failed sync: %v", err)
+	}
+	if c2.Seq != head+2 {
+		t.Errorf("the write after a failed sync is change %d, want %d", c2.Seq, head+2)
+	}
+	checkLog := func(s *Store) {
+		t.Helper()
+		changes, err := s.Changes(ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uint64(len(changes)) != head+2 {
+			t.Fatalf("change log has %d entries, want %d", len(changes), head+2)
+		}
+		for i, ch := range changes {
+			if ch.Seq != uint64(i+1) {
+				t.Fatalf("change log entry %d has number %d: a gap or a duplicate", i+1, ch.Seq)
+			}
+		}
+		if got := changes[head]; got.IRI != recs[0].IRI || got.Action != ActionCreate {
+			t.Errorf("change %d = %+v, want the creation of %s", head+1, got, recs[0].IRI)
+		}
+		if got := changes[head+1]; got.IRI != recs[0].IRI || got.Action != ActionRetire {
+			t.Errorf("change %d = %+v, want the retirement of %s", head+2, got, recs[0].IRI)
+		}
+	}
+	checkLog(s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := openStore(t, dir)
+	if got := s2.Sequence(); got != head+2 {
+		t.Errorf("reopened, the sequence is %d, want %d", got, head+2)
+	}
+	checkLog(s2)
 }

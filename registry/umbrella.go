@@ -474,9 +474,8 @@ func (s *Store) DesignationSet(ctx context.Context, credentialIRI string) (*Desi
 	q, hash := canonical(quads)
 	doc := &Document{IRI: set.IRI, Hash: hash, Version: s.Sequence(), store: s, quads: q}
 	// Render now, as a tree: the designations nested as members.
-	doc.jsonOnce.Do(func() {
-		doc.jsonld, doc.jsonErr = renderTree(s.base, set.IRI, q, schema.Member)
-	})
+	doc.renderJSON = func() ([]byte, error) { return renderTree(s.base, set.IRI, q, schema.Member) }
+	_, _ = doc.JSONLD() // a failure is not kept: serving the set renders again and reports it
 	set.Document = doc
 	return set, nil
 }

@@ -410,7 +410,10 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request, doc *regi
 }
 
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) {
+	// Only this request's own cancellation goes unanswered (its client has
+	// left); a cancellation error from anywhere else is a failure to report,
+	// never a silent 200 with an empty body.
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return
 	}
 	s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)

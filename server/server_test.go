@@ -144,3 +144,27 @@ func TestSchemesAndConcepts(t *testing.T) {
 		t.Errorf("Accept application/json answered with %q", res.Header.Get("Content-Type"))
 	}
 }
+
+// TestCancelledPageDoesNotBlankLaterOnes serves a record's page to a
+// request whose context is already cancelled (a client that left), then
+// GETs the page: it is rendered afresh and answered whole, not 200 with an
+// empty body from a cached failure.
+func TestCancelledPageDoesNotBlankLaterOnes(t *testing.T) {
+	srv, _ := newTestServer(t)
+	url := srv.URL + "/resources/" + securityPlus
+	// The document is cached (by a JSON-LD read) before the page is asked for.
+	if res, _ := do(t, http.MethodGet, url, map[string]string{"Accept": "application/ld+json"}); res.StatusCode != 200 {
+		t.Fatalf("JSON-LD GET: %d", res.StatusCode)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest(http.MethodGet, url, nil).WithContext(ctx)
+	req.Header.Set("Accept", "text/html")
+	srv.Config.Handler.ServeHTTP(httptest.NewRecorder(), req)
+	for i := 0; i < 2; i++ {
+		res, body := do(t, http.MethodGet, url, map[string]string{"Accept": "text/html"})
+		if res.StatusCode != 200 || !strings.Contains(body, "</html>") || !strings.Contains(body, "<title>CompTIA Security") {
+			t.Fatalf("GET %d after a cancelled one: %d, %d bytes:\n%.300s", i+1, res.StatusCode, len(body), body)
+		}
+	}
+}
