@@ -23,7 +23,7 @@ interop/node_modules/.package-lock.json: interop/package.json interop/package-lo
 	npm ci --prefix interop --no-audit --no-fund
 
 test: interop
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
