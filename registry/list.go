@@ -1063,6 +1063,7 @@ func (p *ListPage) tree(links ListLinks) *ldNode {
 	view := newNode(links.View, schema.ClassPartialCollectionView).
 		links(schema.PropFirst, links.First).links(schema.PropNext, links.Next).links(schema.PropPrevious, links.Previous)
 	coll.add(schema.PropView, view)
+	coll.always(schema.Member)
 	for _, it := range p.Items {
 		coll.add(schema.Member, p.credentialNode(it))
 	}

@@ -41,7 +41,7 @@ func writeProblemDoc(w http.ResponseWriter, r *http.Request, p problem) {
 	if p.Instance == "" {
 		p.Instance = r.URL.Path
 	}
-	body, _ := json.MarshalIndent(p, "", "  ")
+	body, _ := json.MarshalIndent(fixedShape(p), "", "  ")
 	h := w.Header()
 	h.Set("Content-Type", typeProblem)
 	h.Set("X-Content-Type-Options", "nosniff")
