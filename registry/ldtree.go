@@ -287,8 +287,8 @@ func writeJSONString(b *bytes.Buffer, s string) {
 }
 
 // compact writes a node in the context of t: terms for properties and
-// classes, values in the form the term's coercion expects (integers and
-// booleans as JSON numbers and booleans), value objects otherwise; the
+// classes, values in the form the term's coercion expects (integers as
+// JSON numbers), value objects otherwise; the
 // values of a set term ("@container": "@set") always as an array.
 func (n *ldNode) compact(t *contextTerms) ordered {
 	o := ordered{{"id", n.id}}
@@ -372,31 +372,22 @@ func compactValue(t *contextTerms, def termDef, v quad.Value) any {
 // in every client (2^53: JavaScript's and float64's integers).
 const maxNativeInteger = 1 << 53
 
-// nativeValue returns the JSON number or boolean that a JSON-LD processor
-// turns back into exactly the literal (lexical form and datatype): an
-// xsd:integer in canonical form (no sign "+", no leading zeros) within
-// ±2^53, or an xsd:boolean "true" or "false". A native JSON number expands
-// to an xsd:integer literal, under a term coerced to xsd:integer too, and
-// a native boolean to an xsd:boolean one. Other literals (decimals such as
-// wages: a JSON number would come back as an xsd:double lexical form) are
-// not native.
+// nativeValue returns the JSON number that a JSON-LD processor turns back
+// into exactly the literal (lexical form and datatype): an xsd:integer in
+// canonical form (no sign "+", no leading zeros) within ±2^53. A native
+// JSON number expands to an xsd:integer literal, under a term coerced to
+// xsd:integer too. Other literals stay strings: decimals such as wages (a
+// JSON number would come back in an xsd:double lexical form), and
+// booleans (context v2 leaves them as they were in v1).
 func nativeValue(lexical, datatype string) (any, bool) {
-	switch datatype {
-	case schema.XSD + "integer":
-		n, err := strconv.ParseInt(lexical, 10, 64)
-		if err != nil || n > maxNativeInteger || n < -maxNativeInteger || strconv.FormatInt(n, 10) != lexical {
-			return nil, false
-		}
-		return n, true
-	case schema.XSD + "boolean":
-		switch lexical {
-		case "true":
-			return true, true
-		case "false":
-			return false, true
-		}
+	if datatype != schema.XSD+"integer" {
+		return nil, false
 	}
-	return nil, false
+	n, err := strconv.ParseInt(lexical, 10, 64)
+	if err != nil || n > maxNativeInteger || n < -maxNativeInteger || strconv.FormatInt(n, 10) != lexical {
+		return nil, false
+	}
+	return n, true
 }
 
 // termDef is a property term of the context: its name, its coercion
