@@ -58,9 +58,9 @@ var parsedContext = parsedContexts[schema.ContextVersion]
 // current version at {base}/context.jsonld).
 func NewDocumentLoader(base schema.Base) *DocumentLoader {
 	docs := map[string]any{base.ContextLatest(): parsedContext}
-	for v, doc := range parsedContexts {
-		docs[schema.ContextURLOf(v)] = doc
-		docs[base.ContextOf(v)] = doc
+	for _, v := range schema.ContextVersions {
+		docs[schema.ContextURLOf(v)] = parsedContexts[v]
+		docs[base.ContextOf(v)] = parsedContexts[v]
 	}
 	return &DocumentLoader{docs: docs}
 }

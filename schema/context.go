@@ -59,3 +59,17 @@ func ContextETagOf(version string) string {
 	sum := sha256.Sum256(ContextDocumentOf(version))
 	return `"` + hex.EncodeToString(sum[:12]) + `"`
 }
+
+// ContextDocuments maps every IRI of every version of credreg's context to
+// its document: the canonical IRIs (https://w3id.org/credreg/context/vN.jsonld),
+// the registry's own ({base}/contexts/vN.jsonld) and {base}/context.jsonld,
+// the current version. Document loaders serve these and nothing else. The
+// caller must not modify the documents.
+func ContextDocuments(base Base) map[string][]byte {
+	docs := map[string][]byte{base.ContextLatest(): contextJSON}
+	for _, v := range ContextVersions {
+		docs[ContextURLOf(v)] = ContextDocumentOf(v)
+		docs[base.ContextOf(v)] = ContextDocumentOf(v)
+	}
+	return docs
+}
