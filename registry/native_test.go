@@ -61,3 +61,35 @@ func TestNativeValues(t *testing.T) {
 		t.Errorf("got  %v\nwant %v", got, want)
 	}
 }
+
+// TestEveryContextVersionParses checks that documents naming any version
+// of the context, under any of its IRIs, are read, and that a document
+// written against v1 (bare values, counts as strings) and the same one in
+// v2's shape (arrays, numbers) give the same statements.
+func TestEveryContextVersionParses(t *testing.T) {
+	base := testBaseIRI(t)
+	body := func(ctx, shape string) []byte {
+		return []byte(`{"@context": "` + ctx + `", "id": "resources/ce-00000000-0000-4000-8000-000000000001",
+		  "type": "ValueDesignation", ` + shape + `}`)
+	}
+	v1Shape := `"criterion": "schemes/value-criteria/high-wage", "evidence": {"id": "resources/ce-00000000-0000-4000-8000-000000000001#evidence", "projectedAnnualOpenings": "350"}`
+	v2Shape := `"criterion": ["schemes/value-criteria/high-wage"], "evidence": [{"id": "resources/ce-00000000-0000-4000-8000-000000000001#evidence", "projectedAnnualOpenings": 350}]`
+	want, err := ParseJSONLD(base, body(schema.ContextURLOf("1"), v1Shape))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != 4 {
+		t.Fatalf("%d statements: %v", len(want), want)
+	}
+	for _, ctx := range []string{schema.ContextURLOf("1"), schema.ContextURLOf("2"), base.ContextOf("1"), base.ContextOf("2"), base.ContextLatest()} {
+		for _, shape := range []string{v1Shape, v2Shape} {
+			got, err := ParseJSONLD(base, body(ctx, shape))
+			if err != nil {
+				t.Fatalf("%s: %v", ctx, err)
+			}
+			if a, b := renderNQuads(got), renderNQuads(want); string(a) != string(b) {
+				t.Errorf("%s: %s\nwant %s", ctx, a, b)
+			}
+		}
+	}
+}
