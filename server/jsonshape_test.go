@@ -278,6 +278,19 @@ func TestJSONShapeIsFixed(t *testing.T) {
 				t.Errorf("no member with one industry (%d) or no openings counted (%d)", ones, openings)
 			}
 		}},
+		{name: "list page with credentials of no designation", path: "/credentials?active=any&limit=1000", check: func(t *testing.T, b []byte) {
+			p := shapeDecode[shapeCollection[json.RawMessage]](t, "list", b, "member")
+			none := 0
+			for _, raw := range p.Member {
+				m := shapeDecode[shapeListCredential](t, "member", raw, "designation", "ownedBy", "offeredBy", "occupationType", "industryType", "instructionalProgramType")
+				if len(m.Designation) == 0 {
+					none++
+				}
+			}
+			if none == 0 || len(p.Member) != p.TotalItems {
+				t.Errorf("%d members of %d, %d without designations", len(p.Member), p.TotalItems, none)
+			}
+		}},
 		{name: "a credential with one industry", path: "/resources/" + oneIndustry, check: func(t *testing.T, b []byte) {
 			c := shapeDecode[shapeCredential](t, "credential", b, "industryType", "ownedBy", "offeredBy", "occupationType", "instructionalProgramType")
 			if len(c.IndustryType) != 1 || c.Context != ctx2 {
