@@ -263,9 +263,8 @@ func compactExpanded(expanded any) (map[string]any, error) {
 // nativeValues rewrites compacted JSON-LD in credreg's context so that
 // integers are JSON numbers (see nativeValue): a string under a term
 // coerced to xsd:integer, and an xsd:integer value object under a key with
-// no coercion. Each rewrite
-// expands to the same literal. def is the definition of the key v is the
-// value of.
+// no coercion. Each rewrite expands to the same literal. def is the
+// definition of the key v is the value of.
 func nativeValues(v any, def termDef) any {
 	switch x := v.(type) {
 	case []any:

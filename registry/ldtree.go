@@ -288,8 +288,9 @@ func writeJSONString(b *bytes.Buffer, s string) {
 
 // compact writes a node in the context of t: terms for properties and
 // classes, values in the form the term's coercion expects (integers as
-// JSON numbers), value objects otherwise; the
-// values of a set term ("@container": "@set") always as an array.
+// JSON numbers), value objects otherwise; the values of a set term
+// ("@container": "@set") always as an array, [] for a property made
+// present by always.
 func (n *ldNode) compact(t *contextTerms) ordered {
 	o := ordered{{"id", n.id}}
 	if len(n.types) > 0 {
