@@ -143,8 +143,9 @@ func newCTDLLoader(base schema.Base) *ctdlLoader {
 	for _, u := range CTDLContextURLs {
 		l.docs[u] = ctdlContextJSON
 	}
-	l.docs[schema.ContextURL] = schema.ContextDocument()
-	l.docs[base.Context()] = schema.ContextDocument()
+	for u, doc := range schema.ContextDocuments(base) {
+		l.docs[u] = doc
+	}
 	return l
 }
 

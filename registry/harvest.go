@@ -66,6 +66,7 @@ func (p *FeedPage) tree(l FeedLinks) *ldNode {
 	page := newNode(l.Page, schema.ClassOrderedCollPage)
 	page.add(schema.PropASPartOf, newNode(l.Collection, schema.ClassOrderedCollection).add(schema.PropASTotalItems, intLiteral(p.Head)))
 	page.links(schema.PropASNext, l.Next).links(schema.PropASPrev, l.Prev)
+	page.always(schema.PropASItems)
 	for _, c := range p.Changes {
 		types := []string{schema.ClassUpdate}
 		switch c.Action {
@@ -88,10 +89,65 @@ func (p *FeedPage) tree(l FeedLinks) *ldNode {
 	return page
 }
 
-// JSONLD renders the page in credreg's context.
+// JSONLD renders the page in credreg's context with the feed's own
+// ActivityStreams terms (see FeedContext).
 func (p *FeedPage) JSONLD(base schema.Base, l FeedLinks) ([]byte, error) {
-	return p.tree(l).jsonld(base)
+	return p.tree(l).jsonldIn(docContext{ref: FeedContext(base), terms: feedTerms})
 }
+
+// feedLocalTerms are the ActivityStreams terms whose names credreg's
+// context gives to Hydra (a list page's "next", a collection's
+// "totalItems"): the feed's documents redefine them.
+var feedLocalTerms = []struct {
+	name, iri, coerce string
+}{
+	{"next", schema.PropASNext, "@id"},
+	{"prev", schema.PropASPrev, "@id"},
+	{"totalItems", schema.PropASTotalItems, schema.XSD + "integer"},
+}
+
+// FeedContext is the "@context" of a change-feed page: credreg's context
+// followed by an embedded context that gives "next", "prev" and
+// "totalItems" their ActivityStreams meaning (as:next, as:prev,
+// as:totalItems) in this document only. Everywhere else (list pages,
+// fragments) the same names are Hydra's; the embedded context is JSON-LD
+// 1.0, so every processor reads it the same way.
+func FeedContext(base schema.Base) []any {
+	local := ordered{}
+	for _, t := range feedLocalTerms {
+		local = append(local, field{t.name, ordered{{"@id", schema.Compact(t.iri)}, {"@type", schema.Compact(t.coerce)}}})
+	}
+	if local[0].k != "next" || schema.Compact(schema.PropASNext) != "as:next" {
+		panic("registry: the feed context's terms do not compact to as:")
+	}
+	return []any{base.Context(), local}
+}
+
+// feedTerms are credreg's context's terms with the feed's redefinitions:
+// the ActivityStreams properties under the plain names, and the Hydra
+// properties those names held left to compact IRIs.
+var feedTerms = func() *contextTerms {
+	t := &contextTerms{props: map[string]termDef{}, classes: ctxTerms.classes, prefixes: ctxTerms.prefixes, byName: map[string]termDef{}}
+	redefined := map[string]bool{}
+	for _, l := range feedLocalTerms {
+		redefined[l.name] = true
+	}
+	for iri, d := range ctxTerms.props {
+		if !redefined[d.name] {
+			t.props[iri] = d
+		}
+	}
+	for name, d := range ctxTerms.byName {
+		if !redefined[name] {
+			t.byName[name] = d
+		}
+	}
+	for _, l := range feedLocalTerms {
+		d := termDef{name: l.name, coerce: l.coerce}
+		t.props[l.iri], t.byName[l.name] = d, d
+	}
+	return t
+}()
 
 // NQuads renders the page's statements.
 func (p *FeedPage) NQuads(l FeedLinks) []byte { return p.tree(l).nquads() }

@@ -35,23 +35,34 @@ type DocumentLoader struct {
 	loads int
 }
 
-// parsedContext is the embedded context, parsed once. json-gold only reads
-// loaded documents, so it is shared.
-var parsedContext = func() any {
-	var v any
-	if err := json.Unmarshal(schema.ContextDocument(), &v); err != nil {
-		panic(fmt.Sprintf("registry: embedded JSON-LD context does not parse: %v", err))
+// parsedContexts are the embedded contexts by version, parsed once.
+// json-gold only reads loaded documents, so they are shared.
+var parsedContexts = func() map[string]any {
+	out := map[string]any{}
+	for _, v := range schema.ContextVersions {
+		var doc any
+		if err := json.Unmarshal(schema.ContextDocumentOf(v), &doc); err != nil {
+			panic(fmt.Sprintf("registry: embedded JSON-LD context v%s does not parse: %v", v, err))
+		}
+		out[v] = doc
 	}
-	return v
+	return out
 }()
 
-// NewDocumentLoader returns a loader that serves credreg's context under its
-// canonical IRI and under the IRI the registry at base serves it at.
+// parsedContext is the current context, parsed.
+var parsedContext = parsedContexts[schema.ContextVersion]
+
+// NewDocumentLoader returns a loader that serves every version of
+// credreg's context under its canonical IRI and under the IRIs the
+// registry at base serves it at ({base}/contexts/vN.jsonld, and the
+// current version at {base}/context.jsonld).
 func NewDocumentLoader(base schema.Base) *DocumentLoader {
-	return &DocumentLoader{docs: map[string]any{
-		schema.ContextURL: parsedContext,
-		base.Context():    parsedContext,
-	}}
+	docs := map[string]any{base.ContextLatest(): parsedContext}
+	for _, v := range schema.ContextVersions {
+		docs[schema.ContextURLOf(v)] = parsedContexts[v]
+		docs[base.ContextOf(v)] = parsedContexts[v]
+	}
+	return &DocumentLoader{docs: docs}
 }
 
 // LoadDocument implements ld.DocumentLoader.
@@ -236,6 +247,7 @@ func compactExpanded(expanded any) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	compacted = nativeValues(compacted, termDef{})
 	switch c := compacted.(type) {
 	case map[string]any:
 		return c, nil
@@ -246,6 +258,58 @@ func compactExpanded(expanded any) (map[string]any, error) {
 		return map[string]any{"@graph": c}, nil
 	}
 	return nil, fmt.Errorf("compaction gave a %T", compacted)
+}
+
+// nativeValues rewrites compacted JSON-LD in credreg's context so that
+// integers are JSON numbers (see nativeValue): a string under a term
+// coerced to xsd:integer, and an xsd:integer value object under a key with
+// no coercion. Each rewrite expands to the same literal. def is the
+// definition of the key v is the value of.
+func nativeValues(v any, def termDef) any {
+	switch x := v.(type) {
+	case []any:
+		for i, e := range x {
+			x[i] = nativeValues(e, def)
+		}
+		return x
+	case string:
+		if def.coerce != "" && !strings.HasPrefix(def.coerce, "@") {
+			if nv, ok := nativeValue(x, def.coerce); ok {
+				return nv
+			}
+		}
+		return x
+	case map[string]any:
+		if lex, ok := x["@value"].(string); ok {
+			ty, _ := x["@type"].(string)
+			if len(x) == 2 && ty != "" && def.coerce == "" {
+				if nv, ok := nativeValue(lex, expandCompactIRI(ty)); ok {
+					return nv
+				}
+			}
+			return x
+		}
+		for k, e := range x {
+			switch {
+			case k == "@list" || k == "@set":
+				x[k] = nativeValues(e, def)
+			case k == "@graph" || !strings.HasPrefix(k, "@"):
+				x[k] = nativeValues(e, ctxTerms.byName[k])
+			}
+		}
+		return x
+	}
+	return v
+}
+
+// expandCompactIRI expands a compact IRI of credreg's context ("xsd:integer").
+func expandCompactIRI(s string) string {
+	if p, local, ok := strings.Cut(s, ":"); ok {
+		if ns, ok := ctxTerms.prefixes[p]; ok {
+			return ns + local
+		}
+	}
+	return s
 }
 
 // embedFragments nests each fragment node ("…#evidence") into the node that

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -80,6 +81,19 @@ func (n *ldNode) addValue(pred string, v quad.Value) *ldNode {
 	return n
 }
 
+// always makes pred present even without values: a property whose term
+// is a set ("@container": "@set") then compacts to [] (as a page's
+// "member" with no results); it adds no statement.
+func (n *ldNode) always(pred string) *ldNode {
+	for i := range n.props {
+		if n.props[i].pred == pred {
+			return n
+		}
+	}
+	n.props = append(n.props, ldProp{pred: pred})
+	return n
+}
+
 // links adds IRIs.
 func (n *ldNode) links(pred string, iris ...string) *ldNode {
 	for _, iri := range iris {
@@ -113,10 +127,27 @@ func (n *ldNode) nquads() []byte {
 	return renderNQuads(q)
 }
 
-// jsonld renders the tree as a compacted JSON-LD document, indented like
-// credreg's other documents.
+// docContext is the context of a tree document: the "@context" value it
+// writes and the terms it compacts with.
+type docContext struct {
+	ref   any
+	terms *contextTerms
+}
+
+// defaultContext is credreg's context, by the IRI documents name it at.
+func defaultContext(base schema.Base) docContext {
+	return docContext{ref: base.Context(), terms: ctxTerms}
+}
+
+// jsonld renders the tree as a compacted JSON-LD document in credreg's
+// context, indented like credreg's other documents.
 func (n *ldNode) jsonld(base schema.Base) ([]byte, error) {
-	obj := append(ordered{{"@context", base.Context()}}, n.compact()...)
+	return n.jsonldIn(defaultContext(base))
+}
+
+// jsonldIn renders the tree as a compacted JSON-LD document in c.
+func (n *ldNode) jsonldIn(c docContext) ([]byte, error) {
+	obj := append(ordered{{"@context", c.ref}}, n.compact(c.terms)...)
 	var b bytes.Buffer
 	b.Grow(4096)
 	if err := writeJSONValue(&b, obj, 0); err != nil {
@@ -255,27 +286,36 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	b.WriteByte('"')
 }
 
-// compact writes a node in credreg's context: terms for properties and
-// classes, values in the form the term's coercion expects, value objects
-// otherwise.
-func (n *ldNode) compact() ordered {
+// compact writes a node in the context of t: terms for properties and
+// classes, values in the form the term's coercion expects (integers as
+// JSON numbers), value objects otherwise; the values of a set term
+// ("@container": "@set") always as an array, [] for a property made
+// present by always.
+func (n *ldNode) compact(t *contextTerms) ordered {
 	o := ordered{{"id", n.id}}
 	if len(n.types) > 0 {
 		ts := make([]any, len(n.types))
-		for i, t := range n.types {
-			ts[i] = ctxTerms.vocab(t)
+		for i, ty := range n.types {
+			ts[i] = t.vocab(ty)
 		}
 		o = append(o, field{"type", one(ts)})
 	}
 	for _, p := range n.props {
-		key, def := ctxTerms.property(p.pred)
+		key, def := t.property(p.pred)
+		if len(p.vals) == 0 && !def.set {
+			continue
+		}
 		vals := make([]any, len(p.vals))
 		for i, v := range p.vals {
 			if child, ok := v.(*ldNode); ok {
-				vals[i] = child.compact()
+				vals[i] = child.compact(t)
 				continue
 			}
-			vals[i] = compactValue(def, v.(quad.Value))
+			vals[i] = compactValue(t, def, v.(quad.Value))
+		}
+		if def.set {
+			o = append(o, field{key, vals})
+			continue
 		}
 		o = append(o, field{key, one(vals)})
 	}
@@ -290,16 +330,16 @@ func one(vs []any) any {
 }
 
 // compactValue writes a value under a term of coercion def.coerce ("@id",
-// "@vocab", a datatype IRI or "").
-func compactValue(def termDef, v quad.Value) any {
+// "@vocab", a datatype IRI or ""), looking class terms up in t.
+func compactValue(t *contextTerms, def termDef, v quad.Value) any {
 	switch x := v.(type) {
 	case quad.IRI:
 		switch def.coerce {
 		case "@id":
 			return string(x)
 		case "@vocab":
-			if t, ok := ctxTerms.classes[string(x)]; ok {
-				return t
+			if term, ok := t.classes[string(x)]; ok {
+				return term
 			}
 			return string(x)
 		}
@@ -312,6 +352,11 @@ func compactValue(def termDef, v quad.Value) any {
 	case quad.LangString:
 		return map[string]any{"@value": string(x.Value), "@language": x.Lang}
 	case quad.TypedString:
+		if def.coerce == string(x.Type) || def.coerce == "" {
+			if nv, ok := nativeValue(string(x.Value), string(x.Type)); ok {
+				return nv
+			}
+		}
 		if def.coerce == string(x.Type) {
 			return string(x.Value)
 		}
@@ -319,14 +364,39 @@ func compactValue(def termDef, v quad.Value) any {
 	}
 	cv := canonicalValue(v)
 	if _, ok := cv.(quad.TypedString); ok {
-		return compactValue(def, cv)
+		return compactValue(t, def, cv)
 	}
 	return map[string]any{"@value": quad.StringOf(v)}
 }
 
-// termDef is a property term of the context.
+// maxNativeInteger is the largest integer a JSON number carries exactly
+// in every client (2^53: JavaScript's and float64's integers).
+const maxNativeInteger = 1 << 53
+
+// nativeValue returns the JSON number that a JSON-LD processor turns back
+// into exactly the literal (lexical form and datatype): an xsd:integer in
+// canonical form (no sign "+", no leading zeros) within ±2^53. A native
+// JSON number expands to an xsd:integer literal, under a term coerced to
+// xsd:integer too. Other literals stay strings: decimals such as wages (a
+// JSON number would come back in an xsd:double lexical form), and
+// booleans (context v2 leaves them as they were in v1).
+func nativeValue(lexical, datatype string) (any, bool) {
+	if datatype != schema.XSD+"integer" {
+		return nil, false
+	}
+	n, err := strconv.ParseInt(lexical, 10, 64)
+	if err != nil || n > maxNativeInteger || n < -maxNativeInteger || strconv.FormatInt(n, 10) != lexical {
+		return nil, false
+	}
+	return n, true
+}
+
+// termDef is a property term of the context: its name, its coercion
+// ("@id", "@vocab", a datatype IRI or "") and whether its values are a
+// set, always written as an array.
 type termDef struct {
 	name, coerce string
+	set          bool
 }
 
 // contextTerms is credreg's context read as tables: property IRI to term,
@@ -334,7 +404,8 @@ type termDef struct {
 type contextTerms struct {
 	props    map[string]termDef
 	classes  map[string]string
-	prefixes map[string]string // prefix -> namespace
+	prefixes map[string]string  // prefix -> namespace
+	byName   map[string]termDef // term name -> definition
 }
 
 var ctxTerms = readContextTerms(schema.ContextDocument())
@@ -346,9 +417,10 @@ func readContextTerms(doc []byte) *contextTerms {
 	if err := json.Unmarshal(doc, &c); err != nil {
 		panic("credreg context: " + err.Error())
 	}
-	t := &contextTerms{props: map[string]termDef{}, classes: map[string]string{}, prefixes: map[string]string{}}
+	t := &contextTerms{props: map[string]termDef{}, classes: map[string]string{}, prefixes: map[string]string{}, byName: map[string]termDef{}}
 	raw := map[string]string{}
 	coerce := map[string]string{}
+	set := map[string]bool{}
 	for name, v := range c.Context {
 		var s string
 		if json.Unmarshal(v, &s) == nil {
@@ -360,11 +432,12 @@ func readContextTerms(doc []byte) *contextTerms {
 			continue
 		}
 		var d struct {
-			ID   string `json:"@id"`
-			Type string `json:"@type"`
+			ID        string `json:"@id"`
+			Type      string `json:"@type"`
+			Container string `json:"@container"`
 		}
 		if json.Unmarshal(v, &d) == nil && d.ID != "" {
-			raw[name], coerce[name] = d.ID, d.Type
+			raw[name], coerce[name], set[name] = d.ID, d.Type, d.Container == "@set"
 		}
 	}
 	expand := func(s string) string {
@@ -389,8 +462,10 @@ func readContextTerms(doc []byte) *contextTerms {
 		if cz != "" && !strings.HasPrefix(cz, "@") {
 			cz = expand(cz)
 		}
+		def := termDef{name: name, coerce: cz, set: set[name]}
+		t.byName[name] = def
 		if _, ok := t.props[iri]; !ok {
-			t.props[iri] = termDef{name: name, coerce: cz}
+			t.props[iri] = def
 		}
 		if _, ok := t.classes[iri]; !ok {
 			t.classes[iri] = name
@@ -433,12 +508,12 @@ func (t *contextTerms) compactIRI(iri string) string {
 func graphJSONLD(base schema.Base, nodes []*ldNode, graphIRI string, meta []*ldNode) ([]byte, error) {
 	top := make([]any, 0, len(nodes)+1)
 	for _, n := range nodes {
-		top = append(top, n.compact())
+		top = append(top, n.compact(ctxTerms))
 	}
 	if len(meta) > 0 {
 		inner := make([]any, len(meta))
 		for i, n := range meta {
-			inner[i] = n.compact()
+			inner[i] = n.compact(ctxTerms)
 		}
 		top = append(top, ordered{{"id", graphIRI}, {"@graph", inner}})
 	}

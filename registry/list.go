@@ -1063,6 +1063,7 @@ func (p *ListPage) tree(links ListLinks) *ldNode {
 	view := newNode(links.View, schema.ClassPartialCollectionView).
 		links(schema.PropFirst, links.First).links(schema.PropNext, links.Next).links(schema.PropPrevious, links.Previous)
 	coll.add(schema.PropView, view)
+	coll.always(schema.Member)
 	for _, it := range p.Items {
 		coll.add(schema.Member, p.credentialNode(it))
 	}
@@ -1084,11 +1085,16 @@ func (p *ListPage) credentialNode(it ListItem) *ldNode {
 	v := it.Credential
 	n := newNode(v.IRI, v.Types...)
 	n.add(schema.CTID, quad.String(v.CTID)).add(schema.Name, quad.String(v.Name)).add(schema.Description, quad.String(v.Description))
+	// A member's owners, offerers and codes are always there, [] when it
+	// has none, so every member has the same keys.
+	n.always(schema.OwnedBy)
 	for _, o := range v.OwnedBy {
 		n.add(schema.OwnedBy, p.named(o, schema.Name))
 	}
-	n.links(schema.OfferedBy, v.OfferedBy...)
-	n.links(schema.OccupationType, v.Occupations...).links(schema.IndustryType, v.Industries...).links(schema.InstructionalProgramType, v.Programs...)
+	n.always(schema.OfferedBy).links(schema.OfferedBy, v.OfferedBy...)
+	n.always(schema.OccupationType).links(schema.OccupationType, v.Occupations...)
+	n.always(schema.IndustryType).links(schema.IndustryType, v.Industries...)
+	n.always(schema.InstructionalProgramType).links(schema.InstructionalProgramType, v.Programs...)
 	n.links(schema.SupersededBy, v.SupersededBy...)
 	if v.LastVerified != "" {
 		n.add(schema.LastVerified, quad.TypedString{Value: quad.String(v.LastVerified), Type: quad.IRI(schema.XSDDate)})
@@ -1096,6 +1102,7 @@ func (p *ListPage) credentialNode(it ListItem) *ldNode {
 	if v.Retired {
 		n.add(schema.RecordStatus, quad.IRI(schema.StatusRetired))
 	}
+	n.always(PropDesignation) // [] for a credential no designation puts on the list (active=any)
 	for _, d := range it.Designations {
 		n.add(PropDesignation, p.designationNode(d))
 	}

@@ -469,7 +469,7 @@ func TestListRender(t *testing.T) {
 		t.Errorf("JSON-LD reads as\n%s\nN-Quads say\n%s\nJSON-LD:\n%s", got, nq, js)
 	}
 	for _, want := range []string{
-		`"type": "Collection"`, `"totalItems": "6"`, `"type": "PartialCollectionView"`, `"next": "` + links.Next,
+		`"type": "Collection"`, `"totalItems": 6`, `"type": "PartialCollectionView"`, `"next": "` + links.Next,
 		`"name": "Alpha Registered Nursing Certificate"`, `"designation": [`, `"type": "ValueDesignation"`,
 		`"validFrom": "2025-07-01"`, `"name": "Heartland Workforce Commission"`, `"prefLabel": "Physical Health"`, `"notation": "040206"`,
 	} {

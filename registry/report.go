@@ -205,6 +205,7 @@ func (r *ClusterReport) Render(base schema.Base, iri string) (jsonld, nquads []b
 	root.add(schema.PropDate, dateValue(r.Day))
 	root.add(schema.PropCredentialCount, intLiteral(uint64(r.Credentials)))
 	root.add(schema.PropDesignationCount, intLiteral(uint64(r.Designations)))
+	root.always(schema.PropSummary)
 	for _, row := range r.Rows {
 		id := iri + "#" + row.Notation
 		if row.Notation == "" {

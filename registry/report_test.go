@@ -92,7 +92,7 @@ func TestClusterReport(t *testing.T) {
 	if string(renderNQuads(q)) != string(nq) {
 		t.Errorf("the report's JSON-LD and N-Quads differ")
 	}
-	for _, want := range []string{`"type": "ClusterReport"`, `"contestedCount": "1"`, `"byAgency": [`, `"item": {`, `"date": "2026-11-25"`} {
+	for _, want := range []string{`"type": "ClusterReport"`, `"contestedCount": 1`, `"byAgency": [`, `"item": {`, `"date": "2026-11-25"`} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("the JSON-LD lacks %s", want)
 		}

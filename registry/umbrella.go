@@ -513,6 +513,9 @@ func renderTree(base schema.Base, root string, quads []quad.Quad, first ...strin
 	if err != nil {
 		return nil, fmt.Errorf("render %s: compact: %w", root, err)
 	}
+	if _, ok := compacted["member"]; !ok && compacted["type"] == "Collection" {
+		compacted["member"] = []any{} // a collection always lists its members, none too
+	}
 	compacted["@context"] = base.Context()
 	return encodeJSON(compacted)
 }

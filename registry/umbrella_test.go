@@ -151,9 +151,9 @@ func checkSetJSONLD(t *testing.T, s *Store, set *DesignationSet) {
 	if doc["id"] != set.IRI || doc["type"] != "Collection" || doc["@context"] != s.Base().Context() {
 		t.Errorf("document head: id %v, type %v, @context %v", doc["id"], doc["type"], doc["@context"])
 	}
-	members, _ := doc["member"].([]any)
-	if m, ok := doc["member"].(map[string]any); ok {
-		members = []any{m}
+	members, ok := doc["member"].([]any)
+	if !ok {
+		t.Errorf("member is not an array: %T", doc["member"])
 	}
 	if len(members) != len(set.Designations) {
 		t.Fatalf("%d members rendered, want %d:\n%s", len(members), len(set.Designations), js)
@@ -163,7 +163,9 @@ func checkSetJSONLD(t *testing.T, s *Store, set *DesignationSet) {
 		if !ok || node["type"] != "ValueDesignation" || node["agency"] == nil {
 			t.Errorf("member is not a nested designation: %v", m)
 		}
-		if _, ok := node["evidence"].(map[string]any); !ok {
+		if ev, ok := node["evidence"].([]any); !ok || len(ev) != 1 {
+			t.Errorf("member's evidence is not an array of one: %v", node["evidence"])
+		} else if _, ok := ev[0].(map[string]any); !ok {
 			t.Errorf("member's evidence is not nested: %v", node["evidence"])
 		}
 	}

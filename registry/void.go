@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/cayleygraph/quad"
 
@@ -74,12 +75,16 @@ func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonl
 		tmpl.add(schema.PropHydraMapping, m)
 	}
 	d.add(schema.PropHydraSearch, tmpl)
+	// The class partitions are nodes of the description's document (one
+	// "#" per IRI: info.IRI has its own fragment already).
+	doc := info.IRI[:strings.IndexByte(info.IRI+"#", '#')]
+	d.always(schema.PropVoidClassPart)
 	for i, t := range facets.Types {
-		p := newNode(fmt.Sprintf("%s#class-%d", info.IRI, i+1))
+		p := newNode(fmt.Sprintf("%s#class-%d", doc, i+1))
 		p.add(schema.PropVoidClass, quad.IRI(t.IRI)).add(schema.PropVoidEntities, intLiteral(uint64(t.Count)))
 		d.add(schema.PropVoidClassPart, p)
 	}
-	p := newNode(info.IRI + "#class-designations")
+	p := newNode(doc + "#class-designations")
 	p.add(schema.PropVoidClass, quad.IRI(schema.ClassValueDesignation)).add(schema.PropVoidEntities, intLiteral(uint64(designations)))
 	d.add(schema.PropVoidClassPart, p)
 	js, err := d.jsonld(s.base)

@@ -47,8 +47,17 @@ func (b Base) Concept(scheme, notation string) string {
 	return b.s + "/schemes/" + scheme + "/" + url.PathEscape(notation)
 }
 
-// Context returns the IRI at which the JSON-LD context is served.
-func (b Base) Context() string { return b.s + "/context.jsonld" }
+// Context returns the IRI documents name as their JSON-LD context: the
+// current version's own, never-changing IRI ({base}/contexts/v2.jsonld),
+// so a harvester's or a cache's copy of it never goes stale.
+func (b Base) Context() string { return b.ContextOf(ContextVersion) }
+
+// ContextOf returns the IRI at which a context version is served.
+func (b Base) ContextOf(version string) string { return b.s + "/contexts/v" + version + ".jsonld" }
+
+// ContextLatest returns the IRI that serves the current context, whatever
+// its version ({base}/context.jsonld).
+func (b Base) ContextLatest() string { return b.s + "/context.jsonld" }
 
 // Path returns the path of iri below the base ("/resources/ce-…"), and
 // whether iri is under the base at all.

@@ -39,6 +39,7 @@ var Prefixes = map[string]string{
 	"void":    VOID,
 	"foaf":    FOAF,
 	"as":      AS,
+	"dcat":    DCAT,
 }
 
 // Classes.

@@ -108,7 +108,7 @@ func BenchmarkListHTTP(b *testing.B) {
 				}
 			}
 			var page struct {
-				TotalItems string `json:"totalItems"`
+				TotalItems int `json:"totalItems"`
 			}
 			if err := json.Unmarshal(body, &page); err != nil {
 				b.Fatal(err)
@@ -127,7 +127,7 @@ func BenchmarkListHTTP(b *testing.B) {
 			if b.N == 1 {
 				return // the probe run
 			}
-			fmt.Printf("list-bench: query=%-15s matches=%-6s n=%d p50=%.2fms p95=%.2fms p99=%.2fms body=%dB (goal p95 < 20 ms: %s)\n",
+			fmt.Printf("list-bench: query=%-15s matches=%-6d n=%d p50=%.2fms p95=%.2fms p99=%.2fms body=%dB (goal p95 < 20 ms: %s)\n",
 				q.name, page.TotalItems, len(lat), pct(0.50), pct(0.95), pct(0.99), len(body), verdict)
 		})
 	}

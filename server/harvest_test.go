@@ -81,7 +81,7 @@ func (h harvester) replay(t *testing.T, srv string, since uint64) uint64 {
 			t.Fatal(err)
 		}
 		var page struct {
-			Next  json.RawMessage   `json:"as:next"`
+			Next  string            `json:"next"`
 			Items []json.RawMessage `json:"items"`
 		}
 		body, _ := io.ReadAll(res.Body)
@@ -93,12 +93,8 @@ func (h harvester) replay(t *testing.T, srv string, since uint64) uint64 {
 			t.Fatalf("%v\n%s", err, body)
 		}
 		items := page.Items
-		if len(items) == 0 && strings.Contains(string(body), `"items": {`) {
-			var one struct {
-				Item json.RawMessage `json:"items"`
-			}
-			_ = json.Unmarshal(body, &one)
-			items = []json.RawMessage{one.Item}
+		if !strings.Contains(string(body), `"items": [`) {
+			t.Fatalf("feed items are not an array: %s", body)
 		}
 		if len(items) == 0 {
 			return since
@@ -106,13 +102,13 @@ func (h harvester) replay(t *testing.T, srv string, since uint64) uint64 {
 		for _, raw := range items {
 			var a struct {
 				Object string `json:"object"`
-				Seq    string `json:"sequence"`
+				Seq    uint64 `json:"sequence"`
 			}
 			if err := json.Unmarshal(raw, &a); err != nil {
 				t.Fatalf("%v\n%s", err, raw)
 			}
-			n, err := strconv.ParseUint(a.Seq, 10, 64)
-			if err != nil || a.Object == "" {
+			n := a.Seq
+			if n == 0 || a.Object == "" {
 				t.Fatalf("an activity without sequence or object: %s", raw)
 			}
 			since = max(since, n)
@@ -125,13 +121,10 @@ func (h harvester) replay(t *testing.T, srv string, since uint64) uint64 {
 			}
 			h[a.Object] = lines
 		}
-		var nextLink struct {
-			ID string `json:"@id"`
-		}
-		if err := json.Unmarshal(page.Next, &nextLink); err != nil || nextLink.ID == "" {
+		if page.Next == "" {
 			t.Fatalf("a feed page without a next link: %s", body)
 		}
-		next = nextLink.ID
+		next = page.Next
 	}
 }
 

@@ -47,7 +47,7 @@ func writeProblemDoc(w http.ResponseWriter, r *http.Request, p problem) {
 	if wantsPage(r) && writeErrorPage(w, r, p) {
 		return
 	}
-	body, _ := json.MarshalIndent(p, "", "  ")
+	body, _ := json.MarshalIndent(fixedShape(p), "", "  ")
 	h := w.Header()
 	h.Set("Content-Type", typeProblem)
 	h.Set("X-Content-Type-Options", "nosniff")

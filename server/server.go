@@ -83,7 +83,7 @@ type Server struct {
 
 // renderVersion is bumped when a change to the rendering code changes the
 // bytes served for an unchanged record.
-const renderVersion = "1"
+const renderVersion = "2" // 2: arrays always arrays, counts numbers (context v2)
 
 // New returns a Server for cfg.Store.
 func New(cfg Config) (*Server, error) {
@@ -132,8 +132,10 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/readyz", s.ready).Methods(get...)
 	r.HandleFunc("/metrics", s.serveMetrics).Methods(get...)
 	r.HandleFunc("/openapi.json", s.openAPI).Methods(get...)
-	r.HandleFunc("/context.jsonld", s.context).Methods(get...)
-	r.HandleFunc("/contexts/v"+schema.ContextVersion+".jsonld", s.context).Methods(get...)
+	r.HandleFunc("/context.jsonld", s.context(schema.ContextVersion, false)).Methods(get...)
+	for _, v := range schema.ContextVersions {
+		r.HandleFunc("/contexts/v"+v+".jsonld", s.context(v, true)).Methods(get...)
+	}
 	s.umbrellaRoutes(r) // before /resources/{id}, so /resources/lookup is not taken for a CTID
 	s.harvestRoutes(func(path string, h http.HandlerFunc) { r.HandleFunc(path, h).Methods(get...) })
 	r.HandleFunc("/resources/{id}", s.resource).Methods(get...)
@@ -265,13 +267,25 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusOK, map[string]any{"status": "ready", "sequence": s.store.Sequence()})
 }
 
-func (s *Server) context(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Type", typeJSONLD)
-	h.Set("ETag", schema.ContextETag())
-	h.Set("Cache-Control", "public, max-age=86400")
-	h.Set("Access-Control-Allow-Origin", "*")
-	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(string(schema.ContextDocument())))
+// context serves a version of the JSON-LD context. A versioned IRI
+// (/contexts/vN.jsonld) never changes what it serves, so it may be cached
+// for a year; /context.jsonld follows the current version and is cached
+// for a day.
+func (s *Server) context(version string, immutable bool) http.HandlerFunc {
+	doc := string(schema.ContextDocumentOf(version))
+	etag := schema.ContextETagOf(version)
+	cacheControl := "public, max-age=86400"
+	if immutable {
+		cacheControl = "public, max-age=31536000, immutable"
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", typeJSONLD)
+		h.Set("ETag", etag)
+		h.Set("Cache-Control", cacheControl)
+		h.Set("Access-Control-Allow-Origin", "*")
+		http.ServeContent(w, r, "", time.Time{}, strings.NewReader(doc))
+	}
 }
 
 // resource serves /resources/{id}.

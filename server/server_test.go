@@ -127,7 +127,7 @@ func TestSchemesAndConcepts(t *testing.T) {
 		t.Errorf("Digital Technology cluster = %v", cluster)
 	}
 	_, body = do(t, http.MethodGet, srv.URL+"/schemes/career-clusters/060103", map[string]string{"Accept": "application/ld+json"})
-	if !strings.Contains(body, `"broader": "`+srv.URL+`/schemes/career-clusters/060100"`) {
+	if !strings.Contains(body, `"broader": [`+"\n    "+`"`+srv.URL+`/schemes/career-clusters/060100"`) {
 		t.Errorf("Sub-Cluster 060103 does not name its Cluster:\n%s", body)
 	}
 	// The scheme's page lists its concepts with their labels.

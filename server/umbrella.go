@@ -194,7 +194,7 @@ type checkCredential struct {
 	Retired     bool   `json:"retired"`
 	// SupersededBy names the credentials that replace this one;
 	// LastVerified is when its description was last checked.
-	SupersededBy []link `json:"supersededBy,omitempty"`
+	SupersededBy []link `json:"supersededBy"`
 	LastVerified string `json:"lastVerified,omitempty"`
 }
 

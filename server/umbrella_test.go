@@ -117,7 +117,7 @@ func TestDesignationsRoute(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &doc); err != nil {
 				t.Fatal(err)
 			}
-			if doc["type"] != "Collection" || doc["id"] != url || doc["totalItems"] != fmt.Sprint(len(tc.agencies)) {
+			if doc["type"] != "Collection" || doc["id"] != url || doc["totalItems"] != float64(len(tc.agencies)) {
 				t.Errorf("collection head: %v %v %v", doc["type"], doc["id"], doc["totalItems"])
 			}
 			// The JSON-LD holds every designation's statements and reads

@@ -157,7 +157,7 @@ func TestServesFixtureCredentialInEveryFormat(t *testing.T) {
 	if err := json.Unmarshal(body, &doc); err != nil {
 		t.Fatalf("JSON-LD does not parse: %v", err)
 	}
-	if doc["id"] != url || doc["name"] != "CompTIA Security+" || doc["type"] != "Certification" || doc["@context"] != inst.base+"/context.jsonld" {
+	if doc["id"] != url || doc["name"] != "CompTIA Security+" || doc["type"] != "Certification" || doc["@context"] != inst.base+"/contexts/v"+schema.ContextVersion+".jsonld" {
 		t.Errorf("JSON-LD document = %v", doc)
 	}
 
@@ -391,7 +391,7 @@ func TestJSONLDIsIsomorphicToNQuads(t *testing.T) {
 		paths = append(paths, p)
 	}
 	paths = append(paths, "/schemes", "/resources/ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a/designations", "/resources/"+securityPlus+"/designations",
-		"/credentials?limit=7", "/credentials?active=any&limit=1000", "/credentials?q=nurse&cluster=040200&active=any",
+		"/credentials?limit=7", "/credentials?active=any&limit=1000", "/credentials?q=zzqqxxkk", "/credentials?q=nurse&cluster=040200&active=any",
 		"/reports/clusters?date=2026-11-25",
 		"/fragments", "/fragments?predicate=https%3A%2F%2Fpurl.org%2Fctdl%2Fterms%2Fname&page=2",
 		"/fragments?subject="+url.QueryEscape(inst.base+"/resources/"+securityPlus),
