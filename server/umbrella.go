@@ -554,6 +554,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 	if html {
 		page.Title = "Check: " + a.Credential.Name
 		page.Answer = a
+		page.Alternates = []alternate{{typeJSON, "/check?" + url.Values{"ctid": {a.Credential.CTID}, "format": {"json"}}.Encode(), "JSON"}}
 		s.writePage(w, r, http.StatusOK, "check", page)
 		return
 	}
