@@ -806,14 +806,15 @@ func (s *Server) organizations(w http.ResponseWriter, r *http.Request) {
 // initialOf is the index letter of a name: its first letter, upper case,
 // or "#".
 func initialOf(name string) string {
-	for _, c := range name {
-		if c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		if c >= 'A' && c <= 'Z' {
-			return string(c)
-		}
+	if name == "" {
 		return "#"
+	}
+	c := name[0]
+	if c >= 'a' && c <= 'z' {
+		c -= 'a' - 'A'
+	}
+	if c >= 'A' && c <= 'Z' {
+		return string(c)
 	}
 	return "#"
 }
