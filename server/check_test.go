@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"credreg/catalog"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -45,7 +46,7 @@ func TestCheckByForgivingName(t *testing.T) {
 		{"NREMT", "Nationally Registered Emergency Medical Technician (NREMT)", registry.MatchedByShortName},
 	} {
 		res, body := check(tc.name, "")
-		var a checkAnswer
+		var a catalog.Check
 		if err := json.Unmarshal([]byte(body), &a); err != nil {
 			t.Fatalf("%q: %v\n%s", tc.name, err, body)
 		}

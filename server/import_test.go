@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/catalog"
 	"credreg/fixtures"
 	"credreg/registry"
 	"credreg/schema"
@@ -208,7 +209,7 @@ func decodeReport(t *testing.T, code int, body string) importReport {
 }
 
 // checkNamed GETs /check?name= and returns the answer, nil on 404.
-func checkNamed(t *testing.T, srvURL, name string) *checkAnswer {
+func checkNamed(t *testing.T, srvURL, name string) *catalog.Check {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, srvURL+"/check?name="+url.QueryEscape(name), nil)
 	req.Header.Set("Accept", "application/json")
@@ -221,7 +222,7 @@ func checkNamed(t *testing.T, srvURL, name string) *checkAnswer {
 	if res.StatusCode == http.StatusNotFound {
 		return nil
 	}
-	var a checkAnswer
+	var a catalog.Check
 	if res.StatusCode != http.StatusOK || json.Unmarshal(b, &a) != nil {
 		t.Fatalf("check %q: %d %s", name, res.StatusCode, b)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"credreg/catalog"
 	"credreg/schema"
 )
 
@@ -23,7 +24,7 @@ type problem struct {
 	Candidates []string `json:"candidates,omitempty"`
 	// Suggestions are the credentials closest to a name that matched
 	// none (the check by name).
-	Suggestions []checkCandidate `json:"suggestions,omitempty"`
+	Suggestions []catalog.Candidate `json:"suggestions,omitempty"`
 	// SeeAlso are pages to try instead of one that is not there.
 	SeeAlso []seeAlso `json:"seeAlso,omitempty"`
 }

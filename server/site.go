@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 
+	"credreg/catalog"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -72,7 +73,7 @@ func (s *Server) schemeOf(iri string) (scheme, notation string, ok bool) {
 // codeLinks names code-list concepts by system, code and title, ordered by
 // system and code. Titles of official codes come from the lists, others
 // from the store.
-func (s *Server) codeLinks(l *labeler, iris []string) []codeLink {
+func (s *Server) codeLinks(l *catalog.Labeler, iris []string) []codeLink {
 	out := make([]codeLink, 0, len(iris))
 	for _, iri := range iris {
 		c := codeLink{Href: s.href(iri)}
@@ -85,7 +86,7 @@ func (s *Server) codeLinks(l *labeler, iris []string) []codeLink {
 			}
 		}
 		if c.Label == "" {
-			c.Label = l.link(iri).Label
+			c.Label = l.Link(iri).Label
 		}
 		if c.Label == "" {
 			c.Label = firstNonEmpty(c.Code, iri)
@@ -303,7 +304,7 @@ func (s *Server) conceptHTML(ctx context.Context, doc *registry.Document, v *reg
 	page.System, _ = systemOf(scheme, code)
 	page.SchemeTitle = schema.CodeListTitle(scheme)
 	if page.SchemeTitle == "" {
-		page.SchemeTitle = l.link(s.base.Scheme(scheme)).Label
+		page.SchemeTitle = l.Link(s.base.Scheme(scheme)).Label
 	}
 	for _, p := range []string{schema.Definition, schema.ScopeNote} {
 		page.Notes = append(page.Notes, f.All(p)...)
@@ -381,8 +382,8 @@ func (s *Server) conceptHTML(ctx context.Context, doc *registry.Document, v *reg
 		}
 		page.Caption = "Credentials of value on " + formatDate(page.Day) + ", in name order, with the designations that make them so."
 	}
-	if l.err != nil {
-		return nil, l.err
+	if l.Err() != nil {
+		return nil, l.Err()
 	}
 	page.Title = page.Label
 	if page.System != "" && page.Kind == "code" {
@@ -450,7 +451,7 @@ const maxSchemeMembers = 300
 
 type credentialPage struct {
 	pageData
-	Check        *checkAnswer
+	Check        *catalog.Check
 	IRI, CTID    string
 	Webpage      string
 	Codes        codesBySystem
@@ -469,11 +470,8 @@ type credentialPage struct {
 
 func (s *Server) credentialHTML(ctx context.Context, doc *registry.Document, v *registry.View) ([]byte, error) {
 	day := today()
-	a, err := s.buildCheck(ctx, doc.IRI, day)
+	a, err := catalog.CheckCredential(ctx, s.store, doc.IRI, day)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.followReplacement(ctx, a, day); err != nil {
 		return nil, err
 	}
 	cv, err := s.store.Credential(ctx, doc.IRI)
@@ -491,9 +489,9 @@ func (s *Server) credentialHTML(ctx context.Context, doc *registry.Document, v *
 			Alternates: resourceAlternates(), Print: true,
 		},
 		Check: a, IRI: doc.IRI, CTID: cv.CTID, Webpage: cv.SubjectWebpage,
-		Competencies: l.links(cv.Competencies),
-		PreparesFor:  l.links(f.All(schema.IsPreparationFor)),
-		Requires:     l.links(f.All(schema.RequiresCredential)),
+		Competencies: l.Links(cv.Competencies),
+		PreparesFor:  l.Links(f.All(schema.IsPreparationFor)),
+		Requires:     l.Links(f.All(schema.RequiresCredential)),
 		Identifiers:  cv.Identifiers, SameAs: cv.SameAs, Retired: cv.Retired,
 		Record: s.recordData(doc, v),
 	}
@@ -514,7 +512,7 @@ func (s *Server) credentialHTML(ctx context.Context, doc *registry.Document, v *
 		if err != nil {
 			return nil, err
 		}
-		*rel.dst = l.links(iris)
+		*rel.dst = l.Links(iris)
 	}
 	set, err := s.store.DesignationSet(ctx, doc.IRI)
 	if err != nil {
@@ -525,8 +523,8 @@ func (s *Server) credentialHTML(ctx context.Context, doc *registry.Document, v *
 			return nil, err
 		}
 	}
-	if l.err != nil {
-		return nil, l.err
+	if l.Err() != nil {
+		return nil, l.Err()
 	}
 	page.SchemaOrg = s.credentialSchemaOrg(&page, cv)
 	return renderPage("credential", page)
@@ -578,7 +576,7 @@ func (s *Server) organizationHTML(ctx context.Context, doc *registry.Document, v
 			return nil, err
 		}
 		*rel.total = len(iris)
-		links := l.links(iris)
+		links := l.Links(iris)
 		sort.SliceStable(links, func(i, j int) bool { return strings.ToLower(links[i].Label) < strings.ToLower(links[j].Label) })
 		if len(links) > maxOrgCredentials {
 			links = links[:maxOrgCredentials]
@@ -590,8 +588,8 @@ func (s *Server) organizationHTML(ctx context.Context, doc *registry.Document, v
 		return nil, err
 	}
 	page.Caption = "Credentials it designates of value on " + formatDate(page.Day) + ", in name order."
-	if l.err != nil {
-		return nil, l.err
+	if l.Err() != nil {
+		return nil, l.Err()
 	}
 	page.SchemaOrg = schemaOrgJSON(s.organizationSchemaOrg(&page))
 	return renderPage("organization", page)
@@ -650,14 +648,14 @@ func (s *Server) organizationIndex(ctx context.Context) ([]orgIndexEntry, error)
 		for _, iri := range iris {
 			e := byIRI[iri]
 			if e == nil {
-				e = &orgIndexEntry{IRI: iri, Href: s.href(iri), Name: firstNonEmpty(l.link(iri).Label, iri)}
+				e = &orgIndexEntry{IRI: iri, Href: s.href(iri), Name: firstNonEmpty(l.Link(iri).Label, iri)}
 				byIRI[iri] = e
 			}
 			e.Types = append(e.Types, schema.Label(c))
 		}
 	}
-	if l.err != nil {
-		return nil, l.err
+	if l.Err() != nil {
+		return nil, l.Err()
 	}
 	out := make([]orgIndexEntry, 0, len(byIRI))
 	for _, e := range byIRI {

@@ -21,13 +21,13 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"credreg/catalog"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -93,359 +93,6 @@ func pickPage(w http.ResponseWriter, r *http.Request) (html, ok bool) {
 	return false, false
 }
 
-// --- labels ---------------------------------------------------------------
-
-// link is a linked resource with the name people read and, for a code-list
-// concept, its code.
-type link struct {
-	IRI   string `json:"iri"`
-	Label string `json:"label,omitempty"`
-	Code  string `json:"code,omitempty"`
-}
-
-// labeler names linked resources, reading each once per request.
-type labeler struct {
-	ctx   context.Context
-	store *registry.Store
-	base  schema.Base
-	memo  map[string]string
-	err   error
-}
-
-func (s *Server) newLabeler(ctx context.Context) *labeler {
-	return &labeler{ctx: ctx, store: s.store, base: s.base, memo: map[string]string{}}
-}
-
-func (l *labeler) link(iri string) link {
-	out := link{IRI: iri}
-	p, under := l.base.Path(iri)
-	if !under {
-		out.Label = schema.Label(iri)
-		if out.Label == iri {
-			out.Label = ""
-		}
-		return out
-	}
-	if rest, ok := strings.CutPrefix(p, "/schemes/"); ok {
-		if i := strings.IndexByte(rest, '/'); i >= 0 {
-			if code, err := url.PathUnescape(rest[i+1:]); err == nil {
-				out.Code = code
-			}
-		}
-	}
-	label, ok := l.memo[iri]
-	if !ok && l.err == nil {
-		label, l.err = l.store.Label(l.ctx, iri)
-		l.memo[iri] = label
-	}
-	out.Label = label
-	return out
-}
-
-func (l *labeler) links(iris []string) []link {
-	out := make([]link, 0, len(iris))
-	for _, iri := range iris {
-		out = append(out, l.link(iri))
-	}
-	return out
-}
-
-// --- the employer's check -------------------------------------------------
-
-// checkAnswer is the employer's answer about one credential on one day.
-type checkAnswer struct {
-	// MatchedBy says how a check by name found the credential: by its
-	// "name" or its "short name" (CCNA); absent for a check by CTID.
-	MatchedBy  string          `json:"matchedBy,omitempty"`
-	Date       string          `json:"date"`
-	OfValue    bool            `json:"ofValue"`
-	Summary    string          `json:"summary"`
-	Credential checkCredential `json:"credential"`
-	// Agencies, Clusters, SubClusters and Regions gather the designations
-	// in force on Date.
-	Agencies           []link             `json:"agencies"`
-	Clusters           []link             `json:"clusters"`
-	SubClusters        []link             `json:"subClusters"`
-	Regions            []string           `json:"regions"`
-	ActiveDesignations []checkDesignation `json:"activeDesignations"`
-	OtherDesignations  []checkDesignation `json:"otherDesignations"`
-	Competencies       []link             `json:"competencies"`
-	Occupations        []link             `json:"occupations"`
-	Industries         []link             `json:"industries"`
-	Programs           []link             `json:"programs"`
-	Links              checkLinks         `json:"links"`
-	// Replacement is the check of the credential that supersedes this
-	// one, when there is one: the answer follows the replacement.
-	Replacement *checkAnswer `json:"replacement,omitempty"`
-}
-
-type checkCredential struct {
-	IRI         string `json:"iri"`
-	CTID        string `json:"ctid"`
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	Types       []link `json:"types"`
-	OwnedBy     []link `json:"ownedBy"`
-	OfferedBy   []link `json:"offeredBy"`
-	// Clusters and SubClusters are the credential's own alignment, which
-	// may differ from the designations'.
-	Clusters    []link `json:"clusters"`
-	SubClusters []link `json:"subClusters"`
-	Retired     bool   `json:"retired"`
-	// SupersededBy names the credentials that replace this one;
-	// LastVerified is when its description was last checked.
-	SupersededBy []link `json:"supersededBy"`
-	LastVerified string `json:"lastVerified,omitempty"`
-}
-
-type checkDesignation struct {
-	IRI              string          `json:"iri"`
-	CTID             string          `json:"ctid,omitempty"`
-	Status           string          `json:"status"` // active, expired, not-yet-valid, retired
-	Agency           link            `json:"agency"`
-	Clusters         []link          `json:"clusters"`
-	SubClusters      []link          `json:"subClusters"`
-	Region           string          `json:"region,omitempty"`
-	ValidFrom        string          `json:"validFrom,omitempty"`
-	ValidThrough     string          `json:"validThrough,omitempty"`
-	Criteria         []link          `json:"criteria"`
-	Evidence         []checkEvidence `json:"evidence"`
-	RetiredOn        string          `json:"retiredOn,omitempty"`
-	RetirementReason string          `json:"retirementReason,omitempty"`
-}
-
-type checkEvidence struct {
-	MedianAnnualWage        json.Number `json:"medianAnnualWage,omitempty"`
-	ProjectedAnnualOpenings json.Number `json:"projectedAnnualOpenings,omitempty"`
-	DataSource              string      `json:"dataSource,omitempty"`
-	DataYear                string      `json:"dataYear,omitempty"`
-}
-
-type checkLinks struct {
-	Resource     string `json:"resource"`
-	Designations string `json:"designations"`
-	History      string `json:"history"`
-}
-
-// checkCandidate is one credential an ambiguous name may mean.
-type checkCandidate struct {
-	IRI     string `json:"iri"`
-	CTID    string `json:"ctid"`
-	Name    string `json:"name"`
-	Types   []link `json:"types"`
-	OwnedBy []link `json:"ownedBy"`
-	Check   string `json:"check"`
-}
-
-// checkAmbiguous is the 300 answer to a name several credentials have.
-type checkAmbiguous struct {
-	Name       string           `json:"name"`
-	Detail     string           `json:"detail"`
-	Candidates []checkCandidate `json:"candidates"`
-}
-
-// errNotCredential is returned for a record that is not a credential.
-type errNotCredential struct{ iri, types string }
-
-func (e *errNotCredential) Error() string {
-	return fmt.Sprintf("%s is not a credential (it is a %s); /check answers about credentials", e.iri, e.types)
-}
-
-// number returns a decimal's lexical form as a JSON number, or "" when it
-// is not one.
-func number(s string) json.Number {
-	if _, err := strconv.ParseFloat(s, 64); err != nil {
-		return ""
-	}
-	return json.Number(s)
-}
-
-func (s *Server) checkDesignation(l *labeler, d registry.DesignationView, day string) checkDesignation {
-	out := checkDesignation{
-		IRI: d.IRI, CTID: d.CTID, Status: d.StatusOn(day),
-		Agency:      l.link(d.Agency),
-		Clusters:    l.links(d.Clusters),
-		SubClusters: l.links(d.SubClusters),
-		Region:      d.Region, ValidFrom: d.ValidFrom, ValidThrough: d.ValidThrough,
-		Criteria:         l.links(d.Criteria),
-		Evidence:         []checkEvidence{},
-		RetiredOn:        d.RetiredOn,
-		RetirementReason: d.RetirementReason,
-	}
-	for _, e := range d.Evidence {
-		out.Evidence = append(out.Evidence, checkEvidence{
-			MedianAnnualWage:        number(e.MedianAnnualWage),
-			ProjectedAnnualOpenings: number(e.ProjectedAnnualOpenings),
-			DataSource:              e.DataSource,
-			DataYear:                e.DataYear,
-		})
-	}
-	return out
-}
-
-// buildCheck answers about the credential iri on day.
-func (s *Server) buildCheck(ctx context.Context, iri, day string) (*checkAnswer, error) {
-	cv, err := s.store.Credential(ctx, iri)
-	if err != nil {
-		return nil, err
-	}
-	if !cv.IsCredential {
-		names := make([]string, len(cv.Types))
-		for i, t := range cv.Types {
-			names[i] = schema.Label(t)
-		}
-		return nil, &errNotCredential{iri: iri, types: strings.Join(names, ", ")}
-	}
-	recs, err := s.store.Designations(ctx, iri)
-	if err != nil {
-		return nil, err
-	}
-	l := s.newLabeler(ctx)
-	typeLinks := make([]link, len(cv.Types))
-	for i, t := range cv.Types {
-		typeLinks[i] = link{IRI: t, Label: schema.Label(t)}
-	}
-	a := &checkAnswer{
-		Date: day,
-		Credential: checkCredential{
-			IRI: iri, CTID: cv.CTID, Name: cv.Name, Description: cv.Description,
-			Types: typeLinks, OwnedBy: l.links(cv.OwnedBy), OfferedBy: l.links(cv.OfferedBy),
-			Clusters: l.links(cv.Clusters), SubClusters: l.links(cv.SubClusters), Retired: cv.Retired,
-			SupersededBy: l.links(cv.SupersededBy), LastVerified: cv.LastVerified,
-		},
-		Agencies: []link{}, Clusters: []link{}, SubClusters: []link{}, Regions: []string{},
-		ActiveDesignations: []checkDesignation{}, OtherDesignations: []checkDesignation{},
-		Competencies: l.links(cv.Competencies), Occupations: l.links(cv.Occupations),
-		Industries: l.links(cv.Industries), Programs: l.links(cv.Programs),
-		Links: checkLinks{Resource: iri, Designations: registry.DesignationSetIRI(iri), History: iri + "/history"},
-	}
-	seen := map[string]bool{}
-	for _, rec := range recs {
-		d := registry.ViewDesignation(rec)
-		cd := s.checkDesignation(l, d, day)
-		if cd.Status != registry.StatusActive {
-			a.OtherDesignations = append(a.OtherDesignations, cd)
-			continue
-		}
-		a.OfValue = true
-		a.ActiveDesignations = append(a.ActiveDesignations, cd)
-		if !seen["a "+cd.Agency.IRI] {
-			seen["a "+cd.Agency.IRI] = true
-			a.Agencies = append(a.Agencies, cd.Agency)
-		}
-		for _, c := range cd.Clusters {
-			if !seen["c "+c.IRI] {
-				seen["c "+c.IRI] = true
-				a.Clusters = append(a.Clusters, c)
-			}
-		}
-		for _, c := range cd.SubClusters {
-			if !seen["s "+c.IRI] {
-				seen["s "+c.IRI] = true
-				a.SubClusters = append(a.SubClusters, c)
-			}
-		}
-		if cd.Region != "" && !seen["r "+cd.Region] {
-			seen["r "+cd.Region] = true
-			a.Regions = append(a.Regions, cd.Region)
-		}
-	}
-	if l.err != nil {
-		return nil, l.err
-	}
-	sort.Slice(a.Clusters, func(i, j int) bool { return a.Clusters[i].IRI < a.Clusters[j].IRI })
-	sort.Slice(a.SubClusters, func(i, j int) bool { return a.SubClusters[i].IRI < a.SubClusters[j].IRI })
-	sort.Strings(a.Regions)
-	a.Summary = checkSummary(a)
-	return a, nil
-}
-
-// maxReplacements bounds how far a check follows supersededBy links.
-const maxReplacements = 3
-
-// followReplacement adds to a the check of the credential that supersedes
-// it (and so on, a few steps at most, never in a circle).
-func (s *Server) followReplacement(ctx context.Context, a *checkAnswer, day string) error {
-	seen := map[string]bool{a.Credential.IRI: true}
-	cur := a
-	for i := 0; i < maxReplacements && len(cur.Credential.SupersededBy) > 0; i++ {
-		next := cur.Credential.SupersededBy[0].IRI
-		if seen[next] {
-			break
-		}
-		seen[next] = true
-		r, err := s.buildCheck(ctx, next, day)
-		var nc *errNotCredential
-		if errors.Is(err, registry.ErrNotFound) || errors.As(err, &nc) {
-			break // a link to nothing the registry knows as a credential
-		}
-		if err != nil {
-			return err
-		}
-		cur.Replacement = r
-		cur.Summary += " It is superseded by " + r.Summary
-		cur = r
-	}
-	return nil
-}
-
-func checkSummary(a *checkAnswer) string {
-	name := a.Credential.Name
-	if name == "" {
-		name = a.Credential.CTID
-	}
-	if !a.OfValue {
-		s := fmt.Sprintf("%s is not designated of value by any agency on %s", name, a.Date)
-		if n := len(a.OtherDesignations); n > 0 {
-			s += fmt.Sprintf(" (%d designation%s not in force: %s)", n, plural(n), statusCounts(a.OtherDesignations))
-		}
-		return s + "."
-	}
-	parts := make([]string, len(a.ActiveDesignations))
-	for i, d := range a.ActiveDesignations {
-		who := d.Agency.Label
-		if who == "" {
-			who = d.Agency.IRI
-		}
-		var where []string
-		for _, c := range append(append([]link{}, d.Clusters...), d.SubClusters...) {
-			if c.Label != "" {
-				where = append(where, c.Label)
-			}
-		}
-		p := who + " (" + d.Region
-		if len(where) > 0 {
-			p += "; " + strings.Join(where, ", ")
-		}
-		if d.ValidThrough != "" {
-			p += "; through " + d.ValidThrough
-		}
-		parts[i] = p + ")"
-	}
-	return fmt.Sprintf("%s is of value on %s: designated by %s.", name, a.Date, strings.Join(parts, "; "))
-}
-
-func statusCounts(ds []checkDesignation) string {
-	n := map[string]int{}
-	for _, d := range ds {
-		n[d.Status]++
-	}
-	var out []string
-	for _, st := range []string{registry.StatusExpired, registry.StatusNotYet, registry.StatusRetiredNow} {
-		if n[st] > 0 {
-			out = append(out, fmt.Sprintf("%d %s", n[st], st))
-		}
-	}
-	return strings.Join(out, ", ")
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
 // check serves GET /check?ctid=…|name=…[&date=YYYY-MM-DD]. An ambiguous
 // name answers 300 Multiple Choices with the candidates; an unknown one,
 // 404.
@@ -477,63 +124,48 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusBadRequest, "give either ?ctid= or ?name=, not both")
 		return
 	}
-	var iri, matchedBy string
+	var a *catalog.Check
+	var err error
+	iri := ""
 	if ctid != "" {
 		if err := schema.CheckCTID(ctid); err != nil {
 			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("malformed CTID: %v", err))
 			return
 		}
 		iri = s.base.Resource(ctid)
+		a, err = catalog.CheckCredential(r.Context(), s.store, iri, day)
 	} else {
 		if len(name) > maxCheckName {
 			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("the name is %d bytes long, over the limit of %d", len(name), maxCheckName))
 			return
 		}
-		m, err := s.store.MatchName(r.Context(), name, maxCheckSuggestions)
-		if err != nil {
-			s.listError(w, r, err)
-			return
-		}
-		switch iris := m.Credentials; {
-		case len(iris) == 0:
-			sugg, err := s.suggestions(r.Context(), m.Candidates)
-			if err != nil {
-				s.internalError(w, r, err)
-				return
-			}
-			detail := fmt.Sprintf("no credential is named %q (names are compared ignoring case and spacing, and short names such as CCNA are known)", name)
-			if len(sugg) > 0 {
-				detail += fmt.Sprintf("; the %d closest are in suggestions", len(sugg))
-			}
-			w.Header().Set("Cache-Control", "no-cache")
-			if html {
-				page.Title = "No credential named " + name
-				page.NotFound, page.Suggestions = detail, sugg
-				s.writePage(w, r, http.StatusNotFound, "check", page)
-				return
-			}
-			writeProblemDoc(w, r, problem{Status: http.StatusNotFound, Detail: detail, Suggestions: sugg})
-			return
-		case len(iris) > 1:
-			amb, err := s.candidates(r.Context(), name, m.By, iris)
-			if err != nil {
-				s.internalError(w, r, err)
-				return
-			}
-			w.Header().Set("Cache-Control", "no-cache")
-			if html {
-				page.Ambiguous = amb
-				s.writePage(w, r, http.StatusMultipleChoices, "check", page)
-				return
-			}
-			writeJSON(w, r, http.StatusMultipleChoices, amb)
-			return
-		}
-		iri, matchedBy = m.Credentials[0], m.By
+		a, err = catalog.CheckName(r.Context(), s.store, name, day, maxCheckSuggestions)
 	}
-	a, err := s.buildCheck(r.Context(), iri, day)
-	var nc *errNotCredential
+	var (
+		nc   *catalog.NotCredentialError
+		none *catalog.NoMatchError
+		amb  *catalog.Ambiguous
+	)
 	switch {
+	case errors.As(err, &none):
+		w.Header().Set("Cache-Control", "no-cache")
+		if html {
+			page.Title = "No credential named " + name
+			page.NotFound, page.Suggestions = none.Error(), none.Suggestions
+			s.writePage(w, r, http.StatusNotFound, "check", page)
+			return
+		}
+		writeProblemDoc(w, r, problem{Status: http.StatusNotFound, Detail: none.Error(), Suggestions: none.Suggestions})
+		return
+	case errors.As(err, &amb):
+		w.Header().Set("Cache-Control", "no-cache")
+		if html {
+			page.Ambiguous = amb
+			s.writePage(w, r, http.StatusMultipleChoices, "check", page)
+			return
+		}
+		writeJSON(w, r, http.StatusMultipleChoices, amb)
+		return
 	case errors.Is(err, registry.ErrNotFound):
 		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("no credential with IRI %s", iri))
 		return
@@ -541,12 +173,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, nc.Error())
 		return
 	case err != nil:
-		s.internalError(w, r, err)
-		return
-	}
-	a.MatchedBy = matchedBy
-	if err := s.followReplacement(r.Context(), a, day); err != nil {
-		s.internalError(w, r, err)
+		s.listError(w, r, err) // a busy list index answers 503; anything else 500
 		return
 	}
 	w.Header().Set("Cache-Control", "no-cache")
@@ -561,48 +188,11 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusOK, a)
 }
 
-func (s *Server) candidates(ctx context.Context, name, by string, iris []string) (*checkAmbiguous, error) {
-	how := "named"
-	if by == registry.MatchedByShortName {
-		how = "known by the short name"
-	}
-	amb := &checkAmbiguous{Name: name, Detail: fmt.Sprintf("%d credentials are %s %q; ask again with ?ctid= of the one meant", len(iris), how, name)}
-	var views []*registry.CredentialView
-	for _, iri := range iris {
-		cv, err := s.store.Credential(ctx, iri)
-		if errors.Is(err, registry.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		views = append(views, cv)
-	}
-	var err error
-	amb.Candidates, err = s.suggestions(ctx, views)
-	return amb, err
-}
+// link is a linked resource with the name people read (see catalog.Link).
+type link = catalog.Link
 
-// suggestions describes credentials a name may mean, for a person to pick
-// one.
-func (s *Server) suggestions(ctx context.Context, views []*registry.CredentialView) ([]checkCandidate, error) {
-	l := s.newLabeler(ctx)
-	out := []checkCandidate{}
-	for _, cv := range views {
-		types := make([]link, len(cv.Types))
-		for i, t := range cv.Types {
-			types[i] = link{IRI: t, Label: schema.Label(t)}
-		}
-		owners := cv.OwnedBy
-		if len(owners) == 0 {
-			owners = cv.OfferedBy
-		}
-		out = append(out, checkCandidate{
-			IRI: cv.IRI, CTID: cv.CTID, Name: cv.Name, Types: types, OwnedBy: l.links(owners),
-			Check: "/check?ctid=" + url.QueryEscape(cv.CTID),
-		})
-	}
-	return out, l.err
+func (s *Server) newLabeler(ctx context.Context) *catalog.Labeler {
+	return catalog.NewLabeler(ctx, s.store)
 }
 
 // --- who said what --------------------------------------------------------
@@ -672,7 +262,7 @@ type markedItem struct {
 
 func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, day string) (*sidePage, error) {
 	l := s.newLabeler(ctx)
-	cred := l.link(set.Credential)
+	cred := l.Link(set.Credential)
 	if cred.Label == "" {
 		cred.Label = set.Credential
 	}
@@ -711,7 +301,7 @@ func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, d
 	links := func(iris []string) sideCell {
 		var c sideCell
 		for _, iri := range iris {
-			k := l.link(iri)
+			k := l.Link(iri)
 			c.Items = append(c.Items, sideItem{Href: s.href(iri), Text: firstNonEmpty(k.Label, schema.Compact(iri))})
 		}
 		return c
@@ -760,7 +350,7 @@ func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, d
 		}},
 	}
 	for _, d := range set.Designations {
-		page.Columns = append(page.Columns, sideColumn{Agency: l.link(d.Agency), IRI: d.IRI})
+		page.Columns = append(page.Columns, sideColumn{Agency: l.Link(d.Agency), IRI: d.IRI})
 	}
 	for _, row := range rows {
 		sr := sideRow{Label: row.label, Differs: row.differs}
@@ -769,7 +359,7 @@ func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, d
 		}
 		page.Rows = append(page.Rows, sr)
 	}
-	return page, l.err
+	return page, l.Err()
 }
 
 func statusText(d registry.DesignationView, day string) string {
@@ -853,12 +443,12 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := s.newLabeler(r.Context())
-	title := l.link(iri).Label
+	title := l.Link(iri).Label
 	if title == "" {
 		title = id
 	}
-	if l.err != nil {
-		s.internalError(w, r, l.err)
+	if l.Err() != nil {
+		s.internalError(w, r, l.Err())
 		return
 	}
 	s.writePage(w, r, http.StatusOK, "history", historyPage{
@@ -876,12 +466,12 @@ type historyPage struct {
 type checkPage struct {
 	pageData
 	Name, CTID, Date string
-	Answer           *checkAnswer
-	Ambiguous        *checkAmbiguous
+	Answer           *catalog.Check
+	Ambiguous        *catalog.Ambiguous
 	// NotFound explains a name that matched no credential; Suggestions
 	// are the closest ones.
 	NotFound    string
-	Suggestions []checkCandidate
+	Suggestions []catalog.Candidate
 }
 
 // --- bulk lookup ----------------------------------------------------------

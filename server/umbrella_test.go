@@ -17,6 +17,7 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/nquads"
 
+	"credreg/catalog"
 	"credreg/fixtures"
 	"credreg/registry"
 	"credreg/schema"
@@ -309,7 +310,7 @@ func TestCheck(t *testing.T) {
 			if res.StatusCode != 200 || res.Header.Get("Content-Type") != typeJSON {
 				t.Fatalf("%d %s\n%s", res.StatusCode, res.Header.Get("Content-Type"), body)
 			}
-			var a checkAnswer
+			var a catalog.Check
 			if err := json.Unmarshal([]byte(body), &a); err != nil {
 				t.Fatal(err)
 			}
@@ -355,7 +356,7 @@ func TestCheck(t *testing.T) {
 	}
 	// The details of one answer.
 	_, body := do(t, http.MethodGet, srv.URL+"/check?ctid="+umbNREMT, nil)
-	var a checkAnswer
+	var a catalog.Check
 	if err := json.Unmarshal([]byte(body), &a); err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +376,7 @@ func TestCheck(t *testing.T) {
 		t.Errorf("links %+v", a.Links)
 	}
 	_, body = do(t, http.MethodGet, srv.URL+"/check?ctid="+securityPlus, nil)
-	a = checkAnswer{}
+	a = catalog.Check{}
 	if err := json.Unmarshal([]byte(body), &a); err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +386,7 @@ func TestCheck(t *testing.T) {
 
 	// Ambiguous, unknown and bad questions.
 	res, body := do(t, http.MethodGet, srv.URL+"/check?name=CompTIA+Security%2B", nil)
-	var amb checkAmbiguous
+	var amb catalog.Ambiguous
 	if err := json.Unmarshal([]byte(body), &amb); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -88,7 +89,8 @@ func TestTokenLifecycle(t *testing.T) {
 }
 
 func TestCheckCommand(t *testing.T) {
-	inst := start(t, "badger://"+t.TempDir())
+	store := "badger://" + t.TempDir()
+	inst := start(t, store)
 	tests := []struct {
 		args []string
 		code int
@@ -106,5 +108,30 @@ func TestCheckCommand(t *testing.T) {
 		if code != tt.code || !strings.Contains(strings.ToLower(out), strings.ToLower(tt.want)) {
 			t.Errorf("credreg %v: exit %d, want %d, output lacks %q:\n%s", args, code, tt.code, tt.want, out)
 		}
+	}
+	// The same answers from the store itself, with no server: the check
+	// is the catalog's, not the server's.
+	serverAnswer, _ := credreg(t, "check", "--server", inst.url, "--date", "2026-11-25", "--json", "ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a")
+	if err := inst.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests[:len(tests)-1] {
+		args := append([]string{"check", "--store", store}, tt.args...)
+		out, code := credreg(t, args...)
+		if code != tt.code || !strings.Contains(strings.ToLower(out), strings.ToLower(tt.want)) {
+			t.Errorf("credreg %v: exit %d, want %d, output lacks %q:\n%s", args, code, tt.code, tt.want, out)
+		}
+	}
+	storeAnswer, code := credreg(t, "check", "--store", store, "--date", "2026-11-25", "--json", "ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a")
+	var fromServer, fromStore map[string]any
+	if err := json.Unmarshal([]byte(serverAnswer), &fromServer); err != nil {
+		t.Fatalf("server's answer: %v\n%s", err, serverAnswer)
+	}
+	if err := json.Unmarshal([]byte(storeAnswer), &fromStore); err != nil || code != 0 {
+		t.Fatalf("store's answer: exit %d, %v\n%s", code, err, storeAnswer)
+	}
+	// The IRIs hold the base, the server's address: compare the rest.
+	if fromServer["summary"] != fromStore["summary"] || fromServer["ofValue"] != fromStore["ofValue"] || len(fromServer["activeDesignations"].([]any)) != len(fromStore["activeDesignations"].([]any)) {
+		t.Errorf("the store and the server answer differently:\n%s\n%s", serverAnswer, storeAnswer)
 	}
 }
