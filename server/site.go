@@ -323,7 +323,13 @@ func (s *Server) conceptHTML(ctx context.Context, doc *registry.Document, v *reg
 		}
 		up = uf.First(schema.Broader)
 	}
-	page.Narrower = s.codeLinks(l, f.All(schema.Narrower))
+	// The concepts under it: those it names, and those that name it as
+	// broader (the code lists state only the latter).
+	under, err := s.store.LinkedFrom(ctx, schema.Broader, doc.IRI)
+	if err != nil {
+		return nil, err
+	}
+	page.Narrower = s.codeLinks(l, union(f.All(schema.Narrower), under))
 	q := registry.ListQuery{Limit: maxPageCredentials}
 	listParam := ""
 	switch {
@@ -815,4 +821,17 @@ func initialOf(name string) string {
 		return string(c)
 	}
 	return "#"
+}
+
+// union returns the strings of a and b, each once, in a's order then b's.
+func union(a, b []string) []string {
+	seen := make(map[string]bool, len(a)+len(b))
+	out := make([]string, 0, len(a)+len(b))
+	for _, x := range append(append([]string{}, a...), b...) {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }

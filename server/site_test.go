@@ -106,6 +106,7 @@ func TestPages(t *testing.T) {
 			`<a href="/schemes/career-clusters/060103">Network Systems &amp; Cybersecurity</a>`, "CompTIA Security&#43;",
 		}, nil, "Occupation"},
 		{"/schemes/soc", "clusters", []string{"the 23 at the top are listed here"}, nil, ""},
+		{"/schemes/naics/62", "", []string{"<h1>Health Care and Social Assistance</h1>", `<h2 id="nar-h">Under it (4)</h2>`, `<a href="/schemes/naics/621">Ambulatory Health Care Services</a>`}, nil, "CategoryCode"},
 		{"/organizations", "organizations", []string{"Designating agencies", "Heartland Workforce Commission", `aria-label="By first letter"`}, nil, ""},
 		{"/credentials", "credentials", []string{`<table class="list">`}, nil, ""},
 		{"/check", "check", []string{`<form class="check"`}, nil, ""},
