@@ -115,6 +115,10 @@ type desigHot struct {
 type credHot struct {
 	retired      bool
 	lastVerified int32
+	// nameGrams has a bit for each three bytes in a row of the name's
+	// NameKey (trigramBits): a phrase whose bits it lacks is not in the
+	// name.
+	nameGrams [2]uint64
 }
 
 // activeOn tells whether the designation is in force on day (YYYYMMDD).
@@ -147,7 +151,8 @@ func dayNumber(s string) int32 {
 // longer current are skipped and swept out when they pile up.
 type textPosting struct {
 	e      *credEntry
-	weight int
+	weight int32
+	cid    int32 // e.cid; the posting is current while ix.creds[cid] is e
 }
 
 // term is a resource other than a credential or designation that filters
@@ -504,7 +509,7 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 		current: true, retired: v.Retired, lastVerified: dayNumber(v.LastVerified)}
 	sl.entry = e
 	e.cid = takeNumber(&ix.cfree, &ix.creds, &ix.chot)
-	ix.creds[e.cid], ix.chot[e.cid] = e, credHot{retired: e.retired, lastVerified: e.lastVerified}
+	ix.creds[e.cid], ix.chot[e.cid] = e, credHot{retired: e.retired, lastVerified: e.lastVerified, nameGrams: trigramBits(e.nameKey)}
 	ix.liveC.set(e.cid)
 	for _, d := range sl.desigs {
 		ix.dhot[d.did].cid = e.cid
@@ -562,7 +567,7 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 		if len(ix.text[t]) == 0 {
 			ix.vocab.dirty.Store(true)
 		}
-		ix.text[t] = append(ix.text[t], textPosting{e, w})
+		ix.text[t] = append(ix.text[t], textPosting{e, int32(w), e.cid})
 	}
 }
 
