@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"credreg/registry"
 	"credreg/schema"
@@ -806,14 +807,12 @@ func (s *Server) organizations(w http.ResponseWriter, r *http.Request) {
 // initialOf is the index letter of a name: its first letter, upper case,
 // or "#".
 func initialOf(name string) string {
-	for _, c := range name {
-		if c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		if c >= 'A' && c <= 'Z' {
-			return string(c)
-		}
-		return "#"
+	c, _ := utf8.DecodeRuneInString(name)
+	if c >= 'a' && c <= 'z' {
+		c -= 'a' - 'A'
+	}
+	if c >= 'A' && c <= 'Z' {
+		return string(c)
 	}
 	return "#"
 }
