@@ -688,7 +688,7 @@ func (m *matcher) rank(ctx context.Context, rank []int32, sel *pageSelector) err
 		// cursor; the name's trigrams rule most names out without
 		// reading them.
 		if len(m.words) > 1 && sel.phraseMatters(rank[cid], score, score+phraseBonus*matchExact) &&
-			holdsBits(m.ix.chot[cid].nameGrams, phraseGrams) && strings.Contains(e.nameKey, m.phrase) {
+			holdsBits(m.ix.nameGrams[cid], phraseGrams) && strings.Contains(e.nameKey, m.phrase) {
 			score += phraseBonus * matchExact
 		}
 		sel.offer(e, rank[cid], score)
