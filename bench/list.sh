@@ -29,15 +29,22 @@ cd "$root"
 
 go build -o "$work/credreg" ./cmd/credreg
 if [[ ! -d $store ]]; then
+	# Built aside and renamed once complete, so that a build stopped half
+	# way is never reused.
+	build=$store.building
+	rm -rf "$build"
 	echo "== synthetic sheet: $ROWS rows"
 	CREDREG_SYNTH_CSV="$work/sheet.csv" CREDREG_SYNTH_ROWS=$ROWS \
 		go test -count=1 -run '^TestWriteSyntheticCSV$' ./ingest/ >/dev/null
 	head -n $((ROWS / 2 + 1)) "$work/sheet.csv" >"$work/half.csv"
 	echo "== the reference data and the sample (credreg serve --sample, stopped once it listens)"
-	"$work/credreg" serve --addr 127.0.0.1:0 --store "badger://$store" --sample >"$work/serve.out" 2>"$work/serve.err" &
+	"$work/credreg" serve --addr 127.0.0.1:0 --store "badger://$build" --sample >"$work/serve.out" 2>"$work/serve.err" &
 	pid=$!
-	for _ in $(seq 1 600); do
+	# Loading the reference data takes a while on a busy machine: wait
+	# while the server runs, up to ten minutes.
+	for _ in $(seq 1 6000); do
 		[[ -s $work/serve.out ]] && break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	kill "$pid" 2>/dev/null || true
@@ -49,14 +56,18 @@ if [[ ! -d $store ]]; then
 	fi
 	echo "== import: all rows by the Heartland Workforce Commission"
 	start=$(date +%s)
-	"$work/credreg" import --store "badger://$store" --agency "Heartland Workforce Commission" --quiet "$work/sheet.csv" || [[ $? -eq 1 ]]
+	"$work/credreg" import --store "badger://$build" --agency "Heartland Workforce Commission" --quiet "$work/sheet.csv" || [[ $? -eq 1 ]]
 	echo "== import: the first half again by the Heartland Department of Education"
-	"$work/credreg" import --store "badger://$store" --agency "Heartland Department of Education" --quiet "$work/half.csv" || [[ $? -eq 1 ]]
+	"$work/credreg" import --store "badger://$build" --agency "Heartland Department of Education" --quiet "$work/half.csv" || [[ $? -eq 1 ]]
 	echo "imports took $(($(date +%s) - start)) s"
+	mv "$build" "$store"
 fi
 if [[ -n ${CREDREG_BENCH_BASELINE:-} ]]; then
 	echo "== before: GET /credentials at $CREDREG_BENCH_BASELINE, $N requests per query, one client, JSON-LD"
 	git -C "$root" worktree add -q --detach "$work/baseline-src" "$CREDREG_BENCH_BASELINE"
+	# The baseline answers the queries of now (server/bench_test.go as it
+	# is here), so that before and after measure the same ones.
+	cp "$root/server/bench_test.go" "$work/baseline-src/server/bench_test.go"
 	(cd "$work/baseline-src" && CREDREG_BENCH_STORE=$store go test -count=1 -run '^$' -bench '^BenchmarkListHTTP$' -benchtime "${N}x" -timeout 1h ./server/ |
 		grep -oE '(list-bench:.*|^ok.*|^FAIL.*)') || true
 	git -C "$root" worktree remove --force "$work/baseline-src"

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cayleygraph/quad"
@@ -587,49 +588,63 @@ func (m *matcher) passes(e *credEntry) bool {
 }
 
 // rank offers sel the credentials that pass and hold every word of the
-// text query, with their scores. It starts from the rarest word's
-// postings, testing each credential, unless these outnumber what the
-// other filters let through; then it computes those first.
+// text query, with their scores. When the words' postings are few beside
+// the rarest word's (a broad query), it adds up the scores term by term
+// over arrays by credential number (accumulate); otherwise it walks the
+// rarest word's postings and scores each credential from its terms. Either
+// way it tests the other filters on the credentials found, from a bitset
+// of those that pass when that costs less.
 func (m *matcher) rank(ctx context.Context, rank []int32, sel *pageSelector) error {
-	// Walk the postings of the word with the fewest, each credential
-	// once (a word may match several of its terms).
 	postingsOf := func(alts []alternative) int {
 		n := 0
 		for _, a := range alts {
-			if !a.raw() {
+			if !a.raw() { // a raw term's credentials hold its stem too
 				n += len(m.ix.text[a.term])
 			}
 		}
 		return n
 	}
-	rarest := 0
-	for i := range m.alts[1:] {
-		if postingsOf(m.alts[i+1]) < postingsOf(m.alts[rarest]) {
-			rarest = i + 1
+	rarest, all := 0, 0
+	for i, alts := range m.alts {
+		n := postingsOf(alts)
+		all += n
+		if n < postingsOf(m.alts[rarest]) {
+			rarest = i
 		}
 	}
 	if len(m.alts[rarest]) == 0 {
 		return nil // a word that matches nothing
 	}
-	var terms []string
-	for _, a := range m.alts[rarest] {
-		if !a.raw() { // a raw term's credentials hold its stem too
-			terms = append(terms, a.term)
+	sc := getTextScratch(len(m.ix.creds))
+	defer putTextScratch(sc)
+	var cands []int32
+	var scoreOf func(cid int32, e *credEntry) (int, bool)
+	if rare := postingsOf(m.alts[rarest]); all <= accumulateRatio*rare && len(m.alts) < 255 {
+		cands = m.accumulate(ctx, rarest, sc)
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-	}
-	var postings []textPosting
-	if len(terms) == 1 {
-		postings = m.ix.text[terms[0]]
+		scoreOf = func(cid int32, _ *credEntry) (int, bool) { return int(sc.score[cid]), true }
 	} else {
-		var seen bitset
-		for _, t := range terms {
-			for _, p := range m.ix.text[t] {
-				if p.e.current && !seen.has(p.e.cid) {
-					seen.set(p.e.cid)
-					postings = append(postings, p)
+		// The rarest word's credentials, each once (a word may match
+		// several of its terms).
+		cands = sc.touched[0][:0]
+		for _, a := range m.alts[rarest] {
+			if a.raw() {
+				continue
+			}
+			for _, p := range m.ix.text[a.term] {
+				if m.ix.creds[p.cid] == p.e && sc.hits[p.cid] == 0 {
+					sc.hits[p.cid] = 1
+					cands = append(cands, p.cid)
 				}
 			}
 		}
+		for _, cid := range cands {
+			sc.hits[cid] = 0
+		}
+		sc.touched[0] = cands
+		scoreOf = func(_ int32, e *credEntry) (int, bool) { return m.textScore(e) }
 	}
 	var matched bitset
 	byBitset := false
@@ -643,7 +658,7 @@ func (m *matcher) rank(ctx context.Context, rank []int32, sel *pageSelector) err
 		}
 		// Testing a credential costs about four designations of a scan
 		// over the designations' array (it follows pointers).
-		if cost < 4*len(postings) {
+		if cost < 4*len(cands) {
 			var err error
 			if matched, err = m.matches(ctx); err != nil {
 				return err
@@ -651,33 +666,136 @@ func (m *matcher) rank(ctx context.Context, rank []int32, sel *pageSelector) err
 			byBitset = true
 		}
 	}
-	for i, p := range postings {
+	phraseGrams := trigramBits(m.phrase)
+	for i, cid := range cands {
 		if i%8192 == 8191 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		e := p.e
-		if !e.current {
-			continue
-		}
+		e := m.ix.creds[cid]
 		if byBitset {
-			if !matched.has(e.cid) {
+			if !matched.has(cid) {
 				continue
 			}
 		} else if !m.passes(e) {
 			continue
 		}
-		score, ok := m.textScore(e)
+		score, ok := scoreOf(cid, e)
 		if !ok {
 			continue
 		}
 		// The phrase bonus only matters to a credential that could make
-		// the page with it.
-		if len(m.words) > 1 && sel.couldEnter(rank[e.cid], score+phraseBonus*matchExact) && strings.Contains(e.nameKey, m.phrase) {
+		// the page with or without it, or that it moves across the
+		// cursor; the name's trigrams rule most names out without
+		// reading them.
+		if len(m.words) > 1 && sel.phraseMatters(rank[cid], score, score+phraseBonus*matchExact) &&
+			holdsBits(m.ix.nameGrams[cid], phraseGrams) && strings.Contains(e.nameKey, m.phrase) {
 			score += phraseBonus * matchExact
 		}
-		sel.offer(e, rank[e.cid], score)
+		sel.offer(e, rank[cid], score)
 	}
 	return nil
+}
+
+// accumulateRatio: a query whose words have at most this many times the
+// postings of its rarest word adds up scores term by term (accumulate).
+const accumulateRatio = 8
+
+// accumulate scores the credentials that hold every word of the query,
+// term by term: the rarest word first, then each other word only for the
+// credentials that held the words before. It returns their numbers, with
+// their scores in sc.score (textScore's, before the phrase bonus); the
+// scratch arrays are clean again when sc is put back.
+func (m *matcher) accumulate(ctx context.Context, rarest int, sc *textScratch) []int32 {
+	ix := m.ix
+	words := make([]int, 0, len(m.alts))
+	words = append(words, rarest)
+	for i := range m.alts {
+		if i != rarest {
+			words = append(words, i)
+		}
+	}
+	var touched []int32
+	for wi, w := range words {
+		if ctx.Err() != nil {
+			return nil
+		}
+		touched = sc.touched[wi%2][:0]
+		held := uint8(wi) // the words a credential held so far
+		// The best of the word's terms, then the bonus of the name's word
+		// as written, which only a credential holding the stem has.
+		for _, a := range m.alts[w] {
+			if a.raw() {
+				continue
+			}
+			strength := int32(a.strength)
+			for _, p := range ix.text[a.term] {
+				cid := p.cid
+				if sc.hits[cid] != held || ix.creds[cid] != p.e {
+					continue
+				}
+				v := p.weight * strength
+				if sc.best[cid] == 0 {
+					touched = append(touched, cid)
+				}
+				sc.best[cid] = max(sc.best[cid], v)
+			}
+		}
+		for _, a := range m.alts[w] {
+			if !a.raw() {
+				continue
+			}
+			strength := int32(a.strength)
+			for _, p := range ix.text[a.term] {
+				if cid := p.cid; sc.best[cid] > 0 && ix.creds[cid] == p.e {
+					sc.written[cid] = p.weight * strength
+				}
+			}
+		}
+		for _, cid := range touched {
+			sc.score[cid] += sc.best[cid] + sc.written[cid]
+			sc.best[cid], sc.written[cid] = 0, 0
+			sc.hits[cid]++
+		}
+		sc.touched[wi%2] = touched
+		if wi == 0 {
+			// The rarest word's credentials hold every score and hit
+			// count set; they are cleared from this list.
+			sc.first = append(sc.first[:0], touched...)
+		}
+	}
+	return touched
+}
+
+// textScratch holds a text query's arrays by credential number: zero
+// between queries.
+type textScratch struct {
+	score, best, written []int32
+	hits                 []uint8 // words held so far
+	first                []int32 // the credentials whose score or hits are set
+	touched              [2][]int32
+}
+
+var textScratchPool sync.Pool
+
+func getTextScratch(n int) *textScratch {
+	sc, _ := textScratchPool.Get().(*textScratch)
+	if sc == nil {
+		sc = &textScratch{}
+	}
+	if len(sc.score) < n {
+		n += n / 8
+		sc.score, sc.best, sc.written = make([]int32, n), make([]int32, n), make([]int32, n)
+		sc.hits = make([]uint8, n)
+	}
+	return sc
+}
+
+func putTextScratch(sc *textScratch) {
+	for _, cid := range sc.first {
+		sc.score[cid], sc.hits[cid] = 0, 0
+	}
+	sc.first = sc.first[:0]
+	textScratchPool.Put(sc)
 }
 
 // walk returns the page of matched credentials in name order after (or
@@ -935,37 +1053,42 @@ func newPageSelector(ix *listIndex, order []int32, cur cursor, limit int) *pageS
 	return p
 }
 
-// couldEnter tells whether an item at pos with score would be kept now.
-func (p *pageSelector) couldEnter(pos int32, score int) bool {
-	r := ranked{pos: pos, score: score}
+// inWindow tells whether an item at pos with score lies past the cursor,
+// on the page's side of it.
+func (p *pageSelector) inWindow(pos int32, score int) bool {
 	switch p.cur.dir {
 	case 'a':
-		if !(score < p.cur.score || (score == p.cur.score && pos >= p.bound)) {
-			return false
-		}
+		return score < p.cur.score || (score == p.cur.score && pos >= p.bound)
 	case 'b':
-		if !(score > p.cur.score || (score == p.cur.score && pos < p.bound)) {
-			return false
-		}
+		return score > p.cur.score || (score == p.cur.score && pos < p.bound)
 	}
-	return p.h.Len() <= p.limit || p.h.nearer(r, p.h.items[0])
+	return true
+}
+
+// couldEnter tells whether an item at pos with score would be kept now.
+func (p *pageSelector) couldEnter(pos int32, score int) bool {
+	if !p.inWindow(pos, score) {
+		return false
+	}
+	return p.h.Len() <= p.limit || p.h.nearer(ranked{pos: pos, score: score}, p.h.items[0])
+}
+
+// phraseMatters tells whether it matters to the page whether an item at
+// pos scores score or withBonus: whether it could be kept with either
+// (before a cursor, the lower score is the nearer), or the bonus moves it
+// across the cursor. Offered with the wrong score, it would show on the
+// page again, or count on the wrong side.
+func (p *pageSelector) phraseMatters(pos int32, score, withBonus int) bool {
+	return p.couldEnter(pos, withBonus) || p.couldEnter(pos, score) || p.inWindow(pos, score) != p.inWindow(pos, withBonus)
 }
 
 func (p *pageSelector) offer(e *credEntry, pos int32, score int) {
 	p.total++
-	r := ranked{e, pos, score}
-	switch p.cur.dir {
-	case 'a':
-		if !(score < p.cur.score || (score == p.cur.score && pos >= p.bound)) {
-			p.outside++
-			return
-		}
-	case 'b':
-		if !(score > p.cur.score || (score == p.cur.score && pos < p.bound)) {
-			p.outside++
-			return
-		}
+	if !p.inWindow(pos, score) {
+		p.outside++
+		return
 	}
+	r := ranked{e, pos, score}
 	if p.h.Len() <= p.limit {
 		heap.Push(&p.h, r)
 		return

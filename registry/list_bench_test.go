@@ -107,6 +107,10 @@ func BenchmarkList(b *testing.B) {
 		{"q-rare", ListQuery{Active: "2026-11-25", Text: "synthetic 4242"}},
 		{"q-broad", ListQuery{Active: "2026-11-25", Text: "synthetic credential"}},
 		{"soc+criteria", ListQuery{Active: "2026-11-25", SOC: []string{"15-1212"}, Criteria: []string{"high-wage"}}},
+		{"q-prefix", ListQuery{Active: "2026-11-25", Text: "synth cred"}},
+		{"q-slip", ListQuery{Active: "2026-11-25", Text: "synthetc credentail"}},
+		{"q-word", ListQuery{Active: "2026-11-25", Text: "credential"}},
+		{"q-short", ListQuery{Active: "2026-11-25", Text: "cna"}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var page *ListPage

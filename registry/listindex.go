@@ -147,7 +147,8 @@ func dayNumber(s string) int32 {
 // longer current are skipped and swept out when they pile up.
 type textPosting struct {
 	e      *credEntry
-	weight int
+	weight int32
+	cid    int32 // e.cid; the posting is current while ix.creds[cid] is e
 }
 
 // term is a resource other than a credential or designation that filters
@@ -192,14 +193,18 @@ type listIndex struct {
 
 	// Dense ids: credentials and designations by number, numbers of
 	// removed ones reused; live* hold the numbers in use.
-	creds        []*credEntry
-	cfree        []int32
-	liveC        bitset
-	dents        []*desigEntry
-	dhot         []desigHot
-	dfree        []int32
-	liveD        bitset
-	chot         []credHot                            // by credential number
+	creds []*credEntry
+	cfree []int32
+	liveC bitset
+	dents []*desigEntry
+	dhot  []desigHot
+	dfree []int32
+	liveD bitset
+	chot  []credHot // by credential number
+	// nameGrams has, by credential number, a bit for each three bytes in
+	// a row of the name's NameKey (trigramBits): a phrase whose bits a
+	// name lacks is not in it. Apart from chot, which the scans read.
+	nameGrams    [][2]uint64
 	credFacets   map[facetKey]map[*credEntry]struct{} // sparse: codes, competencies, types
 	matchKeys    map[string]map[*credEntry]struct{}   // credential match keys (see matchKeys)
 	desFacetBits map[facetKey]bitset                  // by designation number
@@ -505,6 +510,10 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 	sl.entry = e
 	e.cid = takeNumber(&ix.cfree, &ix.creds, &ix.chot)
 	ix.creds[e.cid], ix.chot[e.cid] = e, credHot{retired: e.retired, lastVerified: e.lastVerified}
+	if n := int(e.cid) + 1 - len(ix.nameGrams); n > 0 {
+		ix.nameGrams = append(ix.nameGrams, make([][2]uint64, n)...)
+	}
+	ix.nameGrams[e.cid] = trigramBits(e.nameKey)
 	ix.liveC.set(e.cid)
 	for _, d := range sl.desigs {
 		ix.dhot[d.did].cid = e.cid
@@ -562,7 +571,7 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 		if len(ix.text[t]) == 0 {
 			ix.vocab.dirty.Store(true)
 		}
-		ix.text[t] = append(ix.text[t], textPosting{e, w})
+		ix.text[t] = append(ix.text[t], textPosting{e, int32(w), e.cid})
 	}
 }
 
@@ -581,7 +590,7 @@ func (ix *listIndex) removeCredential(iri string) {
 	for _, d := range sl.desigs {
 		ix.dhot[d.did].cid = -1
 	}
-	ix.creds[e.cid], ix.chot[e.cid] = nil, credHot{}
+	ix.creds[e.cid], ix.chot[e.cid], ix.nameGrams[e.cid] = nil, credHot{}, [2]uint64{}
 	ix.cfree = append(ix.cfree, e.cid)
 	ix.liveC.clear(e.cid)
 	ix.orderDirty.Store(true)

@@ -139,7 +139,7 @@ func (ix *listIndex) nameHits(ws []string) []nameHit {
 				if !p.e.current {
 					continue
 				}
-				n := p.weight * a.strength
+				n := int(p.weight) * a.strength
 				if a.raw() {
 					written[p.e] = n
 				} else if n > best[p.e] {

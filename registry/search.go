@@ -1,6 +1,7 @@
 package registry
 
 import (
+	mbits "math/bits"
 	"sort"
 	"strings"
 	"sync"
@@ -161,11 +162,31 @@ func hasVowel(w string) bool { return strings.ContainsAny(w, "aeiouy") }
 
 // vocabulary is the sorted list of the index's text terms, rebuilt on the
 // first query after a write added or removed a term (under its own lock,
-// by readers only, as the name order is).
+// by readers only, as the name order is), and the forms a slip may reach,
+// built from it on the first search for a slip.
 type vocabulary struct {
 	mu    sync.Mutex
 	dirty atomic.Bool
 	terms []string
+	slips atomic.Pointer[slipForms] // nil until a slip is looked for
+}
+
+// slipForms are the terms as the search for slips compares them, by the
+// length of the form.
+type slipForms struct {
+	byLen [][]slipForm
+}
+
+// slipForm is what the search for slips compares a query word with: a
+// term, or a name's word as written (its rawTerm without the mark), with
+// the term it stands for.
+type slipForm struct {
+	form    string
+	target  string // the term a slip to form finds
+	letters uint64 // a bit for each byte of form (letterBits)
+	id      uint32 // of the target's text key
+	pos     int32  // the term's place in the sorted terms
+	raw     bool   // form is a name's word as written
 }
 
 // sorted returns the terms in order, sorting them again if they changed.
@@ -186,8 +207,56 @@ func (ix *listIndex) sortedTerms() []string {
 	}
 	sort.Strings(terms)
 	v.terms = terms
+	v.slips.Store(nil)
 	v.dirty.Store(false)
 	return terms
+}
+
+// slipForms returns the forms of the sorted terms for the search for
+// slips, building them on first use after the terms changed: for each
+// term, the term itself, or for a name's word as written, the word and its
+// stem (left out when no credential holds the stem). The caller holds the
+// index's read lock.
+func (ix *listIndex) slipForms() *slipForms {
+	terms := ix.sortedTerms()
+	v := &ix.vocab
+	if f := v.slips.Load(); f != nil {
+		return f
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if f := v.slips.Load(); f != nil && !v.dirty.Load() {
+		return f
+	}
+	f := &slipForms{}
+	for i, t := range terms {
+		sf := slipForm{form: t, target: t, pos: int32(i)}
+		if written, ok := strings.CutPrefix(t, rawMark); ok {
+			sf.form, sf.target, sf.raw = written, stem(written), true
+		}
+		if len(ix.text[sf.target]) == 0 {
+			continue
+		}
+		sf.letters = letterBits(sf.form)
+		sf.id = ix.lookupID(textKey(sf.target))
+		for len(f.byLen) <= len(sf.form) {
+			f.byLen = append(f.byLen, nil)
+		}
+		f.byLen[len(sf.form)] = append(f.byLen[len(sf.form)], sf)
+	}
+	v.slips.Store(f)
+	return f
+}
+
+// letterBits sets a bit for each byte of w (its low six bits): a byte of
+// one word whose bit the other lacks is a letter that must change, so
+// each such bit costs an edit at least.
+func letterBits(w string) uint64 {
+	var m uint64
+	for i := 0; i < len(w); i++ {
+		m |= 1 << (w[i] & 63)
+	}
+	return m
 }
 
 // alternative is a term a query word stands for, with the strength of the
@@ -232,25 +301,47 @@ func (ix *listIndex) expand(word string) []alternative {
 	if len(word) >= 8 {
 		maxSlips = 2
 	}
-	// A slip is looked for among the terms and among names' words as
-	// written (nursign: nursing, whose term is its stem).
-	for _, t := range terms {
+	return ix.slipAlternatives(word, s, maxSlips)
+}
+
+// slipAlternatives returns the terms a slip or two (max) away from the
+// query word or its stem s, in the terms' order, at most maxExpansions.
+// A slip is looked for among the terms and among names' words as written
+// (nursign: nursing, whose term is its stem). Only the forms of a length
+// within max of the word's or the stem's are compared, and only those
+// that lack (or add) at most max of its letters.
+func (ix *listIndex) slipAlternatives(word, s string, max int) []alternative {
+	forms := ix.slipForms()
+	wordBits, stemBits := letterBits(word), letterBits(s)
+	near := func(w string, bits uint64, f *slipForm) bool {
+		if d := len(f.form) - len(w); d > max || d < -max {
+			return false
+		}
+		if mbits.OnesCount64(bits&^f.letters) > max || mbits.OnesCount64(f.letters&^bits) > max {
+			return false
+		}
+		return slips(w, f.form, max)
+	}
+	var found []*slipForm
+	for n := range forms.byLen {
+		if (n < len(word)-max || n > len(word)+max) && (n < len(s)-max || n > len(s)+max) {
+			continue
+		}
+		for i := range forms.byLen[n] {
+			f := &forms.byLen[n][i]
+			if !f.raw && near(s, stemBits, f) || near(word, wordBits, f) {
+				found = append(found, f)
+			}
+		}
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].pos < found[j].pos })
+	var alts []alternative
+	for _, f := range found {
 		if len(alts) >= maxExpansions {
 			break
 		}
-		target, forms := t, []string{s, word}
-		if written, ok := strings.CutPrefix(t, rawMark); ok {
-			target, forms = stem(written), []string{word}
-			t = written
-		}
-		if len(ix.text[target]) == 0 || hasTerm(alts, target) {
-			continue
-		}
-		for _, w := range forms {
-			if d := len(t) - len(w); d <= maxSlips && d >= -maxSlips && slips(w, t, maxSlips) {
-				alts = append(alts, alternative{target, ix.lookupID(textKey(target)), matchSlip})
-				break
-			}
+		if !hasTerm(alts, f.target) {
+			alts = append(alts, alternative{f.target, f.id, matchSlip})
 		}
 	}
 	return alts
@@ -283,10 +374,15 @@ func slips(a, b string, max int) bool {
 		return false
 	}
 	la, lb := len(a), len(b)
-	// prev2, prev, cur are three rows of the distance table.
-	prev2 := make([]int, lb+1)
-	prev := make([]int, lb+1)
-	cur := make([]int, lb+1)
+	// prev2, prev, cur are three rows of the distance table, on the
+	// stack for a word of fewer than 64 letters.
+	var rows [3 * 64]int
+	var prev2, prev, cur []int
+	if lb < 64 {
+		prev2, prev, cur = rows[:lb+1], rows[64:64+lb+1], rows[128:128+lb+1]
+	} else {
+		prev2, prev, cur = make([]int, lb+1), make([]int, lb+1), make([]int, lb+1)
+	}
 	for j := range prev {
 		prev[j] = j
 	}
@@ -311,4 +407,21 @@ func slips(a, b string, max int) bool {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[lb] <= max
+}
+
+// trigramBits sets one of 128 bits for each three bytes in a row of s. A
+// string holds s only if it has all of s's bits, so comparing the bits
+// rules out most names that do not hold a phrase without reading them.
+func trigramBits(s string) [2]uint64 {
+	var b [2]uint64
+	for i := 0; i+2 < len(s); i++ {
+		h := (uint32(s[i])<<16 | uint32(s[i+1])<<8 | uint32(s[i+2])) * 0x9E3779B1 >> 25
+		b[h>>6] |= 1 << (h & 63)
+	}
+	return b
+}
+
+// holdsBits reports whether have has every bit of want.
+func holdsBits(have, want [2]uint64) bool {
+	return have[0]&want[0] == want[0] && have[1]&want[1] == want[1]
 }

@@ -2,7 +2,11 @@ package registry
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"slices"
+	"sort"
+	"strings"
 	"testing"
 )
 
@@ -227,4 +231,139 @@ func TestMatchName(t *testing.T) {
 	if err != nil || len(m.Credentials) != 2 || !slices.Contains(m.Credentials, ccna) || m.By != MatchedByShortName {
 		t.Errorf("a shared short name: %+v, %v", m, err)
 	}
+}
+
+// expandByScan is expand as it was first written, comparing the word with
+// every term for slips: the reference that the indexed search for slips
+// must agree with.
+func (ix *listIndex) expandByScan(word string) []alternative {
+	s := stem(word)
+	var alts []alternative
+	if len(ix.text[s]) > 0 {
+		alts = append(alts, alternative{s, ix.lookupID(textKey(s)), matchExact})
+		if raw := rawTerm(word); len(ix.text[raw]) > 0 {
+			alts = append(alts, alternative{raw, ix.lookupID(textKey(raw)), matchWritten})
+		}
+	}
+	terms := ix.sortedTerms()
+	if len(word) >= 3 {
+		for _, p := range []string{word, s} {
+			if p != word && len(p) < 3 {
+				continue
+			}
+			for i := sort.SearchStrings(terms, p); i < len(terms) && strings.HasPrefix(terms[i], p) && len(alts) < maxExpansions; i++ {
+				if t := terms[i]; !hasTerm(alts, t) && len(ix.text[t]) > 0 {
+					alts = append(alts, alternative{t, ix.lookupID(textKey(t)), matchPrefix})
+				}
+			}
+		}
+	}
+	if len(alts) > 0 || len(word) < 4 {
+		return alts
+	}
+	maxSlips := 1
+	if len(word) >= 8 {
+		maxSlips = 2
+	}
+	for _, t := range terms {
+		if len(alts) >= maxExpansions {
+			break
+		}
+		target, forms := t, []string{s, word}
+		if written, ok := strings.CutPrefix(t, rawMark); ok {
+			target, forms = stem(written), []string{word}
+			t = written
+		}
+		if len(ix.text[target]) == 0 || hasTerm(alts, target) {
+			continue
+		}
+		for _, w := range forms {
+			if d := len(t) - len(w); d <= maxSlips && d >= -maxSlips && slips(w, t, maxSlips) {
+				alts = append(alts, alternative{target, ix.lookupID(textKey(target)), matchSlip})
+				break
+			}
+		}
+	}
+	return alts
+}
+
+// TestSlipIndex checks that the search for slips, which compares a word
+// only with the terms of a near length and near letters, finds what
+// comparing it with every term finds, in the same order, also after
+// credentials come and go.
+func TestSlipIndex(t *testing.T) {
+	names := []string{
+		"CompTIA A+", "AWS Certified Welder", "Certified Nursing Assistant", "Licensed Practical Nurse",
+		"Associate Degree in Nursing", "Cisco Certified Network Associate (CCNA)", "Welding Technology Certificate",
+		"Cybersecurity Fundamentals Certificate", "Certified Pharmacy Technician (CPhT)", "Técnico en Soldadura",
+		"Heartland Journeyman Electrician License", "Programming Programmers Programmed", "Operators Operating Operations",
+		"Nationally Registered Emergency Medical Technician (NREMT)", "Electrocardiogram Technician", "Phlebotomy Technician",
+		"Certified Welding Inspector", "Certified Welders Guild", "Nurse Aide", "Weld Tech 4G", "Sheet Metal Worker",
+	}
+	descs := []string{
+		"Covers welding, brazing and cutting.", "For nurses and nursing assistants in long-term care.",
+		"Networking, routing, switching and security.", "Prepares technicians for installation and maintenance.",
+	}
+	var views []*CredentialView
+	for i := range 600 {
+		v := &CredentialView{IRI: fmt.Sprintf("https://slip.invalid/ce-%d", i), Description: descs[i%len(descs)]}
+		if i < len(names) {
+			v.Name = names[i]
+		} else {
+			v.Name = fmt.Sprintf("Synthetic Credential 0-%d", i)
+			v.Description = fmt.Sprintf("A synthetic credential number %d for load tests, covering skills of its occupations.", i)
+		}
+		views = append(views, v)
+	}
+	ix := newListIndex()
+	for _, v := range views {
+		cp := *v
+		ix.addCredential(&cp)
+	}
+	// Words as people type them: right, slipped (a letter dropped,
+	// doubled, changed, two swapped), and words nothing is near.
+	var queries []string
+	for _, w := range []string{"welding", "welder", "nursing", "nurse", "certificate", "certified", "cybersecurity",
+		"technician", "journeyman", "electrician", "synthetic", "credential", "credentials", "occupations", "programming",
+		"operators", "soldadura", "técnico", "phlebotomy", "inspector", "network", "associate", "4242", "12345", "590"} {
+		queries = append(queries, w)
+		for i := 0; i < len(w); i++ {
+			queries = append(queries, w[:i]+w[i+1:], w[:i]+w[i:i+1]+w[i:], w[:i]+"x"+w[i+1:])
+			if i+1 < len(w) {
+				queries = append(queries, w[:i]+w[i+1:i+2]+w[i:i+1]+w[i+2:])
+			}
+		}
+	}
+	queries = append(queries, "qqqqqqq", "zzzz", "nursign", "synthetc", "credentail", "sythnetic", "cybersecuirty")
+	compare := func(stage string) {
+		t.Helper()
+		slips := 0
+		for _, q := range queries {
+			for _, w := range searchWords(q) {
+				got, want := ix.expand(w), ix.expandByScan(w)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: expand(%q) = %v, want %v", stage, w, got, want)
+				}
+				if len(want) > 0 && want[0].strength == matchSlip {
+					slips++
+				}
+			}
+		}
+		if slips < 100 {
+			t.Errorf("%s: only %d words matched by a slip; the test compares too little", stage, slips)
+		}
+	}
+	compare("built")
+	// Credentials go (their terms with them) and come (with new terms).
+	for _, v := range views[:len(names):len(names)] {
+		if strings.Contains(v.Name, "Weld") || strings.Contains(v.Name, "Nurs") {
+			ix.removeCredential(v.IRI)
+		}
+	}
+	ix.sweepText()
+	compare("after removals")
+	for _, name := range []string{"Welding Supervisor", "Registered Nurse", "Cyber Operations Specialist"} {
+		ix.addCredential(&CredentialView{IRI: "https://slip.invalid/" + name, Name: name})
+	}
+	compare("after additions")
 }

@@ -81,10 +81,15 @@ func BenchmarkListHTTP(b *testing.B) {
 		// of the vocabulary finds.
 		{"q-prefix", "q=synth+cred&limit=50"},
 		{"q-slip", "q=synthetc+credentail&limit=50"},
+		// One word that every credential holds, and a short name (the
+		// initials of the sample's Certified Nursing Assistant).
+		{"q-word", "q=credential&limit=50"},
+		{"q-short", "q=cna&limit=50"},
 	}
 	if !synthetic {
 		queries[2].query, queries[3].query = "q=nursing&limit=50", "q=certificate&limit=50"
 		queries[5].query, queries[6].query = "q=nurs+cert&limit=50", "q=nursign+certificat&limit=50"
+		queries[7].query = "q=technician&limit=50"
 	}
 	client := srv.Client()
 	for _, q := range queries {

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"credreg/catalog"
 	"credreg/registry"
@@ -810,10 +811,7 @@ func (s *Server) organizations(w http.ResponseWriter, r *http.Request) {
 // initialOf is the index letter of a name: its first letter, upper case,
 // or "#".
 func initialOf(name string) string {
-	if name == "" {
-		return "#"
-	}
-	c := name[0]
+	c, _ := utf8.DecodeRuneInString(name)
 	if c >= 'a' && c <= 'z' {
 		c -= 'a' - 'A'
 	}
