@@ -1,10 +1,59 @@
 // Package registry is credreg's store: records (one resource's description
 // in its own named graph, replaced atomically), retirement, the append-only
 // change log, and rendering of records as JSON-LD, N-Quads and a view for
-// HTML pages. It sits on cayley; nothing above it sees cayley types.
+// HTML pages. Nothing above it sees cayley or Badger types.
 //
 // A Store is opened by URL: "badger:///path/to/dir" (or "badger://./dir"
 // relative to the working directory) opens the embedded Badger v4 store.
+//
+// # Storage port
+//
+// Store reads and writes only through Backend, the storage port:
+//
+//	Apply(ctx, remove, add)          one atomic commit: removals, then additions
+//	Match(ctx, pattern, after, n)    a page of matching statements and the cursor of the next
+//	Count(ctx, pattern)              the exact number of matching statements
+//	Scan(ctx, pattern, want, fn)     every matching statement from one snapshot
+//	Sync(), Close()
+//
+// A pattern binds any of subject, predicate, object and graph. Everything
+// the registry keeps is statements, in these graphs:
+//
+//   - a record: the graph named by the resource's IRI holds its
+//     description; reading a record is Scan{Graph: iri}, replacing it is
+//     one Apply of the statements that go and those that come;
+//   - urn:credreg:graph:records: each record's bookkeeping on the node
+//     {iri}#record (credreg:contentHash, dct:created, dct:modified,
+//     credreg:lastChange), and the store's base (urn:credreg:store
+//     credreg:base);
+//   - urn:credreg:graph:changes: change-log entry N on the node
+//     urn:credreg:change:N (credreg:sequence N, dct:date, credreg:actor,
+//     credreg:action, credreg:resource, credreg:contentHash). Entries are
+//     numbered from 1 without gaps and written in the same Apply as the
+//     records they log, so the log's head is Count{Predicate:
+//     credreg:sequence, Graph: changes}, and reading the log from N is
+//     Scan{Subject: urn:credreg:change:M} for M > N;
+//   - urn:credreg:graph:tokens: write tokens (hash, agency, role, dates).
+//
+// A batch of record replacements with their bookkeeping and change-log
+// entries is one Apply (one Badger transaction), so a crash keeps all of
+// a batch or none of it; the store then syncs once (Options.NoSync skips
+// it) before the write is acknowledged.
+//
+// # Layout of the Badger backend, and its version
+//
+// The Badger backend is credreg's own cayley quad store,
+// registry/internal/quadstore, whose package documentation defines its
+// keys: a term dictionary (fixed-width ids), six indexes (SPOG POSG OSPG
+// GSPO PGOS OGSP) so that every pattern is one prefix scan, and exact
+// counters. Its "mlayout" key holds the layout and version, StoreLayout
+// ("credreg-quadstore 1"); a store with another value is refused. A store
+// written by credreg before the port (cayley's generic kv layout over
+// hidalgo's flat KV, with no layout key of this kind) is refused with
+// ErrOldLayout and a message naming "credreg migrate", which copies it
+// into the current layout through the old reader
+// (registry/internal/legacy, used by nothing else) and swaps it in place
+// (Migrate).
 package registry
 
 import (
