@@ -2,7 +2,7 @@ package registry
 
 // Online backup and restore. A backup is one Badger snapshot of the whole
 // store (the records, their bookkeeping, the change log, the tokens and
-// cayley's own keys: node and statement ids, the id horizon, the layout),
+// the quad store's own keys: dictionary, indexes, counters, layout),
 // read at one timestamp while writers go on, in a file of its own:
 //
 //	"credreg-backup\n"                 magic line
@@ -40,7 +40,6 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/pb"
 	"github.com/dgraph-io/ristretto/v2/z"
-	hkv "github.com/hidal-go/hidalgo/kv"
 	"google.golang.org/protobuf/proto"
 
 	"credreg/registry/badgerkv"
@@ -66,19 +65,23 @@ const (
 	backupChunk = 1 << 20
 	// maxBackupLine bounds the header and trailer lines.
 	maxBackupLine = 1 << 16
-	// quadStoreVersion is the data version of cayley's kv quad store
-	// (graph/kv latestDataVersion) that this credreg reads and writes.
-	quadStoreVersion = 2
+	// quadStoreVersion is the layout version of credreg's quad store
+	// (registry/internal/quadstore) that this credreg reads and writes.
+	// Version 2 was cayley's kv layout (credreg before the storage port),
+	// whose backups this credreg refuses.
+	quadStoreVersion = 3
 	// layoutKV names the key-value layout of a backup's stream.
-	layoutKV = badgerkv.Name
+	layoutKV = "credreg-quadstore"
+	// legacyLayoutKV is the layout of backups made by an older credreg.
+	legacyLayoutKV = "badger4"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // BackupLayout describes how the backed-up store keeps its data.
 type BackupLayout struct {
-	KV               string          `json:"kv"`               // "badger4"
-	QuadStoreVersion int64           `json:"quadStoreVersion"` // cayley's kv data version
+	KV               string          `json:"kv"`               // "credreg-quadstore" ("badger4": cayley kv)
+	QuadStoreVersion int64           `json:"quadStoreVersion"` // the layout's version
 	QuadIndexes      json.RawMessage `json:"quadIndexes,omitempty"`
 }
 
@@ -137,7 +140,8 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (BackupInfo, error) {
 //
 // On an error w holds an incomplete backup that Restore refuses.
 func (s *Store) BackupWith(ctx context.Context, w io.Writer, opts BackupOptions) (BackupInfo, error) {
-	if s.bdb == nil {
+	bdb, ok := s.be.(badgerDB)
+	if !ok {
 		return BackupInfo{}, errors.New("backup: the store is not a Badger store")
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -156,7 +160,7 @@ func (s *Store) BackupWith(ctx context.Context, w io.Writer, opts BackupOptions)
 	defer s.bg.Done()
 
 	bw := &backupWriter{w: bufio.NewWriterSize(w, 256<<10), sum: sha256.New(), progress: opts.Progress}
-	stream := s.bdb.Badger().NewStream()
+	stream := bdb.Badger().NewStream()
 	stream.LogPrefix = "credreg backup"
 	// One producer: a Stream reads with one transaction per goroutine,
 	// and only one transaction is one snapshot.
@@ -250,22 +254,26 @@ func (s *Store) BackupWith(ctx context.Context, w io.Writer, opts BackupOptions)
 	return info, nil
 }
 
-// layout reads cayley's layout keys.
+// layout reads the store's layout key.
 func (s *Store) layout(ctx context.Context) (BackupLayout, error) {
 	l := BackupLayout{KV: layoutKV}
-	err := hkv.View(ctx, s.kv, func(tx hkv.Tx) error {
-		v, err := tx.Get(ctx, hkv.Key{[]byte("meta"), []byte("version")})
+	bdb, ok := s.be.(badgerDB)
+	if !ok {
+		return l, errors.New("read the store's layout: not a Badger store")
+	}
+	err := bdb.Badger().View(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte("mlayout"))
 		if err != nil {
 			return fmt.Errorf("read the store's layout version: %w", err)
 		}
-		if len(v) != 8 {
-			return fmt.Errorf("read the store's layout version: %d bytes, not 8", len(v))
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return fmt.Errorf("read the store's layout version: %w", err)
 		}
-		l.QuadStoreVersion = int64(binary.LittleEndian.Uint64(v))
-		ix, err := tx.Get(ctx, hkv.Key{[]byte("meta"), []byte("indexes")})
-		if err == nil && json.Valid(ix) {
-			l.QuadIndexes = append(json.RawMessage(nil), ix...)
+		if string(v) != StoreLayout {
+			return fmt.Errorf("the store's layout is %q, not %q", v, StoreLayout)
 		}
+		l.QuadStoreVersion = quadStoreVersion
 		return nil
 	})
 	return l, err
@@ -409,6 +417,9 @@ func ReadBackupHeader(r *bufio.Reader) (BackupHeader, error) {
 	if err := json.Unmarshal(line, &h); err != nil {
 		return h, fmt.Errorf("%w: its header: %w", ErrDamagedBackup, err)
 	}
+	if h.Layout.KV == legacyLayoutKV {
+		return h, fmt.Errorf("the backup holds a store in cayley's kv layout, made by an older credreg: restore it with that credreg, then run credreg migrate on the restored store")
+	}
 	if h.Layout.KV != layoutKV {
 		return h, fmt.Errorf("the backup holds a %q store; this credreg restores %q stores", h.Layout.KV, layoutKV)
 	}
@@ -494,6 +505,8 @@ func Restore(ctx context.Context, storeURL string, r io.Reader, opts RestoreOpti
 	if err != nil {
 		return fail(err)
 	}
+	// A raw Badger handle: the stream holds the quad store's keys,
+	// layout key included, which the registry's open checks below.
 	lerr := db.Badger().Load(cr, 16)
 	if cr.err != nil { // the reader's own error says more than Load's
 		lerr = cr.err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/registry/internal/quadstore"
 	"credreg/schema"
 )
 
@@ -408,11 +409,11 @@ func TestBackupOfAClosedStore(t *testing.T) {
 }
 
 // TestQuadStoreVersion: the layout version a backup records is the one
-// cayley writes.
+// the store holds.
 func TestQuadStoreVersion(t *testing.T) {
 	s := openStore(t, t.TempDir())
 	l, err := s.layout(context.Background())
-	if err != nil || l.QuadStoreVersion != quadStoreVersion || len(l.QuadIndexes) == 0 {
+	if err != nil || l.QuadStoreVersion != quadStoreVersion || l.KV != layoutKV || StoreLayout != quadstore.Layout() {
 		t.Errorf("layout %+v %v", l, err)
 	}
 }

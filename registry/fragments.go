@@ -15,7 +15,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
 	"credreg/schema"
@@ -188,43 +187,10 @@ func (s *Store) indexedFragment(ctx context.Context, predicate quad.Value, page 
 
 // recordStatements returns the statements of the record iri (its graph)
 // with predicate (any when nil), without graph labels, in N-Triples order.
-// The predicate is told apart by id before any value is read.
 func (s *Store) recordStatements(ctx context.Context, iri string, predicate quad.Value) ([]quad.Quad, error) {
-	qs := s.qs()
-	g, err := qs.ValueOf(quad.IRI(iri))
-	if err != nil || g == nil {
-		return nil, err
-	}
-	var pkey any
-	if predicate != nil {
-		p, err := qs.ValueOf(predicate)
-		if err != nil || p == nil {
-			return nil, err
-		}
-		pkey = p.Key()
-	}
-	it := qs.QuadIterator(quad.Label, g).Iterate()
-	defer it.Close()
-	var prims []graph.Ref
-	for it.Next(ctx) {
-		ref := it.Result()
-		if pkey != nil {
-			p, err := qs.QuadDirection(ref, quad.Predicate)
-			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", iri, err)
-			}
-			if p == nil || p.Key() != pkey {
-				continue
-			}
-		}
-		prims = append(prims, ref)
-	}
-	if err := it.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", iri, err)
-	}
-	quads, err := s.resolve(ctx, prims)
+	quads, err := s.match(ctx, Pattern{Graph: quad.IRI(iri), Predicate: predicate})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read %s: %w", iri, err)
 	}
 	for i := range quads {
 		quads[i].Label = nil

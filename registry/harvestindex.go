@@ -17,17 +17,10 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
-	cayleykv "github.com/cayleygraph/cayley/graph/kv"
-	cproto "github.com/cayleygraph/cayley/graph/proto"
 	"github.com/cayleygraph/quad"
-	"github.com/cayleygraph/quad/pquads"
-	hkv "github.com/hidal-go/hidalgo/kv"
-	"github.com/hidal-go/hidalgo/kv/options"
-	"google.golang.org/protobuf/proto"
 )
 
 // BusyError is a read the store cannot answer now without more work than
@@ -388,10 +381,8 @@ func (ix *harvestIndex) onWrite(seq uint64, ws []recordWrite) {
 	ix.seq = seq
 }
 
-// scanHarvestData reads the record statements' graphs and predicates from
-// cayley's log: one sequential read of statement ids, and a read of the
-// value of each graph and predicate node the first time it is met (in the
-// same snapshot), so no other value is read.
+// scanHarvestData reads the record statements' graphs and predicates in
+// one scan of the store, reading no other term.
 func (s *Store) scanHarvestData(ctx context.Context) (*harvestData, error) {
 	d := newHarvestData()
 	finish := func() *harvestData {
@@ -413,77 +404,15 @@ func (s *Store) scanHarvestData(ctx context.Context) (*harvestData, error) {
 		d.placeNew(added)
 		return d
 	}
-	record := func(label string) bool { return label != "" && !strings.HasPrefix(label, "urn:credreg:") }
-	if _, ok := s.qs().(*cayleykv.QuadStore); !ok || s.kv == nil {
-		err := s.scanQuadsOf(ctx, nil, true, func(q quad.Quad) error {
-			if label := string(asIRI(q.Label)); record(label) {
-				rid, _ := d.number(label, true)
-				d.counts[rid] = addCount(d.counts[rid], d.pid(string(asIRI(q.Predicate))), 1)
-			}
+	// One scan of every statement in one snapshot, decoding only graphs
+	// and predicates.
+	err := s.be.Scan(ctx, Pattern{}, PosGraph|PosPredicate, func(q quad.Quad) error {
+		if bookkeeping(q.Label) {
 			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
-		return finish(), nil
-	}
-	const skip = ^uint32(0)
-	rids := map[uint64]uint32{} // graph node id → record number, or skip
-	pids := map[uint64]uint32{} // predicate node id → predicate number
-	err := hkv.View(ctx, s.kv, func(tx hkv.Tx) error {
-		value := func(id uint64) (quad.Value, error) {
-			k := make([]byte, 8)
-			for i := 7; i >= 0; i-- {
-				k[i], id = byte(id), id>>8
-			}
-			raw, err := tx.Get(ctx, hkv.Key{logBucket[0], k})
-			if err != nil {
-				return nil, err
-			}
-			var p cproto.Primitive
-			if err := proto.Unmarshal(raw, &p); err != nil {
-				return nil, err
-			}
-			return pquads.UnmarshalValue(p.Value)
-		}
-		it := tx.Scan(ctx, options.WithPrefixKV(logBucket))
-		defer it.Close()
-		var p cproto.Primitive
-		for it.Next(ctx) {
-			p.Reset()
-			if err := proto.Unmarshal(it.Val(), &p); err != nil {
-				return fmt.Errorf("read cayley's log: %w", err)
-			}
-			if p.IsNode() || p.Deleted || p.Label == 0 {
-				continue
-			}
-			rid, ok := rids[p.Label]
-			if !ok {
-				v, err := value(p.Label)
-				if err != nil {
-					return fmt.Errorf("read cayley's log: node %d: %w", p.Label, err)
-				}
-				rid = skip
-				if label := string(asIRI(v)); record(label) {
-					rid, _ = d.number(label, true)
-				}
-				rids[p.Label] = rid
-			}
-			if rid == skip {
-				continue
-			}
-			pid, ok := pids[p.Predicate]
-			if !ok {
-				v, err := value(p.Predicate)
-				if err != nil {
-					return fmt.Errorf("read cayley's log: node %d: %w", p.Predicate, err)
-				}
-				pid = d.pid(string(asIRI(canonicalValue(v))))
-				pids[p.Predicate] = pid
-			}
-			d.counts[rid] = addCount(d.counts[rid], pid, 1)
-		}
-		return it.Err()
+		rid, _ := d.number(string(asIRI(q.Label)), true)
+		d.counts[rid] = addCount(d.counts[rid], d.pid(string(asIRI(q.Predicate))), 1)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scan the store: %w", err)

@@ -20,9 +20,8 @@ import (
 
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/nquads"
-	"github.com/hidal-go/hidalgo/kv/flat"
 
-	"credreg/registry/badgerkv"
+	"credreg/registry/internal/legacy"
 )
 
 // rawLoadBatch is the number of quads TestRawCayleyLoad commits at a time.
@@ -31,9 +30,9 @@ import (
 const rawLoadBatch = 10_000
 
 // TestRawCayleyLoad loads the N-Quads file $CREDREG_RAW_NQ into a fresh
-// cayley kv quad store over badgerkv, opened as the registry opens its
-// store (same memtable, credreg's three indexes, no bloom filters, sync
-// writes on), through cayley's own batch writer, 10,000 quads per commit.
+// cayley kv quad store over badgerkv, opened as credreg opened its store
+// before its own quad store (registry/internal/legacy: credreg's three
+// indexes, no bloom filters, sync writes on), through cayley's own batch writer, 10,000 quads per commit.
 // The time covers reading and parsing the file, the writes and closing the
 // store. Skipped unless CREDREG_RAW_NQ is set.
 func TestRawCayleyLoad(t *testing.T) {
@@ -48,15 +47,11 @@ func TestRawCayleyLoad(t *testing.T) {
 	defer f.Close()
 
 	start := time.Now()
-	db, err := badgerkv.Open(badgerkv.Options{Dir: t.TempDir(), MemTableSize: badgerMemTable, Logger: slog.New(slog.DiscardHandler)})
+	old, err := legacy.Open(t.TempDir(), true, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	qs, err := openQuadStore(flat.Upgrade(db))
-	if err != nil {
-		_ = db.Close()
-		t.Fatal(err)
-	}
+	qs := old.QS
 	r := nquads.NewReader(bufio.NewReaderSize(f, 1<<20), false)
 	buf := make([]quad.Quad, 0, rawLoadBatch)
 	n := 0
@@ -92,10 +87,7 @@ func TestRawCayleyLoad(t *testing.T) {
 		}
 	}
 	flush()
-	if err := qs.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
+	if err := old.Close(); err != nil {
 		t.Fatal(err)
 	}
 	sec := time.Since(start).Seconds()

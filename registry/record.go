@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
 	"credreg/schema"
@@ -460,21 +458,9 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 			delete(adds, l)
 		}
 	}
-	removals := deltasOf(dels, graph.Delete)
-	additions := deltasOf(adds, graph.Add)
-	err := s.atomic(ctx, func() error {
-		if len(removals) > 0 {
-			if err := s.qs().ApplyDeltas(removals, graph.IgnoreOpts{}); err != nil {
-				return fmt.Errorf("remove replaced statements: %w", err)
-			}
-		}
-		if err := s.qs().ApplyDeltas(additions, graph.IgnoreOpts{}); err != nil {
-			return fmt.Errorf("add statements: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		s.resetCaches()
+	// One atomic commit: the replaced statements go, the new ones and the
+	// change-log entries come, or nothing changes.
+	if err := s.be.Apply(ctx, sortedQuads(dels), sortedQuads(adds)); err != nil {
 		return nil, fmt.Errorf("write %d records: %w", len(recs), err)
 	}
 	iris := make([]string, len(written))
@@ -564,30 +550,18 @@ func merge(iri string, old, next []quad.Quad) ([]quad.Quad, string) {
 	return canonical(append(out, next...))
 }
 
-// deltasOf turns statements into deltas in a stable order.
-func deltasOf(m map[string]quad.Quad, action graph.Procedure) []graph.Delta {
+// sortedQuads returns the statements of m in a stable order.
+func sortedQuads(m map[string]quad.Quad) []quad.Quad {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	out := make([]graph.Delta, len(keys))
+	out := make([]quad.Quad, len(keys))
 	for i, k := range keys {
-		out[i] = graph.Delta{Quad: m[k], Action: action}
+		out[i] = m[k]
 	}
 	return out
-}
-
-// resetCaches drops cayley's in-memory state after a failed write: its
-// caches may name nodes the failed transaction created.
-func (s *Store) resetCaches() {
-	s.values.clear()
-	qs, err := s.reopen()
-	if err != nil {
-		s.log.Error("reopen quad store after a failed write", "err", err)
-		return
-	}
-	s.qsp.Store(&qs)
 }
 
 // stored is a record as read back, with its bookkeeping statements.
@@ -718,5 +692,3 @@ func (s *Store) readChange(ctx context.Context, seq uint64) (Change, error) {
 	}
 	return c, nil
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -28,9 +28,10 @@ func (s *Store) ListStatus() ListStatus {
 // Badger last measured them (at open and about once a minute after); it
 // reads no file. ok is false for a store that cannot tell.
 func (s *Store) DiskSize() (lsm, vlog int64, ok bool) {
-	if s.size == nil {
+	sz, ok := s.be.(sizer)
+	if !ok {
 		return 0, 0, false
 	}
-	lsm, vlog = s.size()
+	lsm, vlog = sz.Size()
 	return lsm, vlog, true
 }

@@ -1,10 +1,59 @@
 // Package registry is credreg's store: records (one resource's description
 // in its own named graph, replaced atomically), retirement, the append-only
 // change log, and rendering of records as JSON-LD, N-Quads and a view for
-// HTML pages. It sits on cayley; nothing above it sees cayley types.
+// HTML pages. Nothing above it sees cayley or Badger types.
 //
 // A Store is opened by URL: "badger:///path/to/dir" (or "badger://./dir"
 // relative to the working directory) opens the embedded Badger v4 store.
+//
+// # Storage port
+//
+// Store reads and writes only through Backend, the storage port:
+//
+//	Apply(ctx, remove, add)          one atomic commit: removals, then additions
+//	Match(ctx, pattern, after, n)    a page of matching statements and the cursor of the next
+//	Count(ctx, pattern)              the exact number of matching statements
+//	Scan(ctx, pattern, want, fn)     every matching statement from one snapshot
+//	Sync(), Close()
+//
+// A pattern binds any of subject, predicate, object and graph. Everything
+// the registry keeps is statements, in these graphs:
+//
+//   - a record: the graph named by the resource's IRI holds its
+//     description; reading a record is Scan{Graph: iri}, replacing it is
+//     one Apply of the statements that go and those that come;
+//   - urn:credreg:graph:records: each record's bookkeeping on the node
+//     {iri}#record (credreg:contentHash, dct:created, dct:modified,
+//     credreg:lastChange), and the store's base (urn:credreg:store
+//     credreg:base);
+//   - urn:credreg:graph:changes: change-log entry N on the node
+//     urn:credreg:change:N (credreg:sequence N, dct:date, credreg:actor,
+//     credreg:action, credreg:resource, credreg:contentHash). Entries are
+//     numbered from 1 without gaps and written in the same Apply as the
+//     records they log, so the log's head is Count{Predicate:
+//     credreg:sequence, Graph: changes}, and reading the log from N is
+//     Scan{Subject: urn:credreg:change:M} for M > N;
+//   - urn:credreg:graph:tokens: write tokens (hash, agency, role, dates).
+//
+// A batch of record replacements with their bookkeeping and change-log
+// entries is one Apply (one Badger transaction), so a crash keeps all of
+// a batch or none of it; the store then syncs once (Options.NoSync skips
+// it) before the write is acknowledged.
+//
+// # Layout of the Badger backend, and its version
+//
+// The Badger backend is credreg's own cayley quad store,
+// registry/internal/quadstore, whose package documentation defines its
+// keys: a term dictionary (fixed-width ids), six indexes (SPOG POSG OSPG
+// GSPO PGOS OGSP) so that every pattern is one prefix scan, and exact
+// counters. Its "mlayout" key holds the layout and version, StoreLayout
+// ("credreg-quadstore 1"); a store with another value is refused. A store
+// written by credreg before the port (cayley's generic kv layout over
+// hidalgo's flat KV, with no layout key of this kind) is refused with
+// ErrOldLayout and a message naming "credreg migrate", which copies it
+// into the current layout through the old reader
+// (registry/internal/legacy, used by nothing else) and swaps it in place
+// (Migrate).
 package registry
 
 import (
@@ -13,19 +62,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/cayleygraph/cayley/graph"
-	cayleykv "github.com/cayleygraph/cayley/graph/kv"
 	"github.com/cayleygraph/quad"
-	hkv "github.com/hidal-go/hidalgo/kv"
-	"github.com/hidal-go/hidalgo/kv/flat"
 
-	"credreg/registry/badgerkv"
 	"credreg/schema"
 )
 
@@ -69,28 +113,19 @@ type Options struct {
 // Store is credreg's registry store. It is safe for concurrent use; writes
 // are serialised.
 type Store struct {
-	qsp   atomic.Pointer[graph.QuadStore]
-	base  schema.Base
-	log   *slog.Logger
-	url   string
-	close func() error
+	// be is the storage port's backend; every statement is read and
+	// written through it.
+	be   Backend
+	base schema.Base
+	log  *slog.Logger
+	url  string
 	// sync makes committed writes durable; every acknowledged write or
 	// batch calls it exactly once (through syncStore), and none when
 	// noSync is set. Tests replace it to count or fail syncs.
 	sync   func() error
 	noSync bool
-	// size returns the bytes of the store's files as its engine last
-	// measured them; nil when it cannot.
-	size func() (lsm, vlog int64)
 
-	// atomic runs a function whose cayley writes commit together; reopen
-	// replaces qs after a failed write, dropping cayley's caches, which may
-	// hold ids of nodes that were never committed.
-	atomic func(ctx context.Context, fn func() error) error
-	reopen func() (graph.QuadStore, error)
-
-	values *valueCache
-	docs   *docCache
+	docs *docCache
 	// exclusive is set when no other process can write the store (Badger
 	// holds a lock), so the document cache can trust its own drops.
 	exclusive bool
@@ -100,10 +135,6 @@ type Store struct {
 	frags     fragmentCache
 	// hooks are told of every committed write (see subscribe).
 	hooks []writeHook
-	// kv is the key-value store under cayley, for whole-store scans.
-	kv hkv.KV
-	// bdb is the Badger store under kv, for backups.
-	bdb *badgerkv.DB
 	// life ends when the store closes; background work (the list index's
 	// build) runs under it and is waited for by Close.
 	life     context.Context
@@ -152,7 +183,7 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{base: opts.Base, log: log, url: storeURL, values: newValueCache(1 << 16), list: newListIndex(), harvestIx: &harvestIndex{}}
+	s := &Store{base: opts.Base, log: log, url: storeURL, list: newListIndex(), harvestIx: &harvestIndex{}}
 	s.subscribe(s.harvestIx.onWrite)
 	s.life, s.stopLife = context.WithCancel(context.Background())
 	switch scheme {
@@ -172,7 +203,7 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 		s.docs = newDocCache(n)
 	}
 	if err := s.init(ctx, opts.AdoptStoredBase, opts.MustExist); err != nil {
-		_ = s.close()
+		_ = s.be.Close()
 		return nil, err
 	}
 	return s, nil
@@ -204,90 +235,18 @@ func parseStoreURL(raw string) (kind, path string, err error) {
 }
 
 func (s *Store) openBadger(dir string, opts Options) error {
-	// Badger's own SyncWrites stays off: the store syncs once after each
-	// commit it acknowledges (syncStore), not once in the commit and once
-	// more after it. Every write to the store runs under s.mu, commit and
-	// sync together, so no memtable rotation (which does not sync the WAL
-	// it retires) can come between a commit and its sync.
-	db, err := badgerkv.Open(badgerkv.Options{Dir: dir, NoSync: true, Logger: s.log, MemTableSize: badgerMemTable})
+	// The backend never syncs on its own: the store syncs once after each
+	// commit it acknowledges (syncStore). Every write to the store runs
+	// under s.mu, commit and sync together.
+	be, err := openBadgerBackend(dir, s.log)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.url, err)
 	}
-	g := &groupKV{KV: db}
-	hk := flat.Upgrade(g)
-	qs, err := openQuadStore(hk)
-	if err != nil {
-		_ = db.Close()
-		return fmt.Errorf("open store %s: %w", s.url, err)
-	}
-	s.qsp.Store(&qs)
-	s.kv = hk
-	s.bdb = db
-	s.sync = db.Sync
+	s.be = be
+	s.sync = be.Sync
 	s.noSync = opts.NoSync
-	s.close = db.Close
-	s.size = db.Badger().Size
-	s.atomic = g.atomic
 	s.exclusive = true
-	s.reopen = func() (graph.QuadStore, error) { return cayleykv.New(hk, storeOptions) }
 	return nil
-}
-
-// badgerMemTable is the Badger memtable size of a registry store. Badger
-// caps one transaction at 15% of it, and one PutBatch of MaxBatchQuads
-// statements is one transaction.
-const badgerMemTable = 64 << 20
-
-// quadIndexes are the indexes of credreg's quad stores: cayley's two
-// defaults (forward by subject and predicate, reverse by object) and one by
-// graph label and subject, which finds a record's statements in one scan.
-var quadIndexes = []cayleykv.QuadIndex{
-	{Dirs: []quad.Direction{quad.Subject, quad.Predicate}},
-	{Dirs: []quad.Direction{quad.Object, quad.Predicate, quad.Subject}},
-	{Dirs: []quad.Direction{quad.Label, quad.Subject}},
-}
-
-// storeOptions are cayley's options for the kv stores. The existence bloom
-// filters are off: each costs about 80 MB and a scan of every quad at open.
-var storeOptions = graph.Options{cayleykv.OptNoBloom: true}
-
-// openQuadStore opens a cayley kv quad store, initialising an empty one
-// with credreg's indexes.
-func openQuadStore(db hkv.KV) (graph.QuadStore, error) {
-	qs, err := cayleykv.New(db, storeOptions)
-	if !errors.Is(err, graph.ErrNotInitialized) {
-		return qs, err
-	}
-	if err := cayleykv.Init(db, storeOptions); err != nil {
-		return nil, fmt.Errorf("initialise quad store: %w", err)
-	}
-	if err := setQuadIndexes(db); err != nil {
-		return nil, err
-	}
-	return cayleykv.New(db, storeOptions)
-}
-
-// setQuadIndexes records credreg's index list in a freshly initialised
-// store, before any quad is written. cayley reads the list from the
-// "meta/indexes" key at open (graph/kv readIndexesMeta).
-func setQuadIndexes(db hkv.KV) error {
-	data, err := jsonMarshal(quadIndexes)
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	return hkv.Update(ctx, db, func(tx hkv.Tx) error {
-		for _, ind := range quadIndexes {
-			b := make([]byte, len(ind.Dirs))
-			for i, d := range ind.Dirs {
-				b[i] = d.Prefix()
-			}
-			if err := hkv.CreateBucket(ctx, tx, hkv.Key{b}); err != nil {
-				return fmt.Errorf("create index bucket: %w", err)
-			}
-		}
-		return tx.Put(ctx, hkv.Key{[]byte("meta"), []byte("indexes")}, data)
-	})
 }
 
 // init checks the store's base and reads the change log head.
@@ -311,10 +270,9 @@ func (s *Store) init(ctx context.Context, adopt, mustExist bool) error {
 	} else if mustExist {
 		return fmt.Errorf("open store %s: %w: start it once with credreg serve --store %s --base https://your.registry (the base every IRI gets)", s.url, ErrNoRegistry, s.url)
 	} else {
-		err := s.qs().ApplyDeltas([]graph.Delta{{
-			Quad:   quad.Quad{Subject: quad.IRI(nodeStore), Predicate: quad.IRI(predBase), Object: quad.IRI(s.base.String()), Label: quad.IRI(graphRecords)},
-			Action: graph.Add,
-		}}, graph.IgnoreOpts{IgnoreDup: true})
+		err := s.be.Apply(ctx, nil, []quad.Quad{
+			{Subject: quad.IRI(nodeStore), Predicate: quad.IRI(predBase), Object: quad.IRI(s.base.String()), Label: quad.IRI(graphRecords)},
+		})
 		if err != nil {
 			return fmt.Errorf("open store %s: record base: %w", s.url, err)
 		}
@@ -327,48 +285,19 @@ func (s *Store) init(ctx context.Context, adopt, mustExist bool) error {
 }
 
 // readHead finds the last change-log entry. Entries are numbered from 1
-// without gaps, so a galloping search over their existence takes O(log n)
-// lookups and no counter has to be rewritten on every write.
+// without gaps and each has one sequence statement in the changes graph,
+// so their exact count is the head.
 func (s *Store) readHead(ctx context.Context) (uint64, error) {
-	exists := func(n uint64) (bool, error) {
-		quads, err := s.quadsBySubject(ctx, changeNode(n))
-		if err != nil {
-			return false, fmt.Errorf("read change log head: %w", err)
-		}
-		return len(quads) > 0, nil
+	n, err := s.be.Count(ctx, Pattern{Predicate: quad.IRI(predSequence), Graph: quad.IRI(graphChanges)})
+	if err != nil {
+		return 0, fmt.Errorf("read change log head: %w", err)
 	}
-	lo, hi := uint64(0), uint64(1) // entry lo exists (0 stands for "none"), entry hi is unknown
-	for {
-		ok, err := exists(hi)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			break
-		}
-		lo, hi = hi, hi*2
-	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		ok, err := exists(mid)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return lo, nil
+	return uint64(n), nil
 }
 
 func changeNode(seq uint64) quad.IRI {
 	return quad.IRI(changePrefix + strconv.FormatUint(seq, 10))
 }
-
-// qs returns the current cayley quad store.
-func (s *Store) qs() graph.QuadStore { return *s.qsp.Load() }
 
 // Base returns the store's base IRI.
 func (s *Store) Base() schema.Base { return s.base }
@@ -401,7 +330,7 @@ func (s *Store) Close() error {
 			errs = append(errs, fmt.Errorf("sync store %s: %w", s.url, err))
 		}
 	}
-	if err := s.close(); err != nil {
+	if err := s.be.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store %s: %w", s.url, err))
 	}
 	return errors.Join(errs...)
@@ -438,137 +367,41 @@ func (s *Store) objects(ctx context.Context, subject quad.Value, predicate, grap
 // quadsBySubject returns every statement with the given subject, in all
 // graphs.
 func (s *Store) quadsBySubject(ctx context.Context, subject quad.Value) ([]quad.Quad, error) {
-	return s.quadsBy(ctx, quad.Subject, subject)
+	return s.match(ctx, Pattern{Subject: subject})
 }
 
 // quadsByGraph returns every statement in the named graph.
 func (s *Store) quadsByGraph(ctx context.Context, label quad.Value) ([]quad.Quad, error) {
-	return s.quadsBy(ctx, quad.Label, label)
+	return s.match(ctx, Pattern{Graph: label})
 }
 
-// quadsBy resolves the statements having value v in direction dir. Node
-// values are resolved in one batch and cached: cayley never reuses a node
-// id for another value.
+// quadsBy returns the statements having value v in direction dir.
 func (s *Store) quadsBy(ctx context.Context, dir quad.Direction, v quad.Value) ([]quad.Quad, error) {
-	ref, err := s.qs().ValueOf(v)
-	if err != nil {
-		return nil, fmt.Errorf("look up %s: %w", quad.ToString(v), err)
+	var p Pattern
+	switch dir {
+	case quad.Subject:
+		p.Subject = v
+	case quad.Predicate:
+		p.Predicate = v
+	case quad.Object:
+		p.Object = v
+	case quad.Label:
+		p.Graph = v
 	}
-	if ref == nil {
-		return nil, nil
-	}
-	it := s.qs().QuadIterator(dir, ref).Iterate()
-	defer it.Close()
-	var prims []graph.Ref
-	for it.Next(ctx) {
-		prims = append(prims, it.Result())
-	}
-	if err := it.Err(); err != nil {
-		return nil, fmt.Errorf("scan %s: %w", quad.ToString(v), err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return s.resolve(ctx, prims)
+	return s.match(ctx, p)
 }
 
-// resolve turns quad references into quads.
-func (s *Store) resolve(ctx context.Context, prims []graph.Ref) ([]quad.Quad, error) {
-	refs := make([][4]graph.Ref, len(prims))
-	vals := map[any]quad.Value{}
-	var missing []graph.Ref
-	for i, p := range prims {
-		for d, dir := range quad.Directions {
-			r, err := s.qs().QuadDirection(p, dir)
-			if err != nil {
-				return nil, fmt.Errorf("resolve quad: %w", err)
-			}
-			refs[i][d] = r
-			if r == nil || r.Key() == nil {
-				continue
-			}
-			k := r.Key()
-			if _, ok := vals[k]; ok {
-				continue
-			}
-			if v, ok := s.values.get(k); ok {
-				vals[k] = v
-				continue
-			}
-			vals[k] = nil
-			missing = append(missing, r)
-		}
-	}
-	if len(missing) > 0 {
-		got, err := graph.ValuesOf(ctx, s.qs(), missing)
-		if err != nil {
-			return nil, fmt.Errorf("resolve values: %w", err)
-		}
-		for i, r := range missing {
-			if got[i] != nil {
-				v := canonicalValue(got[i])
-				vals[r.Key()] = v
-				s.values.put(r.Key(), v)
-			}
-		}
-	}
-	out := make([]quad.Quad, 0, len(prims))
-	for _, r := range refs {
-		var q quad.Quad
-		ok := true
-		for d, dir := range quad.Directions {
-			if r[d] == nil || r[d].Key() == nil {
-				if dir != quad.Label {
-					ok = false
-				}
-				continue
-			}
-			v := vals[r[d].Key()]
-			if v == nil {
-				ok = false
-				break
-			}
-			q.Set(dir, v)
-		}
-		if ok {
-			out = append(out, q)
-		}
+// match returns every statement matching p, read from one snapshot.
+func (s *Store) match(ctx context.Context, p Pattern) ([]quad.Quad, error) {
+	var out []quad.Quad
+	err := s.be.Scan(ctx, p, PosAll, func(q quad.Quad) error {
+		out = append(out, q)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("match %s: %w", patternKey(p), err)
 	}
 	return out, nil
-}
-
-// valueCache maps cayley node keys to values. It is bounded by dropping
-// everything when full, which keeps it simple and the hot set refills fast.
-type valueCache struct {
-	mu  sync.RWMutex
-	max int
-	m   map[any]quad.Value
-}
-
-func newValueCache(max int) *valueCache {
-	return &valueCache{max: max, m: make(map[any]quad.Value)}
-}
-
-func (c *valueCache) get(k any) (quad.Value, bool) {
-	c.mu.RLock()
-	v, ok := c.m[k]
-	c.mu.RUnlock()
-	return v, ok
-}
-
-func (c *valueCache) clear() {
-	c.mu.Lock()
-	c.m = make(map[any]quad.Value)
-	c.mu.Unlock()
-}
-
-func (c *valueCache) put(k any, v quad.Value) {
-	c.mu.Lock()
-	if len(c.m) >= c.max {
-		c.m = make(map[any]quad.Value, c.max)
-	}
-	c.m[k] = v
-	c.mu.Unlock()
 }
 
 func asIRI(v quad.Value) quad.IRI {
@@ -605,86 +438,78 @@ func intLiteral(n uint64) quad.Value {
 }
 
 // scanAllQuads calls fn with every statement of the store, bookkeeping
-// included, in the order of cayley's quad log.
+// included, from one snapshot.
 func (s *Store) scanAllQuads(ctx context.Context, fn func(quad.Quad) error) error {
-	return s.scanQuadsOf(ctx, nil, false, fn)
+	return s.be.Scan(ctx, Pattern{}, PosAll, fn)
 }
 
-// scanQuads calls fn with every statement of the records (not of the
-// store's bookkeeping graphs) whose predicate is in preds, reading cayley's
-// quad log once. Statements are told apart by their graph and predicate
-// before their other values are read, so the bookkeeping (more than half
-// of the store) costs no value lookups.
-func (s *Store) scanQuads(ctx context.Context, preds map[quad.IRI]bool, fn func(quad.Quad) error) error {
-	return s.scanQuadsOf(ctx, preds, true, fn)
+// bookkeeping reports whether a graph is one of the store's own (records'
+// bookkeeping, change log, tokens) rather than a record.
+func bookkeeping(label quad.Value) bool {
+	l := string(asIRI(label))
+	return l == "" || strings.HasPrefix(l, "urn:credreg:")
 }
 
-// scanQuadsOf is scanQuads for any predicate when preds is nil, and with
-// the bookkeeping graphs unless records is set.
-func (s *Store) scanQuadsOf(ctx context.Context, preds map[quad.IRI]bool, records bool, fn func(quad.Quad) error) error {
-	qs := s.qs()
-	keyOf := func(v quad.Value) (any, bool) {
-		ref, err := qs.ValueOf(v)
-		if err != nil || ref == nil || ref.Key() == nil {
-			return nil, false
+// scanRecordQuads calls fn with every statement of the records (not of
+// the store's bookkeeping graphs) whose predicate is in preds (any, when
+// preds is nil): one Scan of the store, or one per predicate (each of its
+// predicate's index).
+func (s *Store) scanRecordQuads(ctx context.Context, preds map[quad.IRI]bool, fn func(quad.Quad) error) error {
+	each := func(q quad.Quad) error {
+		if bookkeeping(q.Label) {
+			return nil
 		}
-		return ref.Key(), true
+		return fn(q)
 	}
-	skip := map[any]bool{}
-	for _, g := range []string{graphRecords, graphChanges, graphTokens} {
-		if k, ok := keyOf(quad.IRI(g)); ok && records {
-			skip[k] = true
-		}
-	}
-	want := map[any]bool{}
-	for p := range preds {
-		if k, ok := keyOf(p); ok {
-			want[k] = true
-		}
-	}
-	it := qs.QuadsAllIterator().Iterate()
-	defer it.Close()
-	refs := make([]graph.Ref, 0, 10_000)
-	emit := func() error {
-		quads, err := s.resolve(ctx, refs)
-		if err != nil {
+	for _, p := range patternsOf(preds) {
+		if err := s.be.Scan(ctx, p, PosAll, each); err != nil {
 			return err
 		}
-		refs = refs[:0]
-		for _, q := range quads {
-			if err := fn(q); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
-	for it.Next(ctx) {
-		ref := it.Result()
-		l, err := qs.QuadDirection(ref, quad.Label)
-		if err != nil {
-			return fmt.Errorf("scan quads: %w", err)
-		}
-		if records && (l == nil || l.Key() == nil || skip[l.Key()]) {
-			continue
-		}
-		if preds != nil {
-			p, err := qs.QuadDirection(ref, quad.Predicate)
+	return nil
+}
+
+// scanQuads is scanRecordQuads through the port's paged Match instead of
+// its Scan: another path to the same statements, which tests compare.
+func (s *Store) scanQuads(ctx context.Context, preds map[quad.IRI]bool, fn func(quad.Quad) error) error {
+	for _, p := range patternsOf(preds) {
+		var after []byte
+		for {
+			quads, next, err := s.be.Match(ctx, p, after, 10_000)
 			if err != nil {
-				return fmt.Errorf("scan quads: %w", err)
-			}
-			if p == nil || !want[p.Key()] {
-				continue
-			}
-		}
-		refs = append(refs, ref)
-		if len(refs) == cap(refs) {
-			if err := emit(); err != nil {
 				return err
 			}
+			for _, q := range quads {
+				if bookkeeping(q.Label) {
+					continue
+				}
+				if err := fn(q); err != nil {
+					return err
+				}
+			}
+			if next == nil {
+				break
+			}
+			after = next
 		}
 	}
-	if err := it.Err(); err != nil {
-		return fmt.Errorf("scan quads: %w", err)
+	return nil
+}
+
+// patternsOf returns one pattern per predicate of preds, in order, or the
+// pattern of every statement when preds is nil.
+func patternsOf(preds map[quad.IRI]bool) []Pattern {
+	if preds == nil {
+		return []Pattern{{}}
 	}
-	return emit()
+	ps := make([]string, 0, len(preds))
+	for p := range preds {
+		ps = append(ps, string(p))
+	}
+	sort.Strings(ps)
+	out := make([]Pattern, len(ps))
+	for i, p := range ps {
+		out[i] = Pattern{Predicate: quad.IRI(p)}
+	}
+	return out
 }

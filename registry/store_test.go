@@ -842,7 +842,7 @@ func TestOneSyncPerWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = s.Close() })
-			if s.bdb.Badger().Opts().SyncWrites {
+			if s.be.(badgerDB).Badger().Opts().SyncWrites {
 				t.Fatal("Badger syncs every commit itself (SyncWrites): a write is synced twice")
 			}
 			syncs := countSyncs(s, nil)

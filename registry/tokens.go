@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
 	"credreg/schema"
@@ -104,10 +103,10 @@ func (s *Store) CreateToken(ctx context.Context, agencyIRI string, role Role, ex
 	plain := "crt_" + id + "_" + base64.RawURLEncoding.EncodeToString(secret[:])
 	tok := Token{ID: id, Agency: agencyIRI, Role: role, Created: time.Now().UTC().Truncate(time.Second), Expires: expires.UTC()}
 	node := quad.IRI(tokenPrefix + id)
-	q := func(p string, o quad.Value) graph.Delta {
-		return graph.Delta{Quad: quad.Quad{Subject: node, Predicate: quad.IRI(p), Object: o, Label: quad.IRI(graphTokens)}, Action: graph.Add}
+	q := func(p string, o quad.Value) quad.Quad {
+		return quad.Quad{Subject: node, Predicate: quad.IRI(p), Object: o, Label: quad.IRI(graphTokens)}
 	}
-	deltas := []graph.Delta{
+	deltas := []quad.Quad{
 		q(predTokenHash, quad.String(hashSecret(plain))),
 		q(predAgency, quad.IRI(agencyIRI)),
 		q(predCreated, timeLiteral(tok.Created)),
@@ -116,7 +115,7 @@ func (s *Store) CreateToken(ctx context.Context, agencyIRI string, role Role, ex
 	if !expires.IsZero() {
 		deltas = append(deltas, q(predExpires, timeLiteral(tok.Expires)))
 	}
-	if err := s.applyLocked(deltas); err != nil {
+	if err := s.applyLocked(nil, deltas); err != nil {
 		return "", Token{}, fmt.Errorf("create token: %w", err)
 	}
 	return plain, tok, nil
@@ -139,15 +138,14 @@ func hashSecret(plain string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// applyLocked writes deltas under the write lock and syncs.
-func (s *Store) applyLocked(deltas []graph.Delta) error {
+// applyLocked removes and adds statements atomically under the write lock and syncs.
+func (s *Store) applyLocked(remove, add []quad.Quad) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return errors.New("the store is closed")
 	}
-	if err := s.qs().ApplyDeltas(deltas, graph.IgnoreOpts{}); err != nil {
-		s.resetCaches()
+	if err := s.be.Apply(context.Background(), remove, add); err != nil {
 		return err
 	}
 	return s.syncStore()
@@ -257,10 +255,9 @@ func (s *Store) RevokeToken(ctx context.Context, id string) error {
 	if !tok.Revoked.IsZero() {
 		return fmt.Errorf("revoke token %s: already revoked on %s", id, tok.Revoked.Format(time.RFC3339))
 	}
-	return s.applyLocked([]graph.Delta{{
-		Quad:   quad.Quad{Subject: quad.IRI(tokenPrefix + id), Predicate: quad.IRI(predRevoked), Object: timeLiteral(time.Now().UTC()), Label: quad.IRI(graphTokens)},
-		Action: graph.Add,
-	}})
+	return s.applyLocked(nil, []quad.Quad{
+		{Subject: quad.IRI(tokenPrefix + id), Predicate: quad.IRI(predRevoked), Object: timeLiteral(time.Now().UTC()), Label: quad.IRI(graphTokens)},
+	})
 }
 
 // FindOrganization resolves an organization by CTID or by its exact name

@@ -17,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cayleygraph/cayley/graph"
-	cayleykv "github.com/cayleygraph/cayley/graph/kv"
 	"github.com/cayleygraph/quad"
 	"github.com/piprate/json-gold/ld"
 
@@ -46,9 +44,9 @@ const (
 )
 
 // quadsByObjectPredicate returns the statements (?, predicate, object) in
-// every graph. On a kv store it scans the (object, predicate) prefix of
-// cayley's object-predicate-subject index, so a node many statements point
-// at (an agency, a type) costs only the statements of that predicate.
+// every graph: one prefix scan of the store's (predicate, object) index, so
+// a node many statements point at (an agency, a type) costs only the
+// statements of that predicate.
 func (s *Store) quadsByObjectPredicate(ctx context.Context, object quad.Value, predicate string) ([]quad.Quad, error) {
 	return s.quadsByObjectPredicateLimit(ctx, object, predicate, -1)
 }
@@ -57,68 +55,15 @@ func (s *Store) quadsByObjectPredicate(ctx context.Context, object quad.Value, p
 // limit+1 statements when limit >= 0 (so a caller can tell "more than
 // limit").
 func (s *Store) quadsByObjectPredicateLimit(ctx context.Context, object quad.Value, predicate string, limit int) ([]quad.Quad, error) {
-	qs := s.qs()
-	kqs, ok := qs.(*cayleykv.QuadStore)
-	if !ok {
-		quads, err := s.quadsBy(ctx, quad.Object, object)
-		if err != nil {
-			return nil, err
-		}
-		out := quads[:0]
-		for _, q := range quads {
-			if asIRI(q.Predicate) == quad.IRI(predicate) {
-				out = append(out, q)
-			}
-		}
-		if limit >= 0 && len(out) > limit+1 {
-			out = out[:limit+1]
-		}
-		return out, nil
+	p := Pattern{Object: object, Predicate: quad.IRI(predicate)}
+	if limit < 0 {
+		return s.match(ctx, p)
 	}
-	oref, err := qs.ValueOf(object)
+	quads, _, err := s.be.Match(ctx, p, nil, limit+1)
 	if err != nil {
-		return nil, fmt.Errorf("look up %s: %w", quad.ToString(object), err)
+		return nil, fmt.Errorf("match %s: %w", patternKey(p), err)
 	}
-	pref, err := qs.ValueOf(quad.IRI(predicate))
-	if err != nil {
-		return nil, fmt.Errorf("look up %s: %w", predicate, err)
-	}
-	o, ok1 := oref.(cayleykv.Int64Value)
-	p, ok2 := pref.(cayleykv.Int64Value)
-	if !ok1 || !ok2 {
-		return nil, nil // a value never stored: no statement has it
-	}
-	scan := cayleykv.IndexScan{
-		Index:  cayleykv.QuadIndex{Dirs: []quad.Direction{quad.Object, quad.Predicate, quad.Subject}},
-		Values: []uint64{uint64(o), uint64(p)},
-	}
-	it := scan.BuildIterator(kqs).Iterate()
-	defer it.Close()
-	var prims []graph.Ref
-	for it.Next(ctx) {
-		prims = append(prims, it.Result())
-		if limit >= 0 && len(prims) > limit {
-			break
-		}
-	}
-	if err := it.Err(); err != nil {
-		return nil, fmt.Errorf("scan %s %s: %w", predicate, quad.ToString(object), err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	quads, err := s.resolve(ctx, prims)
-	if err != nil {
-		return nil, err
-	}
-	// The index scan is by prefix; check the predicate all the same.
-	out := quads[:0]
-	for _, q := range quads {
-		if asIRI(q.Predicate) == quad.IRI(predicate) {
-			out = append(out, q)
-		}
-	}
-	return out, nil
+	return quads, nil
 }
 
 // recordSubjects returns the record nodes (no fragment IRIs) that have the

@@ -58,13 +58,16 @@ Usage:
                            server holds (a running one: GET /admin/backup)
   credreg restore [--store URL] --in FILE|-
                            make a new store from a backup
+  credreg migrate [--store URL]
+                           upgrade a store written by an older credreg
+                           (cayley kv layout) in place
   credreg check [--server URL] CTID|NAME
                            ask a running registry whether a credential is
                            of value, by whom, where and why
   credreg version          print the version
   credreg help             print this help
 
-Run "credreg COMMAND --help" (serve, import, backup, restore) for the flags.
+Run "credreg COMMAND --help" (serve, import, backup, restore, migrate) for the flags.
 `
 
 // defaultMemoryLimit is the Go runtime's soft memory limit unless
@@ -131,6 +134,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return backupCmd(ctx, args[1:], stdout, stderr)
 	case "restore":
 		return restoreCmd(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return 0

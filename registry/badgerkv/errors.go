@@ -76,3 +76,14 @@ func (db *DB) txnTooBig(err error) error {
 		"(15%% of MemTableSize); commit it and continue in a new transaction, or raise MemTableSize: %w",
 		db.bdb.MaxBatchSize(), db.bdb.MaxBatchCount(), err)
 }
+
+// PrepareDir makes sure dir is a usable store directory (creating it for a
+// read-write open), with a precise error for the common mistakes. It is
+// Open's first step, for callers that open Badger themselves.
+func PrepareDir(dir string, readOnly bool) error { return prepareDir(dir, readOnly) }
+
+// ClassifyOpenError turns an error of badger.Open on dir into one a user
+// can act on (see ErrLocked), as Open does.
+func ClassifyOpenError(dir string, readOnly bool, err error) error {
+	return classifyOpenError(dir, readOnly, err)
+}

@@ -141,3 +141,57 @@ func (qs *QuadStore) predicateCount(p uint64) (uint64, error) {
 	defer txn.Discard()
 	return getCounter(txn, predCountKey(p))
 }
+
+// Scan calls fn with every statement that matches p, in the order of the
+// index that serves p, all read from one snapshot (one Badger read
+// transaction). Terms are decoded only for the positions in want (a mask
+// of 1<<0 subject, 1<<1 predicate, 1<<2 object, 1<<3 graph; 0 means all);
+// the others are left nil. An error from fn ends the scan and is returned.
+func (qs *QuadStore) Scan(ctx context.Context, p Pattern, want uint8, fn func(quad.Quad) error) error {
+	if want == 0 {
+		want = 0xf
+	}
+	txn := qs.db.NewTransaction(false)
+	defer txn.Discard()
+	b, mask, ok, err := qs.resolve(txn, p)
+	if err != nil || !ok {
+		return err
+	}
+	s := qs.newScan(b, mask)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: s.prefix})
+	defer it.Close()
+	n := 0
+	for it.Seek(s.prefix); it.ValidForPrefix(s.prefix); it.Next() {
+		key := it.Item().Key()
+		q, ok := s.ix.decode(key)
+		if !ok {
+			return fmt.Errorf("quadstore: corrupt %s key %x", s.ix.name, key)
+		}
+		if s.filter && !s.matches(q) {
+			continue
+		}
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		var vals [4]quad.Value
+		for i, id := range q {
+			if id == 0 || want&(1<<i) == 0 {
+				continue
+			}
+			v, err := qs.name(txn, id)
+			if err != nil {
+				return err
+			}
+			if v == nil {
+				return fmt.Errorf("quadstore: term %d of a statement is missing", id)
+			}
+			vals[i] = v
+		}
+		if err := fn(quad.Quad{Subject: vals[0], Predicate: vals[1], Object: vals[2], Label: vals[3]}); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}

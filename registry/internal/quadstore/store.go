@@ -55,6 +55,9 @@ type Options struct {
 	TermCache int
 	// Logger receives Badger's warnings and errors (nil: slog.Default()).
 	Logger *slog.Logger
+	// OpenBadger, when set, opens Badger in place of badger.Open (so a
+	// caller can classify open errors, such as a held directory lock).
+	OpenBadger func(badger.Options) (*badger.DB, error)
 	// mustExist and mustBeNew are set by cayley's NewFunc and InitFunc.
 	mustExist, mustBeNew bool
 }
@@ -132,7 +135,11 @@ func Open(dir string, opts Options) (*QuadStore, error) {
 	if limit := mem * 15 / 100; bo.ValueThreshold > limit/4 {
 		bo = bo.WithValueThreshold(limit / 4)
 	}
-	db, err := badger.Open(bo)
+	open := opts.OpenBadger
+	if open == nil {
+		open = badger.Open
+	}
+	db, err := open(bo)
 	if err != nil {
 		return nil, fmt.Errorf("quadstore: open %s: %w", dir, err)
 	}
@@ -273,3 +280,7 @@ func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error("badger: " + fmt.
 func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn("badger: " + fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Infof(f string, a ...any)    { b.l.Debug("badger: " + fmt.Sprintf(f, a...)) }
 func (b badgerLogger) Debugf(f string, a ...any)   { b.l.Debug("badger: " + fmt.Sprintf(f, a...)) }
+
+// Layout returns the layout key's value of this version:
+// "credreg-quadstore" and LayoutVersion.
+func Layout() string { return string(layoutValue) }

@@ -1,0 +1,180 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
+	"github.com/dgraph-io/badger/v4"
+
+	"credreg/registry/badgerkv"
+	"credreg/registry/internal/quadstore"
+)
+
+// Backend is the registry's storage port: what the record store needs from
+// a quad store, and nothing more. Records, their bookkeeping, the change
+// log and the tokens are all statements (see the package documentation for
+// the graphs they live in), so the port speaks statements; the Badger
+// quad store (badgerBackend) is its first implementation.
+//
+// Every method is safe for concurrent use. Terms are cayley's quad values
+// (the project's RDF term model); no other cayley or Badger type crosses
+// the port.
+type Backend interface {
+	// Apply removes the statements of remove, then adds those of add, as
+	// one atomic commit: after a crash either all of it is stored or none.
+	// A statement of remove must be stored and one of add must not be
+	// (a replacement computes both against what it read under the write
+	// lock); otherwise nothing is written and the error says why. Apply
+	// commits; Sync makes commits durable (the registry calls it once per
+	// acknowledged write). It is how a batch of record replacements is
+	// written together with their change-log entries.
+	Apply(ctx context.Context, remove, add []quad.Quad) error
+	// Match returns up to limit statements matching p (a nil term matches
+	// any; a nil Graph matches every graph), starting after the cursor
+	// after (nil for the first page), and the cursor of the next page (nil
+	// on the last). A cursor is opaque and valid only for the same pattern.
+	Match(ctx context.Context, p Pattern, after []byte, limit int) ([]quad.Quad, []byte, error)
+	// Count returns the exact number of statements matching p.
+	Count(ctx context.Context, p Pattern) (int64, error)
+	// Scan calls fn with every statement matching p, all from one
+	// snapshot. Only the terms of the positions in want are set (the
+	// others are nil): a scan that needs only graphs and predicates costs
+	// no other term. An error from fn ends the scan and is returned.
+	Scan(ctx context.Context, p Pattern, want Positions, fn func(quad.Quad) error) error
+	// Sync makes every commit so far durable.
+	Sync() error
+	// Close closes the backend.
+	Close() error
+}
+
+// Positions is a set of the positions of a statement.
+type Positions uint8
+
+// The positions of a statement, for Backend.Scan.
+const (
+	PosSubject Positions = 1 << iota
+	PosPredicate
+	PosObject
+	PosGraph
+	PosAll = PosSubject | PosPredicate | PosObject | PosGraph
+)
+
+// sizer is implemented by backends that can tell the size of their files.
+type sizer interface {
+	Size() (lsm, vlog int64)
+}
+
+// badgerDB is implemented by backends on Badger, for backups.
+type badgerDB interface {
+	Badger() *badger.DB
+}
+
+// Storage layout of the default backend: credreg's quad store on Badger v4,
+// registry/internal/quadstore, whose package documentation defines the keys.
+const (
+	// StoreLayout names the layout and its version, as the store's
+	// "mlayout" key holds it.
+	StoreLayout = "credreg-quadstore 1"
+	// badgerMemTable is the Badger memtable size of a registry store.
+	// Badger caps one transaction at 15% of it and at that size over 96
+	// bytes entries, and one PutBatch (up to MaxBatchQuads statements
+	// added and as many removed, six index keys each, with the dictionary
+	// entries of the terms they add and drop) must be one transaction:
+	// about 200k entries at worst (TestBatchAtLimitFitsOneTransaction),
+	// under the 270k that 90% of 192 MiB allows.
+	badgerMemTable = 192 << 20
+)
+
+// ErrOldLayout is wrapped by Open's error for a store written by an older
+// credreg in cayley's kv layout; credreg migrate upgrades it.
+var ErrOldLayout = errors.New("this store was written by an older credreg (cayley kv layout)")
+
+// badgerBackend is the Backend on credreg's Badger v4 quad store.
+type badgerBackend struct {
+	qs *quadstore.QuadStore
+}
+
+// openBadgerBackend opens (creating if needed) the quad store in dir.
+func openBadgerBackend(dir string, log *slog.Logger) (*badgerBackend, error) {
+	if err := badgerkv.PrepareDir(dir, false); err != nil {
+		return nil, err
+	}
+	qs, err := quadstore.Open(dir, quadstore.Options{
+		// The registry syncs once per acknowledged write (Sync).
+		NoSync:       true,
+		MemTableSize: badgerMemTable,
+		// Only Badger's own limits split a write: Apply needs one
+		// transaction, so there is no count limit below them.
+		BatchSize: 1 << 30,
+		Logger:    log,
+		OpenBadger: func(o badger.Options) (*badger.DB, error) {
+			db, err := badger.Open(o)
+			if err != nil {
+				return nil, badgerkv.ClassifyOpenError(dir, false, err)
+			}
+			return db, nil
+		},
+	})
+	if errors.Is(err, quadstore.ErrLayout) && strings.Contains(err.Error(), "without a credreg-quadstore layout key") {
+		return nil, fmt.Errorf("%w; run `credreg migrate --store badger://%s` to upgrade it (%w)", ErrOldLayout, dir, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &badgerBackend{qs: qs}, nil
+}
+
+func (b *badgerBackend) Apply(ctx context.Context, remove, add []quad.Quad) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deltas := make([]graph.Delta, 0, len(remove)+len(add))
+	for _, q := range remove {
+		deltas = append(deltas, graph.Delta{Quad: q, Action: graph.Delete})
+	}
+	for _, q := range add {
+		deltas = append(deltas, graph.Delta{Quad: q, Action: graph.Add})
+	}
+	return b.qs.ApplyDeltasAtomic(deltas, graph.IgnoreOpts{})
+}
+
+func qpattern(p Pattern) quadstore.Pattern {
+	return quadstore.Pattern{Subject: p.Subject, Predicate: p.Predicate, Object: p.Object, Label: p.Graph}
+}
+
+func canonicalQuad(q quad.Quad) quad.Quad {
+	for _, d := range quad.Directions {
+		if v := q.Get(d); v != nil {
+			q.Set(d, canonicalValue(v))
+		}
+	}
+	return q
+}
+
+func (b *badgerBackend) Match(ctx context.Context, p Pattern, after []byte, limit int) ([]quad.Quad, []byte, error) {
+	quads, next, err := b.qs.Match(ctx, qpattern(p), after, limit)
+	for i := range quads {
+		quads[i] = canonicalQuad(quads[i])
+	}
+	return quads, next, err
+}
+
+func (b *badgerBackend) Count(ctx context.Context, p Pattern) (int64, error) {
+	return b.qs.Count(ctx, qpattern(p))
+}
+
+func (b *badgerBackend) Scan(ctx context.Context, p Pattern, want Positions, fn func(quad.Quad) error) error {
+	return b.qs.Scan(ctx, qpattern(p), uint8(want), func(q quad.Quad) error { return fn(canonicalQuad(q)) })
+}
+
+func (b *badgerBackend) Sync() error  { return b.qs.Sync() }
+func (b *badgerBackend) Close() error { return b.qs.Close() }
+
+func (b *badgerBackend) Size() (lsm, vlog int64) { return b.qs.Badger().Size() }
+
+func (b *badgerBackend) Badger() *badger.DB { return b.qs.Badger() }
