@@ -452,14 +452,24 @@ func bookkeeping(label quad.Value) bool {
 
 // scanRecordQuads calls fn with every statement of the records (not of
 // the store's bookkeeping graphs) whose predicate is in preds (any, when
-// preds is nil): one Scan of the store, or one per predicate (each of its
-// predicate's index).
+// preds is nil): one Scan of the store, or one per predicate (of the
+// predicate index) for a few predicates.
 func (s *Store) scanRecordQuads(ctx context.Context, preds map[quad.IRI]bool, fn func(quad.Quad) error) error {
 	each := func(q quad.Quad) error {
 		if bookkeeping(q.Label) {
 			return nil
 		}
 		return fn(q)
+	}
+	if len(preds) > manyPredicates {
+		// Most of the store: one scan, filtered here, costs less than
+		// one per predicate.
+		return s.be.Scan(ctx, Pattern{}, PosAll, func(q quad.Quad) error {
+			if !preds[asIRI(q.Predicate)] {
+				return nil
+			}
+			return each(q)
+		})
 	}
 	for _, p := range patternsOf(preds) {
 		if err := s.be.Scan(ctx, p, PosAll, each); err != nil {
@@ -468,6 +478,10 @@ func (s *Store) scanRecordQuads(ctx context.Context, preds map[quad.IRI]bool, fn
 	}
 	return nil
 }
+
+// manyPredicates is the number of predicates above which scanRecordQuads
+// reads the whole store once rather than each predicate's statements.
+const manyPredicates = 8
 
 // scanQuads is scanRecordQuads through the port's paged Match instead of
 // its Scan: another path to the same statements, which tests compare.

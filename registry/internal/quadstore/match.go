@@ -3,6 +3,7 @@ package quadstore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -142,6 +143,15 @@ func (qs *QuadStore) predicateCount(p uint64) (uint64, error) {
 	return getCounter(txn, predCountKey(p))
 }
 
+// Scan's batching: it reads the keys of up to scanChunk statements, then
+// their terms, then hands them on. When a chunk needs more than
+// scanSequential terms and an eighth of the dictionary, they are read in
+// one sequential pass over the dictionary rather than one point read each.
+const (
+	scanChunk      = 1 << 21
+	scanSequential = 1 << 13
+)
+
 // Scan calls fn with every statement that matches p, in the order of the
 // index that serves p, all read from one snapshot (one Badger read
 // transaction). Terms are decoded only for the positions in want (a mask
@@ -160,7 +170,7 @@ func (qs *QuadStore) Scan(ctx context.Context, p Pattern, want uint8, fn func(qu
 	s := qs.newScan(b, mask)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: s.prefix})
 	defer it.Close()
-	n := 0
+	chunk := make([]ids, 0, 1024)
 	for it.Seek(s.prefix); it.ValidForPrefix(s.prefix); it.Next() {
 		key := it.Item().Key()
 		q, ok := s.ix.decode(key)
@@ -170,7 +180,68 @@ func (qs *QuadStore) Scan(ctx context.Context, p Pattern, want uint8, fn func(qu
 		if s.filter && !s.matches(q) {
 			continue
 		}
-		if n++; n%4096 == 0 {
+		chunk = append(chunk, q)
+		if len(chunk) == scanChunk {
+			if err := qs.emit(ctx, txn, chunk, want, fn); err != nil {
+				return err
+			}
+			chunk = chunk[:0]
+		}
+	}
+	if err := qs.emit(ctx, txn, chunk, want, fn); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// emit reads the wanted terms of chunk and calls fn with each statement.
+func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, want uint8, fn func(quad.Quad) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	terms := map[uint64]quad.Value{}
+	for _, q := range chunk {
+		for i, id := range q {
+			if id != 0 && want&(1<<i) != 0 {
+				terms[id] = nil
+			}
+		}
+	}
+	if len(terms) > max(scanSequential, int(qs.nodes.Load()/8)) {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: nodePrefix, PrefetchValues: true, PrefetchSize: 256})
+		for it.Seek(nodePrefix); it.ValidForPrefix(nodePrefix); it.Next() {
+			key := it.Item().Key()
+			if len(key) != 1+idLen {
+				continue
+			}
+			id := binary.BigEndian.Uint64(key[1:])
+			if _, ok := terms[id]; !ok {
+				continue
+			}
+			enc, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				it.Close()
+				return fmt.Errorf("quadstore: read term %d: %w", id, err)
+			}
+			v, err := decodeTerm(enc)
+			if err != nil {
+				it.Close()
+				return err
+			}
+			terms[id] = v
+		}
+		it.Close()
+	} else {
+		for id := range terms {
+			v, err := qs.name(txn, id)
+			if err != nil {
+				return err
+			}
+			terms[id] = v
+		}
+	}
+	for n, q := range chunk {
+		if n%4096 == 4095 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -180,10 +251,7 @@ func (qs *QuadStore) Scan(ctx context.Context, p Pattern, want uint8, fn func(qu
 			if id == 0 || want&(1<<i) == 0 {
 				continue
 			}
-			v, err := qs.name(txn, id)
-			if err != nil {
-				return err
-			}
+			v := terms[id]
 			if v == nil {
 				return fmt.Errorf("quadstore: term %d of a statement is missing", id)
 			}
@@ -193,5 +261,5 @@ func (qs *QuadStore) Scan(ctx context.Context, p Pattern, want uint8, fn func(qu
 			return err
 		}
 	}
-	return ctx.Err()
+	return nil
 }
