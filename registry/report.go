@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/cayleygraph/quad"
@@ -49,7 +50,16 @@ type Count struct {
 	N     int
 }
 
-// ClusterReport reports on day (YYYY-MM-DD; "" for today).
+// reportMemo keeps the last report made, for as long as the list index
+// does not change: the home page and every Cluster page read it.
+type reportMemo struct {
+	mu  sync.Mutex
+	rep *ClusterReport
+}
+
+// ClusterReport reports on day (YYYY-MM-DD; "" for today). The report is
+// shared with other callers until the list index changes: read it, never
+// modify it.
 func (s *Store) ClusterReport(ctx context.Context, day string) (*ClusterReport, error) {
 	if day == "" {
 		day = time.Now().UTC().Format(time.DateOnly)
@@ -63,6 +73,20 @@ func (s *Store) ClusterReport(ctx context.Context, day string) (*ClusterReport, 
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	s.reports.mu.Lock()
+	defer s.reports.mu.Unlock()
+	if m := s.reports.rep; m != nil && m.Day == day && m.Generation == ix.gen {
+		return m, nil
+	}
+	rep, err := s.clusterReport(ctx, ix, day)
+	if err == nil {
+		s.reports.rep = rep
+	}
+	return rep, err
+}
+
+// clusterReport builds the report on day from ix, read-locked.
+func (s *Store) clusterReport(ctx context.Context, ix *listIndex, day string) (*ClusterReport, error) {
 	rep := &ClusterReport{Day: day, Generation: ix.gen}
 
 	type acc struct {

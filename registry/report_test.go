@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestClusterReport(t *testing.T) {
@@ -100,5 +101,36 @@ func TestClusterReport(t *testing.T) {
 	table := rep.Columns()
 	if len(table) != 1+86 || !strings.Contains(strings.Join(table[0], ","), "Agency: "+hhe) {
 		t.Errorf("table header %v, %d rows", table[0], len(table))
+	}
+}
+
+// TestClusterReportFollowsWrites: the report is kept while the list index
+// holds, and made anew for another day or after a write.
+func TestClusterReportFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	s := listStore(t)
+	first, err := s.ClusterReport(ctx, listDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.ClusterReport(ctx, listDay); again != first {
+		t.Error("an unchanged index made the report again")
+	}
+	if other, _ := s.ClusterReport(ctx, "2020-01-01"); other == first || other.Day != "2020-01-01" {
+		t.Error("another day got the kept report")
+	}
+	page, err := s.List(ctx, ListQuery{Active: listDay})
+	if err != nil || len(page.Items) == 0 || len(page.Items[0].Designations) == 0 {
+		t.Fatalf("list: %v", err)
+	}
+	if _, err := s.Retire(ctx, "test", page.Items[0].Designations[0].IRI, "test", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.ClusterReport(ctx, listDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after == first || after.Designations != first.Designations-1 {
+		t.Errorf("after a designation is retired: %d designations in force, were %d", after.Designations, first.Designations)
 	}
 }

@@ -113,6 +113,7 @@ type Options struct {
 // Store is credreg's registry store. It is safe for concurrent use; writes
 // are serialised.
 type Store struct {
+	reports reportMemo // the last cluster report, while the list index holds
 	// be is the storage port's backend; every statement is read and
 	// written through it.
 	be   Backend
