@@ -29,7 +29,11 @@ type Backend interface {
 	// one atomic commit: after a crash either all of it is stored or none.
 	// A statement of remove must be stored and one of add must not be
 	// (a replacement computes both against what it read under the write
-	// lock); otherwise nothing is written and the error says why. Apply
+	// lock); otherwise nothing is written and the error wraps ErrConflict.
+	// That makes Apply a compare-and-swap: where several processes share
+	// one database, a writer whose reads went stale meets ErrConflict
+	// (every write adds the change-log entry after the head it read, so
+	// two writers never both succeed from the same head). Apply
 	// commits; Sync makes commits durable (the registry calls it once per
 	// acknowledged write). It is how a batch of record replacements is
 	// written together with their change-log entries.
@@ -51,6 +55,12 @@ type Backend interface {
 	// Close closes the backend.
 	Close() error
 }
+
+// ErrConflict is wrapped by Backend.Apply's error when a statement to
+// remove is not stored or one to add already is: what the write was
+// computed from has changed since it was read. Nothing was written; the
+// writer may read again and retry.
+var ErrConflict = errors.New("the store changed under this write")
 
 // Positions is a set of the positions of a statement.
 type Positions uint8
@@ -140,7 +150,11 @@ func (b *badgerBackend) Apply(ctx context.Context, remove, add []quad.Quad) erro
 	for _, q := range add {
 		deltas = append(deltas, graph.Delta{Quad: q, Action: graph.Add})
 	}
-	return b.qs.ApplyDeltasAtomic(deltas, graph.IgnoreOpts{})
+	err := b.qs.ApplyDeltasAtomic(deltas, graph.IgnoreOpts{})
+	if errors.Is(err, graph.ErrQuadExists) || errors.Is(err, graph.ErrQuadNotExist) {
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return err
 }
 
 func qpattern(p Pattern) quadstore.Pattern {
