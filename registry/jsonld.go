@@ -404,9 +404,11 @@ func nquadLine(s, p, o, g quad.Value) string {
 	return b.String()
 }
 
-// termString formats a term in N-Quads syntax.
+// termString formats a term in N-Quads syntax ("" for none).
 func termString(v quad.Value) string {
 	switch x := v.(type) {
+	case nil:
+		return ""
 	case quad.IRI:
 		return "<" + escapeIRI(string(x)) + ">"
 	case quad.BNode:
@@ -418,7 +420,10 @@ func termString(v quad.Value) string {
 	case quad.TypedString:
 		return `"` + escapeLiteral(string(x.Value)) + `"^^<` + escapeIRI(string(x.Type)) + ">"
 	}
-	return termString(canonicalValue(v))
+	if c := canonicalValue(v); c != v {
+		return termString(c)
+	}
+	return quad.StringOf(v)
 }
 
 func escapeLiteral(s string) string {
