@@ -43,25 +43,42 @@ const maxConflictRetries = 50
 // lockedRetry runs op holding the write lock. On a store shared with other
 // processes, an op that fails with ErrConflict is run again after the
 // store has followed the log, up to maxConflictRetries times.
-func (s *Store) lockedRetry(ctx context.Context, op func() error) error {
+//
+// op's context should be the one lockedRetry was given, marked so that
+// its reads go to the primary of a store with a read replica (onPrimary):
+// lockedRetry passes it. Once op has written, and the lock is released,
+// lockedRetry waits for the read replica, if any, to replay the write.
+func (s *Store) lockedRetry(ctx context.Context, op func(ctx context.Context) error) error {
+	seq, err := s.lockedRetrySeq(onPrimary(ctx), op)
+	if err == nil {
+		s.awaitReplica(ctx, seq)
+	}
+	return err
+}
+
+func (s *Store) lockedRetrySeq(ctx context.Context, op func(ctx context.Context) error) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for attempt := 1; ; attempt++ {
-		err := op()
+		before := s.seq
+		err := op(ctx)
+		if err == nil && s.seq != before {
+			return s.seq, nil
+		}
 		if !errors.Is(err, ErrConflict) || s.exclusive {
-			return err
+			return 0, err
 		}
 		if attempt > maxConflictRetries {
-			return fmt.Errorf("%w (tried %d times; other writers kept changing the store)", err, attempt)
+			return 0, fmt.Errorf("%w (tried %d times; other writers kept changing the store)", err, attempt)
 		}
 		if _, ferr := s.followLocked(ctx); ferr != nil {
-			return errors.Join(err, ferr)
+			return 0, errors.Join(err, ferr)
 		}
 		// Writers that collided back off by different amounts.
 		d := time.Duration(rand.IntN(attempt*2)+1) * time.Millisecond
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return 0, ctx.Err()
 		case <-time.After(d):
 		}
 	}

@@ -313,7 +313,7 @@ func (s *Store) RetireIf(ctx context.Context, actor, iri, reason string, at time
 	// then meets ErrConflict and the retirement is made again from a new
 	// read.)
 	var change Change
-	err := s.lockedRetry(ctx, func() error {
+	err := s.lockedRetry(ctx, func(ctx context.Context) error {
 		var err error
 		change, err = s.retireLocked(ctx, actor, iri, reason, at, ifMatch)
 		return err
@@ -358,7 +358,7 @@ func (s *Store) retireLocked(ctx context.Context, actor, iri, reason string, at 
 // change-log entry each, and the log head.
 func (s *Store) write(ctx context.Context, actor string, recs []Record, action func(old *Record, rec Record) string) ([]Change, error) {
 	var changes []Change
-	err := s.lockedRetry(ctx, func() error {
+	err := s.lockedRetry(ctx, func(ctx context.Context) error {
 		var err error
 		changes, err = s.writeLocked(ctx, actor, recs, action)
 		return err

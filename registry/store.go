@@ -147,6 +147,10 @@ type Store struct {
 	stopLife context.CancelFunc
 	bg       sync.WaitGroup
 
+	// replicaWait bounds how long a write waits for the read replica
+	// (see replica.go).
+	replicaWait time.Duration
+
 	mu     sync.Mutex // serialises writes and guards seq
 	seq    uint64
 	closed bool
@@ -268,8 +272,10 @@ func (s *Store) openBadger(dir string, opts Options) error {
 	return nil
 }
 
-// init checks the store's base and reads the change log head.
+// init checks the store's base and reads the change log head, from the
+// primary when the store has a read replica.
 func (s *Store) init(ctx context.Context, adopt, mustExist bool) error {
+	ctx = onPrimary(ctx)
 	bases, err := s.objects(ctx, quad.IRI(nodeStore), predBase, graphRecords)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.url, err)
