@@ -269,6 +269,15 @@ func (s *Store) openPostgres(ctx context.Context, dsn string, opts Options) erro
 	return nil
 }
 
+// RedactStoreURL returns the store URL storeURL with any password hidden,
+// for logs and messages.
+func RedactStoreURL(storeURL string) string {
+	if kind, _, err := parseStoreURL(storeURL); err == nil && kind == "badger" {
+		return storeURL
+	}
+	return redactURL(storeURL)
+}
+
 // redactURL hides the password of a database URL, for messages and logs.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)

@@ -100,8 +100,10 @@
 // the free columns, LIMIT n+1. The cursor is the last statement's four ids,
 // so it stays valid across writes. Count reads credreg_pcounts with no
 // position or only the predicate bound and counts one index range
-// otherwise. Scan runs in one REPEATABLE READ, READ ONLY transaction (one
-// snapshot) as a series of such pages, so it never holds more than a page
-// in memory; terms are read by id for the positions wanted, through a
-// cache (ids are never reused, so cached terms never go stale).
+// otherwise. Scan reads one such page of 2000 statements; one query is one
+// snapshot, so a shorter scan (a record) ends there. A longer one starts
+// again in one REPEATABLE READ, READ ONLY transaction (one snapshot) as a
+// series of pages, never holding more than a page in memory. Terms are
+// read by id for the positions wanted, through a cache (ids are never
+// reused, so cached terms never go stale).
 package pgstore

@@ -296,20 +296,44 @@ func (s *Store) Count(ctx context.Context, p Pattern) (int64, error) {
 // scanPage is the number of statements a Scan reads per query.
 const scanPage = 2000
 
-// Scan calls fn with every statement matching p, all read in one
-// REPEATABLE READ, READ ONLY transaction (one snapshot), a page of
-// scanPage statements at a time. Only the terms of the positions in want
-// are set. An error from fn ends the scan and is returned.
+// Scan calls fn with every statement matching p, all from one snapshot.
+// Only the terms of the positions in want are set. An error from fn ends
+// the scan and is returned.
+//
+// One query is one snapshot, so a scan of fewer than scanPage statements
+// (a record, a node) is one query and no transaction. A longer one is read
+// again from its start in one REPEATABLE READ, READ ONLY transaction, a
+// page of scanPage statements at a time, never all in memory. Term ids are
+// resolved outside the snapshot: terms are never deleted nor ids reused.
 func (s *Store) Scan(ctx context.Context, p Pattern, want uint8, fn func(quad.Quad) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b, ok, err := s.resolve(ctx, s.pool, p)
+	if err != nil || !ok {
+		return err
+	}
+	rows, err := page(ctx, s.pool, b, nil, scanPage)
+	if err != nil {
+		return err
+	}
+	if len(rows) < scanPage {
+		qs, err := s.values(ctx, s.pool, rows, want)
+		if err != nil {
+			return err
+		}
+		for _, q := range qs {
+			if err := fn(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("pgstore: begin a scan: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	b, ok, err := s.resolve(ctx, tx, p)
-	if err != nil || !ok {
-		return err
-	}
 	var from *row
 	for {
 		rows, err := page(ctx, tx, b, from, scanPage)
