@@ -32,3 +32,45 @@ func TestPostgresBackendContract(t *testing.T) {
 		}
 	})
 }
+
+// TestPostgresStore runs store tests written for Badger on a store opened
+// by a postgres:// URL (openStore's testStoreURL; a database per store
+// directory, so a test that reopens its store reopens its database).
+func TestPostgresStore(t *testing.T) {
+	pgtest.NewDatabase(t) // skips (fails under CI) without a PostgreSQL
+	dbs := map[string]string{}
+	saved := testStoreURL
+	testStoreURL = func(t testing.TB, dir string) string {
+		if _, ok := dbs[dir]; !ok {
+			dbs[dir] = pgtest.NewDatabase(t)
+		}
+		return dbs[dir]
+	}
+	t.Cleanup(func() { testStoreURL = saved })
+	for _, tc := range []struct {
+		name string
+		run  func(*testing.T)
+	}{
+		{"PutGetRoundTrip", TestPutGetRoundTrip},
+		{"ReplaceRemovesOldStatements", TestReplaceRemovesOldStatements},
+		{"UnchangedRecordWritesNothing", TestUnchangedRecordWritesNothing},
+		{"CloseAndReopenLosesNothing", TestCloseAndReopenLosesNothing},
+		{"InvalidBatchWritesNothing", TestInvalidBatchWritesNothing},
+		{"Retire", TestRetire},
+		{"DocumentRendersAndCaches", TestDocumentRendersAndCaches},
+		{"MergeAddsToAStoredRecord", TestMergeAddsToAStoredRecord},
+		{"ConcurrentReadsAndWrites", TestConcurrentReadsAndWrites},
+		{"CancelledViewIsNotCached", TestCancelledViewIsNotCached},
+		{"Tokens", TestTokens},
+		{"ListFilters", TestListFilters},
+		{"ListPaging", TestListPaging},
+		{"ListPagingDuringWrites", TestListPagingDuringWrites},
+		{"ListIndexBuiltFromStore", TestListIndexBuiltFromStore},
+		{"DesignationsSideBySide", TestDesignationsSideBySide},
+		{"History", TestHistory},
+		{"IndexedFragmentsMatchTheScan", TestIndexedFragmentsMatchTheScan},
+		{"HarvestCountsFollowWrites", TestHarvestCountsFollowWrites},
+	} {
+		t.Run(tc.name, tc.run)
+	}
+}
