@@ -142,7 +142,7 @@ func (s *Store) Backup(ctx context.Context, w io.Writer) (BackupInfo, error) {
 func (s *Store) BackupWith(ctx context.Context, w io.Writer, opts BackupOptions) (BackupInfo, error) {
 	bdb, ok := s.be.(badgerDB)
 	if !ok {
-		return BackupInfo{}, errors.New("backup: the store is not a Badger store")
+		return BackupInfo{}, errors.New("backup: credreg backup works on Badger stores only; back a PostgreSQL store up with PostgreSQL's tools (pg_dump --format=custom, or a base backup with WAL archiving)")
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -475,6 +475,9 @@ func Restore(ctx context.Context, storeURL string, r io.Reader, opts RestoreOpti
 	kind, dir, err := parseStoreURL(storeURL)
 	if err != nil {
 		return RestoreInfo{}, err
+	}
+	if kind == "postgres" || kind == "postgresql" {
+		return RestoreInfo{}, fmt.Errorf("restore into %s: credreg restore writes Badger stores only; restore a PostgreSQL store with PostgreSQL's tools (pg_restore of a pg_dump)", redactURL(storeURL))
 	}
 	if kind != "badger" {
 		return RestoreInfo{}, fmt.Errorf("restore into %s: unsupported kind %q (use badger:///path/to/dir)", storeURL, kind)

@@ -191,6 +191,8 @@ func openBackendURL(ctx context.Context, storeURL string, log *slog.Logger) (Bac
 	switch kind {
 	case "badger":
 		return openBadgerBackend(path, log)
+	case "postgres", "postgresql":
+		return openPGBackend(ctx, storeURL, log)
 	}
 	return nil, fmt.Errorf("store %q: unsupported kind %q", storeURL, kind)
 }

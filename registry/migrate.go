@@ -63,6 +63,9 @@ func Migrate(ctx context.Context, storeURL string, opts MigrateOptions) (Migrate
 	if err != nil {
 		return info, err
 	}
+	if kind == "postgres" || kind == "postgresql" {
+		return info, fmt.Errorf("migrate %s: a PostgreSQL store needs no credreg migrate: credreg brings its schema up to date when it opens it", redactURL(storeURL))
+	}
 	if kind != "badger" {
 		return info, fmt.Errorf("migrate %s: unsupported kind %q (use badger:///path/to/dir)", storeURL, kind)
 	}

@@ -4,7 +4,10 @@
 // HTML pages. Nothing above it sees cayley or Badger types.
 //
 // A Store is opened by URL: "badger:///path/to/dir" (or "badger://./dir"
-// relative to the working directory) opens the embedded Badger v4 store.
+// relative to the working directory) opens the embedded Badger v4 store;
+// "postgres://user@host/db?..." (or "postgresql://") opens the store in a
+// PostgreSQL database that several credreg servers may share (the URL is
+// pgx's: sslmode, pool_max_conns and the other libpq parameters apply).
 //
 // # Storage port
 //
@@ -54,6 +57,19 @@
 // into the current layout through the old reader
 // (registry/internal/legacy, used by nothing else) and swaps it in place
 // (Migrate).
+//
+// # Schema of the PostgreSQL backend, and its version
+//
+// The PostgreSQL backend (pgBackend) is credreg's own SQL,
+// registry/internal/pgstore, whose package documentation defines the
+// tables (a term dictionary, a statements table of four term ids with six
+// indexes, per-predicate counts), says why it is not cayley's SQL layout,
+// and how the schema is created, versioned and migrated (its version is in
+// the credreg_schema_version table; a database with a newer one is
+// refused). Other processes may write the database, so such a store is not
+// exclusive: the document cache checks a record's content hash before it
+// serves a rendering. Backups of a PostgreSQL store are PostgreSQL's
+// (pg_dump); credreg backup refuses it.
 package registry
 
 import (
@@ -197,8 +213,11 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 	switch scheme {
 	case "badger":
 		err = s.openBadger(path, opts)
+	case "postgres", "postgresql":
+		s.url = redactURL(storeURL)
+		err = s.openPostgres(ctx, storeURL, opts)
 	default:
-		err = fmt.Errorf("store %q: unsupported kind %q (use badger:///path/to/dir)", storeURL, scheme)
+		err = fmt.Errorf("store %q: unsupported kind %q (use badger:///path/to/dir or postgres://user@host/db)", storeURL, scheme)
 	}
 	if err != nil {
 		return nil, err
@@ -255,6 +274,39 @@ func parseStoreURL(raw string) (kind, path string, err error) {
 		return kind, path, nil
 	}
 	return kind, rest, nil
+}
+
+// openPostgres opens the store on the PostgreSQL database at dsn. Other
+// processes may write it, so the store is not exclusive: the document
+// cache checks a record's content hash before serving it.
+func (s *Store) openPostgres(ctx context.Context, dsn string, opts Options) error {
+	be, err := openPGBackend(ctx, dsn, s.log)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", s.url, err)
+	}
+	s.be = be
+	s.sync = be.Sync
+	s.noSync = opts.NoSync
+	s.exclusive = false
+	return nil
+}
+
+// RedactStoreURL returns the store URL storeURL with any password hidden,
+// for logs and messages.
+func RedactStoreURL(storeURL string) string {
+	if kind, _, err := parseStoreURL(storeURL); err == nil && kind == "badger" {
+		return storeURL
+	}
+	return redactURL(storeURL)
+}
+
+// redactURL hides the password of a database URL, for messages and logs.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(a database URL that does not parse)"
+	}
+	return u.Redacted()
 }
 
 func (s *Store) openBadger(dir string, opts Options) error {

@@ -36,9 +36,14 @@ func testBaseIRI(t testing.TB) schema.Base {
 	return b
 }
 
+// testStoreURL gives the URL of the store openStore opens for dir: a
+// Badger store in dir, unless a test runs the store tests on another
+// backend (TestPostgresStore).
+var testStoreURL = func(t testing.TB, dir string) string { return "badger://" + dir }
+
 func openStore(t testing.TB, dir string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), "badger://"+dir, Options{Base: testBaseIRI(t)})
+	s, err := Open(context.Background(), testStoreURL(t, dir), Options{Base: testBaseIRI(t)})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

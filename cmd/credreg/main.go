@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	credreg serve [--addr 127.0.0.1:8080] [--base URL] [--store badger://./credreg-data]
+//	credreg serve [--addr 127.0.0.1:8080] [--base URL] [--store badger://./credreg-data|postgres://user@host/db]
 //	credreg backup [--store URL] [--out FILE|-]
 //	credreg restore [--store URL] --in FILE|-
 //	credreg version
@@ -204,7 +204,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.addr, "addr", envOr("CREDREG_ADDR", "127.0.0.1:8080"), "address to listen on, host:port (env CREDREG_ADDR)")
 	fs.StringVar(&cfg.base, "base", envOr("CREDREG_BASE", ""), "base IRI of every resource, e.g. https://registry.example.gov (env CREDREG_BASE; default: the base the store was created with, or http:// + addr for a new store)")
-	fs.StringVar(&cfg.store, "store", envOr("CREDREG_STORE", "badger://./credreg-data"), "where the data lives: badger:///abs/dir or badger://./relative/dir (env CREDREG_STORE)")
+	fs.StringVar(&cfg.store, "store", envOr("CREDREG_STORE", "badger://./credreg-data"), "where the data lives: badger:///abs/dir, badger://./relative/dir or postgres://user@host/db (env CREDREG_STORE)")
 	fs.BoolVar(&cfg.sample, "sample", envOr("CREDREG_SAMPLE", "false") == "true", "load the invented sample registry (organizations, credentials, designations) into an empty store, to try the registry out (env CREDREG_SAMPLE); the Framework and the code lists are always loaded")
 	fs.IntVar(&cfg.maxImports, "max-imports", envInt("CREDREG_MAX_IMPORTS", 0), "POST /import requests that run at once; more answer 429 (env CREDREG_MAX_IMPORTS; 0: the default of 2)")
 	fs.IntVar(&cfg.maxAuthFailures, "max-auth-failures", envInt("CREDREG_MAX_AUTH_FAILURES", 0), "failed authentications a client address may make within a minute before its writes answer 429 (env CREDREG_MAX_AUTH_FAILURES; 0: the default of 20; negative: no limit)")
@@ -302,7 +302,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	base = store.Base()
-	log.Info("credreg listening", "addr", ln.Addr().String(), "base", base.String(), "store", cfg.store)
+	log.Info("credreg listening", "addr", ln.Addr().String(), "base", base.String(), "store", registry.RedactStoreURL(cfg.store))
 	fmt.Fprintf(stdout, "credreg serving %s on http://%s\n", base, ln.Addr())
 
 	select {

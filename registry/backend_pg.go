@@ -1,0 +1,61 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/cayleygraph/quad"
+
+	"credreg/registry/internal/pgstore"
+)
+
+// pgBackend is the Backend on PostgreSQL: credreg's own schema,
+// registry/internal/pgstore, whose package documentation defines the
+// tables and says why it is not cayley's SQL layout. Several processes
+// may share the database.
+type pgBackend struct {
+	st *pgstore.Store
+}
+
+// openPGBackend connects to the database at dsn, creating or migrating
+// credreg's schema in it.
+func openPGBackend(ctx context.Context, dsn string, log *slog.Logger) (*pgBackend, error) {
+	st, err := pgstore.Open(ctx, dsn, pgstore.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return &pgBackend{st: st}, nil
+}
+
+func ppattern(p Pattern) pgstore.Pattern {
+	return pgstore.Pattern{Subject: p.Subject, Predicate: p.Predicate, Object: p.Object, Graph: p.Graph}
+}
+
+func (b *pgBackend) Apply(ctx context.Context, remove, add []quad.Quad) error {
+	err := b.st.Apply(ctx, remove, add)
+	if errors.Is(err, pgstore.ErrConflict) {
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return err
+}
+
+func (b *pgBackend) Match(ctx context.Context, p Pattern, after []byte, limit int) ([]quad.Quad, []byte, error) {
+	quads, next, err := b.st.Match(ctx, ppattern(p), after, limit)
+	for i := range quads {
+		quads[i] = canonicalQuad(quads[i])
+	}
+	return quads, next, err
+}
+
+func (b *pgBackend) Count(ctx context.Context, p Pattern) (int64, error) {
+	return b.st.Count(ctx, ppattern(p))
+}
+
+func (b *pgBackend) Scan(ctx context.Context, p Pattern, want Positions, fn func(quad.Quad) error) error {
+	return b.st.Scan(ctx, ppattern(p), uint8(want), func(q quad.Quad) error { return fn(canonicalQuad(q)) })
+}
+
+func (b *pgBackend) Sync() error  { return b.st.Sync() }
+func (b *pgBackend) Close() error { return b.st.Close() }

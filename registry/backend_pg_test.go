@@ -1,0 +1,113 @@
+package registry
+
+import (
+	"context"
+	"testing"
+
+	"credreg/registry/internal/pgtest"
+)
+
+// TestPostgresBackendContract runs the store contract suite on PostgreSQL
+// (a fresh database per subtest; skipped without a PostgreSQL, failed
+// under CI).
+func TestPostgresBackendContract(t *testing.T) {
+	testBackendContract(t, func(t *testing.T) (Backend, func() Backend) {
+		dsn := pgtest.NewDatabase(t)
+		open := func() Backend {
+			be, err := openPGBackend(context.Background(), dsn, nil)
+			if err != nil {
+				t.Fatalf("open postgres backend: %v", err)
+			}
+			return be
+		}
+		be := open()
+		cur := be
+		t.Cleanup(func() { cur.Close() })
+		return be, func() Backend {
+			if err := cur.Close(); err != nil {
+				t.Fatalf("close: %v", err)
+			}
+			cur = open()
+			return cur
+		}
+	})
+}
+
+// TestPostgresStore runs store tests written for Badger on a store opened
+// by a postgres:// URL (openStore's testStoreURL; a database per store
+// directory, so a test that reopens its store reopens its database).
+func TestPostgresStore(t *testing.T) {
+	pgtest.NewDatabase(t) // skips (fails under CI) without a PostgreSQL
+	dbs := map[string]string{}
+	saved := testStoreURL
+	testStoreURL = func(t testing.TB, dir string) string {
+		if _, ok := dbs[dir]; !ok {
+			dbs[dir] = pgtest.NewDatabase(t)
+		}
+		return dbs[dir]
+	}
+	t.Cleanup(func() { testStoreURL = saved })
+	for _, tc := range []struct {
+		name string
+		run  func(*testing.T)
+	}{
+		{"PutGetRoundTrip", TestPutGetRoundTrip},
+		{"ReplaceRemovesOldStatements", TestReplaceRemovesOldStatements},
+		{"UnchangedRecordWritesNothing", TestUnchangedRecordWritesNothing},
+		{"CloseAndReopenLosesNothing", TestCloseAndReopenLosesNothing},
+		{"InvalidBatchWritesNothing", TestInvalidBatchWritesNothing},
+		{"Retire", TestRetire},
+		{"DocumentRendersAndCaches", TestDocumentRendersAndCaches},
+		{"MergeAddsToAStoredRecord", TestMergeAddsToAStoredRecord},
+		{"ConcurrentReadsAndWrites", TestConcurrentReadsAndWrites},
+		{"CancelledViewIsNotCached", TestCancelledViewIsNotCached},
+		{"Tokens", TestTokens},
+		{"ListFilters", TestListFilters},
+		{"ListPaging", TestListPaging},
+		{"ListPagingDuringWrites", TestListPagingDuringWrites},
+		{"ListIndexBuiltFromStore", TestListIndexBuiltFromStore},
+		{"DesignationsSideBySide", TestDesignationsSideBySide},
+		{"History", TestHistory},
+		{"IndexedFragmentsMatchTheScan", TestIndexedFragmentsMatchTheScan},
+		{"HarvestCountsFollowWrites", TestHarvestCountsFollowWrites},
+	} {
+		t.Run(tc.name, tc.run)
+	}
+}
+
+// TestSeveralStoresOnPostgres: several stores (as several servers) over
+// one PostgreSQL database, each with its own connection pool.
+func TestSeveralStoresOnPostgres(t *testing.T) {
+	pgtest.NewDatabase(t) // skips (fails under CI) without a PostgreSQL
+	testSeveralWriters(t, func(t *testing.T) Backend {
+		be, err := openPGBackend(context.Background(), pgtest.NewDatabase(t), nil)
+		if err != nil {
+			t.Fatalf("open postgres backend: %v", err)
+		}
+		t.Cleanup(func() { be.Close() })
+		return be
+	})
+}
+
+// TestCopyThroughPostgres: Badger → PostgreSQL → Badger keeps every
+// statement, and runs again safely.
+func TestCopyThroughPostgres(t *testing.T) {
+	ctx := context.Background()
+	from := copySource(t)
+	pg := pgtest.NewDatabase(t)
+	back := "badger://" + t.TempDir()
+	for _, hop := range [][2]string{{from, pg}, {pg, back}} {
+		info, err := Copy(ctx, hop[0], hop[1], CopyOptions{})
+		if err != nil {
+			t.Fatalf("copy %s → %s: %v", RedactStoreURL(hop[0]), RedactStoreURL(hop[1]), err)
+		}
+		if info.Written != info.Statements || info.Sequence != 5 {
+			t.Errorf("copy %s → %s: %+v", RedactStoreURL(hop[0]), RedactStoreURL(hop[1]), info)
+		}
+		if again, err := Copy(ctx, hop[0], hop[1], CopyOptions{}); err != nil || again.Written != 0 {
+			t.Errorf("second copy %s → %s: %+v, %v", RedactStoreURL(hop[0]), RedactStoreURL(hop[1]), again, err)
+		}
+	}
+	sameKeys(t, "Badger → PostgreSQL → Badger", allStatements(t, back), allStatements(t, from))
+	sameKeys(t, "on PostgreSQL", allStatements(t, pg), allStatements(t, from))
+}
