@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"testing"
+	"time"
 
 	"credreg/registry/internal/pgtest"
 )
@@ -110,4 +111,34 @@ func TestCopyThroughPostgres(t *testing.T) {
 	}
 	sameKeys(t, "Badger → PostgreSQL → Badger", allStatements(t, back), allStatements(t, from))
 	sameKeys(t, "on PostgreSQL", allStatements(t, pg), allStatements(t, from))
+}
+
+// TestPostgresAnnouncesCommits: a store that does not poll (FollowEvery of
+// an hour) still follows another server's write within a second, through
+// LISTEN/NOTIFY.
+func TestPostgresAnnouncesCommits(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	open := func() *Store {
+		s, err := Open(context.Background(), dsn, Options{Base: testBaseIRI(t), FollowEvery: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := open(), open()
+	time.Sleep(100 * time.Millisecond) // b's LISTEN is in place
+	for i, rec := range sampleRecords(t) {
+		start := time.Now()
+		if _, err := a.Put(context.Background(), "a", rec); err != nil {
+			t.Fatal(err)
+		}
+		for b.Sequence() != a.Sequence() {
+			if time.Since(start) > time.Second {
+				t.Fatalf("write %d: b's head is %d a second after a wrote %d", i, b.Sequence(), a.Sequence())
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		t.Logf("write %d followed by the other store after %v", i, time.Since(start))
+	}
 }
