@@ -70,3 +70,7 @@ func (b *pgBackend) Close() error { return b.st.Close() }
 // sharing the database makes (LISTEN), so that the store follows the
 // change log at once.
 func (b *pgBackend) WatchChanges(ctx context.Context) <-chan struct{} { return b.st.Watch(ctx) }
+
+// LockWrites takes the database's write lock, which queues the writers of
+// every server sharing it (see follow.go's writeLocker).
+func (b *pgBackend) LockWrites(ctx context.Context) (func(), error) { return b.st.LockWrites(ctx) }

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"credreg/registry/internal/pgtest"
+	"credreg/internal/pgtest"
 )
 
 // TestPostgresBackendContract runs the store contract suite on PostgreSQL

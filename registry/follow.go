@@ -9,7 +9,9 @@ package registry
 //     knows, and Backend.Apply is conditional, so a write computed from a
 //     stale picture fails with ErrConflict instead of committing; the store
 //     then follows the log (below) and computes the write again
-//     (lockedRetry);
+//     (lockedRetry). Where the backend can queue the writers of all
+//     processes (writeLocker), a write first takes its turn and catches
+//     up with the log, so conflicts are rare and no writer starves;
 //   - the store follows the change log: Follow reads the entries past its
 //     head and gives each changed record, as now stored, to the same
 //     listeners a local write tells (list index, harvest index, document
@@ -36,6 +38,16 @@ type changeWatcher interface {
 	WatchChanges(ctx context.Context) <-chan struct{}
 }
 
+// writeLocker is implemented by backends that several processes share
+// and that can queue their writers (PostgreSQL's advisory lock). Without
+// it, writers of different processes race, and the conditional Apply
+// keeps them right; a busy process can then starve another one's writer,
+// which the queue prevents.
+type writeLocker interface {
+	// LockWrites waits for the lock and returns its release.
+	LockWrites(ctx context.Context) (release func(), err error)
+}
+
 // maxConflictRetries bounds how often a write computed from a stale
 // picture of a shared store is computed again.
 const maxConflictRetries = 50
@@ -59,6 +71,18 @@ func (s *Store) lockedRetry(ctx context.Context, op func(ctx context.Context) er
 func (s *Store) lockedRetrySeq(ctx context.Context, op func(ctx context.Context) error) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if l, ok := s.be.(writeLocker); ok && !s.exclusive {
+		// Queue with the other servers' writers, then start from the
+		// log's head: the write's reads are current and stay so.
+		release, err := l.LockWrites(ctx)
+		if err != nil {
+			return 0, err
+		}
+		defer release()
+		if _, err := s.followLocked(ctx); err != nil {
+			return 0, err
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		before := s.seq
 		err := op(ctx)

@@ -124,6 +124,14 @@ type Options struct {
 	// stores (benchmarks); a registry must not acknowledge a write that a
 	// power loss can take back.
 	NoSync bool
+	// ReadStore, when set, is a read replica of the store (a PostgreSQL
+	// hot standby of the primary's database): reads go to it, writes to
+	// the store, and a write is acknowledged once the replica has replayed
+	// it, so a client reads its own writes (see replica.go).
+	ReadStore string
+	// ReplicaWait bounds how long a write waits for the read replica
+	// before it is acknowledged anyway; 0 means 10s.
+	ReplicaWait time.Duration
 	// FollowEvery is how often a store that other processes also write
 	// (PostgreSQL) reads the shared change log for their writes, besides
 	// when the backend announces one; 0 means 250ms. A store its process
@@ -221,6 +229,21 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if opts.ReadStore != "" {
+		if scheme == "badger" {
+			_ = s.be.Close()
+			return nil, fmt.Errorf("open store %s: a read replica (%s) needs a database server's store (postgres://); a Badger directory is held by one process", s.url, RedactStoreURL(opts.ReadStore))
+		}
+		replica, err := openBackendURL(ctx, opts.ReadStore, log)
+		if err != nil {
+			_ = s.be.Close()
+			return nil, fmt.Errorf("open read replica %s: %w", RedactStoreURL(opts.ReadStore), err)
+		}
+		if err := s.useReadReplica(replica, opts.ReplicaWait); err != nil {
+			_ = s.be.Close()
+			return nil, err
+		}
 	}
 	return s.start(ctx, opts)
 }

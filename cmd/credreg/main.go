@@ -194,6 +194,7 @@ type serveConfig struct {
 	maxAuthFailures             int
 	maxWrites                   int
 	maxImports                  int
+	readStore                   string
 	shutdownTimeout             time.Duration
 	writeTimeout                time.Duration
 }
@@ -205,6 +206,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.addr, "addr", envOr("CREDREG_ADDR", "127.0.0.1:8080"), "address to listen on, host:port (env CREDREG_ADDR)")
 	fs.StringVar(&cfg.base, "base", envOr("CREDREG_BASE", ""), "base IRI of every resource, e.g. https://registry.example.gov (env CREDREG_BASE; default: the base the store was created with, or http:// + addr for a new store)")
 	fs.StringVar(&cfg.store, "store", envOr("CREDREG_STORE", "badger://./credreg-data"), "where the data lives: badger:///abs/dir, badger://./relative/dir or postgres://user@host/db (env CREDREG_STORE)")
+	fs.StringVar(&cfg.readStore, "read-store", envOr("CREDREG_READ_STORE", ""), "a read replica of --store (a PostgreSQL hot standby: postgres://user@replica/db): reads go to it, writes to --store, and a write is acknowledged once the replica has it (env CREDREG_READ_STORE)")
 	fs.BoolVar(&cfg.sample, "sample", envOr("CREDREG_SAMPLE", "false") == "true", "load the invented sample registry (organizations, credentials, designations) into an empty store, to try the registry out (env CREDREG_SAMPLE); the Framework and the code lists are always loaded")
 	fs.IntVar(&cfg.maxImports, "max-imports", envInt("CREDREG_MAX_IMPORTS", 0), "POST /import requests that run at once; more answer 429 (env CREDREG_MAX_IMPORTS; 0: the default of 2)")
 	fs.IntVar(&cfg.maxAuthFailures, "max-auth-failures", envInt("CREDREG_MAX_AUTH_FAILURES", 0), "failed authentications a client address may make within a minute before its writes answer 429 (env CREDREG_MAX_AUTH_FAILURES; 0: the default of 20; negative: no limit)")
@@ -260,7 +262,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	store, err := registry.Open(ctx, cfg.store, registry.Options{Base: base, AdoptStoredBase: adoptBase, Logger: log})
+	store, err := registry.Open(ctx, cfg.store, registry.Options{Base: base, AdoptStoredBase: adoptBase, Logger: log, ReadStore: cfg.readStore})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
 		return 1

@@ -13,7 +13,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
-	"credreg/registry/internal/pgtest"
+	"credreg/internal/pgtest"
 )
 
 var ctx = context.Background()
