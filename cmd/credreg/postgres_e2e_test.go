@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"credreg/internal/pgtest"
 )
@@ -218,5 +221,70 @@ func TestTwoServersOnePostgres(t *testing.T) {
 		if err := inst.stop(t, syscall.SIGTERM); err != nil {
 			t.Errorf("stop: %v", err)
 		}
+	}
+}
+
+// standbyReads is how many rows the standby has returned from the
+// database's tables so far (pg_stat_database), to tell that reads go to it.
+func standbyReads(t *testing.T, standby string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, standby)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int64
+	if err := conn.QueryRow(ctx, "SELECT tup_returned + tup_fetched FROM pg_stat_database WHERE datname = current_database()").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestReadReplica serves a registry from a primary and a hot standby made
+// in the test (pg_basebackup into a second cluster on another port):
+// reads are served from the standby, and a client reads its own writes.
+func TestReadReplica(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	standby := pgtest.NewStandby(t, dsn)
+	// The standby refuses writes: it is a replica indeed.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, standby)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inRecovery bool
+	if err := conn.QueryRow(ctx, "SELECT pg_is_in_recovery()").Scan(&inRecovery); err != nil || !inRecovery {
+		t.Fatalf("the standby is not in recovery: %v %v", inRecovery, err)
+	}
+	conn.Close(ctx)
+
+	inst := start(t, dsn, "--read-store", standby, "--max-writes-per-minute", "-1")
+	token := agencyToken(t, dsn)
+	client := &http.Client{Timeout: time.Minute}
+	before := standbyReads(t, standby)
+	for n := range 50 {
+		iri, err := postDesignation(client, inst, token, designationJSON(inst.base, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Read it at once: served from the standby, it is there.
+		res, body := get(t, inst.url+iri, "application/ld+json")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("read %s right after writing it: %s\n%s", iri, res.Status, body)
+		}
+	}
+	if after := standbyReads(t, standby); after <= before {
+		t.Errorf("the standby returned no rows while the registry served reads (%d then %d)", before, after)
+	}
+	// A replace is read back as replaced.
+	_, body := get(t, inst.url+"/resources/ce-f33b4a20-d7ac-4dd2-8a40-b29a22d5103a/designations", "application/ld+json")
+	if c := strings.Count(string(body), "ValueDesignation"); c < 50 {
+		t.Errorf("the designations side by side show %d designations after 50 writes", c)
+	}
+	if err := inst.stop(t, syscall.SIGTERM); err != nil {
+		t.Errorf("stop: %v", err)
 	}
 }

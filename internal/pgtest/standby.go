@@ -71,7 +71,8 @@ func NewStandby(t testing.TB, dsn string) string {
 		cmd := asPostgres(ctx, name, args...)
 		cmd.Env = append(os.Environ(), env...)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", what, err, out)
+			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			t.Fatalf("%s: %v\n%s\n%s", what, err, out, log)
 		}
 	}
 	if err := chownToPostgres(dir); err != nil {
@@ -84,9 +85,9 @@ func NewStandby(t testing.TB, dsn string) string {
 		"-D", data, "-R", "-X", "stream", "-c", "fast")
 	// Debian keeps the configuration outside the data directory: the
 	// standby gets a small one of its own.
-	conf := fmt.Sprintf("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nhot_standby = on\nmax_connections = 50\nshared_buffers = 32MB\n", port, dir)
+	conf := fmt.Sprintf("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nhot_standby = on\nshared_buffers = 32MB\n", port, dir)
 	hba := "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
-	for name, text := range map[string]string{"postgresql.conf": conf, "pg_hba.conf": hba} {
+	for name, text := range map[string]string{"postgresql.conf": conf, "pg_hba.conf": hba, "pg_ident.conf": ""} {
 		path := filepath.Join(data, name)
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
