@@ -38,6 +38,12 @@ func (b *pgBackend) Apply(ctx context.Context, remove, add []quad.Quad) error {
 	if errors.Is(err, pgstore.ErrConflict) {
 		return fmt.Errorf("%w: %w", ErrConflict, err)
 	}
+	if err == nil {
+		// Tell the other servers; if this is lost, they poll.
+		if nerr := b.st.Announce(context.WithoutCancel(ctx)); nerr != nil {
+			slog.Debug("announce a commit", "err", nerr)
+		}
+	}
 	return err
 }
 
@@ -59,3 +65,8 @@ func (b *pgBackend) Scan(ctx context.Context, p Pattern, want Positions, fn func
 
 func (b *pgBackend) Sync() error  { return b.st.Sync() }
 func (b *pgBackend) Close() error { return b.st.Close() }
+
+// WatchChanges passes on the announcements of commits that any process
+// sharing the database makes (LISTEN), so that the store follows the
+// change log at once.
+func (b *pgBackend) WatchChanges(ctx context.Context) <-chan struct{} { return b.st.Watch(ctx) }

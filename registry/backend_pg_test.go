@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"credreg/registry/internal/pgtest"
 )
@@ -109,5 +110,72 @@ func TestOpenPostgresURL(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "s3cret-pw") {
 		t.Errorf("the error shows the password: %v", err)
+	}
+}
+
+// TestSeveralStoresOnPostgres: several stores (as several servers) over
+// one PostgreSQL database, each with its own connection pool.
+func TestSeveralStoresOnPostgres(t *testing.T) {
+	pgtest.NewDatabase(t) // skips (fails under CI) without a PostgreSQL
+	testSeveralWriters(t, func(t *testing.T) Backend {
+		be, err := openPGBackend(context.Background(), pgtest.NewDatabase(t), nil)
+		if err != nil {
+			t.Fatalf("open postgres backend: %v", err)
+		}
+		t.Cleanup(func() { be.Close() })
+		return be
+	})
+}
+
+// TestCopyThroughPostgres: Badger → PostgreSQL → Badger keeps every
+// statement, and runs again safely.
+func TestCopyThroughPostgres(t *testing.T) {
+	ctx := context.Background()
+	from := copySource(t)
+	pg := pgtest.NewDatabase(t)
+	back := "badger://" + t.TempDir()
+	for _, hop := range [][2]string{{from, pg}, {pg, back}} {
+		info, err := Copy(ctx, hop[0], hop[1], CopyOptions{})
+		if err != nil {
+			t.Fatalf("copy %s → %s: %v", RedactStoreURL(hop[0]), RedactStoreURL(hop[1]), err)
+		}
+		if info.Written != info.Statements || info.Sequence != 5 {
+			t.Errorf("copy %s → %s: %+v", RedactStoreURL(hop[0]), RedactStoreURL(hop[1]), info)
+		}
+		if again, err := Copy(ctx, hop[0], hop[1], CopyOptions{}); err != nil || again.Written != 0 {
+			t.Errorf("second copy %s → %s: %+v, %v", RedactStoreURL(hop[0]), RedactStoreURL(hop[1]), again, err)
+		}
+	}
+	sameKeys(t, "Badger → PostgreSQL → Badger", allStatements(t, back), allStatements(t, from))
+	sameKeys(t, "on PostgreSQL", allStatements(t, pg), allStatements(t, from))
+}
+
+// TestPostgresAnnouncesCommits: a store that does not poll (FollowEvery of
+// an hour) still follows another server's write within a second, through
+// LISTEN/NOTIFY.
+func TestPostgresAnnouncesCommits(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	open := func() *Store {
+		s, err := Open(context.Background(), dsn, Options{Base: testBaseIRI(t), FollowEvery: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := open(), open()
+	time.Sleep(100 * time.Millisecond) // b's LISTEN is in place
+	for i, rec := range sampleRecords(t) {
+		start := time.Now()
+		if _, err := a.Put(context.Background(), "a", rec); err != nil {
+			t.Fatal(err)
+		}
+		for b.Sequence() != a.Sequence() {
+			if time.Since(start) > time.Second {
+				t.Fatalf("write %d: b's head is %d a second after a wrote %d", i, b.Sequence(), a.Sequence())
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		t.Logf("write %d followed by the other store after %v", i, time.Since(start))
 	}
 }

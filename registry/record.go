@@ -308,9 +308,21 @@ func (s *Store) RetireIf(ctx context.Context, actor, iri, reason string, at time
 	}
 	// Read and write under one hold of the write lock: no other write can
 	// come between, so none is lost to the retirement, and a retirement
-	// never fails because other writes keep changing the record.
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	// never fails because other writes keep changing the record. (On a
+	// store shared with other processes, one of theirs can: the write
+	// then meets ErrConflict and the retirement is made again from a new
+	// read.)
+	var change Change
+	err := s.lockedRetry(ctx, func(ctx context.Context) error {
+		var err error
+		change, err = s.retireLocked(ctx, actor, iri, reason, at, ifMatch)
+		return err
+	})
+	return change, err
+}
+
+// retireLocked is RetireIf for a caller holding s.mu.
+func (s *Store) retireLocked(ctx context.Context, actor, iri, reason string, at time.Time, ifMatch string) (Change, error) {
 	old, err := s.getLocked(ctx, iri)
 	if err != nil {
 		return Change{}, fmt.Errorf("retire: %w", err)
@@ -345,9 +357,13 @@ func (s *Store) RetireIf(ctx context.Context, actor, iri, reason string, at time
 // transaction: the statements that changed, the records' bookkeeping, one
 // change-log entry each, and the log head.
 func (s *Store) write(ctx context.Context, actor string, recs []Record, action func(old *Record, rec Record) string) ([]Change, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.writeLocked(ctx, actor, recs, action)
+	var changes []Change
+	err := s.lockedRetry(ctx, func(ctx context.Context) error {
+		var err error
+		changes, err = s.writeLocked(ctx, actor, recs, action)
+		return err
+	})
+	return changes, err
 }
 
 // writeLocked is write for a caller that holds s.mu, so that what it read

@@ -124,6 +124,11 @@ type Options struct {
 	// stores (benchmarks); a registry must not acknowledge a write that a
 	// power loss can take back.
 	NoSync bool
+	// FollowEvery is how often a store that other processes also write
+	// (PostgreSQL) reads the shared change log for their writes, besides
+	// when the backend announces one; 0 means 250ms. A store its process
+	// holds alone (Badger) does not follow.
+	FollowEvery time.Duration
 }
 
 // Store is credreg's registry store. It is safe for concurrent use; writes
@@ -157,6 +162,10 @@ type Store struct {
 	life     context.Context
 	stopLife context.CancelFunc
 	bg       sync.WaitGroup
+
+	// replicaWait bounds how long a write waits for the read replica
+	// (see replica.go).
+	replicaWait time.Duration
 
 	mu     sync.Mutex // serialises writes and guards seq
 	seq    uint64
@@ -200,9 +209,7 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{base: opts.Base, log: log, url: storeURL, list: newListIndex(), harvestIx: &harvestIndex{}}
-	s.subscribe(s.harvestIx.onWrite)
-	s.life, s.stopLife = context.WithCancel(context.Background())
+	s := &Store{base: opts.Base, log: log, url: storeURL}
 	switch scheme {
 	case "badger":
 		err = s.openBadger(path, opts)
@@ -215,6 +222,17 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.start(ctx, opts)
+}
+
+// start makes a Store of s, whose backend is open: caches, listeners, the
+// base and the log's head, and (on a store shared with other processes)
+// the loop that follows their writes.
+func (s *Store) start(ctx context.Context, opts Options) (*Store, error) {
+	s.list = newListIndex()
+	s.harvestIx = &harvestIndex{}
+	s.subscribe(s.harvestIx.onWrite)
+	s.life, s.stopLife = context.WithCancel(context.Background())
 	if opts.DocumentCache >= 0 {
 		n := opts.DocumentCache
 		if n == 0 {
@@ -223,8 +241,12 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 		s.docs = newDocCache(n)
 	}
 	if err := s.init(ctx, opts.AdoptStoredBase, opts.MustExist); err != nil {
+		s.stopLife()
 		_ = s.be.Close()
 		return nil, err
+	}
+	if !s.exclusive {
+		s.startFollowing(opts.FollowEvery)
 	}
 	return s, nil
 }
@@ -302,8 +324,10 @@ func (s *Store) openBadger(dir string, opts Options) error {
 	return nil
 }
 
-// init checks the store's base and reads the change log head.
+// init checks the store's base and reads the change log head, from the
+// primary when the store has a read replica.
 func (s *Store) init(ctx context.Context, adopt, mustExist bool) error {
+	ctx = onPrimary(ctx)
 	bases, err := s.objects(ctx, quad.IRI(nodeStore), predBase, graphRecords)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.url, err)
@@ -326,6 +350,10 @@ func (s *Store) init(ctx context.Context, adopt, mustExist bool) error {
 		err := s.be.Apply(ctx, nil, []quad.Quad{
 			{Subject: quad.IRI(nodeStore), Predicate: quad.IRI(predBase), Object: quad.IRI(s.base.String()), Label: quad.IRI(graphRecords)},
 		})
+		if errors.Is(err, ErrConflict) && !s.exclusive {
+			// Another server recorded a base first: check against it.
+			return s.init(ctx, adopt, mustExist)
+		}
 		if err != nil {
 			return fmt.Errorf("open store %s: record base: %w", s.url, err)
 		}

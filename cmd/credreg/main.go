@@ -58,9 +58,10 @@ Usage:
                            server holds (a running one: GET /admin/backup)
   credreg restore [--store URL] --in FILE|-
                            make a new store from a backup
-  credreg migrate [--store URL]
+  credreg migrate [--store URL | --from URL --to URL]
                            upgrade a store written by an older credreg
-                           (cayley kv layout) in place
+                           (cayley kv layout) in place, or copy a whole
+                           registry between stores (Badger, PostgreSQL)
   credreg check [--server URL] CTID|NAME
                            ask a running registry whether a credential is
                            of value, by whom, where and why

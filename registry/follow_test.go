@@ -1,0 +1,323 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cayleygraph/quad"
+
+	"credreg/schema"
+)
+
+// sharedBackend lets several Stores use one backend, as several servers
+// use one database: closing a Store does not close it.
+type sharedBackend struct{ Backend }
+
+func (sharedBackend) Close() error { return nil }
+
+// openSharedStores opens n Stores over one backend, each believing other
+// processes write it too (not exclusive), following every 20ms or, with
+// an every argument, as often as it says.
+func openSharedStores(t *testing.T, be Backend, n int, every ...time.Duration) []*Store {
+	follow := 20 * time.Millisecond
+	if len(every) > 0 {
+		follow = every[0]
+	}
+	t.Helper()
+	stores := make([]*Store, n)
+	for i := range stores {
+		s := &Store{base: testBaseIRI(t), url: fmt.Sprintf("shared #%d", i), log: slog.New(slog.DiscardHandler), be: sharedBackend{be}, sync: be.Sync}
+		s, err := s.start(context.Background(), Options{Base: testBaseIRI(t), FollowEvery: follow})
+		if err != nil {
+			t.Fatalf("open shared store %d: %v", i, err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		stores[i] = s
+	}
+	return stores
+}
+
+func badgerForSharing(t *testing.T) Backend {
+	be, err := openBadgerBackend(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.Close() })
+	return be
+}
+
+func TestSeveralStoresOnOneBackend(t *testing.T) {
+	testSeveralWriters(t, badgerForSharing)
+}
+
+// testSeveralWriters is what several servers over one database must keep
+// (run on every backend that other processes may write).
+func testSeveralWriters(t *testing.T, newBackend func(t *testing.T) Backend) {
+	t.Run("WriteSeenByTheOther", func(t *testing.T) {
+		ctx := context.Background()
+		st := openSharedStores(t, newBackend(t), 2)
+		a, b := st[0], st[1]
+		recs := sampleRecords(t)
+		if _, err := a.PutBatch(ctx, "a", recs); err != nil {
+			t.Fatal(err)
+		}
+		// b follows on its own, within a second.
+		deadline := time.Now().Add(time.Second)
+		for b.Sequence() != a.Sequence() {
+			if time.Now().After(deadline) {
+				t.Fatalf("b's head is %d a second after a wrote %d", b.Sequence(), a.Sequence())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		stored, err := a.Get(ctx, recs[0].IRI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range st {
+			page, err := s.List(ctx, ListQuery{Active: ActiveAny})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != 1 || page.Items[0].Credential.IRI != recs[0].IRI {
+				t.Errorf("%s lists %d credentials, want the one a wrote", s.url, page.Total)
+			}
+			d, err := s.Document(ctx, recs[0].IRI)
+			if err != nil {
+				t.Fatalf("%s: %v", s.url, err)
+			}
+			if d.Hash != stored.Hash {
+				t.Errorf("%s renders %s, want %s", s.url, d.Hash, stored.Hash)
+			}
+		}
+		// b replaces what a wrote (its picture is current); a sees it.
+		renamed := renamedRecord(t, recs[0], "Network Security Certification II")
+		if _, err := b.Put(ctx, "b", renamed); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Follow(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := a.Get(ctx, recs[0].IRI)
+		if err != nil || nameOfRecord(got) != "Network Security Certification II" {
+			t.Fatalf("a reads %v, %v after b's replace; want b's new name", got, err)
+		}
+		if d, err := a.Document(ctx, recs[0].IRI); err != nil || d.Hash != got.Hash {
+			t.Errorf("a renders %v, %v after b's replace; want %s", d, err, got.Hash)
+		}
+		page, _ := a.List(ctx, ListQuery{Active: ActiveAny, Text: "Certification II"})
+		if page == nil || page.Total != 1 {
+			t.Errorf("a's list does not find b's new name")
+		}
+	})
+
+	t.Run("StaleWriterRetries", func(t *testing.T) {
+		ctx := context.Background()
+		be := newBackend(t)
+		st := openSharedStores(t, be, 2, time.Hour) // b follows only when it must
+		a, b := st[0], st[1]
+		recs := sampleRecords(t)
+		if _, err := a.PutBatch(ctx, "a", recs); err != nil {
+			t.Fatal(err)
+		}
+		// b writes before it has followed a's write: its first attempt
+		// is computed from a stale head and must be made again, not lost
+		// and not numbered twice.
+		if b.Sequence() != 0 {
+			t.Fatalf("b followed a's write on its own (head %d)", b.Sequence())
+		}
+		renamed := renamedRecord(t, recs[0], "Renamed by b")
+		c, err := b.Put(ctx, "b", renamed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := uint64(len(recs)) + 1; c.Seq != want {
+			t.Errorf("b's write got change %d, want %d (after a's)", c.Seq, want)
+		}
+		if _, err := a.Follow(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := a.Get(ctx, recs[0].IRI); err != nil || nameOfRecord(r) != "Renamed by b" {
+			t.Errorf("a reads %v, %v; want b's write", r, err)
+		}
+		// b's list learnt of a's designation and organization on the way.
+		page, err := b.List(ctx, ListQuery{})
+		if err != nil || page.Total != 1 || len(page.Items[0].Designations) != 1 {
+			t.Errorf("b's list of credentials of value today: %+v, %v; want the one with a's designation", page, err)
+		}
+		// A retirement from a stale picture is made again too.
+		if _, err := a.Put(ctx, "a", renamedRecord(t, recs[0], "Renamed by a")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Retire(ctx, "b", recs[0].IRI, "withdrawn", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		r, err := a.Get(ctx, recs[0].IRI)
+		if err != nil || !r.Retired() || nameOfRecord(r) != "Renamed by a" {
+			t.Errorf("after b's retirement a reads %q retired=%v (%v); want a's last name, retired", nameOfRecord(r), r != nil && r.Retired(), err)
+		}
+		assertLogContiguous(t, a)
+	})
+
+	t.Run("ConcurrentWritersLoseNothing", func(t *testing.T) {
+		ctx := context.Background()
+		st := openSharedStores(t, newBackend(t), 2)
+		recs := sampleRecords(t)
+		if _, err := st[0].PutBatch(ctx, "setup", recs); err != nil {
+			t.Fatal(err)
+		}
+		const writersPerStore, writesEach = 4, 15
+		var (
+			wg      sync.WaitGroup
+			written atomic.Int64
+			mu      sync.Mutex
+			seqs    = map[uint64]string{}
+			errs    []error
+		)
+		for si, s := range st {
+			for w := range writersPerStore {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range writesEach {
+						// Each writer its own credential, and all of them the
+						// shared one (whole replacements that race).
+						own := renamedRecord(t, recs[0], fmt.Sprintf("writer %d.%d write %d", si, w, i))
+						own = withCTID(t, own, writerCTID(si, w))
+						shared := renamedRecord(t, recs[0], fmt.Sprintf("shared by %d.%d at %d", si, w, i))
+						for _, rec := range []Record{own, shared} {
+							c, err := s.Put(ctx, fmt.Sprintf("writer %d.%d", si, w), rec)
+							mu.Lock()
+							if err != nil {
+								errs = append(errs, err)
+							} else if c.Seq != 0 {
+								if prev, dup := seqs[c.Seq]; dup {
+									errs = append(errs, fmt.Errorf("change %d acknowledged twice: %s and %s", c.Seq, prev, rec.IRI))
+								}
+								seqs[c.Seq] = rec.IRI
+								written.Add(1)
+							}
+							mu.Unlock()
+						}
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		for _, err := range errs {
+			t.Error(err)
+		}
+		for _, s := range st {
+			if _, err := s.Follow(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		head := st[0].Sequence()
+		if st[1].Sequence() != head {
+			t.Fatalf("heads differ: %d and %d", head, st[1].Sequence())
+		}
+		if want := uint64(len(recs)) + uint64(written.Load()); head != want {
+			t.Errorf("log head %d, want %d (setup %d + acknowledged %d)", head, want, len(recs), written.Load())
+		}
+		assertLogContiguous(t, st[0])
+		// Every writer's own credential holds its last write, whole.
+		for si := range st {
+			for w := range writersPerStore {
+				iri := testBaseIRI(t).Resource(writerCTID(si, w))
+				r, err := st[1-si].Get(ctx, iri)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := fmt.Sprintf("writer %d.%d write %d", si, w, writesEach-1); nameOfRecord(r) != want {
+					t.Errorf("%s holds %q, want %q", iri, nameOfRecord(r), want)
+				}
+			}
+		}
+		// The shared credential holds one writer's whole record, the same
+		// in both stores' lists.
+		r, err := st[0].Get(ctx, recs[0].IRI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, h := canonical(r.Quads); h != r.Hash {
+			t.Errorf("shared record's content hash %s does not match its statements (%s): a mix of writes", r.Hash, h)
+		}
+		var totals []int
+		for _, s := range st {
+			page, err := s.List(ctx, ListQuery{Active: ActiveAny, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			totals = append(totals, page.Total)
+		}
+		if want := 1 + 2*writersPerStore; totals[0] != want || totals[1] != want {
+			t.Errorf("lists hold %v credentials, want %d in both", totals, want)
+		}
+	})
+}
+
+func assertLogContiguous(t *testing.T, s *Store) {
+	t.Helper()
+	head := s.Sequence()
+	changes, err := s.Changes(context.Background(), 0, int(head)+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uint64(len(changes)) != head {
+		t.Fatalf("log holds %d entries, head %d", len(changes), head)
+	}
+	for i, c := range changes {
+		if c.Seq != uint64(i+1) {
+			t.Fatalf("entry %d has sequence %d", i+1, c.Seq)
+		}
+	}
+}
+
+func nameOfRecord(r *Record) string {
+	for _, q := range r.Quads {
+		if q.Subject == quad.IRI(r.IRI) && q.Predicate == quad.IRI(schema.Name) {
+			return literalOf(q.Object)
+		}
+	}
+	return ""
+}
+
+// renamedRecord is rec with another name.
+func renamedRecord(t *testing.T, rec Record, name string) Record {
+	t.Helper()
+	var quads []quad.Quad
+	for _, q := range rec.Quads {
+		if q.Subject == quad.IRI(rec.IRI) && q.Predicate == quad.IRI(schema.Name) {
+			q.Object = quad.String(name)
+		}
+		quads = append(quads, q)
+	}
+	q, h := canonical(quads)
+	return Record{IRI: rec.IRI, Quads: q, Hash: h}
+}
+
+func writerCTID(store, writer int) string {
+	return fmt.Sprintf("ce-%08d-1111-4111-8111-111111111111", store*100+writer)
+}
+
+// withCTID is rec moved to the IRI of another CTID.
+func withCTID(t *testing.T, rec Record, ctid string) Record {
+	t.Helper()
+	iri := testBaseIRI(t).Resource(ctid)
+	var quads []quad.Quad
+	for _, q := range rec.Quads {
+		if q.Subject == quad.IRI(rec.IRI) {
+			q.Subject = quad.IRI(iri)
+		}
+		if q.Predicate == quad.IRI(schema.CTID) {
+			q.Object = quad.String(ctid)
+		}
+		quads = append(quads, q)
+	}
+	q, h := canonical(quads)
+	return Record{IRI: iri, Quads: q, Hash: h}
+}
