@@ -40,6 +40,10 @@ func BenchmarkAtScale(b *testing.B) {
 			_, err := st.Count(ctx, Pattern{Predicate: seq, Graph: changes})
 			return err
 		}},
+		{"Count-S=change:N,P=sequence(point)", func() error {
+			_, err := st.Count(ctx, Pattern{Subject: quad.IRI("urn:credreg:change:" + strconv.Itoa(scale.n/2)), Predicate: seq})
+			return err
+		}},
 		{"Count-P,O=code(range)", func() error {
 			_, err := st.Count(ctx, Pattern{Predicate: quad.IRI("https://reg.example/terms/code3"), Object: code})
 			return err
