@@ -2,6 +2,9 @@ package registry
 
 import (
 	"context"
+	"io"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +76,40 @@ func TestPostgresStore(t *testing.T) {
 		{"HarvestCountsFollowWrites", TestHarvestCountsFollowWrites},
 	} {
 		t.Run(tc.name, tc.run)
+	}
+}
+
+// TestOpenPostgresURL: both URL schemes open the store; a failing open
+// names the store without its password; backup refuses it.
+func TestOpenPostgresURL(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	alt := "postgresql" + strings.TrimPrefix(dsn, "postgres")
+	for _, u := range []string{dsn, alt} {
+		s, err := Open(context.Background(), u, Options{Base: testBaseIRI(t)})
+		if err != nil {
+			t.Fatalf("Open %s: %v", RedactStoreURL(u), err)
+		}
+		if s.exclusive {
+			t.Errorf("a PostgreSQL store is exclusive")
+		}
+		if _, err := s.Backup(context.Background(), io.Discard); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+			t.Errorf("Backup of a PostgreSQL store = %v, want a refusal naming pg_dump", err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("credreg-no-such-user", "s3cret-pw")
+	_, err = Open(context.Background(), u.String(), Options{Base: testBaseIRI(t)})
+	if err == nil {
+		t.Fatal("Open with a wrong user succeeded")
+	}
+	if strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("the error shows the password: %v", err)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/registry/badgerkv"
+	"credreg/registry/internal/pgtest"
 	"credreg/schema"
 )
 
@@ -200,6 +202,7 @@ const benchPutBatch = min(500, MaxBatchQuads/(benchQuadsPerCredential+Bookkeepin
 // (validation, canonical hashing, cayley's three indexes, bookkeeping and
 // change log), and as plain keys into a raw Badger v4 database with the same
 // options. The ratio of the two is the cost of the stack above Badger.
+// registry-postgres is the registry on PostgreSQL (pgtest's database).
 func BenchmarkPut(b *testing.B) {
 	base := benchBase(b)
 	gen := func(n int) []Record {
@@ -213,6 +216,26 @@ func BenchmarkPut(b *testing.B) {
 		recs := gen(b.N)
 		ctx := context.Background()
 		s, err := Open(ctx, "badger://"+b.TempDir(), Options{Base: base})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for lo := 0; lo < len(recs); lo += benchPutBatch {
+			hi := min(lo+benchPutBatch, len(recs))
+			if _, err := s.PutBatch(ctx, "bench", recs[lo:hi]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		reportRate(b)
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	})
+	b.Run("registry-postgres", func(b *testing.B) {
+		recs := gen(b.N)
+		ctx := context.Background()
+		s, err := Open(ctx, pgtest.NewDatabase(b), Options{Base: base, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -22,6 +22,14 @@
 //     write updates (the counts of rdf:type and the change-log predicates
 //     are hot rows every writer takes).
 //
+// Measured on credreg's reference data (98,525 statements, the first
+// start of credreg serve), copied into cayley's tables and indexes
+// (graph/sql database.go) beside this schema: cayley's layout takes 91 MB
+// (970 bytes a statement) against 55 MB (582), and reading one record
+// (graph = IRI) is a sequential scan of all statements, 25 ms here and
+// linear in the store (about 1.8 s at 7M statements), against an
+// index-only scan of 0.08 ms.
+//
 // # Schema, version 1
 //
 // The schema lives in the connection's search_path (normally public); all
@@ -60,6 +68,23 @@
 //	O      ospg    P O    posg    P O G  pgos
 //	G      gspo    P G    pgos    S P O G spog
 //	               O G    ogsp
+//
+// Each index costs about 70-80 bytes a statement as Apply fills it (the
+// primary key 50, the table 60): on the reference data the six take 41 MB
+// of the 55. Fewer would leave some patterns (say S+G or O+G) as an index
+// range on one position plus a filter; the fragments interface serves any
+// pattern, so v1 keeps all six.
+//
+// # Counts
+//
+// Count with no position bound sums credreg_pcounts (one row per
+// predicate: some hundred rows), and with only the predicate bound reads
+// one row; every other pattern counts one index range (index-only once
+// autovacuum has set the visibility map). At 100,000 synthetic
+// credentials (8.0M statements, BenchmarkAtScale): Count{} 0.19 ms,
+// Count{P: rdf:type} 0.07 ms, where COUNT(*) of the table takes 710 ms and
+// of rdf:type's 100k statements 22 ms; Count{P: sequence, G: changes}
+// (the change-log head, 100k entries, read when a store opens) 21 ms.
 //
 // # Versions and migration
 //
@@ -105,5 +130,7 @@
 // again in one REPEATABLE READ, READ ONLY transaction (one snapshot) as a
 // series of pages, never holding more than a page in memory. Terms are
 // read by id for the positions wanted, through a cache (ids are never
-// reused, so cached terms never go stale).
+// reused, so cached terms never go stale). At 8.0M statements: the first
+// page of 100 statements of rdf:type 0.50 ms, a page deep inside it 0.33
+// ms, one record (Scan{Graph}) 0.31 ms.
 package pgstore
