@@ -26,7 +26,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/registry/badgerkv"
-	"credreg/registry/internal/pgtest"
+	"credreg/internal/pgtest"
 	"credreg/schema"
 )
 

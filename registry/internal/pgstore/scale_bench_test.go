@@ -11,7 +11,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
-	"credreg/registry/internal/pgtest"
+	"credreg/internal/pgtest"
 )
 
 // BenchmarkAtScale measures reads on a store of CREDREG_BENCH_N synthetic
