@@ -28,6 +28,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/cayleygraph/quad"
 )
 
 // changeWatcher is implemented by backends that announce commits made by
@@ -121,20 +123,28 @@ func (s *Store) Follow(ctx context.Context) (int, error) {
 	return s.followLocked(ctx)
 }
 
-// followLocked is Follow for a caller holding s.mu.
+// followLocked is Follow for a caller holding s.mu. It looks for the
+// entries after its head one by one (a point read each, whatever the
+// log's length) rather than counting the log.
 func (s *Store) followLocked(ctx context.Context) (int, error) {
-	head, err := s.readHead(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("follow the change log: %w", err)
-	}
-	if head < s.seq {
-		return 0, fmt.Errorf("follow the change log: the store's log ends at %d, before this server's %d (was the database restored from an older backup? restart the server)", head, s.seq)
+	if s.seq > 0 {
+		ok, err := s.changeExists(ctx, s.seq)
+		if err != nil {
+			return 0, fmt.Errorf("follow the change log: %w", err)
+		}
+		if !ok {
+			return 0, fmt.Errorf("follow the change log: its entry %d, this server's head, is gone (was the database restored from an older backup? restart the server)", s.seq)
+		}
 	}
 	applied := 0
-	for seq := s.seq + 1; seq <= head; seq++ {
-		c, err := s.readChange(ctx, seq)
+	for {
+		seq := s.seq + 1
+		c, found, err := s.lookupChange(ctx, seq)
 		if err != nil {
 			return applied, fmt.Errorf("follow the change log: %w", err)
+		}
+		if !found {
+			return applied, nil
 		}
 		w := Record{IRI: c.IRI}
 		rec, err := s.getLocked(ctx, c.IRI)
@@ -152,7 +162,31 @@ func (s *Store) followLocked(ctx context.Context) (int, error) {
 		s.seq = seq
 		applied++
 	}
-	return applied, nil
+}
+
+// changeExists tells whether the change log holds entry seq, in one point
+// read.
+func (s *Store) changeExists(ctx context.Context, seq uint64) (bool, error) {
+	return changeLogged(ctx, s.be, seq)
+}
+
+func changeLogged(ctx context.Context, be Backend, seq uint64) (bool, error) {
+	n, err := be.Count(ctx, Pattern{Subject: changeNode(seq), Predicate: quad.IRI(predSequence), Graph: quad.IRI(graphChanges)})
+	if err != nil {
+		return false, fmt.Errorf("look for change %d: %w", seq, err)
+	}
+	return n > 0, nil
+}
+
+// lookupChange reads change-log entry seq; found is false when the log
+// holds no such entry (yet).
+func (s *Store) lookupChange(ctx context.Context, seq uint64) (c Change, found bool, err error) {
+	ok, err := s.changeExists(ctx, seq)
+	if err != nil || !ok {
+		return Change{}, false, err
+	}
+	c, err = s.readChange(ctx, seq)
+	return c, err == nil, err
 }
 
 // defaultFollowEvery is how often a store shared with other processes
