@@ -25,8 +25,8 @@ import (
 
 	"github.com/cayleygraph/quad"
 
-	"credreg/registry/badgerkv"
 	"credreg/internal/pgtest"
+	"credreg/registry/badgerkv"
 	"credreg/schema"
 )
 
