@@ -436,3 +436,48 @@ func TestConcurrentImportsAreBounded(t *testing.T) {
 		t.Errorf("an import after it: %d %s", code, b)
 	}
 }
+
+// TestConcurrentUnconditionalPuts: many PUTs of one record without
+// preconditions all succeed (none is answered 412: the client asked for
+// no condition), and the record ends as one of them, whole.
+func TestConcurrentUnconditionalPuts(t *testing.T) {
+	srv, store := newImportServer(t, Config{})
+	tokA, agencyA := tokenFor(t, store, "Heartland Workforce Commission")
+	base := store.Base().String()
+	code, h, _ := sendWith(t, http.MethodPost, srv.URL+"/designations", tokA, designationBody(base, agencyA), nil)
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d", code)
+	}
+	url := srv.URL + h.Get("Location")
+	const writers = 12
+	regions := make([]string, writers)
+	codes := make([]int, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		regions[i] = fmt.Sprintf("Region written by writer %d", i)
+		body := strings.Replace(designationBody(base, agencyA), "Northeast Heartland Workforce Region", regions[i], 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				c, _, b := sendWith(t, http.MethodPut, url, tokA, body, nil)
+				if c != http.StatusOK {
+					codes[i] = c
+					t.Errorf("writer %d: %d %s", i, c, b)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	_, body := do(t, http.MethodGet, url, map[string]string{"Accept": "application/n-quads"})
+	found := 0
+	for _, r := range regions {
+		if strings.Contains(body, r) {
+			found++
+		}
+	}
+	if found != 1 {
+		t.Errorf("the record holds %d writers' regions, want exactly one (a whole write):\n%s", found, body)
+	}
+}

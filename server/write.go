@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -222,10 +223,19 @@ func (s *Server) replaceResource(w http.ResponseWriter, r *http.Request) {
 		}
 		rec.Publisher = tok.Agency
 		c, err := s.store.Put(r.Context(), tok.Agency, rec)
-		if errors.Is(err, registry.ErrPrecondition) {
-			if cond == "" && attempt < 5 {
-				continue // another write came between: apply to it
+		if errors.Is(err, registry.ErrPrecondition) && cond == "" {
+			// Another write came between the read and this one: read
+			// again and apply to it. A request without preconditions is
+			// never answered 412; the later write wins, whole.
+			if attempt < maxReplaceAttempts && r.Context().Err() == nil {
+				time.Sleep(time.Duration(rand.IntN(attempt+1)+1) * time.Millisecond)
+				continue
 			}
+			w.Header().Set("Retry-After", "1")
+			writeProblem(w, r, http.StatusServiceUnavailable, fmt.Sprintf("%s: other writes to this record kept coming between this one's read and its write (%d attempts); try again", iri, attempt+1))
+			return
+		}
+		if errors.Is(err, registry.ErrPrecondition) {
 			writeProblem(w, r, http.StatusPreconditionFailed, err.Error())
 			return
 		}
@@ -233,6 +243,10 @@ func (s *Server) replaceResource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 }
+
+// maxReplaceAttempts bounds how often an unconditional PUT reads the
+// record again because another write came between its read and its write.
+const maxReplaceAttempts = 100
 
 // preconditions reads a write's conditional headers against the stored
 // record (nil when none): the Hash the write must find (registry.NoRecord
