@@ -7,11 +7,10 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 	"github.com/dgraph-io/badger/v4"
 
-	"credreg/registry/badgerkv"
+	"credreg/registry/internal/badgerkv"
 	"credreg/registry/internal/quadstore"
 )
 
@@ -100,6 +99,11 @@ const (
 	badgerMemTable = 192 << 20
 )
 
+// ErrLocked is wrapped by the error of opening a Badger store that another
+// process holds (a running server): stop it, or use the server's HTTP
+// routes.
+var ErrLocked = badgerkv.ErrLocked
+
 // ErrOldLayout is wrapped by Open's error for a store written by an older
 // credreg in cayley's kv layout; credreg migrate upgrades it.
 var ErrOldLayout = errors.New("this store was written by an older credreg (cayley kv layout)")
@@ -143,15 +147,8 @@ func (b *badgerBackend) Apply(ctx context.Context, remove, add []quad.Quad) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	deltas := make([]graph.Delta, 0, len(remove)+len(add))
-	for _, q := range remove {
-		deltas = append(deltas, graph.Delta{Quad: q, Action: graph.Delete})
-	}
-	for _, q := range add {
-		deltas = append(deltas, graph.Delta{Quad: q, Action: graph.Add})
-	}
-	err := b.qs.ApplyDeltasAtomic(deltas, graph.IgnoreOpts{})
-	if errors.Is(err, graph.ErrQuadExists) || errors.Is(err, graph.ErrQuadNotExist) {
+	err := b.qs.Replace(remove, add)
+	if errors.Is(err, quadstore.ErrPrecondition) {
 		return fmt.Errorf("%w: %w", ErrConflict, err)
 	}
 	return err

@@ -42,7 +42,7 @@ import (
 	"github.com/dgraph-io/ristretto/v2/z"
 	"google.golang.org/protobuf/proto"
 
-	"credreg/registry/badgerkv"
+	"credreg/registry/internal/badgerkv"
 	"credreg/schema"
 )
 

@@ -26,7 +26,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/internal/pgtest"
-	"credreg/registry/badgerkv"
+	"credreg/registry/internal/badgerkv"
 	"credreg/schema"
 )
 

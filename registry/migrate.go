@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 
 	"credreg/registry/internal/legacy"
@@ -124,12 +123,12 @@ func Migrate(ctx context.Context, storeURL string, opts MigrateOptions) (Migrate
 	// Copy, hashing what is read.
 	var want contentSum
 	var n int64
-	batch := make([]graph.Delta, 0, migrateBatch)
+	batch := make([]quad.Quad, 0, migrateBatch)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := dst.qs.ApplyDeltas(batch, graph.IgnoreOpts{IgnoreDup: true}); err != nil {
+		if err := dst.qs.AddNew(batch); err != nil {
 			return fmt.Errorf("write the copy: %w", err)
 		}
 		batch = batch[:0]
@@ -142,7 +141,7 @@ func Migrate(ctx context.Context, storeURL string, opts MigrateOptions) (Migrate
 		q = canonicalQuad(q)
 		want.add(q)
 		n++
-		batch = append(batch, graph.Delta{Quad: q, Action: graph.Add})
+		batch = append(batch, q)
 		if len(batch) == migrateBatch {
 			return flush()
 		}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
-	"credreg/registry/badgerkv"
+	"credreg/registry/internal/badgerkv"
 	"credreg/schema"
 )
 

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"credreg/registry"
-	"credreg/registry/badgerkv"
 	"credreg/schema"
 )
 
@@ -73,7 +72,7 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	defer stop()
 	base, _ := schema.NewBase("http://127.0.0.1:8080")
 	st, err := registry.Open(ctx, *store, registry.Options{Base: base, AdoptStoredBase: true, MustExist: true, DocumentCache: -1, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
-	if errors.Is(err, badgerkv.ErrLocked) {
+	if errors.Is(err, registry.ErrLocked) {
 		fmt.Fprintf(stderr, "credreg backup: %v\n\nA running server holds the store. Back it up over HTTP with an admin token:\n  curl -fsS -H \"Authorization: Bearer $ADMIN_TOKEN\" -o credreg.crbak http://HOST/admin/backup\nor stop the server and run credreg backup again.\n", err)
 		return 1
 	}

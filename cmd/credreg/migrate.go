@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"credreg/registry"
-	"credreg/registry/badgerkv"
 )
 
 const migrateUsage = `Usage: credreg migrate [--store URL]
@@ -84,7 +83,7 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	case errors.Is(err, registry.ErrCurrentLayout):
 		fmt.Fprintf(stdout, "credreg migrate: %s is already in the current layout (%s); nothing to do\n", *store, registry.StoreLayout)
 		return 0
-	case errors.Is(err, badgerkv.ErrLocked):
+	case errors.Is(err, registry.ErrLocked):
 		fmt.Fprintf(stderr, "credreg migrate: %v\n\nA running credreg holds the store: stop it and run credreg migrate again.\n", err)
 		return 1
 	case err != nil:
@@ -111,7 +110,7 @@ func copyStores(ctx context.Context, from, to string, quiet bool, stdout, stderr
 	}
 	info, err := registry.Copy(ctx, from, to, opts)
 	switch {
-	case errors.Is(err, badgerkv.ErrLocked):
+	case errors.Is(err, registry.ErrLocked):
 		fmt.Fprintf(stderr, "credreg migrate: %v\n\nA running credreg holds the store: stop it and run credreg migrate again.\n", err)
 		return 1
 	case err != nil:

@@ -19,7 +19,7 @@ import (
 	hkv "github.com/hidal-go/hidalgo/kv"
 	"github.com/hidal-go/hidalgo/kv/flat"
 
-	"credreg/registry/badgerkv"
+	"credreg/registry/internal/badgerkv"
 )
 
 // MemTableSize is the Badger memtable size the old layout was written with.

@@ -646,3 +646,36 @@ func (w *quadWriter) Close() error {
 	}
 	return w.flush()
 }
+
+// ErrPrecondition is wrapped by Replace's error when a statement to remove
+// is not stored or one to add already is.
+var ErrPrecondition = errors.New("quadstore: a statement to remove is not stored, or one to add is")
+
+// Replace removes the statements of remove and adds those of add in one
+// Badger transaction (ApplyDeltasAtomic): every one of remove must be
+// stored and none of add, or nothing is written and the error wraps
+// ErrPrecondition (and cayley's ErrQuadNotExist or ErrQuadExists).
+func (qs *QuadStore) Replace(remove, add []quad.Quad) error {
+	deltas := make([]graph.Delta, 0, len(remove)+len(add))
+	for _, q := range remove {
+		deltas = append(deltas, graph.Delta{Quad: q, Action: graph.Delete})
+	}
+	for _, q := range add {
+		deltas = append(deltas, graph.Delta{Quad: q, Action: graph.Add})
+	}
+	err := qs.ApplyDeltasAtomic(deltas, graph.IgnoreOpts{})
+	if errors.Is(err, graph.ErrQuadExists) || errors.Is(err, graph.ErrQuadNotExist) {
+		return fmt.Errorf("%w: %w", ErrPrecondition, err)
+	}
+	return err
+}
+
+// AddNew adds the statements of add that are not stored yet, in batches
+// of BatchSize (not one transaction), and ignores the others.
+func (qs *QuadStore) AddNew(add []quad.Quad) error {
+	deltas := make([]graph.Delta, len(add))
+	for i, q := range add {
+		deltas[i] = graph.Delta{Quad: q, Action: graph.Add}
+	}
+	return qs.ApplyDeltas(deltas, graph.IgnoreOpts{IgnoreDup: true})
+}

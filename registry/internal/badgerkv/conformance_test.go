@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"credreg/registry/badgerkv"
+	"credreg/registry/internal/badgerkv"
 	"github.com/cayleygraph/cayley/graph"
 	cayleykvtest "github.com/cayleygraph/cayley/graph/kv/kvtest"
 	hkv "github.com/hidal-go/hidalgo/kv"

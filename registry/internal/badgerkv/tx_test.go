@@ -9,7 +9,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 	"github.com/stretchr/testify/require"
 
-	"credreg/registry/badgerkv"
+	"credreg/registry/internal/badgerkv"
 	"github.com/hidal-go/hidalgo/kv/flat"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"credreg/registry/badgerkv"
+	"credreg/registry/internal/badgerkv"
 	"github.com/hidal-go/hidalgo/kv/flat"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"credreg/registry/badgerkv"
+	"credreg/registry/internal/badgerkv"
 )
 
 func TestOpenLocked(t *testing.T) {
