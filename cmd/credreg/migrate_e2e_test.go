@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"credreg/internal/pgtest"
 )
 
 // dumpLines fetches a running registry's dump as sorted N-Quads lines.
@@ -84,4 +86,11 @@ func TestMigrateBetweenStores(t *testing.T) {
 	}
 	runFails(t, "another registry", "migrate", "--from", "badger://"+filepath.Join(dir, "a"), "--to", other)
 	runFails(t, "--from and --to go together", "migrate", "--from", "badger://"+filepath.Join(dir, "a"))
+}
+
+// TestMigrateThroughPostgres: Badger → PostgreSQL → Badger with "credreg
+// migrate", each store serving the same dump and change feed.
+func TestMigrateThroughPostgres(t *testing.T) {
+	dir := t.TempDir()
+	storeCopyRoundTrip(t, "badger://"+filepath.Join(dir, "a"), pgtest.NewDatabase(t), "badger://"+filepath.Join(dir, "c"))
 }
