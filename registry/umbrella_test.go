@@ -27,11 +27,11 @@ const (
 	fxWorkforce    = "ce-f426a2a0-0e4c-4ba7-b6fb-a55da02f39f7" // Heartland Workforce Commission
 	fxHigherEd     = "ce-f19b3635-7002-4d65-88fd-6c6cc106d4c7" // Heartland Higher Education Coordinating Board
 	fxCompTIA      = "ce-68c7408a-031d-4c10-a7dc-4937df07e692"
-	fxActor        = "credreg-fixtures" // fixtures.Actor; that package imports this one
+	fxActor        = "credreg-fixtures" // seed.Actor; that package imports this one
 )
 
 // fixtureStore opens a store with the fixture files loaded the way
-// fixtures.Load loads them: one batch, written by "credreg-fixtures".
+// seed.Load loads them: one batch, written by "credreg-fixtures".
 func fixtureStore(t *testing.T) *Store {
 	t.Helper()
 	s := openStore(t, t.TempDir())

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"credreg/fixtures"
+	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -44,7 +44,7 @@ func newBackupServer(t *testing.T, writeTimeout time.Duration) (*httptest.Server
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	if _, err := fixtures.Load(context.Background(), store, fixtures.Options{Sample: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+	if _, err := seed.Load(context.Background(), store, seed.Options{Sample: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := New(Config{Store: store, Logger: slog.New(slog.DiscardHandler)})

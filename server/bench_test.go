@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"credreg/fixtures"
+	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -36,7 +36,7 @@ func benchStore(b *testing.B) (store *registry.Store, synthetic bool) {
 	}
 	b.Cleanup(func() { _ = store.Close() })
 	if !synthetic {
-		if _, err := fixtures.Load(context.Background(), store, fixtures.Options{Sample: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		if _, err := seed.Load(context.Background(), store, seed.Options{Sample: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"credreg/fixtures"
 	"credreg/ingest"
+	"credreg/ingest/seed"
 	"credreg/registry"
 )
 
@@ -48,10 +48,10 @@ func TestCTDLExport(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The reference data, and the sample's organizations and competencies.
-		if _, err := fixtures.Load(ctx, fresh, fixtures.Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		if _, err := seed.Load(ctx, fresh, seed.Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
 			t.Fatal(err)
 		}
-		recs, err := fixtures.Sample(store.Base())
+		recs, err := seed.Sample(store.Base())
 		if err != nil {
 			t.Fatal(err)
 		}

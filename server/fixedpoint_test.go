@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"credreg/fixtures"
 	"credreg/ingest"
+	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -59,7 +59,7 @@ func TestListCSVFixedPoint(t *testing.T) {
 
 	// The new registry: reference data, and the regions of the old one.
 	fresh, freshURL := referenceOnlyServer(t)
-	sample, err := fixtures.Sample(fresh.Base())
+	sample, err := seed.Sample(fresh.Base())
 	if err != nil {
 		t.Fatal(err)
 	}

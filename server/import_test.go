@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"credreg/catalog"
-	"credreg/fixtures"
+	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -39,7 +39,7 @@ func newImportServerWith(t *testing.T, cfg Config, sample bool) (*httptest.Serve
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	if _, err := fixtures.Load(context.Background(), store, fixtures.Options{Sample: sample, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+	if _, err := seed.Load(context.Background(), store, seed.Options{Sample: sample, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Store = store

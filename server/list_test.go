@@ -13,8 +13,8 @@ import (
 
 	"github.com/cayleygraph/quad"
 
-	"credreg/fixtures"
 	"credreg/ingest"
+	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -202,10 +202,10 @@ func TestListCSVReadsBack(t *testing.T) {
 	}
 	defer fresh.Close()
 	// The reference data, and the sample's organizations and competencies.
-	if _, err := fixtures.Load(ctx, fresh, fixtures.Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+	if _, err := seed.Load(ctx, fresh, seed.Options{Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := fixtures.Sample(store.Base())
+	recs, err := seed.Sample(store.Base())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"credreg/fixtures"
+	"credreg/ingest/seed"
 	"credreg/schema"
 )
 
@@ -46,7 +46,7 @@ func BenchmarkLoad(b *testing.B) {
 
 	// The documents: every record's resource path (or a sample of them),
 	// and the first pages of fragments by predicate.
-	recs, err := fixtures.Records(base, true)
+	recs, err := seed.Records(base, true)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
-	"credreg/fixtures"
+	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -51,7 +51,7 @@ func newTimeoutServer(t *testing.T, timeout time.Duration) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	if _, err := fixtures.Load(context.Background(), store, fixtures.Options{Sample: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+	if _, err := seed.Load(context.Background(), store, seed.Options{Sample: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
 	// About 3 MB more of gzipped dump: credentials with long descriptions

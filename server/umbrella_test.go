@@ -18,7 +18,7 @@ import (
 	"github.com/cayleygraph/quad/nquads"
 
 	"credreg/catalog"
-	"credreg/fixtures"
+	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -242,7 +242,7 @@ func TestHistoryRoute(t *testing.T) {
 		}
 	}
 	get()
-	if h.Resource != des || len(h.Changes) != 1 || h.Changes[0].Actor != fixtures.Actor || h.Changes[0].Action != registry.ActionCreate || h.Changes[0].Hash != recs[1].Hash || h.Note == "" {
+	if h.Resource != des || len(h.Changes) != 1 || h.Changes[0].Actor != seed.Actor || h.Changes[0].Action != registry.ActionCreate || h.Changes[0].Hash != recs[1].Hash || h.Note == "" {
 		t.Fatalf("history of a fixture record: %+v", h)
 	}
 	if _, err := store.Retire(ctx, "Heartland Workforce Commission", des, "superseded", time.Now()); err != nil {
@@ -253,7 +253,7 @@ func TestHistoryRoute(t *testing.T) {
 		t.Fatalf("history after retire: %+v", h.Changes)
 	}
 	res, page := do(t, http.MethodGet, url, map[string]string{"Accept": "text/html"})
-	if res.StatusCode != 200 || !strings.Contains(page, "<td>"+fixtures.Actor+"</td><td>create</td>") || !strings.Contains(page, "<td>Heartland Workforce Commission</td><td>retire</td>") {
+	if res.StatusCode != 200 || !strings.Contains(page, "<td>"+seed.Actor+"</td><td>create</td>") || !strings.Contains(page, "<td>Heartland Workforce Commission</td><td>retire</td>") {
 		t.Errorf("history page: %d\n%s", res.StatusCode, page)
 	}
 	for _, tc := range []struct {

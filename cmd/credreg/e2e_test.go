@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"credreg/fixtures"
+	"credreg/ingest/seed"
 	"credreg/schema"
 )
 
@@ -371,7 +371,7 @@ func TestJSONLDIsIsomorphicToNQuads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := fixtures.Records(base, true)
+	recs, err := seed.Records(base, true)
 	if err != nil {
 		t.Fatal(err)
 	}

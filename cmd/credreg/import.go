@@ -12,8 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"credreg/fixtures"
 	"credreg/ingest"
+	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -99,7 +99,7 @@ Flags:
 	defer st.Close()
 	// The reference data (the Framework, the code lists) is brought up to
 	// date first, as a server does at start.
-	if _, err := fixtures.Load(ctx, st, fixtures.Options{Logger: log}); err != nil {
+	if _, err := seed.Load(ctx, st, seed.Options{Logger: log}); err != nil {
 		fmt.Fprintf(stderr, "credreg import: %v\n", err)
 		return 1
 	}

@@ -28,7 +28,7 @@ import (
 	"syscall"
 	"time"
 
-	"credreg/fixtures"
+	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
 	"credreg/server"
@@ -272,7 +272,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			log.Error("closing store", "err", err)
 		}
 	}()
-	if _, err := fixtures.Load(ctx, store, fixtures.Options{Sample: cfg.sample, Logger: log}); err != nil {
+	if _, err := seed.Load(ctx, store, seed.Options{Sample: cfg.sample, Logger: log}); err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
 		return 1
 	}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/cayleygraph/quad"
 
-	"credreg/fixtures"
 	"credreg/ingest"
+	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -85,7 +85,7 @@ func regionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer st.Close()
-	if _, err := fixtures.Load(ctx, st, fixtures.Options{Logger: log}); err != nil {
+	if _, err := seed.Load(ctx, st, seed.Options{Logger: log}); err != nil {
 		fmt.Fprintf(stderr, "credreg regions: %v\n", err)
 		return 1
 	}
@@ -139,7 +139,7 @@ func regionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintf(stderr, "credreg regions add: %q already names the region %q; give that name to add spellings to it\n", name, existing)
 			return 1
 		}
-		rec := fixtures.RegionRecord(st.Base(), name, alt)
+		rec := seed.RegionRecord(st.Base(), name, alt)
 		verb := "added"
 		if isRegion {
 			// Another spelling for a region the list holds: its record
