@@ -35,14 +35,20 @@ type Backend interface {
 	// written together with their change-log entries.
 	Apply(ctx context.Context, remove, add []quad.Quad) error
 	// Match returns up to limit statements matching p (a nil term matches
-	// any; a nil Graph matches every graph), starting after the cursor
-	// after (nil for the first page), and the cursor of the next page (nil
-	// on the last). A cursor is opaque and valid only for the same pattern.
+	// any; a nil Graph matches every graph but those of p.Except),
+	// starting after the cursor after (nil for the first page), and the
+	// cursor of the next page (nil on the last), in an order that is
+	// stable while the store is not written. A cursor is opaque and valid
+	// only for the same pattern; a page costs the same however deep.
 	Match(ctx context.Context, p Pattern, after []byte, limit int) ([]quad.Quad, []byte, error)
-	// Count returns the exact number of statements matching p.
+	// Count returns the exact number of statements matching p. Counting
+	// every statement, or a predicate's, outside the bookkeeping graphs
+	// (p.Except = bookkeepingGraphs) reads counters, as does a bookkeeping
+	// graph's count, alone or with a predicate; others may count keys.
 	Count(ctx context.Context, p Pattern) (int64, error)
 	// Scan calls fn with every statement matching p, all from one
-	// snapshot. Only the terms of the positions in want are set (the
+	// snapshot; a scan with p.Except and no bound term goes graph by graph
+	// (the order the dump writes) and skips the excluded graphs unread. Only the terms of the positions in want are set (the
 	// others are nil): a scan that needs only graphs and predicates costs
 	// no other term. An error from fn ends the scan and is returned.
 	Scan(ctx context.Context, p Pattern, want Positions, fn func(quad.Quad) error) error
@@ -79,7 +85,7 @@ type badgerDB interface {
 const (
 	// StoreLayout names the layout and its version, as the store's
 	// "mlayout" key holds it.
-	StoreLayout = "credreg-quadstore 1"
+	StoreLayout = "credreg-quadstore 2"
 	// badgerMemTable is the Badger memtable size of a registry store.
 	// Badger caps one transaction at 15% of it and at that size over 96
 	// bytes entries, and one PutBatch (up to MaxBatchQuads statements
@@ -111,7 +117,10 @@ func openBadgerBackend(dir string, log *slog.Logger) (*badgerBackend, error) {
 		// Only Badger's own limits split a write: Apply needs one
 		// transaction, so there is no count limit below them.
 		BatchSize: 1 << 30,
-		Logger:    log,
+		// Counts without the bookkeeping graphs (fragments, the dataset
+		// description) read their counters.
+		CountedGraphs: bookkeepingGraphs,
+		Logger:        log,
 		OpenBadger: func(o badger.Options) (*badger.DB, error) {
 			db, err := badger.Open(o)
 			if err != nil {
@@ -144,7 +153,7 @@ func (b *badgerBackend) Apply(ctx context.Context, remove, add []quad.Quad) erro
 }
 
 func qpattern(p Pattern) quadstore.Pattern {
-	return quadstore.Pattern{Subject: p.Subject, Predicate: p.Predicate, Object: p.Object, Label: p.Graph}
+	return quadstore.Pattern{Subject: p.Subject, Predicate: p.Predicate, Object: p.Object, Label: p.Graph, Except: p.Except}
 }
 
 func canonicalQuad(q quad.Quad) quad.Quad {

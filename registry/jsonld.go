@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
 	"github.com/piprate/json-gold/ld"
@@ -403,6 +404,49 @@ func nquadLine(s, p, o, g quad.Value) string {
 	b.WriteString(" .\n")
 	return b.String()
 }
+
+// appendNQuad appends the N-Quads line of a statement (g nil: in the
+// default graph) to dst: nquadLine without a string per term where the
+// terms need no escapes.
+func appendNQuad(dst []byte, s, p, o, g quad.Value) []byte {
+	dst = appendTerm(dst, s)
+	dst = append(dst, ' ')
+	dst = appendTerm(dst, p)
+	dst = append(dst, ' ')
+	dst = appendTerm(dst, o)
+	if g != nil {
+		dst = append(dst, ' ')
+		dst = appendTerm(dst, g)
+	}
+	return append(dst, " .\n"...)
+}
+
+// appendTerm appends termString(v) to dst.
+func appendTerm(dst []byte, v quad.Value) []byte {
+	switch x := v.(type) {
+	case quad.IRI:
+		if !strings.ContainsAny(string(x), iriEscaped) {
+			dst = append(dst, '<')
+			dst = append(dst, x...)
+			return append(dst, '>')
+		}
+	case quad.String:
+		if !strings.ContainsAny(string(x), literalEscaped) && utf8.ValidString(string(x)) {
+			dst = append(dst, '"')
+			dst = append(dst, x...)
+			return append(dst, '"')
+		}
+	}
+	return append(dst, termString(v)...)
+}
+
+// iriEscaped and literalEscaped are the characters escapeIRI and
+// escapeLiteral may change (a superset: the fast path only needs to know
+// there are none).
+const (
+	iriEscaped     = "<>\"{}|^`\\ \x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
+	literalEscaped = "\\\"\n\r"
+)
 
 // termString formats a term in N-Quads syntax.
 func termString(v quad.Value) string {

@@ -131,9 +131,7 @@ type Store struct {
 	// holds a lock), so the document cache can trust its own drops.
 	exclusive bool
 
-	list      *listIndex
-	harvestIx *harvestIndex
-	frags     fragmentCache
+	list *listIndex
 	// hooks are told of every committed write (see subscribe).
 	hooks []writeHook
 	// life ends when the store closes; background work (the list index's
@@ -184,8 +182,7 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{base: opts.Base, log: log, url: storeURL, list: newListIndex(), harvestIx: &harvestIndex{}}
-	s.subscribe(s.harvestIx.onWrite)
+	s := &Store{base: opts.Base, log: log, url: storeURL, list: newListIndex()}
 	s.life, s.stopLife = context.WithCancel(context.Background())
 	switch scheme {
 	case "badger":
