@@ -71,6 +71,12 @@ func harvestPatterns(tb testing.TB, s *Store) []struct {
 	if class == nil || name == nil {
 		tb.Fatalf("%v has no type or no name", owned.Subject)
 	}
+	agencies, _, err := s.be.Match(ctx, Pattern{Predicate: quad.IRI(schema.DesignatingAgency), Except: bookkeepingGraphs}, nil, 1)
+	if err != nil || len(agencies) == 0 {
+		tb.Fatalf("no designation: %v", err)
+	}
+	agency := agencies[0].Object
+	desig := quad.IRI(schema.ClassValueDesignation)
 	s0, g := owned.Subject, owned.Label
 	return []struct {
 		name string
@@ -83,11 +89,15 @@ func harvestPatterns(tb testing.TB, s *Store) []struct {
 		{"P-modified(bookkeeping-heavy)", Pattern{Predicate: quad.IRI(predModified)}},
 		{"O-owner(popular)", Pattern{Object: owned.Object}},
 		{"O-class", Pattern{Object: class}},
+		{"O-agency(popular)", Pattern{Object: agency}},
+		{"O-designation-class(popular)", Pattern{Object: desig}},
 		{"O-literal", Pattern{Object: name}},
 		{"O-create(bookkeeping-only)", Pattern{Object: quad.String("create")}},
 		{"SP", Pattern{Subject: s0, Predicate: typ}},
 		{"PO-class", Pattern{Predicate: typ, Object: class}},
 		{"PO-owner", Pattern{Predicate: owned.Predicate, Object: owned.Object}},
+		{"PO-designation-class(popular)", Pattern{Predicate: typ, Object: desig}},
+		{"PO-agency(popular)", Pattern{Predicate: quad.IRI(schema.DesignatingAgency), Object: agency}},
 		{"SO", Pattern{Subject: s0, Object: owned.Object}},
 		{"SPO", Pattern{Subject: s0, Predicate: owned.Predicate, Object: owned.Object}},
 		{"G", Pattern{Graph: g}},
@@ -203,7 +213,7 @@ func TestHarvestFigures(t *testing.T) {
 	ctx := context.Background()
 	out := func(format string, a ...any) { fmt.Printf("credreg-bench: "+format+"\n", a...) }
 	start := time.Now()
-	s, err := Open(ctx, "badger://"+dir, Options{AdoptStoredBase: true, MustExist: true, NoSync: true, DocumentCache: -1})
+	s, err := Open(ctx, "badger://"+dir, Options{Base: benchBase(t), AdoptStoredBase: true, MustExist: true, NoSync: true, DocumentCache: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -425,13 +425,13 @@ func appendNQuad(dst []byte, s, p, o, g quad.Value) []byte {
 func appendTerm(dst []byte, v quad.Value) []byte {
 	switch x := v.(type) {
 	case quad.IRI:
-		if !strings.ContainsAny(string(x), iriEscaped) {
+		if plainText(string(x), &iriEscaped) {
 			dst = append(dst, '<')
 			dst = append(dst, x...)
 			return append(dst, '>')
 		}
 	case quad.String:
-		if !strings.ContainsAny(string(x), literalEscaped) && utf8.ValidString(string(x)) {
+		if plainText(string(x), &literalEscaped) && utf8.ValidString(string(x)) {
 			dst = append(dst, '"')
 			dst = append(dst, x...)
 			return append(dst, '"')
@@ -440,13 +440,31 @@ func appendTerm(dst []byte, v quad.Value) []byte {
 	return append(dst, termString(v)...)
 }
 
-// iriEscaped and literalEscaped are the characters escapeIRI and
-// escapeLiteral may change (a superset: the fast path only needs to know
-// there are none).
-const (
-	iriEscaped     = "<>\"{}|^`\\ \x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
-	literalEscaped = "\\\"\n\r"
-)
+// plainText tells whether s has none of the bytes of set.
+func plainText(s string, set *[256]bool) bool {
+	for i := 0; i < len(s); i++ {
+		if set[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// iriEscaped and literalEscaped are the bytes escapeIRI and escapeLiteral
+// may change (a superset: the fast path only needs to know there are
+// none).
+var iriEscaped, literalEscaped = func() (iri, lit [256]bool) {
+	for c := 0; c <= ' '; c++ {
+		iri[c] = true
+	}
+	for _, c := range []byte("<>\"{}|^`\\") {
+		iri[c] = true
+	}
+	for _, c := range []byte("\\\"\n\r") {
+		lit[c] = true
+	}
+	return iri, lit
+}()
 
 // termString formats a term in N-Quads syntax.
 func termString(v quad.Value) string {

@@ -47,7 +47,8 @@
 // keys: a term dictionary (fixed-width ids), six indexes (SPOG POSG OSPG
 // GSPO PGOS OGSP) so that every pattern is one prefix scan, and exact
 // counters. Its "mlayout" key holds the layout and version, StoreLayout
-// ("credreg-quadstore 1"); a store with another value is refused. A store
+// ("credreg-quadstore 2"; a version 1 store is upgraded in place at open);
+// a store with another value is refused. A store
 // written by credreg before the port (cayley's generic kv layout over
 // hidalgo's flat KV, with no layout key of this kind) is refused with
 // ErrOldLayout and a message naming "credreg migrate", which copies it

@@ -247,3 +247,31 @@ func TestCountedGraphCounters(t *testing.T) {
 	qs = openTest(t, dir, Options{ReadOnly: true})
 	check(qs, counted)
 }
+
+// TestScanReadsTermsEitherWay: Scan gives the same statements whether it
+// reads the terms by point reads or in one pass over the dictionary into a
+// table by id, in chunks or at once, for every set of wanted positions.
+func TestScanReadsTermsEitherWay(t *testing.T) {
+	ctx := context.Background()
+	qs := openTest(t, "", Options{})
+	data := exceptData()
+	require.NoError(t, qs.ApplyDeltas(adds(data...), graph.IgnoreOpts{}))
+	oldSeq, oldChunk := scanSequential, scanChunk
+	defer func() { scanSequential, scanChunk = oldSeq, oldChunk }()
+	scan := func(p Pattern, want uint8) []string {
+		var got []quad.Quad
+		require.NoError(t, qs.Scan(ctx, p, want, func(q quad.Quad) error {
+			got = append(got, q)
+			return nil
+		}))
+		return sortFull(got)
+	}
+	for _, p := range []Pattern{{}, {Except: exceptGraphs}, {Predicate: quad.IRI("p1")}} {
+		for want := uint8(1); want < 16; want++ {
+			scanSequential, scanChunk = oldSeq, oldChunk
+			points := scan(p, want)
+			scanSequential, scanChunk = 0, 7
+			require.Equal(t, points, scan(p, want), "pattern %+v want %04b", p, want)
+		}
+	}
+}

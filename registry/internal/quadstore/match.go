@@ -241,7 +241,8 @@ func (qs *QuadStore) predicateCount(p uint64) (uint64, error) {
 // their terms, then hands them on. When a chunk needs more than
 // scanSequential terms and an eighth of the dictionary, they are read in
 // one sequential pass over the dictionary rather than one point read each.
-const (
+// (Variables so that tests can take both paths on small data.)
+var (
 	scanChunk      = 1 << 21
 	scanSequential = 1 << 13
 )
@@ -282,19 +283,35 @@ func (qs *QuadStore) Scan(ctx context.Context, p Pattern, want uint8, fn func(qu
 }
 
 // emit reads the wanted terms of chunk and calls fn with each statement.
+// The terms are marked in a bitset by id; many of them (more than
+// scanSequential and an eighth of the dictionary) are read in one pass over
+// the dictionary into a table indexed by id, a few by point reads.
 func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, want uint8, fn func(quad.Quad) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	terms := map[uint64]quad.Value{}
+	maxID := uint64(0)
 	for _, q := range chunk {
 		for i, id := range q {
-			if id != 0 && want&(1<<i) != 0 {
-				terms[id] = nil
+			if want&(1<<i) != 0 && id > maxID {
+				maxID = id
 			}
 		}
 	}
-	if len(terms) > max(scanSequential, int(qs.nodes.Load()/8)) {
+	marked := make([]uint64, maxID/64+1)
+	distinct := 0
+	for _, q := range chunk {
+		for i, id := range q {
+			if id != 0 && want&(1<<i) != 0 && marked[id>>6]&(1<<(id&63)) == 0 {
+				marked[id>>6] |= 1 << (id & 63)
+				distinct++
+			}
+		}
+	}
+	var table []quad.Value
+	var few map[uint64]quad.Value
+	if distinct > max(scanSequential, int(qs.nodes.Load()/8)) {
+		table = make([]quad.Value, maxID+1)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: nodePrefix, PrefetchValues: true, PrefetchSize: 256})
 		for it.Seek(nodePrefix); it.ValidForPrefix(nodePrefix); it.Next() {
 			key := it.Item().Key()
@@ -302,30 +319,48 @@ func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, wan
 				continue
 			}
 			id := binary.BigEndian.Uint64(key[1:])
-			if _, ok := terms[id]; !ok {
+			if id > maxID {
+				break
+			}
+			if marked[id>>6]&(1<<(id&63)) == 0 {
 				continue
 			}
-			enc, err := it.Item().ValueCopy(nil)
+			var v quad.Value
+			err := it.Item().Value(func(enc []byte) error {
+				var err error
+				v, err = decodeTerm(enc)
+				return err
+			})
 			if err != nil {
 				it.Close()
 				return fmt.Errorf("quadstore: read term %d: %w", id, err)
 			}
-			v, err := decodeTerm(enc)
-			if err != nil {
-				it.Close()
-				return err
-			}
-			terms[id] = v
+			table[id] = v
 		}
 		it.Close()
 	} else {
-		for id := range terms {
-			v, err := qs.name(txn, id)
-			if err != nil {
-				return err
+		few = make(map[uint64]quad.Value, distinct)
+		for _, q := range chunk {
+			for i, id := range q {
+				if id == 0 || want&(1<<i) == 0 {
+					continue
+				}
+				if _, ok := few[id]; ok {
+					continue
+				}
+				v, err := qs.name(txn, id)
+				if err != nil {
+					return err
+				}
+				few[id] = v
 			}
-			terms[id] = v
 		}
+	}
+	term := func(id uint64) quad.Value {
+		if table != nil {
+			return table[id]
+		}
+		return few[id]
 	}
 	for n, q := range chunk {
 		if n%4096 == 4095 {
@@ -338,7 +373,7 @@ func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, wan
 			if id == 0 || want&(1<<i) == 0 {
 				continue
 			}
-			v := terms[id]
+			v := term(id)
 			if v == nil {
 				return fmt.Errorf("quadstore: term %d of a statement is missing", id)
 			}
