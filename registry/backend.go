@@ -41,6 +41,12 @@ type Backend interface {
 	// stable while the store is not written. A cursor is opaque and valid
 	// only for the same pattern; a page costs the same however deep.
 	Match(ctx context.Context, p Pattern, after []byte, limit int) ([]quad.Quad, []byte, error)
+	// Skip passes n statements matching p after the cursor after (nil:
+	// from the first), in Match's order, reading no term, and returns the
+	// cursor Match would give after a page ending at the last one passed,
+	// or nil when fewer than n remain. It is how a page addressed by
+	// number finds where it starts.
+	Skip(ctx context.Context, p Pattern, after []byte, n int) ([]byte, error)
 	// Count returns the exact number of statements matching p. Counting
 	// every statement, or a predicate's, outside the bookkeeping graphs
 	// (p.Except = bookkeepingGraphs) reads counters, as does a bookkeeping
@@ -171,6 +177,11 @@ func (b *badgerBackend) Match(ctx context.Context, p Pattern, after []byte, limi
 		quads[i] = canonicalQuad(quads[i])
 	}
 	return quads, next, err
+}
+
+func (b *badgerBackend) Skip(ctx context.Context, p Pattern, after []byte, n int) ([]byte, error) {
+	cursor, _, err := b.qs.Skip(ctx, qpattern(p), after, n)
+	return cursor, err
 }
 
 func (b *badgerBackend) Count(ctx context.Context, p Pattern) (int64, error) {

@@ -127,14 +127,11 @@ type Fragment struct {
 	Sequence uint64
 }
 
-// fragmentSkipChunk is how many statements a page addressed by number
-// alone reads at a time while it skips the pages before it.
-const fragmentSkipChunk = 10_000
-
 // Fragment returns page (1-based) of the statements matching p, outside
 // the bookkeeping graphs, and their exact count. It is FragmentAfter
-// without a cursor: page N reads the N-1 pages before it (keys and terms),
-// so a client that follows the next links should pass their cursor.
+// without a cursor: page N passes the keys of the N-1 pages before it
+// (Backend.Skip, no terms), so a client that follows the next links
+// should pass their cursor.
 func (s *Store) Fragment(ctx context.Context, p Pattern, page int) (*Fragment, error) {
 	return s.FragmentAfter(ctx, p, page, "")
 }
@@ -144,7 +141,7 @@ func (s *Store) Fragment(ctx context.Context, p Pattern, page int) (*Fragment, e
 // cursor of the next page (Next). With cursor, the Next of the page
 // before, the page starts right after that page's last statement: one
 // seek, however deep. Without it, page N skips (N-1)·FragmentPageSize
-// statements. An ill-formed cursor is a QueryError on "after".
+// statements, reading their keys only. An ill-formed cursor is a QueryError on "after".
 //
 // Statements come in the order of the backend's index that serves the
 // pattern (for the Badger backend: by graph for the unbound pattern, by
@@ -186,16 +183,12 @@ func (s *Store) FragmentAfter(ctx context.Context, p Pattern, page int, cursor s
 	if after == nil && skip >= f.Total {
 		return f, nil // past the end: nothing to read
 	}
-	if after == nil {
-		for skip > 0 {
-			quads, next, err := s.be.Match(ctx, p, after, min(skip, fragmentSkipChunk))
-			if err != nil {
-				return nil, fmt.Errorf("fragment %s: skip to page %d: %w", patternKey(p), page, err)
-			}
-			skip -= len(quads)
-			if after = next; next == nil {
-				return f, nil
-			}
+	if after == nil && skip > 0 {
+		if after, err = s.be.Skip(ctx, p, nil, skip); err != nil {
+			return nil, fmt.Errorf("fragment %s: skip to page %d: %w", patternKey(p), page, err)
+		}
+		if after == nil {
+			return f, nil // fewer statements than the count said: written since
 		}
 	}
 	quads, next, err := s.be.Match(ctx, p, after, FragmentPageSize)

@@ -12,12 +12,16 @@
 //
 //	Apply(ctx, remove, add)          one atomic commit: removals, then additions
 //	Match(ctx, pattern, after, n)    a page of matching statements and the cursor of the next
+//	Skip(ctx, pattern, after, n)     the cursor n matching statements on (keys only)
 //	Count(ctx, pattern)              the exact number of matching statements
 //	Scan(ctx, pattern, want, fn)     every matching statement from one snapshot
 //	Sync(), Close()
 //
-// A pattern binds any of subject, predicate, object and graph. Everything
-// the registry keeps is statements, in these graphs:
+// A pattern binds any of subject, predicate, object and graph, or leaves
+// graphs out (Pattern.Except: the harvest reads leave out the bookkeeping
+// graphs below, whose statements the Badger backend counts, so those
+// counts are counter reads). Everything the registry keeps is statements,
+// in these graphs:
 //
 //   - a record: the graph named by the resource's IRI holds its
 //     description; reading a record is Scan{Graph: iri}, replacing it is

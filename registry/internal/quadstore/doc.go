@@ -117,7 +117,8 @@
 // all statements and for a bound predicate, exact for sets of up to 1000
 // statements (counted) and estimated from Badger's table sizes beyond.
 // Match pages through any pattern with a resumable cursor (the last index
-// key returned); Count is exact, from counters (all statements, a
+// key returned); Skip passes n matches reading keys only and returns the
+// cursor Match would (for a page addressed by number); Count is exact, from counters (all statements, a
 // predicate, a counted graph alone or with a predicate, and those minus
 // counted graphs excluded) or by counting keys.
 package quadstore

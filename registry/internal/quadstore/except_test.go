@@ -127,6 +127,29 @@ func checkExcept(t *testing.T, qs *QuadStore, data []quad.Quad, except []quad.Va
 			}
 			require.Equal(t, sortFull(want), sortFull(got), "match %s limit %d", name, limit)
 		}
+		// Skip ends where a page of the same length ends.
+		for _, k := range []int{1, 3, len(want) - 1, len(want), len(want) + 1} {
+			if k <= 0 {
+				continue
+			}
+			cursor, passed, err := qs.Skip(ctx, p, nil, k)
+			require.NoError(t, err)
+			page, next, err := qs.Match(ctx, p, nil, k)
+			require.NoError(t, err)
+			if k > len(want) {
+				require.Nil(t, cursor, "skip %s past the end", name)
+				require.Equal(t, len(want), passed)
+				continue
+			}
+			require.Equal(t, k, passed)
+			require.Len(t, page, k)
+			if next != nil {
+				require.Equal(t, next, cursor, "skip %s %d", name, k)
+				rest, _, err := qs.Match(ctx, p, cursor, 1000)
+				require.NoError(t, err)
+				require.Len(t, rest, len(want)-k)
+			}
+		}
 		var got []quad.Quad
 		require.NoError(t, qs.Scan(ctx, p, 0, func(q quad.Quad) error {
 			got = append(got, q)

@@ -101,6 +101,41 @@ func (qs *QuadStore) Match(ctx context.Context, p Pattern, after []byte, limit i
 	return out, last, nil
 }
 
+// Skip passes n statements that match p after the cursor after (nil: from
+// the first), reading keys only, and returns the cursor of the last one
+// passed, as Match would after a page ending there, or nil when fewer than
+// n remain (then passed says how many did).
+func (qs *QuadStore) Skip(ctx context.Context, p Pattern, after []byte, n int) (cursor []byte, passed int, err error) {
+	if n <= 0 {
+		return after, 0, nil
+	}
+	txn := qs.db.NewTransaction(false)
+	defer txn.Discard()
+	s, ok, err := qs.scanFor(txn, p)
+	if err != nil || !ok {
+		return nil, 0, err
+	}
+	start := s.prefix
+	if after != nil {
+		if len(after) != quadKeyLen || !bytes.HasPrefix(after, s.prefix) {
+			return nil, 0, ErrBadCursor
+		}
+		start = append(append([]byte{}, after...), 0)
+	}
+	err = s.walk(ctx, txn, start, func(key []byte, _ ids) (bool, error) {
+		passed++
+		if passed == n {
+			cursor = append([]byte{}, key...)
+			return false, nil
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return cursor, passed, nil
+}
+
 // scanFor resolves p in txn: the scan that serves it (with its excluded
 // graphs), or ok false when nothing can match.
 func (qs *QuadStore) scanFor(txn *badger.Txn, p Pattern) (*scan, bool, error) {
