@@ -38,14 +38,26 @@ type Backend interface {
 	// written together with their change-log entries.
 	Apply(ctx context.Context, remove, add []quad.Quad) error
 	// Match returns up to limit statements matching p (a nil term matches
-	// any; a nil Graph matches every graph), starting after the cursor
-	// after (nil for the first page), and the cursor of the next page (nil
-	// on the last). A cursor is opaque and valid only for the same pattern.
+	// any; a nil Graph matches every graph but those of p.Except),
+	// starting after the cursor after (nil for the first page), and the
+	// cursor of the next page (nil on the last), in an order that is
+	// stable while the store is not written. A cursor is opaque and valid
+	// only for the same pattern; a page costs the same however deep.
 	Match(ctx context.Context, p Pattern, after []byte, limit int) ([]quad.Quad, []byte, error)
-	// Count returns the exact number of statements matching p.
+	// Skip passes n statements matching p after the cursor after (nil:
+	// from the first), in Match's order, reading no term, and returns the
+	// cursor Match would give after a page ending at the last one passed,
+	// or nil when fewer than n remain. It is how a page addressed by
+	// number finds where it starts.
+	Skip(ctx context.Context, p Pattern, after []byte, n int) ([]byte, error)
+	// Count returns the exact number of statements matching p. Counting
+	// every statement, or a predicate's, outside the bookkeeping graphs
+	// (p.Except = bookkeepingGraphs) reads counters, as does a bookkeeping
+	// graph's count, alone or with a predicate; others may count keys.
 	Count(ctx context.Context, p Pattern) (int64, error)
 	// Scan calls fn with every statement matching p, all from one
-	// snapshot. Only the terms of the positions in want are set (the
+	// snapshot; a scan with p.Except and no bound term goes graph by graph
+	// (the order the dump writes) and skips the excluded graphs unread. Only the terms of the positions in want are set (the
 	// others are nil): a scan that needs only graphs and predicates costs
 	// no other term. An error from fn ends the scan and is returned.
 	Scan(ctx context.Context, p Pattern, want Positions, fn func(quad.Quad) error) error
@@ -60,6 +72,10 @@ type Backend interface {
 // computed from has changed since it was read. Nothing was written; the
 // writer may read again and retry.
 var ErrConflict = errors.New("the store changed under this write")
+
+// ErrBadCursor is wrapped by Backend.Match's and Skip's error for a cursor
+// that is not one of the pattern's.
+var ErrBadCursor = errors.New("the cursor does not belong to this pattern")
 
 // Positions is a set of the positions of a statement.
 type Positions uint8
@@ -88,7 +104,7 @@ type badgerDB interface {
 const (
 	// StoreLayout names the layout and its version, as the store's
 	// "mlayout" key holds it.
-	StoreLayout = "credreg-quadstore 1"
+	StoreLayout = "credreg-quadstore 2"
 	// badgerMemTable is the Badger memtable size of a registry store.
 	// Badger caps one transaction at 15% of it and at that size over 96
 	// bytes entries, and one PutBatch (up to MaxBatchQuads statements
@@ -125,7 +141,10 @@ func openBadgerBackend(dir string, log *slog.Logger) (*badgerBackend, error) {
 		// Only Badger's own limits split a write: Apply needs one
 		// transaction, so there is no count limit below them.
 		BatchSize: 1 << 30,
-		Logger:    log,
+		// Counts without the bookkeeping graphs (fragments, the dataset
+		// description) read their counters.
+		CountedGraphs: bookkeepingGraphs,
+		Logger:        log,
 		OpenBadger: func(o badger.Options) (*badger.DB, error) {
 			db, err := badger.Open(o)
 			if err != nil {
@@ -155,7 +174,7 @@ func (b *badgerBackend) Apply(ctx context.Context, remove, add []quad.Quad) erro
 }
 
 func qpattern(p Pattern) quadstore.Pattern {
-	return quadstore.Pattern{Subject: p.Subject, Predicate: p.Predicate, Object: p.Object, Label: p.Graph}
+	return quadstore.Pattern{Subject: p.Subject, Predicate: p.Predicate, Object: p.Object, Label: p.Graph, Except: p.Except}
 }
 
 func canonicalQuad(q quad.Quad) quad.Quad {
@@ -169,10 +188,21 @@ func canonicalQuad(q quad.Quad) quad.Quad {
 
 func (b *badgerBackend) Match(ctx context.Context, p Pattern, after []byte, limit int) ([]quad.Quad, []byte, error) {
 	quads, next, err := b.qs.Match(ctx, qpattern(p), after, limit)
+	if errors.Is(err, quadstore.ErrBadCursor) {
+		err = fmt.Errorf("%w: %w", ErrBadCursor, err)
+	}
 	for i := range quads {
 		quads[i] = canonicalQuad(quads[i])
 	}
 	return quads, next, err
+}
+
+func (b *badgerBackend) Skip(ctx context.Context, p Pattern, after []byte, n int) ([]byte, error) {
+	cursor, _, err := b.qs.Skip(ctx, qpattern(p), after, n)
+	if errors.Is(err, quadstore.ErrBadCursor) {
+		err = fmt.Errorf("%w: %w", ErrBadCursor, err)
+	}
+	return cursor, err
 }
 
 func (b *badgerBackend) Count(ctx context.Context, p Pattern) (int64, error) {

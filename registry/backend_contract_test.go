@@ -68,6 +68,8 @@ func testBackendContract(t *testing.T, newBackend contractBackend) {
 		{"ScanStopsOnError", contractScanError},
 		{"CancelledContext", contractCancelled},
 		{"SurvivesReopen", contractReopen},
+		{"ExceptLeavesGraphsOut", contractExcept},
+		{"SkipFindsMatchsCursors", contractSkip},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newBackend) })
@@ -540,4 +542,85 @@ func contractReopen(t *testing.T, newBackend contractBackend) {
 	// It goes on writing where it left off.
 	contractApplyOK(t, be, nil, data[:2])
 	sameKeys(t, "written after a reopen", scanAll(t, be, Pattern{}), data)
+}
+
+// exceptPattern is p leaving out the bookkeeping graphs.
+func exceptPattern(p Pattern) Pattern {
+	p.Except = bookkeepingGraphs
+	return p
+}
+
+func contractExcept(t *testing.T, newBackend contractBackend) {
+	be, _ := newBackend(t)
+	data := contractData()
+	contractApplyOK(t, be, nil, data)
+	published := func(qs []quad.Quad) []quad.Quad {
+		var out []quad.Quad
+		for _, q := range qs {
+			if q.Label != nil && q.Label != quad.IRI(graphRecords) {
+				out = append(out, q)
+			}
+		}
+		return out
+	}
+	for _, src := range data {
+		for _, p := range everyPattern(src) {
+			if p.Graph != nil {
+				continue
+			}
+			p = exceptPattern(p)
+			want := published(matches(data, p))
+			n, err := be.Count(contractCtx, p)
+			if err != nil || n != int64(len(want)) {
+				t.Errorf("Count %s except bookkeeping = %d, %v; want %d", patternString(p), n, err, len(want))
+			}
+			sameKeys(t, "Scan except "+patternString(p), scanAll(t, be, p), want)
+			sameKeys(t, "Match except "+patternString(p), matchAll(t, be, p, 3), want)
+		}
+	}
+}
+
+func contractSkip(t *testing.T, newBackend contractBackend) {
+	be, _ := newBackend(t)
+	data := contractData()
+	contractApplyOK(t, be, nil, data)
+	for _, p := range []Pattern{{}, {Predicate: data[0].Predicate}, exceptPattern(Pattern{}), {Subject: data[0].Subject}} {
+		all := matchAll(t, be, p, 1000) // Match's order
+		for k := 1; k <= len(all); k++ {
+			// From the start, and in two steps.
+			for _, steps := range [][]int{{k}, {k / 2, k - k/2}} {
+				var cursor []byte
+				var err error
+				for _, n := range steps {
+					if n == 0 {
+						continue
+					}
+					if cursor, err = be.Skip(contractCtx, p, cursor, n); err != nil {
+						t.Fatalf("Skip %s %v: %v", patternString(p), steps, err)
+					}
+				}
+				if cursor == nil {
+					t.Fatalf("Skip %s %v of %d: no cursor", patternString(p), steps, len(all))
+				}
+				rest, _, err := be.Match(contractCtx, p, cursor, 1000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Join(quadKeysInOrder(rest), "") != strings.Join(quadKeysInOrder(all[k:]), "") {
+					t.Fatalf("Skip %s %v of %d, then Match: %d statements, want the %d after the %d-th", patternString(p), steps, len(all), len(rest), len(all)-k, k)
+				}
+			}
+		}
+		if got, err := be.Skip(contractCtx, p, nil, len(all)+1); err != nil || got != nil {
+			t.Errorf("Skip %s past the end: %x, %v; want nil", patternString(p), got, err)
+		}
+	}
+}
+
+func quadKeysInOrder(qs []quad.Quad) []string {
+	keys := make([]string, len(qs))
+	for i, q := range qs {
+		keys[i] = quadKey(q)
+	}
+	return keys
 }

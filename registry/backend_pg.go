@@ -30,7 +30,7 @@ func openPGBackend(ctx context.Context, dsn string, log *slog.Logger) (*pgBacken
 }
 
 func ppattern(p Pattern) pgstore.Pattern {
-	return pgstore.Pattern{Subject: p.Subject, Predicate: p.Predicate, Object: p.Object, Graph: p.Graph}
+	return pgstore.Pattern{Subject: p.Subject, Predicate: p.Predicate, Object: p.Object, Graph: p.Graph, Except: p.Except}
 }
 
 func (b *pgBackend) Apply(ctx context.Context, remove, add []quad.Quad) error {
@@ -49,10 +49,21 @@ func (b *pgBackend) Apply(ctx context.Context, remove, add []quad.Quad) error {
 
 func (b *pgBackend) Match(ctx context.Context, p Pattern, after []byte, limit int) ([]quad.Quad, []byte, error) {
 	quads, next, err := b.st.Match(ctx, ppattern(p), after, limit)
+	if errors.Is(err, pgstore.ErrBadCursor) {
+		err = fmt.Errorf("%w: %w", ErrBadCursor, err)
+	}
 	for i := range quads {
 		quads[i] = canonicalQuad(quads[i])
 	}
 	return quads, next, err
+}
+
+func (b *pgBackend) Skip(ctx context.Context, p Pattern, after []byte, n int) ([]byte, error) {
+	cursor, err := b.st.Skip(ctx, ppattern(p), after, n)
+	if errors.Is(err, pgstore.ErrBadCursor) {
+		err = fmt.Errorf("%w: %w", ErrBadCursor, err)
+	}
+	return cursor, err
 }
 
 func (b *pgBackend) Count(ctx context.Context, p Pattern) (int64, error) {

@@ -72,7 +72,9 @@ func TestPostgresStore(t *testing.T) {
 		{"ListIndexBuiltFromStore", TestListIndexBuiltFromStore},
 		{"DesignationsSideBySide", TestDesignationsSideBySide},
 		{"History", TestHistory},
-		{"IndexedFragmentsMatchTheScan", TestIndexedFragmentsMatchTheScan},
+		{"FragmentsEveryPattern", TestFragmentsEveryPattern},
+		{"FragmentPagesStable", TestFragmentPagesStable},
+		{"DumpIsTheRecords", TestDumpIsTheRecords},
 		{"HarvestCountsFollowWrites", TestHarvestCountsFollowWrites},
 	} {
 		t.Run(tc.name, tc.run)

@@ -68,8 +68,12 @@ const (
 	// quadStoreVersion is the layout version of credreg's quad store
 	// (registry/internal/quadstore) that this credreg reads and writes.
 	// Version 2 was cayley's kv layout (credreg before the storage port),
-	// whose backups this credreg refuses.
-	quadStoreVersion = 3
+	// whose backups this credreg refuses; version 3 was quadstore layout 1
+	// (no counted graphs), whose backups restore and are upgraded in place
+	// when the restored store opens.
+	quadStoreVersion = 4
+	// quadStoreV3 is the version before the counted graphs.
+	quadStoreV3 = 3
 	// layoutKV names the key-value layout of a backup's stream.
 	layoutKV = "credreg-quadstore"
 	// legacyLayoutKV is the layout of backups made by an older credreg.
@@ -423,7 +427,7 @@ func ReadBackupHeader(r *bufio.Reader) (BackupHeader, error) {
 	if h.Layout.KV != layoutKV {
 		return h, fmt.Errorf("the backup holds a %q store; this credreg restores %q stores", h.Layout.KV, layoutKV)
 	}
-	if h.Layout.QuadStoreVersion != quadStoreVersion {
+	if h.Layout.QuadStoreVersion != quadStoreVersion && h.Layout.QuadStoreVersion != quadStoreV3 {
 		return h, fmt.Errorf("the backup's quad store layout is version %d; this credreg reads version %d", h.Layout.QuadStoreVersion, quadStoreVersion)
 	}
 	if _, err := schema.NewBase(h.Base); err != nil {

@@ -7,13 +7,12 @@ package registry
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/cayleygraph/quad"
 
@@ -31,7 +30,18 @@ const MaxFragmentPage = 1_000_000
 type Pattern struct {
 	Subject, Predicate, Object quad.Value
 	Graph                      quad.Value
+	// Except leaves out the statements of these graphs (nil: the default
+	// graph) when Graph is nil. A backend answers it without reading the
+	// excluded statements where its indexes allow (Backend.Count from
+	// counters for the bookkeeping graphs, whose counts it keeps).
+	Except []quad.Value
 }
+
+// bookkeepingGraphs are the graphs of the store's own bookkeeping (and
+// the default graph, which no record uses): never published. The Badger
+// backend counts their statements per predicate (quadstore
+// CountedGraphs), so that counts without them cost a few counter reads.
+var bookkeepingGraphs = []quad.Value{nil, quad.IRI(graphRecords), quad.IRI(graphChanges), quad.IRI(graphTokens)}
 
 // ParseTerm reads a pattern term in the TPF spec's syntax (Hydra's
 // ExplicitRepresentation): an IRI (optionally in <>), or a literal
@@ -109,121 +119,95 @@ type Fragment struct {
 	Triples []quad.Quad // without graph labels, in the page's order (see Fragment)
 	Total   int         // statements matching the pattern (exact)
 	Page    int
+	// Next is the cursor of the next page (FragmentAfter), "" on the
+	// last page.
+	Next string
 	// Sequence is the change-log position the fragment reflects.
 	Sequence uint64
 }
 
-// Fragment returns page (1-based) of the statements matching p, in N-Triples
-// order, each statement once however many records state it. A pattern of
-// a predicate alone, or of three variables, is answered from the harvest
-// index instead: its pages go record by record in IRI order, each
-// record's statements in N-Triples order, and read only the records the
-// page shows. Every other pattern names a subject, an object or a graph,
-// which cayley's indexes lead by; none scans the store.
+// Fragment returns page (1-based) of the statements matching p, outside
+// the bookkeeping graphs, and their exact count. It is FragmentAfter
+// without a cursor: page N passes the keys of the N-1 pages before it
+// (Backend.Skip, no terms), so a client that follows the next links
+// should pass their cursor.
 func (s *Store) Fragment(ctx context.Context, p Pattern, page int) (*Fragment, error) {
+	return s.FragmentAfter(ctx, p, page, "")
+}
+
+// FragmentAfter returns page (1-based) of the statements matching p
+// outside the bookkeeping graphs, with their exact count (Total) and the
+// cursor of the next page (Next). With cursor, the Next of the page
+// before, the page starts right after that page's last statement: one
+// seek, however deep. Without it, page N skips (N-1)·FragmentPageSize
+// statements, reading their keys only. An ill-formed cursor is a QueryError on "after".
+//
+// Statements come in the order of the backend's index that serves the
+// pattern (for the Badger backend: by graph for the unbound pattern, by
+// predicate then graph for a predicate alone, by object then graph for an
+// object alone, by subject for any pattern with one), stable across pages
+// while the store is not written. Every statement is one record's (its
+// subject is the record's IRI or a fragment of it: schema.Validate refuses
+// any other on every write path), so a triple appears once. The count and
+// the page are read from the backend one after the other: a write between
+// them shows in the page, as in the next count.
+func (s *Store) FragmentAfter(ctx context.Context, p Pattern, page int, cursor string) (*Fragment, error) {
 	if page < 1 || page > MaxFragmentPage {
 		return nil, &QueryError{Param: "page", Value: strconv.Itoa(page), Message: fmt.Sprintf("pages are numbered 1 to %d", MaxFragmentPage)}
 	}
-	if p.Subject == nil && p.Object == nil && p.Graph == nil {
-		return s.indexedFragment(ctx, p.Predicate, page)
-	}
-	seq := s.Sequence()
-	key := patternKey(p)
-	triples, ok := s.frags.get(key, seq)
-	if !ok {
+	var after []byte
+	if cursor != "" {
 		var err error
-		if triples, err = s.matchSorted(ctx, p); err != nil {
-			return nil, err
-		}
-		s.frags.put(key, seq, triples)
-	}
-	f := &Fragment{Total: len(triples), Page: page, Sequence: seq}
-	start := (page - 1) * FragmentPageSize
-	for i := start; i < len(triples) && i < start+FragmentPageSize; i++ {
-		f.Triples = append(f.Triples, triples[i])
-	}
-	return f, ctx.Err()
-}
-
-// indexedFragment answers the pattern of predicate alone (nil: of three
-// variables) from the harvest index: the page's records and where the
-// page starts and ends in them come from the index's counts, and only
-// those records' statements (of the predicate) are read.
-//
-// The count is exact: the index counts each record's statements, and no
-// statement is held by two records, since every statement's subject is
-// its record's IRI or a fragment of it (schema.Validate refuses any other
-// on every write path: PutBatch, merges, retirement, publishers), so a
-// statement names its one record. The pages hold each statement once.
-func (s *Store) indexedFragment(ctx context.Context, predicate quad.Value, page int) (*Fragment, error) {
-	ix, err := s.harvest(ctx, harvestWait)
-	if err != nil {
-		return nil, err
-	}
-	pred := ""
-	if predicate != nil {
-		if pred = string(asIRI(predicate)); pred == "" {
-			return &Fragment{Page: page, Sequence: s.Sequence()}, nil // a literal is never a predicate
+		if after, err = base64.RawURLEncoding.DecodeString(cursor); err != nil || len(after) == 0 {
+			return nil, &QueryError{Param: "after", Value: cursor, Message: "not a cursor of this fragment: follow the next link of a page"}
 		}
 	}
-	ix.mu.RLock()
-	seq := ix.seq
-	spans, total := ix.data.spans(pred, (page-1)*FragmentPageSize, FragmentPageSize)
-	ix.mu.RUnlock()
-	// The records are read after the index: a write between the two shows
-	// in this page (its count as of seq), as a write during a read of the
-	// store would.
-	f := &Fragment{Total: total, Page: page, Sequence: seq}
-	for _, sp := range spans {
-		quads, err := s.recordStatements(ctx, sp.iri, predicate)
-		if err != nil {
-			return nil, err
+	f := &Fragment{Page: page, Sequence: s.Sequence()}
+	if p.Graph != nil && bookkeeping(p.Graph) {
+		return f, nil
+	}
+	if p.Predicate != nil && asIRI(p.Predicate) == "" {
+		return f, nil // a literal is never a predicate
+	}
+	p.Except = nil
+	if p.Graph == nil {
+		p.Except = bookkeepingGraphs
+	}
+	total, err := s.be.Count(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("fragment %s: count: %w", patternKey(p), err)
+	}
+	f.Total = int(total)
+	skip := (page - 1) * FragmentPageSize
+	if after == nil && skip >= f.Total {
+		return f, nil // past the end: nothing to read
+	}
+	if after == nil && skip > 0 {
+		if after, err = s.be.Skip(ctx, p, nil, skip); err != nil {
+			return nil, fmt.Errorf("fragment %s: skip to page %d: %w", patternKey(p), page, err)
 		}
-		lo, hi := min(sp.skip, len(quads)), min(sp.skip+sp.take, len(quads))
-		f.Triples = append(f.Triples, quads[lo:hi]...)
+		if after == nil {
+			return f, nil // fewer statements than the count said: written since
+		}
 	}
-	return f, ctx.Err()
-}
-
-// recordStatements returns the statements of the record iri (its graph)
-// with predicate (any when nil), without graph labels, in N-Triples order.
-func (s *Store) recordStatements(ctx context.Context, iri string, predicate quad.Value) ([]quad.Quad, error) {
-	quads, err := s.match(ctx, Pattern{Graph: quad.IRI(iri), Predicate: predicate})
+	quads, next, err := s.be.Match(ctx, p, after, FragmentPageSize)
+	if errors.Is(err, ErrBadCursor) {
+		return nil, &QueryError{Param: "after", Value: cursor, Message: "not a cursor of this fragment: follow the next link of a page"}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", iri, err)
+		return nil, fmt.Errorf("fragment %s: %w", patternKey(p), err)
 	}
-	for i := range quads {
-		quads[i].Label = nil
-	}
-	out, _ := canonical(quads)
-	return out, nil
-}
-
-// matchSorted returns the distinct statements matching p, in N-Triples
-// order.
-func (s *Store) matchSorted(ctx context.Context, p Pattern) ([]quad.Quad, error) {
-	quads, err := s.matchPattern(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	keep := quads[:0]
 	for _, q := range quads {
-		label := string(asIRI(q.Label))
-		if label == "" || strings.HasPrefix(label, "urn:credreg:") {
-			continue
+		if bookkeeping(q.Label) {
+			continue // a urn:credreg: graph not in bookkeepingGraphs
 		}
-		if (p.Graph != nil && termString(q.Label) != termString(p.Graph)) ||
-			(p.Subject != nil && termString(q.Subject) != termString(p.Subject)) ||
-			(p.Predicate != nil && termString(q.Predicate) != termString(p.Predicate)) ||
-			(p.Object != nil && termString(q.Object) != termString(p.Object)) {
-			continue
-		}
-		keep = append(keep, q)
+		q.Label = nil
+		f.Triples = append(f.Triples, q)
 	}
-	// canonical drops the graphs, sorts in N-Triples order and keeps each
-	// statement once.
-	triples, _ := canonical(keep)
-	return triples, ctx.Err()
+	if next != nil {
+		f.Next = base64.RawURLEncoding.EncodeToString(next)
+	}
+	return f, ctx.Err()
 }
 
 func patternKey(p Pattern) string {
@@ -234,88 +218,6 @@ func patternKey(p Pattern) string {
 		return termString(v)
 	}
 	return t(p.Subject) + " " + t(p.Predicate) + " " + t(p.Object) + " " + t(p.Graph)
-}
-
-// fragmentCache keeps the matches of recent patterns, each valid for the
-// change-log position it was read at (a write makes it stale), within a
-// bound on the statements held.
-type fragmentCache struct {
-	mu      sync.Mutex
-	entries map[string]*fragmentEntry
-	held    int
-}
-
-type fragmentEntry struct {
-	seq     uint64
-	triples []quad.Quad
-	used    uint64
-}
-
-// Fragment cache bounds.
-const (
-	fragmentCacheEntries = 256
-	fragmentCacheQuads   = 2_000_000
-)
-
-var fragmentClock atomic.Uint64
-
-func (c *fragmentCache) get(key string, seq uint64) ([]quad.Quad, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.entries[key]
-	if e == nil || e.seq != seq {
-		return nil, false
-	}
-	e.used = fragmentClock.Add(1)
-	return e.triples, true
-}
-
-func (c *fragmentCache) put(key string, seq uint64, triples []quad.Quad) {
-	if len(triples) > fragmentCacheQuads/4 {
-		return // too big to keep
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[string]*fragmentEntry{}
-	}
-	if old := c.entries[key]; old != nil {
-		c.held -= len(old.triples)
-	}
-	c.entries[key] = &fragmentEntry{seq: seq, triples: triples, used: fragmentClock.Add(1)}
-	c.held += len(triples)
-	for len(c.entries) > fragmentCacheEntries || c.held > fragmentCacheQuads {
-		var oldest string
-		var min uint64
-		for k, e := range c.entries {
-			if e.seq != seq { // stale: drop first
-				oldest = k
-				break
-			}
-			if oldest == "" || e.used < min {
-				oldest, min = k, e.used
-			}
-		}
-		c.held -= len(c.entries[oldest].triples)
-		delete(c.entries, oldest)
-	}
-}
-
-// matchPattern returns the statements (in every graph) that may match p,
-// through the most selective index. p names a graph, a subject or an
-// object (Fragment answers the other patterns from the harvest index).
-func (s *Store) matchPattern(ctx context.Context, p Pattern) ([]quad.Quad, error) {
-	switch {
-	case p.Graph != nil:
-		return s.quadsByGraph(ctx, p.Graph)
-	case p.Subject != nil:
-		return s.quadsBy(ctx, quad.Subject, p.Subject)
-	case p.Object != nil && p.Predicate != nil:
-		return s.quadsByObjectPredicate(ctx, p.Object, string(asIRI(p.Predicate)))
-	case p.Object != nil:
-		return s.quadsBy(ctx, quad.Object, p.Object)
-	}
-	return nil, errors.New("match: the pattern names no subject, object or graph")
 }
 
 // FragmentLinks are the IRIs a fragment page is published under.

@@ -4,11 +4,11 @@ package registry
 // pages) and a dump of every record.
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/cayleygraph/quad"
 
@@ -160,57 +160,47 @@ type DumpStats struct {
 }
 
 // Dump writes every record as N-Quads, each statement in its record's
-// graph, records in IRI order, one record read at a time (the store's
-// bookkeeping and tokens are not written). Sequence is the change-log
-// position when the dump began: every record is as of that change or
-// later, so a harvester that loads the dump and then replays the change
-// feed from Sequence (re-reading each changed record) holds the registry's
-// current graph.
+// graph, streamed from one snapshot of the store (one Backend.Scan of
+// every statement outside the bookkeeping graphs, graph by graph: the
+// Badger backend's GSPO order, so each record's statements are together)
+// through a buffered writer; the store's bookkeeping and tokens are not
+// written. Sequence is the change-log position when the dump began: the
+// snapshot is as of that change or later, so a harvester that loads the
+// dump and then replays the change feed from Sequence (re-reading each
+// changed record) holds the registry's current graph. Records counts the
+// records written (retired ones too: they keep their statements), Quads
+// the statements.
 func (s *Store) Dump(ctx context.Context, w io.Writer) (DumpStats, error) {
 	st := DumpStats{Sequence: s.Sequence()}
-	iris, err := s.recordIRIs(ctx)
-	if err != nil {
-		return st, err
+	bw := bufio.NewWriterSize(w, dumpBuffer)
+	var last quad.Value
+	var line []byte
+	err := s.be.Scan(ctx, Pattern{Except: bookkeepingGraphs}, PosAll, func(q quad.Quad) error {
+		if bookkeeping(q.Label) {
+			return nil // a urn:credreg: graph not in bookkeepingGraphs
+		}
+		if q.Label != last {
+			st.Records++
+			last = q.Label
+		}
+		line = appendNQuad(line[:0], q.Subject, q.Predicate, q.Object, q.Label)
+		if _, err := bw.Write(line); err != nil {
+			return err
+		}
+		st.Quads++
+		return nil
+	})
+	if err == nil {
+		err = bw.Flush()
 	}
-	var b strings.Builder
-	for _, iri := range iris {
-		rec, err := s.Get(ctx, iri)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return st, fmt.Errorf("dump %s: %w", iri, err)
-		}
-		b.Reset()
-		g := quad.IRI(iri)
-		for _, q := range rec.Quads {
-			b.WriteString(nquadLine(q.Subject, q.Predicate, q.Object, g))
-		}
-		if _, err := io.WriteString(w, b.String()); err != nil {
-			return st, fmt.Errorf("dump: %w", err)
-		}
-		st.Records++
-		st.Quads += len(rec.Quads)
+	if err != nil {
+		return st, fmt.Errorf("dump: %w", err)
 	}
 	return st, ctx.Err()
 }
 
-// recordIRIs lists every record's IRI, sorted, from the harvest index
-// (no scan). It answers a BusyError while the index is being built.
-func (s *Store) recordIRIs(ctx context.Context) ([]string, error) {
-	ix, err := s.harvest(ctx, harvestWait)
-	if err != nil {
-		return nil, err
-	}
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	d := ix.data
-	iris := make([]string, len(d.order))
-	for i, rid := range d.order {
-		iris[i] = d.iris[rid]
-	}
-	return iris, nil
-}
+// dumpBuffer is the size of the dump's write buffer.
+const dumpBuffer = 256 << 10
 
 // MaxWholeParts caps the records a whole-record document gathers.
 const MaxWholeParts = 10_000

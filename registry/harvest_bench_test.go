@@ -1,16 +1,29 @@
 package registry
 
-// Benchmarks of the reads the harvest index answers, on BenchmarkGet's
-// store of CREDREG_BENCH_N synthetic credentials (default 100000: 1.5
-// million record statements, 2.5 million with the bookkeeping):
+// Benchmarks and figures of the harvest reads: fragments (first pages of
+// every pattern kind, deep pages by cursor and by number), the dump and
+// the dataset description.
 //
-//	go test -run '^$' -bench 'BenchmarkFragmentPredicateOnly|BenchmarkVoID|BenchmarkHarvestIndexBuild' -benchtime 200x ./registry/
+// On BenchmarkGet's store of CREDREG_BENCH_N synthetic credentials
+// (default 100000):
+//
+//	go test -run '^$' -bench 'BenchmarkFragment|BenchmarkVoID|BenchmarkDump' -benchtime 20x ./registry/
+//
+// On a copy of a prepared store (never the shared original: the first
+// open upgrades a layout 1 store in place), printing "credreg-bench:"
+// lines:
+//
+//	cp -a /tmp/listbench-store /tmp/harvest-store-copy
+//	CREDREG_HARVEST_STORE=/tmp/harvest-store-copy go test -run '^TestHarvestFigures$' -v -timeout 30m ./registry/
 
 import (
 	"context"
-	"runtime"
+	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/cayleygraph/quad"
 
@@ -18,7 +31,7 @@ import (
 )
 
 // openHarvestBench opens BenchmarkGet's store (loading it once per
-// process) with its harvest index built.
+// process).
 func openHarvestBench(b *testing.B) *Store {
 	loadGetFixture(b)
 	s, err := Open(context.Background(), getFixture.store, Options{Base: benchBase(b), NoSync: true})
@@ -26,65 +39,138 @@ func openHarvestBench(b *testing.B) *Store {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = s.Close() })
-	if err := s.WarmHarvest(context.Background()); err != nil {
-		b.Fatal(err)
-	}
 	return s
 }
 
-// BenchmarkFragmentPredicateOnly reads pages of predicate-only fragments
-// (and of the unbound pattern): the first, one in the middle, the last,
-// and one far past the end; "scan" is one answer the way it was made
-// before the harvest index, a read of the whole log, for comparison.
-func BenchmarkFragmentPredicateOnly(b *testing.B) {
+// harvestPatterns are the pattern kinds measured, with terms taken from
+// the store's first record that has a type, an owner and a name.
+func harvestPatterns(tb testing.TB, s *Store) []struct {
+	name string
+	p    Pattern
+} {
+	ctx := context.Background()
+	typ := quad.IRI(schema.RDFType)
+	page, _, err := s.be.Match(ctx, Pattern{Predicate: quad.IRI(schema.OwnedBy), Except: bookkeepingGraphs}, nil, 1)
+	if err != nil || len(page) == 0 {
+		tb.Fatalf("no statement of %s: %v", schema.OwnedBy, err)
+	}
+	owned := page[0]
+	rec, _, err := s.be.Match(ctx, Pattern{Subject: owned.Subject, Graph: owned.Label}, nil, 1000)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var class, name quad.Value
+	for _, q := range rec {
+		switch string(asIRI(q.Predicate)) {
+		case schema.RDFType:
+			class = q.Object
+		case schema.Name:
+			name = q.Object
+		}
+	}
+	if class == nil || name == nil {
+		tb.Fatalf("%v has no type or no name", owned.Subject)
+	}
+	agencies, _, err := s.be.Match(ctx, Pattern{Predicate: quad.IRI(schema.DesignatingAgency), Except: bookkeepingGraphs}, nil, 1)
+	if err != nil || len(agencies) == 0 {
+		tb.Fatalf("no designation: %v", err)
+	}
+	agency := agencies[0].Object
+	desig := quad.IRI(schema.ClassValueDesignation)
+	s0, g := owned.Subject, owned.Label
+	return []struct {
+		name string
+		p    Pattern
+	}{
+		{"unbound", Pattern{}},
+		{"S", Pattern{Subject: s0}},
+		{"P-type", Pattern{Predicate: typ}},
+		{"P-ownedBy", Pattern{Predicate: owned.Predicate}},
+		{"P-modified(bookkeeping-heavy)", Pattern{Predicate: quad.IRI(predModified)}},
+		{"O-owner(popular)", Pattern{Object: owned.Object}},
+		{"O-class", Pattern{Object: class}},
+		{"O-agency(popular)", Pattern{Object: agency}},
+		{"O-designation-class(popular)", Pattern{Object: desig}},
+		{"O-literal", Pattern{Object: name}},
+		{"O-create(bookkeeping-only)", Pattern{Object: quad.String("create")}},
+		{"SP", Pattern{Subject: s0, Predicate: typ}},
+		{"PO-class", Pattern{Predicate: typ, Object: class}},
+		{"PO-owner", Pattern{Predicate: owned.Predicate, Object: owned.Object}},
+		{"PO-designation-class(popular)", Pattern{Predicate: typ, Object: desig}},
+		{"PO-agency(popular)", Pattern{Predicate: quad.IRI(schema.DesignatingAgency), Object: agency}},
+		{"SO", Pattern{Subject: s0, Object: owned.Object}},
+		{"SPO", Pattern{Subject: s0, Predicate: owned.Predicate, Object: owned.Object}},
+		{"G", Pattern{Graph: g}},
+		{"SG", Pattern{Subject: s0, Graph: g}},
+		{"PG", Pattern{Predicate: typ, Graph: g}},
+		{"OG", Pattern{Object: owned.Object, Graph: g}},
+		{"SPOG", Pattern{Subject: s0, Predicate: owned.Predicate, Object: owned.Object, Graph: g}},
+		{"G-bookkeeping", Pattern{Graph: quad.IRI(graphChanges)}},
+	}
+}
+
+// BenchmarkFragment reads the first page of every pattern kind, a deep
+// page through the cursor of the page before, and the same page by
+// number alone.
+func BenchmarkFragment(b *testing.B) {
 	s := openHarvestBench(b)
 	ctx := context.Background()
-	n := getFixture.n
-	typ, comp := quad.IRI(schema.RDFType), quad.IRI(schema.TargetCompetency)
-	for _, bc := range []struct {
-		name string
-		pred quad.Value
-		page int
-		want int // statements on the page
-	}{
-		{"type-first", typ, 1, FragmentPageSize},
-		{"type-middle", typ, n / FragmentPageSize / 2, FragmentPageSize},
-		{"type-last", typ, n / FragmentPageSize, FragmentPageSize},
-		{"competency-middle", comp, 3 * n / FragmentPageSize / 2, FragmentPageSize},
-		{"unbound-middle", nil, benchQuadsPerCredential * n / FragmentPageSize / 2, FragmentPageSize},
-		{"type-past-the-end", typ, MaxFragmentPage, 0},
-		{"unbound-past-the-end", nil, MaxFragmentPage, 0},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
+	for _, pc := range harvestPatterns(b, s) {
+		b.Run("first/"+pc.name, func(b *testing.B) {
 			for b.Loop() {
-				f, err := s.Fragment(ctx, Pattern{Predicate: bc.pred}, bc.page)
-				if err != nil {
+				if _, err := s.Fragment(ctx, pc.p, 1); err != nil {
 					b.Fatal(err)
-				}
-				if len(f.Triples) != bc.want {
-					b.Fatalf("page %d: %d statements of %d, want %d", bc.page, len(f.Triples), f.Total, bc.want)
 				}
 			}
 		})
 	}
-	b.Run("scan", func(b *testing.B) {
-		for b.Loop() {
-			var keep []quad.Quad
-			if err := s.scanRecordQuads(ctx, map[quad.IRI]bool{typ: true}, func(q quad.Quad) error {
-				keep = append(keep, q)
-				return nil
-			}); err != nil {
-				b.Fatal(err)
-			}
-			if t, _ := canonical(keep); len(t) != n {
-				b.Fatalf("the scan found %d types, want %d", len(t), n)
-			}
+	for _, pc := range []struct {
+		name string
+		p    Pattern
+	}{{"unbound", Pattern{}}, {"P-type", Pattern{Predicate: quad.IRI(schema.RDFType)}}} {
+		f, err := s.Fragment(ctx, pc.p, 1)
+		if err != nil {
+			b.Fatal(err)
 		}
-	})
+		deep := f.Total / FragmentPageSize / 2
+		before, err := s.Fragment(ctx, pc.p, deep-1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("cursor-page-%d/%s", deep, pc.name), func(b *testing.B) {
+			for b.Loop() {
+				f, err := s.FragmentAfter(ctx, pc.p, deep, before.Next)
+				if err != nil || len(f.Triples) != FragmentPageSize {
+					b.Fatal(err, len(f.Triples))
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("number-page-%d/%s", deep, pc.name), func(b *testing.B) {
+			for b.Loop() {
+				f, err := s.Fragment(ctx, pc.p, deep)
+				if err != nil || len(f.Triples) != FragmentPageSize {
+					b.Fatal(err, len(f.Triples))
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDump writes the whole dump (to nowhere).
+func BenchmarkDump(b *testing.B) {
+	s := openHarvestBench(b)
+	var st DumpStats
+	for b.Loop() {
+		var err error
+		if st, err = s.Dump(context.Background(), io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(st.Quads)*float64(b.N)/b.Elapsed().Seconds(), "statements/s")
 }
 
 // BenchmarkVoID renders the dataset description: as it stands, and
-// after a write (which made the old counts rescan the store).
+// after a write.
 func BenchmarkVoID(b *testing.B) {
 	s := openHarvestBench(b)
 	ctx := context.Background()
@@ -113,33 +199,82 @@ func BenchmarkVoID(b *testing.B) {
 	})
 }
 
-// BenchmarkHarvestIndexBuild builds the harvest index from the log (what a
-// server does once at start) and reports the memory one index holds.
-func BenchmarkHarvestIndexBuild(b *testing.B) {
-	s := openHarvestBench(b)
+// TestHarvestFigures prints the harvest figures of the store in
+// $CREDREG_HARVEST_STORE (a copy: it is opened writable, and a layout 1
+// store is upgraded in place): open time, the dataset description's
+// counts and its first answer, the first page of every pattern kind cold
+// (the first read after open) and warm with its count, deep pages by
+// cursor and by number, and the dump's time and rate.
+func TestHarvestFigures(t *testing.T) {
+	dir := os.Getenv("CREDREG_HARVEST_STORE")
+	if dir == "" {
+		t.Skip("set CREDREG_HARVEST_STORE to a copy of a store")
+	}
 	ctx := context.Background()
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	d, err := s.scanHarvestData(ctx)
+	out := func(format string, a ...any) { fmt.Printf("credreg-bench: "+format+"\n", a...) }
+	start := time.Now()
+	s, err := Open(ctx, "badger://"+dir, Options{Base: benchBase(t), AdoptStoredBase: true, MustExist: true, NoSync: true, DocumentCache: -1})
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	held := float64(after.HeapAlloc) - float64(before.HeapAlloc)
-	records, statements := d.records, d.statements
-	runtime.KeepAlive(d)
-	for b.Loop() {
-		again, err := s.scanHarvestData(ctx)
+	defer s.Close()
+	out("open %v (sequence %d)", time.Since(start).Round(time.Millisecond), s.Sequence())
+	start = time.Now()
+	triples, records, err := s.counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out("void-counts cold %v triples=%d records=%d", time.Since(start).Round(time.Microsecond), triples, records)
+	for _, pc := range harvestPatterns(t, s) {
+		start := time.Now()
+		f, err := s.Fragment(ctx, pc.p, 1)
 		if err != nil {
-			b.Fatal(err)
+			t.Fatal(err)
 		}
-		if again.statements != statements {
-			b.Fatalf("built with %d statements, then %d", statements, again.statements)
+		cold := time.Since(start)
+		start = time.Now()
+		if _, err := s.Fragment(ctx, pc.p, 1); err != nil {
+			t.Fatal(err)
 		}
+		out("fragment %-30s first page cold %9v warm %9v count=%d page=%d", pc.name, cold.Round(time.Microsecond),
+			time.Since(start).Round(time.Microsecond), f.Total, len(f.Triples))
 	}
-	b.ReportMetric(held/(1<<20), "MiB-held")
-	b.ReportMetric(held/float64(records), "B/record")
-	b.ReportMetric(float64(statements), "statements")
+	for _, p := range []Pattern{{}, {Predicate: quad.IRI(schema.RDFType)}} {
+		f, err := s.Fragment(ctx, p, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deep := f.Total / FragmentPageSize / 2
+		start := time.Now()
+		before, err := s.Fragment(ctx, p, deep-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byNumber := time.Since(start)
+		start = time.Now()
+		g, err := s.FragmentAfter(ctx, p, deep, before.Next)
+		if err != nil || len(g.Triples) != FragmentPageSize {
+			t.Fatal(err)
+		}
+		out("fragment %s page %d by number %v, page %d by cursor %v", patternKey(p), deep-1, byNumber.Round(time.Millisecond),
+			deep, time.Since(start).Round(time.Microsecond))
+	}
+	start = time.Now()
+	st, err := s.Dump(ctx, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	el := time.Since(start)
+	out("dump %v records=%d quads=%d sequence=%d %.0f statements/s", el.Round(time.Millisecond), st.Records, st.Quads, st.Sequence,
+		float64(st.Quads)/el.Seconds())
+	start = time.Now()
+	if err := s.WarmList(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out("list index (class partitions of the description) %v", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	if _, _, err := s.DatasetDescription(ctx, DatasetInfo{IRI: "http://x.invalid/void#r", Dataset: "http://x.invalid/fragments"}); err != nil {
+		t.Fatal(err)
+	}
+	out("void first answer (list index built) %v", time.Since(start).Round(time.Microsecond))
 }

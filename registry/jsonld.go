@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
 	"github.com/piprate/json-gold/ld"
@@ -403,6 +404,67 @@ func nquadLine(s, p, o, g quad.Value) string {
 	b.WriteString(" .\n")
 	return b.String()
 }
+
+// appendNQuad appends the N-Quads line of a statement (g nil: in the
+// default graph) to dst: nquadLine without a string per term where the
+// terms need no escapes.
+func appendNQuad(dst []byte, s, p, o, g quad.Value) []byte {
+	dst = appendTerm(dst, s)
+	dst = append(dst, ' ')
+	dst = appendTerm(dst, p)
+	dst = append(dst, ' ')
+	dst = appendTerm(dst, o)
+	if g != nil {
+		dst = append(dst, ' ')
+		dst = appendTerm(dst, g)
+	}
+	return append(dst, " .\n"...)
+}
+
+// appendTerm appends termString(v) to dst.
+func appendTerm(dst []byte, v quad.Value) []byte {
+	switch x := v.(type) {
+	case quad.IRI:
+		if plainText(string(x), &iriEscaped) {
+			dst = append(dst, '<')
+			dst = append(dst, x...)
+			return append(dst, '>')
+		}
+	case quad.String:
+		if plainText(string(x), &literalEscaped) && utf8.ValidString(string(x)) {
+			dst = append(dst, '"')
+			dst = append(dst, x...)
+			return append(dst, '"')
+		}
+	}
+	return append(dst, termString(v)...)
+}
+
+// plainText tells whether s has none of the bytes of set.
+func plainText(s string, set *[256]bool) bool {
+	for i := 0; i < len(s); i++ {
+		if set[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// iriEscaped and literalEscaped are the bytes escapeIRI and escapeLiteral
+// may change (a superset: the fast path only needs to know there are
+// none).
+var iriEscaped, literalEscaped = func() (iri, lit [256]bool) {
+	for c := 0; c <= ' '; c++ {
+		iri[c] = true
+	}
+	for _, c := range []byte("<>\"{}|^`\\") {
+		iri[c] = true
+	}
+	for _, c := range []byte("\\\"\n\r") {
+		lit[c] = true
+	}
+	return iri, lit
+}()
 
 // termString formats a term in N-Quads syntax ("" for none).
 func termString(v quad.Value) string {

@@ -55,6 +55,10 @@ func (r *replicated) Match(ctx context.Context, p Pattern, after []byte, limit i
 	return r.reader(ctx).Match(ctx, p, after, limit)
 }
 
+func (r *replicated) Skip(ctx context.Context, p Pattern, after []byte, n int) ([]byte, error) {
+	return r.reader(ctx).Skip(ctx, p, after, n)
+}
+
 func (r *replicated) Count(ctx context.Context, p Pattern) (int64, error) {
 	return r.reader(ctx).Count(ctx, p)
 }

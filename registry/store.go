@@ -15,12 +15,16 @@
 //
 //	Apply(ctx, remove, add)          one atomic commit: removals, then additions
 //	Match(ctx, pattern, after, n)    a page of matching statements and the cursor of the next
+//	Skip(ctx, pattern, after, n)     the cursor n matching statements on (keys only)
 //	Count(ctx, pattern)              the exact number of matching statements
 //	Scan(ctx, pattern, want, fn)     every matching statement from one snapshot
 //	Sync(), Close()
 //
-// A pattern binds any of subject, predicate, object and graph. Everything
-// the registry keeps is statements, in these graphs:
+// A pattern binds any of subject, predicate, object and graph, or leaves
+// graphs out (Pattern.Except: the harvest reads leave out the bookkeeping
+// graphs below, whose statements the Badger backend counts, so those
+// counts are counter reads). Everything the registry keeps is statements,
+// in these graphs:
 //
 //   - a record: the graph named by the resource's IRI holds its
 //     description; reading a record is Scan{Graph: iri}, replacing it is
@@ -50,7 +54,8 @@
 // keys: a term dictionary (fixed-width ids), six indexes (SPOG POSG OSPG
 // GSPO PGOS OGSP) so that every pattern is one prefix scan, and exact
 // counters. Its "mlayout" key holds the layout and version, StoreLayout
-// ("credreg-quadstore 1"); a store with another value is refused. A store
+// ("credreg-quadstore 2"; a version 1 store is upgraded in place at open);
+// a store with another value is refused. A store
 // written by credreg before the port (cayley's generic kv layout over
 // hidalgo's flat KV, with no layout key of this kind) is refused with
 // ErrOldLayout and a message naming "credreg migrate", which copies it
@@ -160,9 +165,7 @@ type Store struct {
 	// holds a lock), so the document cache can trust its own drops.
 	exclusive bool
 
-	list      *listIndex
-	harvestIx *harvestIndex
-	frags     fragmentCache
+	list *listIndex
 	// hooks are told of every committed write (see subscribe).
 	hooks []writeHook
 	// life ends when the store closes; background work (the list index's
@@ -253,8 +256,6 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 // the loop that follows their writes.
 func (s *Store) start(ctx context.Context, opts Options) (*Store, error) {
 	s.list = newListIndex()
-	s.harvestIx = &harvestIndex{}
-	s.subscribe(s.harvestIx.onWrite)
 	s.life, s.stopLife = context.WithCancel(context.Background())
 	if opts.DocumentCache >= 0 {
 		n := opts.DocumentCache

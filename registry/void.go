@@ -24,8 +24,10 @@ type DatasetInfo struct {
 // its statements and records,
 // credentials by class, designations, the fragments' search template, the
 // dump, the change feed and the license. It returns JSON-LD and N-Quads.
-// Every count comes from an index kept by the writes (the harvest index
-// and the list index): no answer scans the store.
+// The statement and record counts are read from the backend's counters
+// (Count without the bookkeeping graphs, and of the records' bookkeeping
+// nodes); the class partitions and designations from the list index. No
+// answer scans the store.
 func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonld, nquads []byte, err error) {
 	triples, records, err := s.counts(ctx)
 	if err != nil {
@@ -94,14 +96,18 @@ func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonl
 	return js, d.nquads(), nil
 }
 
-// counts returns the number of record statements and records, from the
-// harvest index: a record's statements are counted when it is written.
+// counts returns the number of record statements (every statement
+// outside the bookkeeping graphs) and of records (each has one
+// credreg:contentHash on its bookkeeping node, retired or not): two counts
+// the backend answers from counters.
 func (s *Store) counts(ctx context.Context) (triples, records int, err error) {
-	ix, err := s.harvest(ctx, harvestWait)
+	t, err := s.be.Count(ctx, Pattern{Except: bookkeepingGraphs})
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, fmt.Errorf("count the statements: %w", err)
 	}
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	return ix.data.statements, ix.data.records, nil
+	r, err := s.be.Count(ctx, Pattern{Predicate: quad.IRI(predContentHash), Graph: quad.IRI(graphRecords)})
+	if err != nil {
+		return 0, 0, fmt.Errorf("count the records: %w", err)
+	}
+	return int(t), int(r), nil
 }

@@ -115,7 +115,7 @@ func (s *Server) serveBody(w http.ResponseWriter, r *http.Request, f format, con
 // --- fragments -------------------------------------------------------------
 
 func (s *Server) fragments(w http.ResponseWriter, r *http.Request) {
-	v, ok := checkParams(w, r, "subject", "predicate", "object", "graph", "page", "format")
+	v, ok := checkParams(w, r, "subject", "predicate", "object", "graph", "page", "after", "format")
 	if !ok {
 		return
 	}
@@ -161,7 +161,7 @@ func (s *Server) fragments(w http.ResponseWriter, r *http.Request) {
 		s.writeFragment(w, r, f, seq, body.links, body.body)
 		return
 	}
-	frag, err := s.store.Fragment(r.Context(), p, page)
+	frag, err := s.store.FragmentAfter(r.Context(), p, page, v.Get("after"))
 	if err != nil {
 		s.listError(w, r, err)
 		return
@@ -246,10 +246,13 @@ func (c *pageCache) put(key string, p renderedFragment) {
 
 // fragmentLinks builds a fragment page's IRIs: the page itself is the URL
 // as requested (TPF clients look its metadata up by that URL); the other
-// links list the pattern in the template's order, then the page.
+// links list the pattern in the template's order, then the page. The next
+// link carries the cursor of the next page (after=), so following it costs
+// one seek however deep; a page=N link without one still works, reading
+// the pages before it.
 func (s *Server) fragmentLinks(r *http.Request, v url.Values, page int, f *registry.Fragment) registry.FragmentLinks {
 	base := s.base.String() + "/fragments"
-	at := func(n int) string {
+	at := func(n int, cursor string) string {
 		var parts []string
 		for _, name := range []string{"subject", "predicate", "object", "graph"} {
 			if val := v.Get(name); val != "" && !strings.HasPrefix(val, "?") {
@@ -258,6 +261,9 @@ func (s *Server) fragmentLinks(r *http.Request, v url.Values, page int, f *regis
 		}
 		if n > 1 {
 			parts = append(parts, "page="+strconv.Itoa(n))
+		}
+		if cursor != "" {
+			parts = append(parts, "after="+cursor)
 		}
 		if len(parts) == 0 {
 			return base
@@ -271,15 +277,15 @@ func (s *Server) fragmentLinks(r *http.Request, v url.Values, page int, f *regis
 	l := registry.FragmentLinks{
 		Dataset:  base + "#dataset",
 		Template: base + "{?subject,predicate,object}",
-		Fragment: at(1),
+		Fragment: at(1, ""),
 		Page:     self,
-		First:    at(1),
+		First:    at(1, ""),
 	}
-	if page*registry.FragmentPageSize < f.Total {
-		l.Next = at(page + 1)
+	if f.Next != "" {
+		l.Next = at(page+1, f.Next)
 	}
 	if page > 1 {
-		l.Previous = at(page - 1)
+		l.Previous = at(page-1, "")
 	}
 	return l
 }

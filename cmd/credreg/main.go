@@ -283,11 +283,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			log.Error("building the list index", "err", err)
 		}
 	}()
-	go func() {
-		if err := store.WarmHarvest(ctx); err != nil && ctx.Err() == nil {
-			log.Error("building the harvest index", "err", err)
-		}
-	}()
 	handler, err := server.New(server.Config{Store: store, Logger: log, License: cfg.license, MaxAuthFailures: cfg.maxAuthFailures, MaxWritesPerMinute: cfg.maxWrites, MaxConcurrentImports: cfg.maxImports, StreamWriteTimeout: cfg.writeTimeout})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)

@@ -41,6 +41,9 @@ var orders = func() [16][4]int {
 type bound struct {
 	mask uint8
 	ids  row // the ids of the bound positions
+	// except are the ids of the graphs left out (with the graph free);
+	// graphs the dictionary lacks hold nothing and are not listed.
+	except []int64
 }
 
 // resolve looks up the ids of p's terms; ok is false when one is not in
@@ -68,7 +71,52 @@ func (s *Store) resolve(ctx context.Context, q querier, p Pattern) (b bound, ok 
 		b.mask |= 1 << i
 		b.ids[i] = id
 	}
+	if p.Graph == nil {
+		for _, g := range p.Except {
+			if g == nil {
+				b.except = append(b.except, 0) // the default graph
+				continue
+			}
+			id, found, err := s.termID(ctx, q, g)
+			if err != nil {
+				return b, false, err
+			}
+			if found {
+				b.except = append(b.except, id)
+			}
+		}
+	}
 	return b, true, nil
+}
+
+// termID looks up the id of one term.
+func (s *Store) termID(ctx context.Context, q querier, v quad.Value) (int64, bool, error) {
+	e, err := encode(v)
+	if err != nil {
+		return 0, false, fmt.Errorf("pgstore: pattern: %w", err)
+	}
+	if id, found := s.ids.get(e.key); found {
+		return id, true, nil
+	}
+	var id int64
+	err = q.QueryRow(ctx, `SELECT id FROM credreg_terms WHERE k = $1`, []byte(e.key)).Scan(&id)
+	if err == pgx.ErrNoRows {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("pgstore: read a term id: %w", err)
+	}
+	s.ids.put(e.key, id)
+	return id, true, nil
+}
+
+// exceptClause adds the condition leaving out b's excepted graphs.
+func exceptClause(b bound, where []string, args []any) ([]string, []any) {
+	if len(b.except) == 0 {
+		return where, args
+	}
+	args = append(args, b.except)
+	return append(where, "g <> ALL($"+strconv.Itoa(len(args))+")"), args
 }
 
 // pageQuery is the SQL of a page of b's matches: the bound columns are
@@ -76,6 +124,10 @@ func (s *Store) resolve(ctx context.Context, q querier, p Pattern) (b bound, ok 
 // start, then the limit. args gives the arguments but the limit.
 func pageQuery(b bound, after *row) (sql string, args []any) {
 	order := orders[b.mask]
+	if b.mask == 0 && len(b.except) > 0 {
+		// Every published statement: graph by graph (a dump's order).
+		order = orders[8]
+	}
 	var where, free []string
 	for _, c := range order {
 		if b.mask&(1<<c) != 0 {
@@ -95,6 +147,7 @@ func pageQuery(b bound, after *row) (sql string, args []any) {
 		}
 		where = append(where, "("+strings.Join(free, ", ")+") > ("+strings.Join(ph, ", ")+")")
 	}
+	where, args = exceptClause(b, where, args)
 	var sb strings.Builder
 	sb.WriteString("SELECT s, p, o, g FROM credreg_quads")
 	if len(where) > 0 {
@@ -262,6 +315,38 @@ func (s *Store) Match(ctx context.Context, p Pattern, after []byte, limit int) (
 	return out, next, nil
 }
 
+// Skip passes n statements matching p after the cursor after (nil: from
+// the first), in Match's order, reading ids only, and returns the cursor
+// of the n-th (Match after it gives what follows), or nil when fewer than
+// n remain.
+func (s *Store) Skip(ctx context.Context, p Pattern, after []byte, n int) ([]byte, error) {
+	if n <= 0 {
+		return after, nil
+	}
+	b, ok, err := s.resolve(ctx, s.pool, p)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var from *row
+	if after != nil {
+		if from, err = decodeCursor(after, b); err != nil {
+			return nil, err
+		}
+	}
+	// Only the last row of the n is wanted: skip the rest in SQL.
+	sql, args := pageQuery(b, from)
+	sql += " OFFSET $" + strconv.Itoa(len(args)+2)
+	var r row
+	err = s.pool.QueryRow(ctx, sql, append(args, 1, n-1)...).Scan(&r[0], &r[1], &r[2], &r[3])
+	if err == pgx.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: skip statements: %w", err)
+	}
+	return encodeCursor(r), nil
+}
+
 // Count returns the exact number of statements matching p: from the
 // predicate counts with no position or only the predicate bound, otherwise
 // by counting one index range.
@@ -271,6 +356,21 @@ func (s *Store) Count(ctx context.Context, p Pattern) (int64, error) {
 		return 0, err
 	}
 	var n int64
+	if len(b.except) > 0 {
+		// Counted by the index range, less the excluded graphs.
+		where, args := exceptClause(b, nil, nil)
+		for i, c := range columns {
+			if b.mask&(1<<i) != 0 {
+				args = append(args, b.ids[i])
+				where = append(where, c+" = $"+strconv.Itoa(len(args)))
+			}
+		}
+		err = s.pool.QueryRow(ctx, `SELECT count(*) FROM credreg_quads WHERE `+strings.Join(where, " AND "), args...).Scan(&n)
+		if err != nil {
+			return 0, fmt.Errorf("pgstore: count: %w", err)
+		}
+		return n, nil
+	}
 	switch b.mask {
 	case 0:
 		err = s.pool.QueryRow(ctx, `SELECT coalesce(sum(n), 0)::int8 FROM credreg_pcounts`).Scan(&n)

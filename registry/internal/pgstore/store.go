@@ -73,6 +73,9 @@ type Store struct {
 // every graph.
 type Pattern struct {
 	Subject, Predicate, Object, Graph quad.Value
+	// Except leaves out the statements of these graphs (nil: the default
+	// graph) when Graph is nil.
+	Except []quad.Value
 }
 
 // Open connects to the database at dsn (a postgres:// or postgresql://

@@ -6,18 +6,24 @@
 // written without reading them first where the ids prove them new, and
 // exact counts come from counters kept in the same transactions.
 //
-// # Layout, version 1
+// # Layout, version 2
 //
 // All integers are 8-byte big-endian uint64. Ids number terms from 1 and
 // are never reused; id 0 stands for the default graph in the G position.
 //
 //	key                          value             what
-//	"mlayout"                    "credreg-quadstore 1"  layout version; Open refuses any other value,
-//	                                               and Badger data without this key
+//	"mlayout"                    "credreg-quadstore 2"  layout version; Open refuses any other value
+//	                                               but 1 (upgraded in place), and Badger data
+//	                                               without this key
+//	"mcounted"                   graph list        the counted graphs: uvarint length and encoded
+//	                                               term each, sorted (length 0: the default graph);
+//	                                               "rebuilding" while their counters are counted
 //	"mnextid"                    id                next term id to allocate
 //	"cq"                         count             statements in the store
 //	"cn"                         count             terms in the dictionary (= nodes)
 //	"cp" id                      count             statements with predicate id (absent when 0)
+//	"cg" g                       count             statements in counted graph g (absent when 0)
+//	"cx" g p                     count             statements in counted graph g with predicate p
 //	"t" term                     id                dictionary, term → id (term ≤ 256 bytes encoded)
 //	"h" sha256(term)             id                dictionary, term → id (longer terms)
 //	"n" id                       term              dictionary, id → term
@@ -50,6 +56,32 @@
 //	O            OSPG    P O          POSG    P O G         PGOS
 //	G            GSPO    P G          PGOS    S P O G       SPOG
 //	                     O G          OGSP
+//
+// # Counted graphs
+//
+// A few graphs named at Open (Options.CountedGraphs; the registry's
+// bookkeeping graphs) are also counted per graph ("cg") and per graph and
+// predicate ("cx"), in the same transactions as the statements. With them
+// Count answers "every statement, or a predicate's, outside those graphs"
+// (Pattern.Except) from counters: "cq" or "cp" minus theirs. They are
+// counted only for the named graphs: counting every graph would cost a key
+// per graph and predicate (3.8 million at 100k credentials) and a counter
+// write per record and predicate. The set is stored in "mcounted"; Open
+// with another set drops every "cg" and "cx" key and counts the new set's
+// graphs (one GSPO prefix scan each), and a nil set keeps the stored one.
+// Version 2 is version 1 with these keys: Open upgrades a writable version
+// 1 store in place (it sets "mlayout" and counts the set); a version 1
+// reader would write without keeping them, so version 2 is refused by it.
+//
+// # Excluded graphs
+//
+// Pattern.Except leaves graphs out of a pattern that binds none. A
+// pattern binding no subject is served by the index that has the graph
+// right after its bound positions (GSPO for none, PGOS for a predicate,
+// OGSP for an object), where an excluded graph's statements are one key
+// range: passed by one seek, never read. Other patterns (with a subject,
+// or a predicate and an object) read the excluded statements and drop
+// them. Match's cursor stays a key of the serving index.
 //
 // # Dictionary and nodes
 //
@@ -85,5 +117,8 @@
 // all statements and for a bound predicate, exact for sets of up to 1000
 // statements (counted) and estimated from Badger's table sizes beyond.
 // Match pages through any pattern with a resumable cursor (the last index
-// key returned); Count is exact, from a counter or by counting keys.
+// key returned); Skip passes n matches reading keys only and returns the
+// cursor Match would (for a page addressed by number); Count is exact, from counters (all statements, a
+// predicate, a counted graph alone or with a predicate, and those minus
+// counted graphs excluded) or by counting keys.
 package quadstore

@@ -23,11 +23,35 @@ type scan struct {
 	prefix []byte
 	// filter is set when the bound positions are not all a prefix of ix.
 	filter bool
+	// except are the ids of the graphs left out (Pattern.Except); when
+	// skipAt > 0 the graph is ix's position after the prefix, and its id
+	// ends at key offset skipAt, so an excluded graph is skipped by a seek.
+	except map[uint64]bool
+	skipAt int
 }
 
 func (qs *QuadStore) newScan(bound ids, mask uint8) *scan {
 	ix, n := bestIndex(mask)
 	return &scan{qs: qs, bound: bound, mask: mask, ix: ix, prefix: ix.prefix(bound, n), filter: n != popcount(mask)}
+}
+
+// newScanExcept is newScan leaving out the graphs of except: through an
+// index that has the graph right after the bound positions when there is
+// one.
+func (qs *QuadStore) newScanExcept(bound ids, mask uint8, except map[uint64]bool) *scan {
+	if len(except) == 0 || mask&(1<<posG) != 0 {
+		return qs.newScan(bound, mask)
+	}
+	n := popcount(mask)
+	for i := range indexes {
+		ix := &indexes[i]
+		if ix.prefixLen(mask) == n && ix.order[n] == posG {
+			return &scan{qs: qs, bound: bound, mask: mask, ix: ix, prefix: ix.prefix(bound, n), except: except, skipAt: 1 + (n+1)*idLen}
+		}
+	}
+	s := qs.newScan(bound, mask)
+	s.except = except
+	return s
 }
 
 func popcount(m uint8) int {

@@ -44,7 +44,13 @@ var (
 	keyQuadCount  = []byte("cq")
 	keyNodeCount  = []byte("cn")
 	pfxPredCount  = []byte("cp")
+	pfxGraphCount = []byte("cg")
+	pfxGPCount    = []byte("cx")
+	keyCounted    = []byte("mcounted")
 	layoutValue   = fmt.Appendf(nil, "credreg-quadstore %d", LayoutVersion)
+	// layoutV1 is the layout before the counted graphs, which Open
+	// upgrades in place.
+	layoutV1      = "credreg-quadstore 1"
 	errBadTerm    = errors.New("quadstore: corrupt term encoding")
 	errUnsupValue = errors.New("quadstore: unsupported value type")
 )
@@ -136,6 +142,15 @@ func nodeKey(id uint64) []byte {
 
 func predCountKey(p uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(make([]byte, 0, len(pfxPredCount)+idLen), pfxPredCount...), p)
+}
+
+func graphCountKey(g uint64) []byte {
+	return binary.BigEndian.AppendUint64(append(make([]byte, 0, len(pfxGraphCount)+idLen), pfxGraphCount...), g)
+}
+
+func gpCountKey(g, p uint64) []byte {
+	b := append(make([]byte, 0, len(pfxGPCount)+2*idLen), pfxGPCount...)
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(b, g), p)
 }
 
 // termKey is the dictionary key of an encoded term.

@@ -21,6 +21,13 @@ var ErrBadCursor = errors.New("quadstore: cursor does not belong to this pattern
 type Pattern struct {
 	Subject, Predicate, Object, Label quad.Value
 	DefaultGraph                      bool
+	// Except leaves out the statements of these graphs (nil: the default
+	// graph) when the pattern binds no graph. A pattern that binds no
+	// subject is served by an index whose next position after the bound
+	// ones is the graph (GSPO, PGOS, OGSP), so an excluded graph is
+	// skipped by one seek, not read; otherwise excluded statements are
+	// read and dropped.
+	Except []quad.Value
 }
 
 // resolve turns p into bound ids; ok is false when a term of p is not in
@@ -50,18 +57,18 @@ func (qs *QuadStore) resolve(txn *badger.Txn, p Pattern) (b ids, mask uint8, ok 
 // index that serves p, starting after the cursor after (nil for the first
 // page), and the cursor of the next page (nil when there is none). Every
 // combination of bound positions is one prefix scan; a page costs one seek
-// and limit+1 keys, however deep it is.
+// and limit+1 keys, however deep it is (plus one seek per excluded graph
+// passed, and the excluded statements read where no seek skips them).
 func (qs *QuadStore) Match(ctx context.Context, p Pattern, after []byte, limit int) ([]quad.Quad, []byte, error) {
 	if limit <= 0 {
 		return nil, nil, errors.New("quadstore: Match needs a positive limit")
 	}
 	txn := qs.db.NewTransaction(false)
 	defer txn.Discard()
-	b, mask, ok, err := qs.resolve(txn, p)
+	s, ok, err := qs.scanFor(txn, p)
 	if err != nil || !ok {
 		return nil, nil, err
 	}
-	s := qs.newScan(b, mask)
 	start := s.prefix
 	if after != nil {
 		if len(after) != quadKeyLen || !bytes.HasPrefix(after, s.prefix) {
@@ -69,38 +76,131 @@ func (qs *QuadStore) Match(ctx context.Context, p Pattern, after []byte, limit i
 		}
 		start = append(append([]byte{}, after...), 0) // the next key after it
 	}
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: s.prefix})
-	defer it.Close()
 	var out []quad.Quad
 	var last []byte
-	for it.Seek(start); it.ValidForPrefix(s.prefix); it.Next() {
-		key := it.Item().Key()
-		q, ok := s.ix.decode(key)
-		if !ok {
-			return nil, nil, fmt.Errorf("quadstore: corrupt %s key %x", s.ix.name, key)
-		}
-		if s.filter && !s.matches(q) {
-			continue
-		}
+	more := false
+	err = s.walk(ctx, txn, start, func(key []byte, q ids) (bool, error) {
 		if len(out) == limit {
-			return out, last, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+			more = true
+			return false, nil
 		}
 		v, err := qs.quadOf(txn, q)
 		if err != nil {
-			return nil, nil, err
+			return false, err
 		}
 		out = append(out, v)
-		last = it.Item().KeyCopy(last[:0:0])
+		last = append(last[:0:0], key...)
+		return true, nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, nil, nil
+	if !more {
+		last = nil
+	}
+	return out, last, nil
 }
 
-// Count returns the exact number of statements that match p. With no
-// bound position or only the predicate bound it reads a counter; otherwise
-// it counts the keys of one prefix scan (keys only, no values).
+// Skip passes n statements that match p after the cursor after (nil: from
+// the first), reading keys only, and returns the cursor of the last one
+// passed, as Match would after a page ending there, or nil when fewer than
+// n remain (then passed says how many did).
+func (qs *QuadStore) Skip(ctx context.Context, p Pattern, after []byte, n int) (cursor []byte, passed int, err error) {
+	if n <= 0 {
+		return after, 0, nil
+	}
+	txn := qs.db.NewTransaction(false)
+	defer txn.Discard()
+	s, ok, err := qs.scanFor(txn, p)
+	if err != nil || !ok {
+		return nil, 0, err
+	}
+	start := s.prefix
+	if after != nil {
+		if len(after) != quadKeyLen || !bytes.HasPrefix(after, s.prefix) {
+			return nil, 0, ErrBadCursor
+		}
+		start = append(append([]byte{}, after...), 0)
+	}
+	err = s.walk(ctx, txn, start, func(key []byte, _ ids) (bool, error) {
+		passed++
+		if passed == n {
+			cursor = append([]byte{}, key...)
+			return false, nil
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return cursor, passed, nil
+}
+
+// scanFor resolves p in txn: the scan that serves it (with its excluded
+// graphs), or ok false when nothing can match.
+func (qs *QuadStore) scanFor(txn *badger.Txn, p Pattern) (*scan, bool, error) {
+	b, mask, ok, err := qs.resolve(txn, p)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	except, _, err := qs.exceptIDs(txn, p)
+	if err != nil {
+		return nil, false, err
+	}
+	return qs.newScanExcept(b, mask, except), true, nil
+}
+
+// walk calls fn with the key and ids of every statement of s from start
+// on, in index order, until fn says stop; an excluded graph is passed by
+// a seek where the index allows it.
+func (s *scan) walk(ctx context.Context, txn *badger.Txn, start []byte, fn func(key []byte, q ids) (bool, error)) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: s.prefix})
+	defer it.Close()
+	n := 0
+	for it.Seek(start); it.ValidForPrefix(s.prefix); {
+		key := it.Item().Key()
+		q, ok := s.ix.decode(key)
+		if !ok {
+			return fmt.Errorf("quadstore: corrupt %s key %x", s.ix.name, key)
+		}
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if s.except[q[posG]] {
+			if s.skipAt > 0 {
+				// The graph's id ends at skipAt: seek to the next graph.
+				next := append([]byte{}, key[:s.skipAt]...)
+				g := binary.BigEndian.Uint64(next[s.skipAt-idLen:])
+				if g == ^uint64(0) {
+					return nil
+				}
+				binary.BigEndian.PutUint64(next[s.skipAt-idLen:], g+1)
+				it.Seek(next)
+				continue
+			}
+			it.Next()
+			continue
+		}
+		if s.filter && !s.matches(q) {
+			it.Next()
+			continue
+		}
+		more, err := fn(key, q)
+		if err != nil || !more {
+			return err
+		}
+		it.Next()
+	}
+	return ctx.Err()
+}
+
+// Count returns the exact number of statements that match p. It reads
+// counters for no bound position or only the predicate bound (minus the
+// excluded graphs' counters when all of them are counted graphs), and for
+// a counted graph alone or with a predicate; otherwise it counts the keys
+// of one prefix scan (keys only, no values).
 func (qs *QuadStore) Count(ctx context.Context, p Pattern) (int64, error) {
 	txn := qs.db.NewTransaction(false)
 	defer txn.Discard()
@@ -108,32 +208,61 @@ func (qs *QuadStore) Count(ctx context.Context, p Pattern) (int64, error) {
 	if err != nil || !ok {
 		return 0, err
 	}
-	switch mask {
-	case 0:
-		n, err := getCounter(txn, keyQuadCount)
-		return int64(n), err
-	case 1 << posP:
-		n, err := getCounter(txn, predCountKey(b[posP]))
-		return int64(n), err
+	except, allCounted, err := qs.exceptIDs(txn, p)
+	if err != nil {
+		return 0, err
 	}
-	s := qs.newScan(b, mask)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: s.prefix})
-	defer it.Close()
-	n := int64(0)
-	for it.Seek(s.prefix); it.ValidForPrefix(s.prefix); it.Next() {
-		if s.filter {
-			if q, ok := s.ix.decode(it.Item().Key()); !ok || !s.matches(q) {
-				continue
-			}
+	gCounted := mask&(1<<posG) != 0 && qs.labelCounted(p)
+	switch {
+	case mask == 0 && allCounted:
+		n, err := getCounter(txn, keyQuadCount)
+		if err != nil {
+			return 0, err
 		}
-		n++
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
+		for g := range except {
+			m, err := getCounter(txn, graphCountKey(g))
+			if err != nil {
 				return 0, err
 			}
+			n -= m
 		}
+		return int64(n), nil
+	case mask == 1<<posP && allCounted:
+		n, err := getCounter(txn, predCountKey(b[posP]))
+		if err != nil {
+			return 0, err
+		}
+		for g := range except {
+			m, err := getCounter(txn, gpCountKey(g, b[posP]))
+			if err != nil {
+				return 0, err
+			}
+			n -= m
+		}
+		return int64(n), nil
+	case mask == 1<<posG && gCounted:
+		n, err := getCounter(txn, graphCountKey(b[posG]))
+		return int64(n), err
+	case mask == 1<<posG|1<<posP && gCounted:
+		n, err := getCounter(txn, gpCountKey(b[posG], b[posP]))
+		return int64(n), err
 	}
-	return n, nil
+	s := qs.newScanExcept(b, mask, except)
+	n := int64(0)
+	err = s.walk(ctx, txn, s.prefix, func([]byte, ids) (bool, error) {
+		n++
+		return true, nil
+	})
+	return n, err
+}
+
+// labelCounted tells whether the graph p binds is a counted graph.
+func (qs *QuadStore) labelCounted(p Pattern) bool {
+	if p.Label == nil {
+		return p.DefaultGraph && qs.counted[""]
+	}
+	enc, err := encodeTerm(p.Label)
+	return err == nil && qs.counted[string(enc)]
 }
 
 // predicateCount reads the counter of a predicate id.
@@ -147,7 +276,8 @@ func (qs *QuadStore) predicateCount(p uint64) (uint64, error) {
 // their terms, then hands them on. When a chunk needs more than
 // scanSequential terms and an eighth of the dictionary, they are read in
 // one sequential pass over the dictionary rather than one point read each.
-const (
+// (Variables so that tests can take both paths on small data.)
+var (
 	scanChunk      = 1 << 21
 	scanSequential = 1 << 13
 )
@@ -163,30 +293,23 @@ func (qs *QuadStore) Scan(ctx context.Context, p Pattern, want uint8, fn func(qu
 	}
 	txn := qs.db.NewTransaction(false)
 	defer txn.Discard()
-	b, mask, ok, err := qs.resolve(txn, p)
+	s, ok, err := qs.scanFor(txn, p)
 	if err != nil || !ok {
 		return err
 	}
-	s := qs.newScan(b, mask)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: s.prefix})
-	defer it.Close()
 	chunk := make([]ids, 0, 1024)
-	for it.Seek(s.prefix); it.ValidForPrefix(s.prefix); it.Next() {
-		key := it.Item().Key()
-		q, ok := s.ix.decode(key)
-		if !ok {
-			return fmt.Errorf("quadstore: corrupt %s key %x", s.ix.name, key)
-		}
-		if s.filter && !s.matches(q) {
-			continue
-		}
+	err = s.walk(ctx, txn, s.prefix, func(_ []byte, q ids) (bool, error) {
 		chunk = append(chunk, q)
 		if len(chunk) == scanChunk {
 			if err := qs.emit(ctx, txn, chunk, want, fn); err != nil {
-				return err
+				return false, err
 			}
 			chunk = chunk[:0]
 		}
+		return true, nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := qs.emit(ctx, txn, chunk, want, fn); err != nil {
 		return err
@@ -195,19 +318,35 @@ func (qs *QuadStore) Scan(ctx context.Context, p Pattern, want uint8, fn func(qu
 }
 
 // emit reads the wanted terms of chunk and calls fn with each statement.
+// The terms are marked in a bitset by id; many of them (more than
+// scanSequential and an eighth of the dictionary) are read in one pass over
+// the dictionary into a table indexed by id, a few by point reads.
 func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, want uint8, fn func(quad.Quad) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	terms := map[uint64]quad.Value{}
+	maxID := uint64(0)
 	for _, q := range chunk {
 		for i, id := range q {
-			if id != 0 && want&(1<<i) != 0 {
-				terms[id] = nil
+			if want&(1<<i) != 0 && id > maxID {
+				maxID = id
 			}
 		}
 	}
-	if len(terms) > max(scanSequential, int(qs.nodes.Load()/8)) {
+	marked := make([]uint64, maxID/64+1)
+	distinct := 0
+	for _, q := range chunk {
+		for i, id := range q {
+			if id != 0 && want&(1<<i) != 0 && marked[id>>6]&(1<<(id&63)) == 0 {
+				marked[id>>6] |= 1 << (id & 63)
+				distinct++
+			}
+		}
+	}
+	var table []quad.Value
+	var few map[uint64]quad.Value
+	if distinct > max(scanSequential, int(qs.nodes.Load()/8)) {
+		table = make([]quad.Value, maxID+1)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: nodePrefix, PrefetchValues: true, PrefetchSize: 256})
 		for it.Seek(nodePrefix); it.ValidForPrefix(nodePrefix); it.Next() {
 			key := it.Item().Key()
@@ -215,30 +354,48 @@ func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, wan
 				continue
 			}
 			id := binary.BigEndian.Uint64(key[1:])
-			if _, ok := terms[id]; !ok {
+			if id > maxID {
+				break
+			}
+			if marked[id>>6]&(1<<(id&63)) == 0 {
 				continue
 			}
-			enc, err := it.Item().ValueCopy(nil)
+			var v quad.Value
+			err := it.Item().Value(func(enc []byte) error {
+				var err error
+				v, err = decodeTerm(enc)
+				return err
+			})
 			if err != nil {
 				it.Close()
 				return fmt.Errorf("quadstore: read term %d: %w", id, err)
 			}
-			v, err := decodeTerm(enc)
-			if err != nil {
-				it.Close()
-				return err
-			}
-			terms[id] = v
+			table[id] = v
 		}
 		it.Close()
 	} else {
-		for id := range terms {
-			v, err := qs.name(txn, id)
-			if err != nil {
-				return err
+		few = make(map[uint64]quad.Value, distinct)
+		for _, q := range chunk {
+			for i, id := range q {
+				if id == 0 || want&(1<<i) == 0 {
+					continue
+				}
+				if _, ok := few[id]; ok {
+					continue
+				}
+				v, err := qs.name(txn, id)
+				if err != nil {
+					return err
+				}
+				few[id] = v
 			}
-			terms[id] = v
 		}
+	}
+	term := func(id uint64) quad.Value {
+		if table != nil {
+			return table[id]
+		}
+		return few[id]
 	}
 	for n, q := range chunk {
 		if n%4096 == 4095 {
@@ -251,7 +408,7 @@ func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, wan
 			if id == 0 || want&(1<<i) == 0 {
 				continue
 			}
-			v := terms[id]
+			v := term(id)
 			if v == nil {
 				return fmt.Errorf("quadstore: term %d of a statement is missing", id)
 			}

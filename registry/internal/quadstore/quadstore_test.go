@@ -460,10 +460,10 @@ func TestLayoutVersion(t *testing.T) {
 		qs, err := Open(dir, Options{NoSync: true})
 		require.NoError(t, err)
 		require.NoError(t, qs.Close())
-		raw(t, dir, func(txn *badger.Txn) error { return txn.Set(keyLayout, []byte("credreg-quadstore 2")) })
+		raw(t, dir, func(txn *badger.Txn) error { return txn.Set(keyLayout, []byte("credreg-quadstore 99")) })
 		_, err = Open(dir, Options{})
 		require.ErrorIs(t, err, ErrLayout)
-		require.ErrorContains(t, err, `"credreg-quadstore 2"`)
+		require.ErrorContains(t, err, `"credreg-quadstore 99"`)
 	})
 	t.Run("no layout key", func(t *testing.T) {
 		dir := t.TempDir()

@@ -11,12 +11,13 @@ import (
 
 	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/cayley/graph/refs"
+	"github.com/cayleygraph/quad"
 	"github.com/dgraph-io/badger/v4"
 )
 
 // LayoutVersion is the version of the key layout this package reads and
 // writes (see the package documentation).
-const LayoutVersion = 1
+const LayoutVersion = 2
 
 // Defaults of Options.
 const (
@@ -55,6 +56,14 @@ type Options struct {
 	TermCache int
 	// Logger receives Badger's warnings and errors (nil: slog.Default()).
 	Logger *slog.Logger
+	// CountedGraphs are the graphs (nil: the default graph) whose
+	// statements are also counted per graph and per graph and predicate,
+	// so that Count of a pattern with Except among them, binding nothing
+	// or a predicate alone, reads counters (see the package
+	// documentation). The store keeps its set; Open with another set
+	// counts the new set's graphs anew (one scan of each), and nil keeps
+	// the stored set.
+	CountedGraphs []quad.Value
 	// OpenBadger, when set, opens Badger in place of badger.Open (so a
 	// caller can classify open errors, such as a held directory lock).
 	OpenBadger func(badger.Options) (*badger.DB, error)
@@ -75,6 +84,13 @@ type QuadStore struct {
 	wmu        sync.Mutex
 	nextID     uint64
 	predCounts map[uint64]uint64
+	// graphCounts and gpCounts cache the counters of counted graphs (by
+	// graph id, and by graph and predicate id), read on first use.
+	graphCounts map[uint64]uint64
+	gpCounts    map[[2]uint64]uint64
+	// counted are the counted graphs' encoded terms ("" is the default
+	// graph); set at Open.
+	counted countedSet
 
 	quads, nodes atomic.Int64
 
@@ -144,7 +160,7 @@ func Open(dir string, opts Options) (*QuadStore, error) {
 		return nil, fmt.Errorf("quadstore: open %s: %w", dir, err)
 	}
 	qs := &QuadStore{db: db, dir: dir, noSync: opts.NoSync, readOnly: opts.ReadOnly, batch: opts.BatchSize,
-		predCounts: map[uint64]uint64{}}
+		predCounts: map[uint64]uint64{}, graphCounts: map[uint64]uint64{}, gpCounts: map[[2]uint64]uint64{}}
 	if qs.batch == 0 {
 		qs.batch = DefaultBatchSize
 	}
@@ -205,12 +221,27 @@ func (qs *QuadStore) init(opts Options) error {
 		}
 	case layout == nil:
 		return fmt.Errorf("%w: %s holds Badger data without a credreg-quadstore layout key (an older cayley kv store?); this build reads layout %d", ErrLayout, qs.dir, LayoutVersion)
+	case string(layout) == layoutV1 && !opts.ReadOnly:
+		// Version 2 adds the counted graphs' counters to version 1; a
+		// version 1 store has none, which loadCounted counts below.
+		err := qs.db.Update(func(txn *badger.Txn) error {
+			if err := txn.Set(keyCounted, countedRebuilding); err != nil {
+				return err
+			}
+			return txn.Set(keyLayout, layoutValue)
+		})
+		if err != nil {
+			return fmt.Errorf("quadstore: upgrade %s from layout 1: %w", qs.dir, err)
+		}
 	case string(layout) != string(layoutValue):
 		return fmt.Errorf("%w: %s has layout %q; this build reads %q", ErrLayout, qs.dir, layout, layoutValue)
 	default:
 		if opts.mustBeNew {
 			return graph.ErrDatabaseExists
 		}
+	}
+	if err := qs.loadCounted(opts.CountedGraphs); err != nil {
+		return err
 	}
 	return qs.db.View(func(txn *badger.Txn) error {
 		var err error

@@ -196,9 +196,12 @@ type chunk struct {
 	// again) here.
 	blind     map[ids]bool
 	predDelta map[uint64]int64
-	quadDelta int64
-	nodeDelta int64
-	nextID    uint64
+	// graphDelta and gpDelta change the counters of counted graphs.
+	graphDelta map[uint64]int64
+	gpDelta    map[[2]uint64]int64
+	quadDelta  int64
+	nodeDelta  int64
+	nextID     uint64
 	// gc are the ids of terms of deleted statements: dropped from the
 	// dictionary at commit when no statement uses them any more.
 	gc      map[uint64]bool
@@ -213,11 +216,14 @@ type chunk struct {
 
 func (qs *QuadStore) newChunk() *chunk {
 	return &chunk{qs: qs, txn: qs.db.NewTransaction(true), ids: map[string]uint64{}, fresh: map[uint64]bool{},
-		blind: map[ids]bool{}, predDelta: map[uint64]int64{}, gc: map[uint64]bool{}, nextID: qs.nextID}
+		blind: map[ids]bool{}, predDelta: map[uint64]int64{}, graphDelta: map[uint64]int64{}, gpDelta: map[[2]uint64]int64{},
+		gc: map[uint64]bool{}, nextID: qs.nextID}
 }
 
 // reserve is the number of entries commit adds: counters, next id.
-func (c *chunk) reserve() int64 { return int64(len(c.predDelta)) + 4 }
+func (c *chunk) reserve() int64 {
+	return int64(len(c.predDelta)+len(c.graphDelta)+len(c.gpDelta)) + 4
+}
 
 func (c *chunk) discard() { c.txn.Discard() }
 
@@ -346,6 +352,10 @@ func (c *chunk) apply(p prepared, opts graph.IgnoreOpts) error {
 		c.log = append(c.log, logged{q, true})
 		c.predDelta[q[posP]]++
 		c.quadDelta++
+		if c.qs.countedGraph(p.enc[posG]) {
+			c.graphDelta[q[posG]]++
+			c.gpDelta[[2]uint64{q[posG], q[posP]}]++
+		}
 		return nil
 	}
 	if !ok {
@@ -365,6 +375,10 @@ func (c *chunk) apply(p prepared, opts graph.IgnoreOpts) error {
 	c.resSize += p.dictSize
 	c.predDelta[q[posP]]--
 	c.quadDelta--
+	if c.qs.countedGraph(p.enc[posG]) {
+		c.graphDelta[q[posG]]--
+		c.gpDelta[[2]uint64{q[posG], q[posP]}]--
+	}
 	for _, id := range q {
 		if id != 0 {
 			c.gc[id] = true
@@ -505,6 +519,14 @@ func (c *chunk) commit() error {
 			return err
 		}
 	}
+	newGraph, err := writeCounters(c, c.graphDelta, c.qs.graphCounts, graphCountKey)
+	if err != nil {
+		return err
+	}
+	newGP, err := writeCounters(c, c.gpDelta, c.qs.gpCounts, func(k [2]uint64) []byte { return gpCountKey(k[0], k[1]) })
+	if err != nil {
+		return err
+	}
 	quads := c.qs.quads.Load() + c.quadDelta
 	nodes := c.qs.nodes.Load() + c.nodeDelta
 	if c.quadDelta != 0 {
@@ -529,6 +551,12 @@ func (c *chunk) commit() error {
 	for p, n := range newCounts {
 		qs.predCounts[p] = n
 	}
+	for g, n := range newGraph {
+		qs.graphCounts[g] = n
+	}
+	for k, n := range newGP {
+		qs.gpCounts[k] = n
+	}
 	qs.quads.Store(quads)
 	qs.nodes.Store(nodes)
 	qs.nextID = c.nextID
@@ -543,6 +571,40 @@ func (c *chunk) commit() error {
 		}
 	}
 	return nil
+}
+
+// writeCounters writes the counters that deltas change (cache holds the
+// values known before this transaction; the others are read) and returns
+// their new values, for the cache once the transaction commits.
+func writeCounters[K comparable](c *chunk, deltas map[K]int64, cache map[K]uint64, key func(K) []byte) (map[K]uint64, error) {
+	out := make(map[K]uint64, len(deltas))
+	for k, d := range deltas {
+		if d == 0 {
+			continue
+		}
+		n, ok := cache[k]
+		if !ok {
+			var err error
+			if n, err = getCounter(c.txn, key(k)); err != nil {
+				return nil, fmt.Errorf("quadstore: read a graph counter: %w", err)
+			}
+		}
+		if int64(n)+d < 0 {
+			return nil, fmt.Errorf("quadstore: a graph counter would fall below zero: the counters are corrupt")
+		}
+		n = uint64(int64(n) + d)
+		out[k] = n
+		var err error
+		if n == 0 {
+			err = c.del(key(k))
+		} else {
+			err = c.set(key(k), idBytes(n))
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // validate checks a whole call for ErrQuadExists and ErrQuadNotExist, as
