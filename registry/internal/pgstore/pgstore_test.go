@@ -461,7 +461,11 @@ func TestSchema(t *testing.T) {
 		}
 		versions = append(versions, v)
 	}
-	if fmt.Sprint(versions) != fmt.Sprint([]int{SchemaVersion}) {
+	var all []int
+	for v := 1; v <= SchemaVersion; v++ {
+		all = append(all, v)
+	}
+	if fmt.Sprint(versions) != fmt.Sprint(all) {
 		t.Errorf("schema versions recorded: %v", versions)
 	}
 	if _, err := st.pool.Exec(ctx, `INSERT INTO credreg_schema_version (version, layout) VALUES ($1, 'from the future')`, SchemaVersion+1); err != nil {
@@ -471,5 +475,55 @@ func TestSchema(t *testing.T) {
 		t.Errorf("Open of a newer schema = %v, want ErrSchemaTooNew", err)
 	} else {
 		t.Logf("refused with: %v", err)
+	}
+}
+
+// TestMigrateFromVersion1: a database of schema version 1 holding
+// statements opens migrated to the current version, with its statements
+// kept and the graph counts that version 2 adds counted from them.
+func TestMigrateFromVersion1(t *testing.T) {
+	st, dsn := openStore(t)
+	all := dataset(2000)
+	apply(t, st, nil, all)
+	apply(t, st, all[:100], nil)
+	all = all[100:]
+	// Back to version 1, as a database written by the previous credreg.
+	for _, sql := range []string{`DROP TABLE credreg_gpcounts`, `DELETE FROM credreg_schema_version WHERE version > 1`} {
+		if _, err := st.pool.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	st, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatalf("open a version 1 database: %v", err)
+	}
+	defer st.Close()
+	var version int
+	if err := st.pool.QueryRow(ctx, `SELECT max(version) FROM credreg_schema_version`).Scan(&version); err != nil || version != SchemaVersion {
+		t.Fatalf("schema version after the migration: %d, %v", version, err)
+	}
+	for _, p := range append(patterns(all[0]), Pattern{}, Pattern{Graph: all[0].Label}, Pattern{Graph: all[0].Label, Predicate: all[0].Predicate}) {
+		want := matching(all, p)
+		if n, err := st.Count(ctx, p); err != nil || n != int64(len(want)) {
+			t.Errorf("after the migration, Count %+v = %d, %v; want %d", p, n, err, len(want))
+		}
+	}
+	// Writes go on counting.
+	apply(t, st, all[:50], nil)
+	all = all[50:]
+	p := Pattern{Graph: all[0].Label}
+	if n, err := st.Count(ctx, p); err != nil || n != int64(len(matching(all, p))) {
+		t.Errorf("after a write, Count %+v = %d, %v; want %d", p, n, err, len(matching(all, p)))
+	}
+	p = Pattern{Predicate: all[0].Predicate, Except: []quad.Value{all[0].Label}}
+	var want int
+	for _, q := range matching(all, Pattern{Predicate: all[0].Predicate}) {
+		if q.Label != all[0].Label {
+			want++
+		}
+	}
+	if n, err := st.Count(ctx, p); err != nil || n != int64(want) {
+		t.Errorf("Count %+v = %d, %v; want %d", p, n, err, want)
 	}
 }

@@ -315,6 +315,13 @@ func (s *Store) Match(ctx context.Context, p Pattern, after []byte, limit int) (
 	return out, next, nil
 }
 
+func countErr(err error) error {
+	if err != nil {
+		return fmt.Errorf("pgstore: count: %w", err)
+	}
+	return nil
+}
+
 // Skip passes n statements matching p after the cursor after (nil: from
 // the first), in Match's order, reading ids only, and returns the cursor
 // of the n-th (Match after it gives what follows), or nil when fewer than
@@ -356,6 +363,24 @@ func (s *Store) Count(ctx context.Context, p Pattern) (int64, error) {
 		return 0, err
 	}
 	var n int64
+	const g = PosGraph
+	switch {
+	case b.mask == 0 && len(b.except) > 0:
+		// Everything but some graphs: every statement less theirs.
+		err = s.pool.QueryRow(ctx, `SELECT (SELECT coalesce(sum(n), 0) FROM credreg_pcounts)
+			- (SELECT coalesce(sum(n), 0) FROM credreg_gpcounts WHERE g = ANY($1))`, b.except).Scan(&n)
+		return n, countErr(err)
+	case b.mask == PosPredicate && len(b.except) > 0:
+		err = s.pool.QueryRow(ctx, `SELECT coalesce((SELECT n FROM credreg_pcounts WHERE p = $1), 0)
+			- (SELECT coalesce(sum(n), 0) FROM credreg_gpcounts WHERE p = $1 AND g = ANY($2))`, b.ids[1], b.except).Scan(&n)
+		return n, countErr(err)
+	case b.mask == g:
+		err = s.pool.QueryRow(ctx, `SELECT coalesce(sum(n), 0)::int8 FROM credreg_gpcounts WHERE g = $1`, b.ids[3]).Scan(&n)
+		return n, countErr(err)
+	case b.mask == g|PosPredicate:
+		err = s.pool.QueryRow(ctx, `SELECT coalesce((SELECT n FROM credreg_gpcounts WHERE g = $1 AND p = $2), 0)::int8`, b.ids[3], b.ids[1]).Scan(&n)
+		return n, countErr(err)
+	}
 	if len(b.except) > 0 {
 		// Counted by the index range, less the excluded graphs.
 		where, args := exceptClause(b, nil, nil)

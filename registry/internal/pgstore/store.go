@@ -17,7 +17,7 @@ import (
 // SchemaVersion is the version of the schema this package reads and
 // writes (see the package documentation). Open creates it in an empty
 // database, migrates an older one forward and refuses a newer one.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Layout names the schema and its version, as credreg_schema_version's
 // layout column holds it.
@@ -124,6 +124,20 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 // never drops data.
 var migrations = map[int][]string{
 	1: schemaV1,
+	2: schemaV2,
+}
+
+// schemaV2 adds the statements per graph and predicate, counted from the
+// statements a version 1 database holds, so that counts of a graph, of a
+// graph's predicate, and of everything but a few graphs read counters.
+var schemaV2 = []string{
+	`CREATE TABLE credreg_gpcounts (
+		g bigint NOT NULL,
+		p bigint NOT NULL,
+		n bigint NOT NULL,
+		PRIMARY KEY (g, p)
+	)`,
+	`INSERT INTO credreg_gpcounts (g, p, n) SELECT g, p, count(*) FROM credreg_quads GROUP BY g, p`,
 }
 
 // schemaV1 creates version 1 of the schema.

@@ -146,6 +146,7 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, terms map[string]encoded, 
 		return out, true
 	}
 	pcount := map[int64]int64{}
+	gpcount := map[[2]int64]int64{}
 	if len(remove) > 0 {
 		rows, ok := toRows(remove)
 		if !ok {
@@ -161,6 +162,7 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, terms map[string]encoded, 
 		}
 		for _, r := range rows {
 			pcount[r[1]]--
+			gpcount[[2]int64{r[3], r[1]}]--
 		}
 	}
 	if len(add) > 0 {
@@ -178,6 +180,7 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, terms map[string]encoded, 
 		}
 		for _, r := range rows {
 			pcount[r[1]]++
+			gpcount[[2]int64{r[3], r[1]}]++
 		}
 	}
 	var ps, ns []int64
@@ -197,7 +200,40 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, terms map[string]encoded, 
 			return nil, fmt.Errorf("pgstore: update the predicate counts: %w", err)
 		}
 	}
+	if err := updateGraphCounts(ctx, tx, gpcount); err != nil {
+		return nil, err
+	}
 	return ids, nil
+}
+
+// updateGraphCounts adds the changes of the statements per graph and
+// predicate, in key order (one lock order for all writers).
+func updateGraphCounts(ctx context.Context, tx pgx.Tx, delta map[[2]int64]int64) error {
+	keys := make([][2]int64, 0, len(delta))
+	for k, n := range delta {
+		if n != 0 {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.SortFunc(keys, func(a, b [2]int64) int {
+		if c := cmp.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a[1], b[1])
+	})
+	gs, ps, ns := make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
+	for i, k := range keys {
+		gs[i], ps[i], ns[i] = k[0], k[1], delta[k]
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO credreg_gpcounts (g, p, n) SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[])
+		ON CONFLICT (g, p) DO UPDATE SET n = credreg_gpcounts.n + excluded.n`, gs, ps, ns)
+	if err != nil {
+		return fmt.Errorf("pgstore: update the graph counts: %w", err)
+	}
+	return nil
 }
 
 // execRows runs sql with the four columns of rows as arrays $1..$4 and
