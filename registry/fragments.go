@@ -25,6 +25,12 @@ const FragmentPageSize = 100
 // MaxFragmentPage caps the page number a client may ask for.
 const MaxFragmentPage = 1_000_000
 
+// MaxPageWithoutCursor is the last page a client may ask for by number
+// alone: a deeper page needs the after= cursor of the page before it (its
+// next link), since finding it by number passes every statement before it
+// (about 1 ms per 1,000 statements).
+const MaxPageWithoutCursor = 1000
+
 // Pattern is a triple pattern: nil for a variable. Graph, when set,
 // keeps the statements of one record (its graph).
 type Pattern struct {
@@ -181,6 +187,9 @@ func (s *Store) FragmentAfter(ctx context.Context, p Pattern, page int, cursor s
 	skip := (page - 1) * FragmentPageSize
 	if after == nil && skip >= f.Total {
 		return f, nil // past the end: nothing to read
+	}
+	if after == nil && page > MaxPageWithoutCursor {
+		return nil, &QueryError{Param: "page", Value: strconv.Itoa(page), Message: fmt.Sprintf("pages past %d are reached by the next links, whose after= cursor goes straight to them (a page number alone makes the registry pass every statement before it)", MaxPageWithoutCursor)}
 	}
 	if after == nil && skip > 0 {
 		if after, err = s.be.Skip(ctx, p, nil, skip); err != nil {

@@ -428,3 +428,53 @@ func TestHarvestCountsFollowWrites(t *testing.T) {
 	}
 	check(openStore(t, dir))
 }
+
+// TestDeepPageNeedsACursor: a page number past MaxPageWithoutCursor
+// alone is refused with a message naming the cursor; with the cursor of
+// the page before, it is served; past the end it is an empty page.
+func TestDeepPageNeedsACursor(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	// Enough statements for MaxPageWithoutCursor+1 pages of one predicate.
+	n := MaxPageWithoutCursor*FragmentPageSize + 3
+	var recs []Record
+	pred := quad.IRI(schema.CETerms + "keyword")
+	org := testBaseIRI(t).Resource(orgCTID)
+	for i := 0; i < n; i += 500 {
+		ctid := fmt.Sprintf("ce-%08d-0000-4000-8000-000000000000", i)
+		iri := testBaseIRI(t).Resource(ctid)
+		qs := []quad.Quad{
+			Statement(iri, schema.RDFType, schema.CETerms+"Certificate"),
+			{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.CTID), Object: quad.String(ctid)},
+			{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.Name), Object: quad.String("Certificate " + ctid)},
+			Statement(iri, schema.OwnedBy, org),
+		}
+		for j := i; j < min(i+500, n); j++ {
+			qs = append(qs, quad.Quad{Subject: quad.IRI(iri), Predicate: pred, Object: quad.String(fmt.Sprintf("keyword %d", j))})
+		}
+		q, h := canonical(qs)
+		recs = append(recs, Record{IRI: iri, Quads: q, Hash: h})
+	}
+	for i := 0; i < len(recs); i += 20 {
+		if _, err := s.PutBatch(ctx, "test", recs[i:min(i+20, len(recs))]); err != nil {
+			msg := err.Error()
+			t.Fatalf("write: %s", msg[:min(len(msg), 500)])
+		}
+	}
+	p := Pattern{Predicate: pred}
+	_, err := s.Fragment(ctx, p, MaxPageWithoutCursor+1)
+	if qe, ok := err.(*QueryError); !ok || qe.Param != "page" || !strings.Contains(qe.Message, "after=") {
+		t.Fatalf("page %d by number: %v, want a page error naming the cursor", MaxPageWithoutCursor+1, err)
+	}
+	last, err := s.Fragment(ctx, p, MaxPageWithoutCursor)
+	if err != nil || last.Next == "" {
+		t.Fatalf("page %d: %v, next %q", MaxPageWithoutCursor, err, last.Next)
+	}
+	deep, err := s.FragmentAfter(ctx, p, MaxPageWithoutCursor+1, last.Next)
+	if err != nil || len(deep.Triples) != 3 || deep.Total != n {
+		t.Fatalf("page %d by cursor: %v, %d statements of %d", MaxPageWithoutCursor+1, err, len(deep.Triples), deep.Total)
+	}
+	if f, err := s.Fragment(ctx, p, MaxPageWithoutCursor+10); err != nil || len(f.Triples) != 0 {
+		t.Errorf("past the end by number: %v, %d statements", err, len(f.Triples))
+	}
+}
