@@ -46,8 +46,9 @@
 # production) through pgx's pool, plus PostgreSQL's parsing, planning and
 # executor on top of the index range itself:
 #   - reading a record (Store.getLocked) is two index-range queries (its
-#     bookkeeping by subject, its statements by graph), and the term ids
-#     the term cache lacks are one more;
+#     bookkeeping by subject, its statements by graph), each with one more
+#     to look up a term id the id cache lacks and one more to read the
+#     terms of ids the term cache lacks (pgstore's resolve and values);
 #   - GET /resources/{id} is served from the rendered-document cache (4096
 #     documents); on Badger a server owns its store, so a cached document
 #     is served without reading anything, while on PostgreSQL other servers
