@@ -473,3 +473,23 @@ func TestSchema(t *testing.T) {
 		t.Logf("refused with: %v", err)
 	}
 }
+
+// A read whose terms are partly in the term cache must not lose those when
+// the cache fills up (and forgets everything) while the others are put in:
+// it answered "statement refers to term N, which is not in the
+// dictionary" once a server had read more terms than the cache holds
+// (bench/backends.sh at 20,000 rows, 404,064 terms against 262,144).
+func TestReadWhenTermCacheFills(t *testing.T) {
+	st, dsn := openStore(t)
+	all := dataset(500)
+	apply(t, st, nil, all)
+	small, err := Open(ctx, dsn, Options{TermCache: 8})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer small.Close()
+	// Some terms in the cache, then a read of many more.
+	for _, p := range []Pattern{{Subject: quad.IRI("s0")}, {}} {
+		same(t, fmt.Sprintf("Scan(%v)", p), scanAll(t, small, p), matching(all, p))
+	}
+}
