@@ -146,6 +146,8 @@ serve() {
 			return 0
 		fi
 		kill -0 "$pid" 2>/dev/null || break
+		# A server that could not build its list index never gets ready.
+		grep -q 'level=ERROR' "$work/$name.err" && break
 		sleep 0.1
 	done
 	echo "credreg serve ($name) did not become ready after $((i / 10)) s:" >&2
@@ -185,6 +187,7 @@ run_import() {
 	fi
 }
 wall() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$work/time-$1.txt"; }
+cpu() { awk -F': ' '/(User|System) time/ { s += $2 } END { printf "%.1f", s }' "$work/time-$1.txt"; }
 rss() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$work/time-$1.txt"; }
 field() {
 	python3 -c 'import json, sys; print(sum(r[sys.argv[2]] for r in json.load(open(sys.argv[1]))["reports"]))' \
@@ -204,9 +207,9 @@ for b in badger pg; do
 	echo "== (e) credreg import into $b (load average $(loadavg))"
 	load[import-$b]=$(loadavg)
 	run_import "$b" "$store"
-	printf 'units=%s imported=%s failed=%s written=%s statements=%s wall=%ss peak-rss=%sMiB rows/s=%s\n' \
+	printf 'units=%s imported=%s failed=%s written=%s statements=%s wall=%ss cpu=%ss peak-rss=%sMiB rows/s=%s\n' \
 		"$(field "$b" units)" "$(field "$b" imported)" "$(field "$b" failed)" "$(field "$b" written)" \
-		"$(field "$b" statements)" "$(wall "$b")" "$(rss "$b")" "$(rate "$(field "$b" units)" "$(wall "$b")")" |
+		"$(field "$b" statements)" "$(wall "$b")" "$(cpu "$b")" "$(rss "$b")" "$(rate "$(field "$b" units)" "$(wall "$b")")" |
 		tee "$work/import-$b.txt"
 done
 size_badger=$(du -sm "$work/badger" | cut -f1)
@@ -292,6 +295,7 @@ row "" "Badger" "PostgreSQL" "PG÷Badger" "PG, 2 servers" "÷Badger"
 row "first start (reference data, sample) s" "$prep_badger" "$prep_pg" "$(ratio "$prep_pg" "$prep_badger")" "" ""
 row "import rows/s" "$rows_b" "$rows_p" "$(ratio "$rows_p" "$rows_b")" "" ""
 row "import wall s" "$(wall badger)" "$(wall pg)" "$(ratio "$(wall pg)" "$(wall badger)")" "" ""
+row "import CPU s of credreg (user+sys)" "$(cpu badger)" "$(cpu pg)" "$(ratio "$(cpu pg)" "$(cpu badger)")" "" ""
 row "import peak RSS MiB (credreg)" "$(rss badger)" "$(rss pg)" "$(ratio "$(rss pg)" "$(rss badger)")" "" ""
 row "store size MiB after import" "$size_badger" "$size_pg" "$(ratio "$size_pg" "$size_badger")" "" ""
 while read -r q; do
