@@ -295,7 +295,7 @@ row "" "Badger" "PostgreSQL" "PG÷Badger" "PG, 2 servers" "÷Badger"
 row "first start (reference data, sample) s" "$prep_badger" "$prep_pg" "$(ratio "$prep_pg" "$prep_badger")" "" ""
 row "import rows/s" "$rows_b" "$rows_p" "$(ratio "$rows_p" "$rows_b")" "" ""
 row "import wall s" "$(wall badger)" "$(wall pg)" "$(ratio "$(wall pg)" "$(wall badger)")" "" ""
-row "import CPU s of credreg (user+sys)" "$(cpu badger)" "$(cpu pg)" "$(ratio "$(cpu pg)" "$(cpu badger)")" "" ""
+row "import CPU s, credreg process only" "$(cpu badger)" "$(cpu pg)" "$(ratio "$(cpu pg)" "$(cpu badger)")" "" ""
 row "import peak RSS MiB (credreg)" "$(rss badger)" "$(rss pg)" "$(ratio "$(rss pg)" "$(rss badger)")" "" ""
 row "store size MiB after import" "$size_badger" "$size_pg" "$(ratio "$size_pg" "$size_badger")" "" ""
 while read -r q; do
