@@ -66,6 +66,19 @@
 # store only to render a page's members, so the list is closer between the
 # two. Several servers on one database add read capacity only where the
 # database has some to spare: on one machine they share its cores.
+#
+# Measured on 2 shared cores (load average 4-12 from other builds), 20,000
+# rows, two runs (2026-12-07): GET /resources/{id} 0.70-0.71x Badger's
+# req/s on PostgreSQL, p50 1.5-2.5x, 3.9 PostgreSQL transactions a GET
+# (most reads miss the 4096-document cache); two servers on the database
+# 0.77-0.87x one server's req/s (no cores to spare here); list p50 1.0-1.7x,
+# p95 up to 2.5-4.3x (q-word, q-broad, of-value-today: pages whose members
+# are rendered from the store); import 0.99-1.30x Badger's rows/s: a
+# batched write pays its round trips once per batch, and Badger's own work
+# (LSM, value log, compactions) is in credreg's process, 52-65 CPU seconds
+# and 1.3 GiB peak RSS against 32-38 s and 0.26 GiB for credreg on
+# PostgreSQL (whose own CPU is not counted); the database is 4.9x the
+# Badger directory (650 MiB against 133: six indexes, see pgstore's doc).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
