@@ -22,7 +22,17 @@ type pgBackend struct {
 // openPGBackend connects to the database at dsn, creating or migrating
 // credreg's schema in it.
 func openPGBackend(ctx context.Context, dsn string, log *slog.Logger) (*pgBackend, error) {
-	st, err := pgstore.Open(ctx, dsn, pgstore.Options{Logger: log})
+	return openPG(ctx, dsn, pgstore.Options{Logger: log})
+}
+
+// openPGReplica connects to a read replica (a hot standby): its schema is
+// never created nor migrated, only awaited.
+func openPGReplica(ctx context.Context, dsn string, log *slog.Logger) (*pgBackend, error) {
+	return openPG(ctx, dsn, pgstore.Options{Logger: log, ReadOnly: true})
+}
+
+func openPG(ctx context.Context, dsn string, opts pgstore.Options) (*pgBackend, error) {
+	st, err := pgstore.Open(ctx, dsn, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -196,3 +196,16 @@ func openBackendURL(ctx context.Context, storeURL string, log *slog.Logger) (Bac
 	}
 	return nil, fmt.Errorf("store %q: unsupported kind %q", storeURL, kind)
 }
+
+// openReplicaURL opens the backend of a read replica: read-only.
+func openReplicaURL(ctx context.Context, storeURL string, log *slog.Logger) (Backend, error) {
+	kind, _, err := parseStoreURL(storeURL)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case "postgres", "postgresql":
+		return openPGReplica(ctx, storeURL, log)
+	}
+	return nil, fmt.Errorf("read store %q: a read replica is a PostgreSQL hot standby (postgres://…), not %q", RedactStoreURL(storeURL), kind)
+}

@@ -238,7 +238,7 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 			_ = s.be.Close()
 			return nil, fmt.Errorf("open store %s: a read replica (%s) needs a database server's store (postgres://); a Badger directory is held by one process", s.url, RedactStoreURL(opts.ReadStore))
 		}
-		replica, err := openBackendURL(ctx, opts.ReadStore, log)
+		replica, err := openReplicaURL(ctx, opts.ReadStore, log)
 		if err != nil {
 			_ = s.be.Close()
 			return nil, fmt.Errorf("open read replica %s: %w", RedactStoreURL(opts.ReadStore), err)

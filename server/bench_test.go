@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,30 +48,40 @@ func benchStore(b *testing.B) (store *registry.Store, synthetic bool) {
 // loopback: each sub-benchmark sends b.N requests one after another and
 // reports the p50, p95 and p99 latency. It runs on the store at
 // $CREDREG_BENCH_STORE (see bench/list.sh, which builds one of 100k
-// credentials with 150k designations), or on the fixtures.
+// credentials with 150k designations), or on the fixtures. With
+// $CREDREG_BENCH_URL (a base URL such as http://127.0.0.1:8080) it sends
+// the same queries to that running server instead, whatever its store
+// (bench/backends.sh: Badger beside PostgreSQL), and takes its data to be
+// synthetic.
 func BenchmarkListHTTP(b *testing.B) {
 	ctx := context.Background()
-	store, synthetic := benchStore(b)
-	start := time.Now()
-	if err := store.WarmList(ctx); err != nil {
-		b.Fatal(err)
+	baseURL := strings.TrimRight(os.Getenv("CREDREG_BENCH_URL"), "/")
+	synthetic := baseURL != ""
+	if baseURL == "" {
+		var store *registry.Store
+		store, synthetic = benchStore(b)
+		start := time.Now()
+		if err := store.WarmList(ctx); err != nil {
+			b.Fatal(err)
+		}
+		all, err := store.List(ctx, registry.ListQuery{Active: registry.ActiveAny, Limit: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		took := time.Since(start)
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Printf("list-bench: index built in %s: %d credentials; Go heap after a GC %d MiB\n",
+			took.Round(time.Millisecond), all.Total, ms.HeapAlloc>>20)
+		h, err := New(Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		baseURL = srv.URL
 	}
-	all, err := store.List(ctx, registry.ListQuery{Active: registry.ActiveAny, Limit: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	took := time.Since(start)
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	fmt.Printf("list-bench: index built in %s: %d credentials; Go heap after a GC %d MiB\n",
-		took.Round(time.Millisecond), all.Total, ms.HeapAlloc>>20)
-	h, err := New(Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
 	queries := []struct{ name, query string }{
 		{"cluster+region", "cluster=Digital+Technology&region=Statewide&limit=50"},
 		{"of-value-today", "limit=50"},
@@ -91,10 +102,10 @@ func BenchmarkListHTTP(b *testing.B) {
 		queries[5].query, queries[6].query = "q=nurs+cert&limit=50", "q=nursign+certificat&limit=50"
 		queries[7].query = "q=technician&limit=50"
 	}
-	client := srv.Client()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	for _, q := range queries {
 		b.Run(q.name, func(b *testing.B) {
-			url := srv.URL + "/credentials?" + q.query
+			url := baseURL + "/credentials?" + q.query
 			lat := make([]time.Duration, 0, b.N)
 			var body []byte
 			for i := 0; i < b.N; i++ {

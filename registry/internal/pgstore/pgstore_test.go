@@ -527,3 +527,56 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Errorf("Count %+v = %d, %v; want %d", p, n, err, want)
 	}
 }
+
+// A read whose terms are partly in the term cache must not lose those when
+// the cache fills up (and forgets everything) while the others are put in:
+// it answered "statement refers to term N, which is not in the
+// dictionary" once a server had read more terms than the cache holds
+// (bench/backends.sh at 20,000 rows, 404,064 terms against 262,144).
+func TestReadWhenTermCacheFills(t *testing.T) {
+	st, dsn := openStore(t)
+	all := dataset(500)
+	apply(t, st, nil, all)
+	small, err := Open(ctx, dsn, Options{TermCache: 8})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer small.Close()
+	// Some terms in the cache, then a read of many more.
+	for _, p := range []Pattern{{Subject: quad.IRI("s0")}, {}} {
+		same(t, fmt.Sprintf("Scan(%v)", p), scanAll(t, small, p), matching(all, p))
+	}
+}
+
+// TestReadOnlyOpen: a read-only open (a replica) never creates the
+// schema; it waits for it, and refuses, clearly, when it does not come.
+func TestReadOnlyOpen(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	if _, err := Open(ctx, dsn, Options{ReadOnly: true, SchemaWait: 300 * time.Millisecond}); err == nil || !strings.Contains(err.Error(), "read replica") {
+		t.Fatalf("read-only open of an empty database: %v", err)
+	}
+	// It created nothing.
+	probe, err := Open(ctx, dsn, Options{ReadOnly: true, SchemaWait: time.Millisecond})
+	if err == nil {
+		probe.Close()
+		t.Fatal("the schema exists after read-only opens")
+	}
+	// The schema comes while a read-only open waits: it opens.
+	done := make(chan error, 1)
+	go func() {
+		st, err := Open(ctx, dsn, Options{ReadOnly: true, SchemaWait: 20 * time.Second})
+		if err == nil {
+			st.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	st, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := <-done; err != nil {
+		t.Errorf("read-only open waiting for the schema: %v", err)
+	}
+}

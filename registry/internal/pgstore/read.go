@@ -188,7 +188,11 @@ func page(ctx context.Context, q querier, b bound, after *row, limit int) ([]row
 // values returns the terms of rows' positions in want, reading from the
 // dictionary those the cache lacks.
 func (s *Store) values(ctx context.Context, q querier, rows []row, want uint8) ([]quad.Quad, error) {
+	// The terms found in the cache are kept here, not looked up there
+	// again: the cache forgets everything when it fills up, which the
+	// terms put below (or another reader's) may make it do meanwhile.
 	var missing []int64
+	got := map[int64]quad.Value{}
 	seen := map[int64]bool{}
 	for _, r := range rows {
 		for i, id := range r {
@@ -196,12 +200,13 @@ func (s *Store) values(ctx context.Context, q querier, rows []row, want uint8) (
 				continue
 			}
 			seen[id] = true
-			if _, ok := s.terms.get(id); !ok {
+			if v, ok := s.terms.get(id); ok {
+				got[id] = v
+			} else {
 				missing = append(missing, id)
 			}
 		}
 	}
-	got := map[int64]quad.Value{}
 	if len(missing) > 0 {
 		trs, err := q.Query(ctx, `SELECT id, k, v FROM credreg_terms WHERE id = ANY($1::int8[])`, missing)
 		if err != nil {
@@ -231,9 +236,6 @@ func (s *Store) values(ctx context.Context, q querier, rows []row, want uint8) (
 	}
 	term := func(id int64) (quad.Value, error) {
 		if v, ok := got[id]; ok {
-			return v, nil
-		}
-		if v, ok := s.terms.get(id); ok {
 			return v, nil
 		}
 		return nil, fmt.Errorf("pgstore: statement refers to term %d, which is not in the dictionary", id)

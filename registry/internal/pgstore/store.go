@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/cayleygraph/quad"
 	"github.com/jackc/pgx/v5"
@@ -55,6 +56,13 @@ type Options struct {
 	// TermCache bounds each of the two in-memory term caches (key → id,
 	// id → term); 0 means 1<<18 entries.
 	TermCache int
+	// ReadOnly opens a database this process only reads, such as a hot
+	// standby: the schema is never created nor migrated; Open waits up to
+	// SchemaWait for it to reach SchemaVersion (a standby replays what the
+	// primary's first start created), then refuses.
+	ReadOnly bool
+	// SchemaWait bounds that wait; 0 means 30s.
+	SchemaWait time.Duration
 }
 
 // Store is the credreg statement store on one PostgreSQL database. It is
@@ -105,7 +113,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		n = 1 << 18
 	}
 	s := &Store{pool: pool, log: log, ids: newBoundedCache[string, int64](n), terms: newBoundedCache[int64, quad.Value](n)}
-	if err := s.migrate(ctx); err != nil {
+	if opts.ReadOnly {
+		err = s.awaitSchema(ctx, opts.SchemaWait)
+	} else {
+		err = s.migrate(ctx)
+	}
+	if err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -216,6 +229,39 @@ func (s *Store) migrate(ctx context.Context) error {
 		s.log.Info("migrated the credreg schema", "from", current, "to", SchemaVersion)
 	}
 	return nil
+}
+
+// awaitSchema waits until the database holds schema version
+// SchemaVersion, as a read-only open needs.
+func (s *Store) awaitSchema(ctx context.Context, wait time.Duration) error {
+	if wait <= 0 {
+		wait = 30 * time.Second
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		current := 0
+		var exists bool
+		err := s.pool.QueryRow(ctx, "SELECT to_regclass('credreg_schema_version') IS NOT NULL").Scan(&exists)
+		if err == nil && exists {
+			err = s.pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM credreg_schema_version").Scan(&current)
+		}
+		if err != nil {
+			return fmt.Errorf("pgstore: read the schema version: %w", err)
+		}
+		switch {
+		case current > SchemaVersion:
+			return fmt.Errorf("%w: it is version %d, this credreg knows versions up to %d; run a credreg at least as new as the one that wrote it", ErrSchemaTooNew, current, SchemaVersion)
+		case current == SchemaVersion:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("pgstore: the database holds credreg schema version %d, not %d, and this process only reads it (a read replica): start a server on the primary first, and check that the replica replays it", current, SchemaVersion)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // Close closes the connection pool.
