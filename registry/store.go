@@ -62,6 +62,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,6 +109,10 @@ type Options struct {
 	// stores (benchmarks); a registry must not acknowledge a write that a
 	// power loss can take back.
 	NoSync bool
+	// NoListSnapshot turns off the list index's snapshot (see
+	// WriteListSnapshot): the index is then built by a scan at every
+	// start, and none is written.
+	NoListSnapshot bool
 }
 
 // Store is credreg's registry store. It is safe for concurrent use; writes
@@ -131,7 +136,12 @@ type Store struct {
 	// holds a lock), so the document cache can trust its own drops.
 	exclusive bool
 
-	list      *listIndex
+	list *listIndex
+	// snapPath is the list index's snapshot file, "" when the store keeps
+	// none; snapMu serialises writing it, snapOnce starts its loop.
+	snapPath  string
+	snapMu    sync.Mutex
+	snapOnce  sync.Once
 	harvestIx *harvestIndex
 	frags     fragmentCache
 	// hooks are told of every committed write (see subscribe).
@@ -246,6 +256,9 @@ func (s *Store) openBadger(dir string, opts Options) error {
 	s.be = be
 	s.sync = be.Sync
 	s.noSync = opts.NoSync
+	if !opts.NoListSnapshot {
+		s.snapPath = filepath.Join(dir, listSnapshotFile)
+	}
 	s.exclusive = true
 	return nil
 }
@@ -325,6 +338,12 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	// A clean close leaves a snapshot of the list index, so that the next
+	// start reads it rather than scanning the store. Failing to write it
+	// costs that start time, not data: it is logged, not returned.
+	if _, err := s.WriteListSnapshot(context.Background()); err != nil {
+		s.log.Warn("list index snapshot not written; the next start builds the index by a scan", "err", err)
+	}
 	var errs []error
 	if s.sync != nil {
 		if err := s.sync(); err != nil {
