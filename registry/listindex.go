@@ -180,8 +180,10 @@ type listIndex struct {
 	mu        sync.RWMutex
 	ready     bool
 	buildTime time.Duration // what the build that made it ready took
-	seq       uint64        // the change-log sequence the index reflects
-	gen       uint64        // bumped by every update
+	// fromSnapshot is set when the build read the snapshot.
+	fromSnapshot bool
+	seq          uint64 // the change-log sequence the index reflects
+	gen          uint64 // bumped by every update
 	// snapSeq is the sequence the snapshot file holds, as far as this
 	// store knows (loaded or written by it); 0 when none.
 	snapSeq atomic.Uint64
@@ -432,6 +434,7 @@ func (s *Store) buildListIndex(ctx context.Context) error {
 	ix.seq = to
 	ix.ready = true
 	ix.buildTime = time.Since(start)
+	ix.fromSnapshot = loaded
 	creds, desigs := ix.liveC.count(), len(ix.desigs)
 	ix.mu.Unlock()
 	how := "scan"
