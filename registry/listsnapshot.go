@@ -32,9 +32,11 @@ package registry
 //	uvarint designations, each: a DesignationView (see putDesignation)
 //	crc32c (Castagnoli) of everything before, 4 bytes little-endian
 //
-// Strings in the body are interned: uvarint 0, then the length and the
-// bytes, defines the next string of the table; uvarint n > 0 repeats
-// string n-1. A list is uvarint 0 for nil, else its length + 1.
+// Strings in the body that repeat (IRIs of terms, codes, dates, regions)
+// are interned: uvarint 0, then the length and the bytes, defines the
+// next string of the table; uvarint n > 0 repeats string n-1. A record's
+// own (its IRI, CTID, name, description) are written as length and bytes.
+// A list is uvarint 0 for nil, else its length + 1.
 
 import (
 	"bufio"
@@ -288,7 +290,7 @@ func (ix *listIndex) content() *snapshotContent {
 
 // encodeSnapshot writes a snapshot of content c with header h.
 func encodeSnapshot(w *bufio.Writer, h snapshotHeader, c *snapshotContent) error {
-	e := &snapshotEncoder{w: w, strs: make(map[string]uint64, len(c.creds)*4)}
+	e := &snapshotEncoder{w: w, strs: make(map[string]uint64, len(c.terms)+len(c.creds))}
 	e.bytes([]byte(listSnapshotMagic))
 	e.uint(h.version)
 	e.raw(h.digest)
@@ -318,9 +320,11 @@ func encodeSnapshot(w *bufio.Writer, h snapshotHeader, c *snapshotContent) error
 }
 
 func (e *snapshotEncoder) putCredential(v *CredentialView) {
-	for _, s := range []string{v.IRI, v.CTID, v.Name, v.Description, v.SubjectWebpage, v.LastVerified} {
-		e.str(s)
+	for _, s := range []string{v.IRI, v.CTID, v.Name, v.Description} {
+		e.raw(s) // one credential's own: not interned
 	}
+	e.str(v.SubjectWebpage)
+	e.str(v.LastVerified)
 	for _, l := range [][]string{v.Types, v.OwnedBy, v.OfferedBy, v.Competencies, v.Occupations, v.Industries,
 		v.Programs, v.Clusters, v.SubClusters, v.SupersededBy, v.SameAs} {
 		e.list(l)
@@ -345,7 +349,9 @@ func (e *snapshotEncoder) putCredential(v *CredentialView) {
 }
 
 func (e *snapshotEncoder) putDesignation(v *DesignationView) {
-	for _, s := range []string{v.IRI, v.CTID, v.Agency, v.Credential, v.Region, v.ValidFrom, v.ValidThrough,
+	e.raw(v.IRI) // the designation's own: not interned
+	e.raw(v.CTID)
+	for _, s := range []string{v.Agency, v.Credential, v.Region, v.ValidFrom, v.ValidThrough,
 		v.RetiredOn, v.RetirementReason, v.LastVerified} {
 		e.str(s)
 	}
@@ -365,7 +371,8 @@ func (e *snapshotEncoder) putDesignation(v *DesignationView) {
 	} else {
 		e.uint(uint64(len(v.Evidence)) + 1)
 		for _, ev := range v.Evidence {
-			for _, s := range []string{ev.IRI, ev.MedianAnnualWage, ev.ProjectedAnnualOpenings, ev.DataSource, ev.DataYear} {
+			e.raw(ev.IRI)
+			for _, s := range []string{ev.MedianAnnualWage, ev.ProjectedAnnualOpenings, ev.DataSource, ev.DataYear} {
 				e.str(s)
 			}
 		}
@@ -512,7 +519,7 @@ func (d *snapshotDecoder) body() *snapshotContent {
 }
 
 func (d *snapshotDecoder) credential() *CredentialView {
-	v := &CredentialView{IRI: d.str(), CTID: d.str(), Name: d.str(), Description: d.str(), SubjectWebpage: d.str(), LastVerified: d.str()}
+	v := &CredentialView{IRI: d.raw(), CTID: d.raw(), Name: d.raw(), Description: d.raw(), SubjectWebpage: d.str(), LastVerified: d.str()}
 	for _, l := range []*[]string{&v.Types, &v.OwnedBy, &v.OfferedBy, &v.Competencies, &v.Occupations, &v.Industries,
 		&v.Programs, &v.Clusters, &v.SubClusters, &v.SupersededBy, &v.SameAs} {
 		*l = d.list()
@@ -529,7 +536,7 @@ func (d *snapshotDecoder) credential() *CredentialView {
 }
 
 func (d *snapshotDecoder) designation() *DesignationView {
-	v := &DesignationView{IRI: d.str(), CTID: d.str(), Agency: d.str(), Credential: d.str(), Region: d.str(),
+	v := &DesignationView{IRI: d.raw(), CTID: d.raw(), Agency: d.str(), Credential: d.str(), Region: d.str(),
 		ValidFrom: d.str(), ValidThrough: d.str(), RetiredOn: d.str(), RetirementReason: d.str(), LastVerified: d.str()}
 	for _, l := range []*[]string{&v.Clusters, &v.SubClusters, &v.Criteria} {
 		*l = d.list()
@@ -539,7 +546,7 @@ func (d *snapshotDecoder) designation() *DesignationView {
 	if n := d.count(); n > 0 {
 		v.Evidence = make([]EvidenceView, n-1)
 		for i := range v.Evidence {
-			v.Evidence[i] = EvidenceView{IRI: d.str(), MedianAnnualWage: d.str(), ProjectedAnnualOpenings: d.str(), DataSource: d.str(), DataYear: d.str()}
+			v.Evidence[i] = EvidenceView{IRI: d.raw(), MedianAnnualWage: d.str(), ProjectedAnnualOpenings: d.str(), DataSource: d.str(), DataYear: d.str()}
 		}
 	}
 	return v
