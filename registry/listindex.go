@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -491,32 +492,91 @@ func (s *Store) catchUpRange(ctx context.Context, from, to uint64) (records int,
 	if to <= from {
 		return 0, nil
 	}
-	seen := make(map[string]bool)
-	var iris []string
-	for seq := from + 1; seq <= to; seq++ {
-		c, err := s.readChange(ctx, seq)
+	// The records the entries name, each once, read by a few workers:
+	// entries and records are independent point reads.
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	named := make([]string, to-from)
+	err = parallel(ctx, workers, len(named), func(i int) error {
+		seq := from + 1 + uint64(i)
+		iri, err := s.changedRecord(ctx, seq)
 		if err != nil {
-			return 0, fmt.Errorf("catch up at change %d: %w", seq, err)
+			return fmt.Errorf("catch up at change %d: %w", seq, err)
 		}
-		if !seen[c.IRI] {
-			seen[c.IRI] = true
-			iris = append(iris, c.IRI)
+		named[i] = iri
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	seen := make(map[string]bool, len(named))
+	iris := named[:0]
+	for _, iri := range named {
+		if !seen[iri] {
+			seen[iri] = true
+			iris = append(iris, iri)
 		}
 	}
 	ix := s.list
-	for _, iri := range iris {
-		rec, err := s.getLocked(ctx, iri)
-		var quads []quad.Quad
-		if err == nil {
-			quads = rec.Quads
-		} else if !isNotFound(err) {
-			return 0, fmt.Errorf("catch up %s: %w", iri, err)
+	err = parallel(ctx, workers, len(iris), func(i int) error {
+		iri := iris[i]
+		// The record's statements as they are now; none when it is gone.
+		quads, err := s.quadsByGraph(ctx, quad.IRI(iri))
+		if err != nil {
+			return fmt.Errorf("catch up %s: %w", iri, err)
 		}
 		ix.mu.Lock()
 		ix.apply(s.base, iri, quads)
 		ix.mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	return len(iris), nil
+}
+
+// changedRecord returns the IRI of the record change-log entry seq names.
+func (s *Store) changedRecord(ctx context.Context, seq uint64) (string, error) {
+	quads, err := s.match(ctx, Pattern{Subject: changeNode(seq), Predicate: quad.IRI(predResource), Graph: quad.IRI(graphChanges)})
+	if err != nil {
+		return "", err
+	}
+	if len(quads) == 0 || asIRI(quads[0].Object) == "" {
+		return "", fmt.Errorf("change %d: entry missing from the log", seq)
+	}
+	return string(asIRI(quads[0].Object)), nil
+}
+
+// parallel calls fn(0) to fn(n-1) on up to workers goroutines and returns
+// the first error (the rest of the work is then skipped).
+func parallel(ctx context.Context, workers, n int, fn func(int) error) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				err := ctx.Err()
+				if err == nil {
+					err = fn(i)
+				}
+				if err != nil {
+					once.Do(func() { first = err })
+					next.Store(int64(n))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
 
 // CatchUpList brings the list index from the change-log sequence it

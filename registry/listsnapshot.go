@@ -35,7 +35,8 @@ package registry
 // Strings in the body that repeat (IRIs of terms, codes, dates, regions)
 // are interned: uvarint 0, then the length and the bytes, defines the
 // next string of the table; uvarint n > 0 repeats string n-1. A record's
-// own (its IRI, CTID, name, description) are written as length and bytes.
+// own (a CTID, name, description; a designation's IRI) are written as
+// length and bytes.
 // A list is uvarint 0 for nil, else its length + 1.
 
 import (
@@ -320,8 +321,9 @@ func encodeSnapshot(w *bufio.Writer, h snapshotHeader, c *snapshotContent) error
 }
 
 func (e *snapshotEncoder) putCredential(v *CredentialView) {
-	for _, s := range []string{v.IRI, v.CTID, v.Name, v.Description} {
-		e.raw(s) // one credential's own: not interned
+	e.str(v.IRI) // designations name it
+	for _, s := range []string{v.CTID, v.Name, v.Description} {
+		e.raw(s) // the credential's own: not interned
 	}
 	e.str(v.SubjectWebpage)
 	e.str(v.LastVerified)
@@ -519,7 +521,7 @@ func (d *snapshotDecoder) body() *snapshotContent {
 }
 
 func (d *snapshotDecoder) credential() *CredentialView {
-	v := &CredentialView{IRI: d.raw(), CTID: d.raw(), Name: d.raw(), Description: d.raw(), SubjectWebpage: d.str(), LastVerified: d.str()}
+	v := &CredentialView{IRI: d.str(), CTID: d.raw(), Name: d.raw(), Description: d.raw(), SubjectWebpage: d.str(), LastVerified: d.str()}
 	for _, l := range []*[]string{&v.Types, &v.OwnedBy, &v.OfferedBy, &v.Competencies, &v.Occupations, &v.Industries,
 		&v.Programs, &v.Clusters, &v.SubClusters, &v.SupersededBy, &v.SameAs} {
 		*l = d.list()
@@ -618,6 +620,13 @@ func (s *Store) loadListSnapshot(ctx context.Context) (seq uint64, ok bool) {
 		return 0, false
 	}
 	read := time.Since(start)
+	// Catching up costs a few times what scanning costs per record: far
+	// behind (a crash long after the last snapshot), a scan is quicker.
+	if behind, size := s.Sequence()-seq, len(c.terms)+len(c.creds)+len(c.desigs); behind > uint64(size/2) {
+		s.log.Info("list index: snapshot too far behind the store, building by a scan", "path", path,
+			"sequence", seq, "changes_behind", behind, "records", size)
+		return 0, false
+	}
 	ix := s.list
 	ix.mu.Lock()
 	// A build retried after a failure finds the index filled: then each
