@@ -65,12 +65,15 @@ start() {
 		sleep 0.02
 	done
 	t2=$(now)
+	# Peak resident memory so far: the build's, not yet the stop's.
+	local rss
+	rss=$(awk '/^VmHWM/ {printf "%d MiB", $2 / 1024}' "/proc/$pid/status")
 	kill -TERM "$pid"
 	wait "$pid" || true
 	pid=
 	t3=$(now)
-	printf '%-9s listening %6.2f s   ready %6.2f s   (stop %5.2f s)   load %s\n' "$label" \
-		"$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t0" | bc)" "$(echo "$t3 - $t2" | bc)" \
+	printf '%-9s listening %6.2f s   ready %6.2f s   peak RSS %s   (stop %5.2f s)   load %s\n' "$label" \
+		"$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t0" | bc)" "$rss" "$(echo "$t3 - $t2" | bc)" \
 		"$(cut -d' ' -f1-3 /proc/loadavg)"
 	grep -oE 'list index (ready|: snapshot (loaded|not used)).*' "$work/err" | sed 's/^/          /' || true
 	grep -oE '(list index snapshot written|harvest index ready).*' "$work/err" | sed 's/^/          /' || true
