@@ -671,3 +671,40 @@ func BenchmarkListSnapshot(b *testing.B) {
 		b.SetBytes(int64(gb.Len()))
 	})
 }
+
+// TestListSnapshotWrittenWhileServing: after enough changes the snapshot
+// is written again without a close, so a crash then loses no more.
+func TestListSnapshotWrittenWhileServing(t *testing.T) {
+	check, changes := snapshotCheck, snapshotChanges
+	t.Cleanup(func() { snapshotCheck, snapshotChanges = check, changes })
+	snapshotCheck, snapshotChanges = 10*time.Millisecond, 1
+	dir := t.TempDir()
+	s := openDir(t, dir, Options{})
+	warm(t, s)
+	fillListStore(t, s)
+	head := s.Sequence()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.list.snapSeq.Load() != head {
+		if time.Now().After(deadline) {
+			t.Fatalf("no snapshot at %d written while serving (the file holds %d)", head, s.list.snapSeq.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// What a crash leaves: the file as written while serving.
+	data, err := os.ReadFile(snapPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := listAnswers(t, s)
+	closeStore(t, s)
+	if err := os.WriteFile(snapPath(dir), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s = openDir(t, dir, Options{})
+	if st := warm(t, s); !st.FromSnapshot {
+		t.Fatal("the snapshot written while serving was not used")
+	}
+	if got := listAnswers(t, s); got != want {
+		t.Fatal("the snapshot written while serving answers otherwise")
+	}
+}
