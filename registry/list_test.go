@@ -78,8 +78,15 @@ func listFixture() string {
 // lc5.
 func listStore(t testing.TB) *Store {
 	t.Helper()
-	ctx := context.Background()
 	s := openStore(t, t.TempDir())
+	fillListStore(t, s)
+	return s
+}
+
+// fillListStore writes listStore's records into s.
+func fillListStore(t testing.TB, s *Store) {
+	t.Helper()
+	ctx := context.Background()
 	var all []Record
 	for _, f := range []string{"career-clusters", "value-criteria", "organizations", "competencies"} {
 		all = append(all, mustRecords(t, s, fixtureFile(t, f))...)
@@ -92,7 +99,6 @@ func listStore(t testing.TB) *Store {
 	if _, err := s.Retire(ctx, fxActor, res(s, lc5), "replaced by a newer license", time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
-	return s
 }
 
 func mustRecords(t testing.TB, s *Store, doc []byte) []Record {

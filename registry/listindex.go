@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -180,8 +181,13 @@ type listIndex struct {
 	mu        sync.RWMutex
 	ready     bool
 	buildTime time.Duration // what the build that made it ready took
-	seq       uint64        // the change-log sequence the index reflects
-	gen       uint64        // bumped by every update
+	// fromSnapshot is set when the build read the snapshot.
+	fromSnapshot bool
+	seq          uint64 // the change-log sequence the index reflects
+	gen          uint64 // bumped by every update
+	// snapSeq is the sequence the snapshot file holds, as far as this
+	// store knows (loaded or written by it); 0 when none.
+	snapSeq atomic.Uint64
 
 	// ids interns the IRIs and keys facets hold; names[id] is the string
 	// back.
@@ -390,12 +396,63 @@ func init() {
 	}
 }
 
-// buildListIndex scans the store once, then catches up with the writes
-// that committed during the scan (from the change log, under the write
-// lock) and marks the index ready. One build runs at a time.
+// buildListIndex fills the index from its snapshot when there is one it
+// can trust, else by one scan of the store; then it catches up with the
+// change log (the writes after the snapshot, or that committed during the
+// scan) and marks the index ready. One build runs at a time.
 func (s *Store) buildListIndex(ctx context.Context) error {
 	start := time.Now()
-	from := s.Sequence()
+	from, loaded := s.loadListSnapshot(ctx)
+	n := 0
+	if !loaded {
+		from = s.Sequence()
+		var err error
+		if n, err = s.scanListIndex(ctx, start); err != nil {
+			return err
+		}
+	}
+	ix := s.list
+	if loaded {
+		ix.snapSeq.Store(from)
+	}
+	// Catch up in two steps: first without the write lock, as far as the
+	// head is now (writes meanwhile leave the index alone until it is
+	// ready, and are read again below), then the rest holding it, so
+	// that none slips between the catch-up and readiness.
+	head := s.Sequence()
+	caught, err := s.catchUpRange(ctx, from, head)
+	if err != nil {
+		return fmt.Errorf("build the list index: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	to := s.seq
+	more, err := s.catchUpRange(ctx, head, to)
+	if err != nil {
+		return fmt.Errorf("build the list index: %w", err)
+	}
+	ix.mu.Lock()
+	ix.seq = to
+	ix.ready = true
+	ix.buildTime = time.Since(start)
+	ix.fromSnapshot = loaded
+	creds, desigs := ix.liveC.count(), len(ix.desigs)
+	ix.mu.Unlock()
+	how := "scan"
+	if loaded {
+		how = "snapshot"
+	}
+	s.log.Info("list index ready", "from", how, "credentials", creds, "designations", desigs,
+		"statements_scanned", n, "changes_caught_up", to-from, "records_caught_up", caught+more,
+		"elapsed", time.Since(start).Round(time.Millisecond))
+	s.startSnapshots()
+	return nil
+}
+
+// scanListIndex fills the index from one scan of the store and returns
+// the number of statements read. Writes that commit during the scan may be
+// missing or half seen: the caller catches up from the change log.
+func (s *Store) scanListIndex(ctx context.Context, start time.Time) (int, error) {
 	records := map[string][]quad.Quad{}
 	n := 0
 	err := s.scanRecordQuads(ctx, listPredicates, func(q quad.Quad) error {
@@ -411,7 +468,7 @@ func (s *Store) buildListIndex(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("build the list index: %w", err)
+		return n, fmt.Errorf("build the list index: %w", err)
 	}
 	ix := s.list
 	ix.mu.Lock()
@@ -419,36 +476,140 @@ func (s *Store) buildListIndex(ctx context.Context) error {
 		ix.apply(s.base, iri, quads)
 	}
 	ix.mu.Unlock()
-	// Writes that committed during the scan may be missing or half seen:
-	// read them again, holding the write lock so that none slips between.
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	to := s.seq
-	for seq := from + 1; seq <= to; seq++ {
-		c, err := s.readChange(ctx, seq)
+	return n, nil
+}
+
+// catchUpRange applies to the index the records that change-log entries
+// from+1 to to name, each read as it is now (once, however many entries
+// name it): the step that follows the change log. Applying the current
+// state of a record is idempotent, so a range may be applied again, or
+// overlap one applied before. Each record is applied under the index's
+// lock, so readers see it as it was or as it is, never half. It does not
+// move the index's sequence (the caller does, once the range is applied).
+// A caller racing writes must read the range again after them (writes
+// made while the index is ready apply themselves under the write lock).
+func (s *Store) catchUpRange(ctx context.Context, from, to uint64) (records int, err error) {
+	if to <= from {
+		return 0, nil
+	}
+	// The records the entries name, each once, read by a few workers:
+	// entries and records are independent point reads.
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	named := make([]string, to-from)
+	err = parallel(ctx, workers, len(named), func(i int) error {
+		seq := from + 1 + uint64(i)
+		iri, err := s.changedRecord(ctx, seq)
 		if err != nil {
-			return fmt.Errorf("build the list index: catch up at change %d: %w", seq, err)
+			return fmt.Errorf("catch up at change %d: %w", seq, err)
 		}
-		rec, err := s.getLocked(ctx, c.IRI)
-		var quads []quad.Quad
-		if err == nil {
-			quads = rec.Quads
-		} else if !isNotFound(err) {
-			return fmt.Errorf("build the list index: catch up %s: %w", c.IRI, err)
+		named[i] = iri
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	seen := make(map[string]bool, len(named))
+	iris := named[:0]
+	for _, iri := range named {
+		if !seen[iri] {
+			seen[iri] = true
+			iris = append(iris, iri)
+		}
+	}
+	ix := s.list
+	err = parallel(ctx, workers, len(iris), func(i int) error {
+		iri := iris[i]
+		// The record's statements as they are now; none when it is gone.
+		quads, err := s.quadsByGraph(ctx, quad.IRI(iri))
+		if err != nil {
+			return fmt.Errorf("catch up %s: %w", iri, err)
 		}
 		ix.mu.Lock()
-		ix.apply(s.base, c.IRI, quads)
+		ix.apply(s.base, iri, quads)
 		ix.mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(iris), nil
+}
+
+// changedRecord returns the IRI of the record change-log entry seq names.
+func (s *Store) changedRecord(ctx context.Context, seq uint64) (string, error) {
+	quads, err := s.match(ctx, Pattern{Subject: changeNode(seq), Predicate: quad.IRI(predResource), Graph: quad.IRI(graphChanges)})
+	if err != nil {
+		return "", err
+	}
+	if len(quads) == 0 || asIRI(quads[0].Object) == "" {
+		return "", fmt.Errorf("change %d: entry missing from the log", seq)
+	}
+	return string(asIRI(quads[0].Object)), nil
+}
+
+// parallel calls fn(0) to fn(n-1) on up to workers goroutines and returns
+// the first error (the rest of the work is then skipped).
+func parallel(ctx context.Context, workers, n int, fn func(int) error) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				err := ctx.Err()
+				if err == nil {
+					err = fn(i)
+				}
+				if err != nil {
+					once.Do(func() { first = err })
+					next.Store(int64(n))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// CatchUpList brings the list index from the change-log sequence it
+// reflects to the store's head: every record an entry after it names is
+// read as it is now and applied to the index, as a write applies its
+// records. It is idempotent, safe to call at any time and from several
+// goroutines (callers are serialised with the store's writes), and
+// readers meanwhile see each record as it was or as it is. It does
+// nothing before the index is built (the build catches up itself) and
+// returns the number of records applied.
+//
+// A store written only through this process keeps its index current on
+// every write, so this finds nothing to do; it is the step a server
+// sharing its store with others takes to apply their writes.
+func (s *Store) CatchUpList(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ix := s.list
+	ix.mu.RLock()
+	ready, from := ix.ready, ix.seq
+	ix.mu.RUnlock()
+	to := s.seq
+	if !ready || from >= to {
+		return 0, nil
+	}
+	n, err := s.catchUpRange(ctx, from, to)
+	if err != nil {
+		return n, fmt.Errorf("catch up the list index from change %d: %w", from, err)
 	}
 	ix.mu.Lock()
-	ix.seq = to
-	ix.ready = true
-	ix.buildTime = time.Since(start)
-	creds, desigs := ix.liveC.count(), len(ix.desigs)
+	ix.seq = max(ix.seq, to)
 	ix.mu.Unlock()
-	s.log.Info("list index ready", "credentials", creds, "designations", desigs,
-		"statements_scanned", n, "caught_up", to-from, "elapsed", time.Since(start).Round(time.Millisecond))
-	return nil
+	return n, nil
 }
 
 // updateList applies written records to the index. It runs under the
@@ -470,10 +631,7 @@ func (s *Store) updateList(seq uint64, recs []Record) {
 // apply replaces whatever the index holds for the record iri by what its
 // statements say (nothing, when quads is empty). Called with mu held.
 func (ix *listIndex) apply(base schema.Base, iri string, quads []quad.Quad) {
-	ix.gen++
-	ix.removeCredential(iri)
-	ix.removeDesignation(iri)
-	ix.removeTerm(iri)
+	ix.forget(iri)
 	if len(quads) == 0 {
 		return
 	}
@@ -498,6 +656,15 @@ func (ix *listIndex) apply(base schema.Base, iri string, quads []quad.Quad) {
 	default:
 		ix.addTerm(base, iri, types, quads)
 	}
+}
+
+// forget removes whatever the index holds for the record iri. Called with
+// mu held.
+func (ix *listIndex) forget(iri string) {
+	ix.gen++
+	ix.removeCredential(iri)
+	ix.removeDesignation(iri)
+	ix.removeTerm(iri)
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
@@ -743,6 +910,14 @@ func (ix *listIndex) sortedOrder() (order, rank []int32) {
 // addTerm indexes a resource filters name: concepts of the Framework, the
 // code lists and the value criteria, organizations and competencies.
 func (ix *listIndex) addTerm(base schema.Base, iri string, types []string, quads []quad.Quad) {
+	if t := parseTerm(base, iri, types, quads); t != nil {
+		ix.insertTerm(t)
+	}
+}
+
+// parseTerm reads a term from a record's statements; nil when no filter
+// or page names it (no kind and no label).
+func parseTerm(base schema.Base, iri string, types []string, quads []quad.Quad) *term {
 	t := &term{iri: iri}
 	var scheme, broader, prefLabel, name, text string
 	for _, q := range quads {
@@ -794,9 +969,14 @@ func (ix *listIndex) addTerm(base schema.Base, iri string, types []string, quads
 		}
 	}
 	if t.kind == "" && t.label == "" {
-		return
+		return nil
 	}
-	ix.terms[iri] = t
+	return t
+}
+
+// insertTerm indexes a term (none is held under its IRI).
+func (ix *listIndex) insertTerm(t *term) {
+	ix.terms[t.iri] = t
 	if t.kind == "" {
 		return // named, but no filter names it
 	}
@@ -806,10 +986,10 @@ func (ix *listIndex) addTerm(base schema.Base, iri string, types []string, quads
 		ix.termKeys[t.kind] = keys
 	}
 	for _, k := range termLookupKeys(t) {
-		keys[k] = append(keys[k], iri)
+		keys[k] = append(keys[k], t.iri)
 	}
 	if t.parent != "" {
-		ix.children[t.parent] = append(ix.children[t.parent], iri)
+		ix.children[t.parent] = append(ix.children[t.parent], t.iri)
 	}
 }
 

@@ -12,6 +12,9 @@ type ListStatus struct {
 	// Credentials and Designations count what the index holds; 0 before
 	// it is ready.
 	Credentials, Designations int
+	// FromSnapshot is set when the index was read from its snapshot (and
+	// caught up) rather than built by a scan of the store.
+	FromSnapshot bool
 }
 
 // ListStatus reports the list index's state and counts. It reads the
@@ -21,7 +24,8 @@ func (s *Store) ListStatus() ListStatus {
 	ix := s.list
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ListStatus{Ready: ix.ready, BuildTime: ix.buildTime, Credentials: ix.liveC.count(), Designations: len(ix.desigs)}
+	return ListStatus{Ready: ix.ready, BuildTime: ix.buildTime, Credentials: ix.liveC.count(), Designations: len(ix.desigs),
+		FromSnapshot: ix.fromSnapshot}
 }
 
 // DiskSize returns the bytes of the store's LSM tree and value log as

@@ -83,6 +83,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -142,6 +143,10 @@ type Options struct {
 	// when the backend announces one; 0 means 250ms. A store its process
 	// holds alone (Badger) does not follow.
 	FollowEvery time.Duration
+	// NoListSnapshot turns off the list index's snapshot (see
+	// WriteListSnapshot): the index is then built by a scan at every
+	// start, and none is written.
+	NoListSnapshot bool
 }
 
 // Store is credreg's registry store. It is safe for concurrent use; writes
@@ -166,6 +171,11 @@ type Store struct {
 	exclusive bool
 
 	list *listIndex
+	// snapPath is the list index's snapshot file, "" when the store keeps
+	// none; snapMu serialises writing it, snapOnce starts its loop.
+	snapPath string
+	snapMu   sync.Mutex
+	snapOnce sync.Once
 	// hooks are told of every committed write (see subscribe).
 	hooks []writeHook
 	// life ends when the store closes; background work (the list index's
@@ -344,6 +354,9 @@ func (s *Store) openBadger(dir string, opts Options) error {
 	s.be = be
 	s.sync = be.Sync
 	s.noSync = opts.NoSync
+	if !opts.NoListSnapshot {
+		s.snapPath = filepath.Join(dir, listSnapshotFile)
+	}
 	s.exclusive = true
 	return nil
 }
@@ -429,6 +442,12 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	// A clean close leaves a snapshot of the list index, so that the next
+	// start reads it rather than scanning the store. Failing to write it
+	// costs that start time, not data: it is logged, not returned.
+	if _, err := s.WriteListSnapshot(context.Background()); err != nil {
+		s.log.Warn("list index snapshot not written; the next start builds the index by a scan", "err", err)
+	}
 	var errs []error
 	if s.sync != nil {
 		if err := s.sync(); err != nil {
