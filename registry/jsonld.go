@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
 	"github.com/piprate/json-gold/ld"
@@ -390,54 +391,79 @@ func renderNQuads(quads []quad.Quad) []byte {
 
 // nquadLine formats one statement as an N-Quads line with a newline.
 func nquadLine(s, p, o, g quad.Value) string {
-	var b strings.Builder
-	b.WriteString(termString(s))
-	b.WriteByte(' ')
-	b.WriteString(termString(p))
-	b.WriteByte(' ')
-	b.WriteString(termString(o))
+	return string(appendNQuad(nil, s, p, o, g))
+}
+
+// appendNQuad appends the N-Quads line of a statement (with its newline)
+// to b, as nquadLine formats it, without allocating beyond b's growth.
+func appendNQuad(b []byte, s, p, o, g quad.Value) []byte {
+	b = appendTerm(b, s)
+	b = append(b, ' ')
+	b = appendTerm(b, p)
+	b = append(b, ' ')
+	b = appendTerm(b, o)
 	if g != nil {
-		b.WriteByte(' ')
-		b.WriteString(termString(g))
+		b = append(b, ' ')
+		b = appendTerm(b, g)
 	}
-	b.WriteString(" .\n")
-	return b.String()
+	return append(b, " .\n"...)
 }
 
 // termString formats a term in N-Quads syntax.
 func termString(v quad.Value) string {
-	switch x := v.(type) {
-	case quad.IRI:
-		return "<" + escapeIRI(string(x)) + ">"
-	case quad.BNode:
-		return "_:" + string(x)
-	case quad.String:
-		return `"` + escapeLiteral(string(x)) + `"`
-	case quad.LangString:
-		return `"` + escapeLiteral(string(x.Value)) + `"@` + x.Lang
-	case quad.TypedString:
-		return `"` + escapeLiteral(string(x.Value)) + `"^^<` + escapeIRI(string(x.Type)) + ">"
-	}
-	return termString(canonicalValue(v))
+	return string(appendTerm(nil, v))
 }
 
-func escapeLiteral(s string) string {
-	var b strings.Builder
+// appendTerm appends a term in N-Quads syntax to b.
+func appendTerm(b []byte, v quad.Value) []byte {
+	switch x := v.(type) {
+	case quad.IRI:
+		b = append(b, '<')
+		b = append(b, escapeIRI(string(x))...)
+		return append(b, '>')
+	case quad.BNode:
+		b = append(b, "_:"...)
+		return append(b, x...)
+	case quad.String:
+		b = append(b, '"')
+		b = appendEscapedLiteral(b, string(x))
+		return append(b, '"')
+	case quad.LangString:
+		b = append(b, '"')
+		b = appendEscapedLiteral(b, string(x.Value))
+		b = append(b, `"@`...)
+		return append(b, x.Lang...)
+	case quad.TypedString:
+		b = append(b, '"')
+		b = appendEscapedLiteral(b, string(x.Value))
+		b = append(b, `"^^<`...)
+		b = append(b, escapeIRI(string(x.Type))...)
+		return append(b, '>')
+	}
+	return appendTerm(b, canonicalValue(v))
+}
+
+// appendEscapedLiteral appends s escaped as the lexical form of an N-Quads
+// literal (invalid UTF-8 becomes U+FFFD).
+func appendEscapedLiteral(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, "\\\"\n\r") && utf8.ValidString(s) {
+		return append(b, s...)
+	}
 	for _, r := range s {
 		switch r {
 		case '\\':
-			b.WriteString(`\\`)
+			b = append(b, `\\`...)
 		case '"':
-			b.WriteString(`\"`)
+			b = append(b, `\"`...)
 		case '\n':
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case '\r':
-			b.WriteString(`\r`)
+			b = append(b, `\r`...)
 		default:
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		}
 	}
-	return b.String()
+	return b
 }
 
 func escapeIRI(s string) string {
