@@ -101,7 +101,7 @@ echo
 echo "== (a'') stores holding the reference data and the sample"
 prepare "$work/credreg" "$work/store" --sample
 if [[ -n $BASELINE ]]; then
-	prepare "$work/credreg-baseline" "$work/store-baseline"
+	prepare "$work/credreg-baseline" "$work/store-baseline" --sample
 fi
 
 # run_import N [BINARY STORE]: runs credreg import under /usr/bin/time -v

@@ -13,17 +13,21 @@ package registry
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cayleygraph/quad"
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/pb"
 
 	"credreg/internal/pgtest"
 	"credreg/registry/internal/badgerkv"
@@ -199,9 +203,22 @@ const benchPutBatch = min(500, MaxBatchQuads/(benchQuadsPerCredential+Bookkeepin
 
 // BenchmarkPut writes b.N credentials (one op = one credential) in batches
 // of 500 into a fresh store with sync writes on: through the registry
-// (validation, canonical hashing, cayley's three indexes, bookkeeping and
-// change log), and as plain keys into a raw Badger v4 database with the same
-// options. The ratio of the two is the cost of the stack above Badger.
+// (validation, canonical hashing, the quad store's dictionary and six
+// indexes, bookkeeping and change log), and into raw Badger v4 databases:
+//
+//   - raw-badger: one key per statement (its N-Quads line), Badger's
+//     WriteBatch, no sync; a floor that writes far fewer keys than any
+//     indexed store;
+//   - raw-badger-samekeys: every key and value the registry wrote to
+//     Badger writing the same records (index keys, dictionary, counters,
+//     for the content and the bookkeeping; recorded untimed by a Badger
+//     subscription), commit by commit in the order Badger applied them,
+//     one WriteBatch per commit with the registry's Badger options and
+//     one Sync after each, as the registry syncs once per batch.
+//
+// registry ÷ raw-badger-samekeys is the cost of the stack above Badger for
+// the same Badger work; registry ÷ raw-badger also counts the layout's
+// extra keys.
 // registry-postgres is the registry on PostgreSQL (pgtest's database).
 func BenchmarkPut(b *testing.B) {
 	base := benchBase(b)
@@ -282,6 +299,104 @@ func BenchmarkPut(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
+	b.Run("raw-badger-samekeys", func(b *testing.B) {
+		benchPutSameKeys(b, base, gen(b.N))
+	})
+}
+
+// benchPutSameKeys is BenchmarkPut's raw-badger-samekeys.
+func benchPutSameKeys(b *testing.B, base schema.Base, recs []Record) {
+	// Untimed: the registry writes recs, a subscription records every
+	// Badger write it makes, by commit, and the options it opened Badger
+	// with are kept.
+	ctx := context.Background()
+	s, err := Open(ctx, "badger://"+b.TempDir(), Options{Base: base, NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bdb := s.be.(badgerDB).Badger()
+	opts := bdb.Opts()
+	var (
+		mu      sync.Mutex
+		commits [][]*pb.KV // by commit
+		last    uint64     // the version of the last commit seen
+	)
+	subCtx, cancel := context.WithCancel(ctx)
+	subDone := make(chan error, 1)
+	go func() {
+		subDone <- bdb.Subscribe(subCtx, func(l *badger.KVList) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, kv := range l.Kv {
+				if strings.HasPrefix(string(kv.Key), "!badger!") {
+					continue
+				}
+				if kv.Version != last || len(commits) == 0 {
+					commits = append(commits, nil)
+					last = kv.Version
+				}
+				commits[len(commits)-1] = append(commits[len(commits)-1], kv)
+			}
+			return nil
+		}, []pb.Match{{Prefix: []byte{}}})
+	}()
+	time.Sleep(100 * time.Millisecond) // let the subscription start
+	for lo := 0; lo < len(recs); lo += benchPutBatch {
+		if _, err := s.PutBatch(ctx, "bench", recs[lo:min(lo+benchPutBatch, len(recs))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	want := bdb.MaxVersion()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		seen := last
+		mu.Unlock()
+		if seen >= want {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("the subscription saw commits up to version %d of %d", seen, want)
+		}
+	}
+	cancel()
+	if err := <-subDone; err != nil && !errors.Is(err, context.Canceled) {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	keys := 0
+	for _, c := range commits {
+		keys += len(c)
+	}
+
+	dir := b.TempDir()
+	db, err := badger.Open(opts.WithDir(dir).WithValueDir(dir))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for _, c := range commits {
+		wb := db.NewWriteBatch()
+		for _, kv := range c {
+			if err := wb.Set(kv.Key, kv.Value); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := wb.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Sync(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportRate(b)
+	b.ReportMetric(float64(keys)/float64(b.N), "keys/op")
+	b.ReportMetric(float64(len(commits)), "commits")
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // getFixture is BenchmarkGet's store, built once per process and closed

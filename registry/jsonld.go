@@ -391,120 +391,84 @@ func renderNQuads(quads []quad.Quad) []byte {
 
 // nquadLine formats one statement as an N-Quads line with a newline.
 func nquadLine(s, p, o, g quad.Value) string {
-	var b strings.Builder
-	b.WriteString(termString(s))
-	b.WriteByte(' ')
-	b.WriteString(termString(p))
-	b.WriteByte(' ')
-	b.WriteString(termString(o))
+	return string(appendNQuad(nil, s, p, o, g))
+}
+
+// appendNQuad appends the N-Quads line of a statement (with its newline)
+// to b, as nquadLine formats it, without allocating beyond b's growth.
+func appendNQuad(b []byte, s, p, o, g quad.Value) []byte {
+	b = appendTerm(b, s)
+	b = append(b, ' ')
+	b = appendTerm(b, p)
+	b = append(b, ' ')
+	b = appendTerm(b, o)
 	if g != nil {
-		b.WriteByte(' ')
-		b.WriteString(termString(g))
+		b = append(b, ' ')
+		b = appendTerm(b, g)
 	}
-	b.WriteString(" .\n")
-	return b.String()
+	return append(b, " .\n"...)
 }
-
-// appendNQuad appends the N-Quads line of a statement (g nil: in the
-// default graph) to dst: nquadLine without a string per term where the
-// terms need no escapes.
-func appendNQuad(dst []byte, s, p, o, g quad.Value) []byte {
-	dst = appendTerm(dst, s)
-	dst = append(dst, ' ')
-	dst = appendTerm(dst, p)
-	dst = append(dst, ' ')
-	dst = appendTerm(dst, o)
-	if g != nil {
-		dst = append(dst, ' ')
-		dst = appendTerm(dst, g)
-	}
-	return append(dst, " .\n"...)
-}
-
-// appendTerm appends termString(v) to dst.
-func appendTerm(dst []byte, v quad.Value) []byte {
-	switch x := v.(type) {
-	case quad.IRI:
-		if plainText(string(x), &iriEscaped) {
-			dst = append(dst, '<')
-			dst = append(dst, x...)
-			return append(dst, '>')
-		}
-	case quad.String:
-		if plainText(string(x), &literalEscaped) && utf8.ValidString(string(x)) {
-			dst = append(dst, '"')
-			dst = append(dst, x...)
-			return append(dst, '"')
-		}
-	}
-	return append(dst, termString(v)...)
-}
-
-// plainText tells whether s has none of the bytes of set.
-func plainText(s string, set *[256]bool) bool {
-	for i := 0; i < len(s); i++ {
-		if set[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// iriEscaped and literalEscaped are the bytes escapeIRI and escapeLiteral
-// may change (a superset: the fast path only needs to know there are
-// none).
-var iriEscaped, literalEscaped = func() (iri, lit [256]bool) {
-	for c := 0; c <= ' '; c++ {
-		iri[c] = true
-	}
-	for _, c := range []byte("<>\"{}|^`\\") {
-		iri[c] = true
-	}
-	for _, c := range []byte("\\\"\n\r") {
-		lit[c] = true
-	}
-	return iri, lit
-}()
 
 // termString formats a term in N-Quads syntax ("" for none).
 func termString(v quad.Value) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case quad.IRI:
-		return "<" + escapeIRI(string(x)) + ">"
-	case quad.BNode:
-		return "_:" + string(x)
-	case quad.String:
-		return `"` + escapeLiteral(string(x)) + `"`
-	case quad.LangString:
-		return `"` + escapeLiteral(string(x.Value)) + `"@` + x.Lang
-	case quad.TypedString:
-		return `"` + escapeLiteral(string(x.Value)) + `"^^<` + escapeIRI(string(x.Type)) + ">"
-	}
-	if c := canonicalValue(v); c != v {
-		return termString(c)
-	}
-	return quad.StringOf(v)
+	return string(appendTerm(nil, v))
 }
 
-func escapeLiteral(s string) string {
-	var b strings.Builder
+// appendTerm appends a term in N-Quads syntax to b (nothing for none).
+func appendTerm(b []byte, v quad.Value) []byte {
+	switch x := v.(type) {
+	case nil:
+		return b
+	case quad.IRI:
+		b = append(b, '<')
+		b = append(b, escapeIRI(string(x))...)
+		return append(b, '>')
+	case quad.BNode:
+		b = append(b, "_:"...)
+		return append(b, x...)
+	case quad.String:
+		b = append(b, '"')
+		b = appendEscapedLiteral(b, string(x))
+		return append(b, '"')
+	case quad.LangString:
+		b = append(b, '"')
+		b = appendEscapedLiteral(b, string(x.Value))
+		b = append(b, `"@`...)
+		return append(b, x.Lang...)
+	case quad.TypedString:
+		b = append(b, '"')
+		b = appendEscapedLiteral(b, string(x.Value))
+		b = append(b, `"^^<`...)
+		b = append(b, escapeIRI(string(x.Type))...)
+		return append(b, '>')
+	}
+	if c := canonicalValue(v); c != v {
+		return appendTerm(b, c)
+	}
+	return append(b, quad.StringOf(v)...)
+}
+
+// appendEscapedLiteral appends s escaped as the lexical form of an N-Quads
+// literal (invalid UTF-8 becomes U+FFFD).
+func appendEscapedLiteral(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, "\\\"\n\r") && utf8.ValidString(s) {
+		return append(b, s...)
+	}
 	for _, r := range s {
 		switch r {
 		case '\\':
-			b.WriteString(`\\`)
+			b = append(b, `\\`...)
 		case '"':
-			b.WriteString(`\"`)
+			b = append(b, `\"`...)
 		case '\n':
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case '\r':
-			b.WriteString(`\r`)
+			b = append(b, `\r`...)
 		default:
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		}
 	}
-	return b.String()
+	return b
 }
 
 func escapeIRI(s string) string {

@@ -1,12 +1,13 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,29 +154,32 @@ func GroupRecords(quads []quad.Quad) ([]Record, schema.Problems) {
 }
 
 // canonical returns the record's statements deduplicated and sorted, with
-// canonical values, and the content hash over them.
+// canonical values, and the content hash over them: sha256 of their
+// N-Quads lines (without graph), sorted, concatenated.
 func canonical(quads []quad.Quad) ([]quad.Quad, string) {
+	// The lines share one buffer; a line is its span in it.
 	type line struct {
-		s string
-		q quad.Quad
+		start, end int
+		q          quad.Quad
 	}
 	lines := make([]line, 0, len(quads))
-	seen := map[string]bool{}
+	buf := make([]byte, 0, 128*len(quads))
 	for _, q := range quads {
 		q = quad.Quad{Subject: canonicalValue(q.Subject), Predicate: canonicalValue(q.Predicate), Object: canonicalValue(q.Object)}
-		l := nquadLine(q.Subject, q.Predicate, q.Object, nil)
-		if seen[l] {
+		start := len(buf)
+		buf = appendNQuad(buf, q.Subject, q.Predicate, q.Object, nil)
+		lines = append(lines, line{start, len(buf), q})
+	}
+	slices.SortStableFunc(lines, func(a, b line) int { return bytes.Compare(buf[a.start:a.end], buf[b.start:b.end]) })
+	h := sha256.New()
+	out := make([]quad.Quad, 0, len(lines))
+	for i, l := range lines {
+		// Equal lines are adjacent once sorted: keep the first.
+		if i > 0 && bytes.Equal(buf[l.start:l.end], buf[lines[i-1].start:lines[i-1].end]) {
 			continue
 		}
-		seen[l] = true
-		lines = append(lines, line{l, q})
-	}
-	sort.Slice(lines, func(i, j int) bool { return lines[i].s < lines[j].s })
-	h := sha256.New()
-	out := make([]quad.Quad, len(lines))
-	for i, l := range lines {
-		h.Write([]byte(l.s))
-		out[i] = l.q
+		h.Write(buf[l.start:l.end])
+		out = append(out, l.q)
 	}
 	return out, "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
@@ -260,20 +264,21 @@ func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Ch
 			continue
 		}
 		seen[rec.IRI] = i
+		quads, hash := canonical(rec.Quads)
 		// A merged record is checked as it will be stored, in write.
 		if !rec.Merge {
-			if ps := s.Validate(rec); len(ps) > 0 {
+			if ps := schema.Validate(s.base, rec.IRI, quads); len(ps) > 0 { // as Validate
 				bad = append(bad, &RecordError{Index: i, IRI: rec.IRI, Problems: ps})
 				continue
 			}
 		}
+		reserved := rec.IRI + "#record"
 		for _, q := range rec.Quads {
-			if string(asIRI(q.Subject)) == rec.IRI+"#record" {
+			if string(asIRI(q.Subject)) == reserved {
 				bad = append(bad, &RecordError{Index: i, IRI: rec.IRI, Problems: schema.Problems{{Field: "@id", Value: rec.IRI + "#record", Message: "the fragment #record is reserved for the registry's bookkeeping"}}})
 				break
 			}
 		}
-		quads, hash := canonical(rec.Quads)
 		prepared[i] = Record{IRI: rec.IRI, Quads: quads, Hash: hash, Merge: rec.Merge, IfMatch: rec.IfMatch, Publisher: rec.Publisher}
 	}
 	if len(bad) > 0 {
@@ -373,15 +378,12 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 		return nil, errors.New("write: the store is closed")
 	}
 	now := time.Now().UTC()
-	// Statements to remove and to add, by N-Quads line with graph label.
-	dels := map[string]quad.Quad{}
-	adds := map[string]quad.Quad{}
+	// Statements to remove and to add. Records never share a statement
+	// (each has its own graph and bookkeeping node, each change-log entry
+	// its own node), so what a record keeps is found record by record.
+	var remove, adds []quad.Quad
 	add := func(s, p, o quad.Value, g string) {
-		q := quad.Quad{Subject: s, Predicate: p, Object: o, Label: quad.IRI(g)}
-		adds[nquadLine(s, p, o, q.Label)] = q
-	}
-	del := func(q quad.Quad) {
-		dels[nquadLine(q.Subject, q.Predicate, q.Object, q.Label)] = q
+		adds = append(adds, quad.Quad{Subject: s, Predicate: p, Object: o, Label: quad.IRI(g)})
 	}
 	changes := make([]Change, len(recs))
 	var written []Record // as stored, for the list index
@@ -425,17 +427,10 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 		}
 		seq++
 		label := quad.IRI(rec.IRI)
-		if old != nil {
-			for _, q := range old.Quads {
-				q.Label = label
-				del(q)
-			}
-			for _, q := range old.meta {
-				del(q)
-			}
-		}
+		first := len(adds)
 		for _, q := range rec.Quads {
-			add(q.Subject, q.Predicate, q.Object, rec.IRI)
+			q.Label = label
+			adds = append(adds, q)
 		}
 		// Bookkeeping.
 		meta := metaNode(rec.IRI)
@@ -447,6 +442,12 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 		add(meta, quad.IRI(predCreated), timeLiteral(created), graphRecords)
 		add(meta, quad.IRI(predModified), timeLiteral(now), graphRecords)
 		add(meta, quad.IRI(predLastChange), intLiteral(seq), graphRecords)
+		if old != nil {
+			// What stays is neither removed nor added.
+			var kept []quad.Quad
+			kept, remove = diffRecord(remove, old, label, adds[first:])
+			adds = append(adds[:first], kept...)
+		}
 		// The change-log entry. Its sequence statement is new by
 		// construction: a second writer of the same number fails.
 		c := Change{Seq: seq, Time: now, Actor: actor, Action: action(old.record(), rec), IRI: rec.IRI, Hash: rec.Hash}
@@ -467,16 +468,9 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 	if seq == s.seq {
 		return changes, nil
 	}
-	// What stays is neither removed nor added.
-	for l := range dels {
-		if _, ok := adds[l]; ok {
-			delete(dels, l)
-			delete(adds, l)
-		}
-	}
 	// One atomic commit: the replaced statements go, the new ones and the
 	// change-log entries come, or nothing changes.
-	if err := s.be.Apply(ctx, sortedQuads(dels), sortedQuads(adds)); err != nil {
+	if err := s.be.Apply(ctx, remove, adds); err != nil {
 		return nil, fmt.Errorf("write %d records: %w", len(recs), err)
 	}
 	iris := make([]string, len(written))
@@ -494,6 +488,46 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 		return changes, fmt.Errorf("write %d records: committed as far as change %d, but not made durable: %w", len(recs), seq, err)
 	}
 	return changes, nil
+}
+
+// diffRecord compares a stored record (its statements in graph label and
+// its bookkeeping) with the statements that replace them, next (with
+// their graphs): it returns the statements of next that are not stored
+// yet, and appends to remove the stored ones that next lacks.
+func diffRecord(remove []quad.Quad, old *stored, label quad.Value, next []quad.Quad) (added, removeOut []quad.Quad) {
+	var buf []byte
+	line := func(q quad.Quad) string {
+		buf = appendNQuad(buf[:0], q.Subject, q.Predicate, q.Object, q.Label)
+		return string(buf)
+	}
+	have := make(map[string]bool, len(old.Quads)+len(old.meta))
+	for _, q := range old.Quads {
+		q.Label = label
+		have[line(q)] = false
+	}
+	for _, q := range old.meta {
+		have[line(q)] = false
+	}
+	for _, q := range next {
+		l := line(q)
+		if _, ok := have[l]; ok {
+			have[l] = true
+			continue
+		}
+		added = append(added, q)
+	}
+	for _, q := range old.Quads {
+		q.Label = label
+		if !have[line(q)] {
+			remove = append(remove, q)
+		}
+	}
+	for _, q := range old.meta {
+		if !have[line(q)] {
+			remove = append(remove, q)
+		}
+	}
+	return added, remove
 }
 
 // keepPublisher returns the statements and hash rec is stored with: with
@@ -564,20 +598,6 @@ func merge(iri string, old, next []quad.Quad) ([]quad.Quad, string) {
 		out = append(out, q)
 	}
 	return canonical(append(out, next...))
-}
-
-// sortedQuads returns the statements of m in a stable order.
-func sortedQuads(m map[string]quad.Quad) []quad.Quad {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]quad.Quad, len(keys))
-	for i, k := range keys {
-		out[i] = m[k]
-	}
-	return out
 }
 
 // stored is a record as read back, with its bookkeeping statements.

@@ -111,7 +111,7 @@ func (qs *QuadStore) write(in []graph.Delta, opts graph.IgnoreOpts, validated bo
 	maxCount := qs.db.MaxBatchCount() * 9 / 10
 	maxSize := qs.db.MaxBatchSize() * 9 / 10
 	for i := 0; i < len(in); {
-		c := qs.newChunk()
+		c := qs.newChunk(min(len(in)-i, qs.batch))
 		for n := 0; i < len(in) && n < qs.batch; n++ {
 			p, err := prepare(in[i])
 			if err != nil {
@@ -212,12 +212,35 @@ type chunk struct {
 	// those that collect may write at commit.
 	count, size       int64
 	resCount, resSize int64
+	// slab is where the keys written here are cut from: Badger keeps a
+	// key until the commit, so each is its own part of it, never reused.
+	slab []byte
 }
 
-func (qs *QuadStore) newChunk() *chunk {
-	return &chunk{qs: qs, txn: qs.db.NewTransaction(true), ids: map[string]uint64{}, fresh: map[uint64]bool{},
-		blind: map[ids]bool{}, predDelta: map[uint64]int64{}, graphDelta: map[uint64]int64{}, gpDelta: map[[2]uint64]int64{},
-		gc: map[uint64]bool{}, nextID: qs.nextID}
+// chunkSlab is the size of the blocks keys are cut from.
+const chunkSlab = 64 << 10
+
+// newChunk starts a transaction for up to n deltas (a hint for sizing).
+func (qs *QuadStore) newChunk(n int) *chunk {
+	n = min(n, 1<<16)
+	return &chunk{qs: qs, txn: qs.db.NewTransaction(true), ids: make(map[string]uint64, n), fresh: make(map[uint64]bool, n/2),
+		blind: make(map[ids]bool, n), predDelta: map[uint64]int64{}, graphDelta: map[uint64]int64{}, gpDelta: map[[2]uint64]int64{},
+		gc: map[uint64]bool{}, nextID: qs.nextID,
+		log: make([]logged, 0, n)}
+}
+
+// alloc returns n bytes of zero length and capacity n for a key of this
+// transaction.
+func (c *chunk) alloc(n int) []byte {
+	if n > chunkSlab/8 {
+		return make([]byte, 0, n)
+	}
+	if cap(c.slab)-len(c.slab) < n {
+		c.slab = make([]byte, 0, chunkSlab)
+	}
+	b := c.slab[len(c.slab) : len(c.slab) : len(c.slab)+n]
+	c.slab = c.slab[:len(c.slab)+n]
+	return b
 }
 
 // reserve is the number of entries commit adds: counters, next id.
@@ -261,7 +284,8 @@ func (c *chunk) termID(enc []byte, create bool) (id uint64, ok bool, err error) 
 		c.ids[string(enc)] = id
 		return id, true, nil
 	}
-	item, err := c.txn.Get(termKey(enc))
+	tk := c.termKey(enc)
+	item, err := c.txn.Get(tk)
 	switch {
 	case err == nil:
 		err = item.Value(func(v []byte) error {
@@ -280,16 +304,24 @@ func (c *chunk) termID(enc []byte, create bool) (id uint64, ok bool, err error) 
 	}
 	id = c.nextID
 	c.nextID++
-	if err := c.set(termKey(enc), idBytes(id)); err != nil {
+	if err := c.set(tk, binary.BigEndian.AppendUint64(c.alloc(idLen), id)); err != nil {
 		return 0, false, err
 	}
-	if err := c.set(nodeKey(id), enc); err != nil {
+	if err := c.set(binary.BigEndian.AppendUint64(append(c.alloc(1+idLen), pfxNode), id), enc); err != nil {
 		return 0, false, err
 	}
 	c.ids[string(enc)] = id
 	c.fresh[id] = true
 	c.nodeDelta++
 	return id, true, nil
+}
+
+// termKey is termKey(enc), cut from the chunk's slab.
+func (c *chunk) termKey(enc []byte) []byte {
+	if len(enc) > maxInlineTerm {
+		return termKey(enc)
+	}
+	return append(append(c.alloc(1+len(enc)), pfxTerm), enc...)
 }
 
 // exists tells whether the statement q is stored (as of this transaction).
@@ -339,7 +371,7 @@ func (c *chunk) apply(p prepared, opts graph.IgnoreOpts) error {
 			}
 			return &graph.DeltaError{Delta: p.d, Err: graph.ErrQuadExists}
 		}
-		keys := make([]byte, 0, len(indexes)*quadKeyLen)
+		keys := c.alloc(len(indexes) * quadKeyLen)
 		for i := range indexes {
 			keys = indexes[i].appendKey(keys, q)
 			if err := c.set(keys[len(keys)-quadKeyLen:], nil); err != nil {
