@@ -1,7 +1,10 @@
 package pgtest
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/url"
@@ -24,8 +27,9 @@ const pgBin = "/usr/lib/postgresql/15/bin"
 // the test ends. It returns dsn (a database URL on the primary) rewritten
 // to the standby. The primary must accept replication connections from
 // 127.0.0.1 as the administrator (Debian's default pg_hba does, with a
-// password). Server programs run as the postgres OS user, so the test
-// runs as root or as postgres.
+// password). PostgreSQL's programs run as the postgres OS user: the test
+// runs as root (runuser), as postgres, or as a user that may sudo to
+// postgres without a password.
 //
 // Like NewDatabase, it skips without what it needs, except under CI.
 func NewStandby(t testing.TB, dsn string) string {
@@ -59,28 +63,35 @@ func NewStandby(t testing.TB, dsn string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp("", "credreg-standby-")
-	if err != nil {
+	var rnd [6]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
 		t.Fatal(err)
 	}
+	// The directory is the postgres user's from the start: made, written
+	// and removed through asPostgres.
+	dir := filepath.Join(os.TempDir(), "credreg-standby-"+hex.EncodeToString(rnd[:]))
 	data := filepath.Join(dir, "data")
-	run := func(what string, env []string, name string, args ...string) {
+	run := func(what string, stdin []byte, env []string, name string, args ...string) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		cmd := asPostgres(ctx, name, args...)
-		cmd.Env = append(os.Environ(), env...)
+		cmd := asPostgres(ctx, env, name, args...)
+		if stdin != nil {
+			cmd.Stdin = bytes.NewReader(stdin)
+		}
 		if out, err := cmd.CombinedOutput(); err != nil {
-			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			log, _ := asPostgres(ctx, nil, "cat", filepath.Join(dir, "log")).Output()
 			t.Fatalf("%s: %v\n%s\n%s", what, err, out, log)
 		}
 	}
-	if err := chownToPostgres(dir); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	run("make the standby's directory", nil, nil, "mkdir", "-m", "0700", dir)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = asPostgres(ctx, nil, "rm", "-rf", dir).Run()
+	})
 	password, _ := primary.User.Password()
-	run("pg_basebackup", []string{"PGPASSWORD=" + password}, filepath.Join(pgBin, "pg_basebackup"),
+	run("pg_basebackup", nil, []string{"PGPASSWORD=" + password}, filepath.Join(pgBin, "pg_basebackup"),
 		"-h", primary.Hostname(), "-p", portOf(primary), "-U", primary.User.Username(),
 		"-D", data, "-R", "-X", "stream", "-c", "fast")
 	// Debian keeps the configuration outside the data directory: the
@@ -88,19 +99,13 @@ func NewStandby(t testing.TB, dsn string) string {
 	conf := fmt.Sprintf("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nhot_standby = on\nshared_buffers = 32MB\n", port, dir)
 	hba := "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
 	for name, text := range map[string]string{"postgresql.conf": conf, "pg_hba.conf": hba, "pg_ident.conf": ""} {
-		path := filepath.Join(data, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := chownToPostgres(path); err != nil {
-			t.Fatal(err)
-		}
+		run("write the standby's "+name, []byte(text), nil, "sh", "-c", `cat > "$0"`, filepath.Join(data, name))
 	}
-	run("start the standby", nil, filepath.Join(pgBin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start")
+	run("start the standby", nil, nil, filepath.Join(pgBin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "60", "start")
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if out, err := asPostgres(ctx, filepath.Join(pgBin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop").CombinedOutput(); err != nil {
+		if out, err := asPostgres(ctx, nil, filepath.Join(pgBin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop").CombinedOutput(); err != nil {
 			t.Errorf("stop the standby: %v\n%s", err, out)
 		}
 	})
@@ -112,36 +117,38 @@ func NewStandby(t testing.TB, dsn string) string {
 	return u.String()
 }
 
+// runner makes a command that runs as the postgres OS user, with env added
+// to its environment.
+type runner func(ctx context.Context, env []string, name string, args ...string) *exec.Cmd
+
 // postgresRunner returns how to run a command as the postgres OS user.
-func postgresRunner() (func(ctx context.Context, name string, args ...string) *exec.Cmd, error) {
+func postgresRunner() (runner, error) {
 	me, err := user.Current()
 	if err != nil {
 		return nil, err
 	}
 	switch me.Username {
 	case "postgres":
-		return func(ctx context.Context, name string, args ...string) *exec.Cmd {
-			return exec.CommandContext(ctx, name, args...)
+		return func(ctx context.Context, env []string, name string, args ...string) *exec.Cmd {
+			cmd := exec.CommandContext(ctx, name, args...)
+			cmd.Env = append(os.Environ(), env...)
+			return cmd
 		}, nil
 	case "root":
-		return func(ctx context.Context, name string, args ...string) *exec.Cmd {
-			return exec.CommandContext(ctx, "runuser", append([]string{"-u", "postgres", "--", name}, args...)...)
+		return func(ctx context.Context, env []string, name string, args ...string) *exec.Cmd {
+			cmd := exec.CommandContext(ctx, "runuser", append([]string{"-u", "postgres", "--", name}, args...)...)
+			cmd.Env = append(os.Environ(), env...)
+			return cmd
 		}, nil
 	}
-	return nil, fmt.Errorf("a standby's server runs as the postgres OS user: run the test as root or postgres, not %s", me.Username)
-}
-
-func chownToPostgres(path string) error {
-	pg, err := user.Lookup("postgres")
-	if err != nil {
-		return err
+	if err := exec.Command("sudo", "-n", "-u", "postgres", "true").Run(); err != nil {
+		return nil, fmt.Errorf("a standby's server runs as the postgres OS user: run the test as root or postgres, or as a user that may sudo -u postgres without a password (%s may not: %v)", me.Username, err)
 	}
-	uid, _ := strconv.Atoi(pg.Uid)
-	gid, _ := strconv.Atoi(pg.Gid)
-	if err := os.Chown(path, uid, gid); err != nil && !os.IsPermission(err) {
-		return err
-	}
-	return nil
+	return func(ctx context.Context, env []string, name string, args ...string) *exec.Cmd {
+		// sudo resets the environment: env(1) sets what the command needs.
+		argv := append([]string{"-n", "-u", "postgres", "--", "env"}, env...)
+		return exec.CommandContext(ctx, "sudo", append(append(argv, name), args...)...)
+	}, nil
 }
 
 func portOf(u *url.URL) string {
