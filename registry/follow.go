@@ -154,12 +154,8 @@ func (s *Store) followLocked(ctx context.Context) (int, error) {
 		case !isNotFound(err):
 			return applied, fmt.Errorf("follow the change log at %d: %w", seq, err)
 		}
-		if s.docs != nil {
-			s.docs.drop([]string{c.IRI})
-		}
-		s.updateList(seq, []Record{w})
-		s.notifyWrite(seq, []recordWrite{{New: w}})
 		s.seq = seq
+		s.notifyWrite(seq, []recordWrite{{New: w}})
 		applied++
 	}
 }

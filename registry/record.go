@@ -473,16 +473,11 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 	if err := s.be.Apply(ctx, remove, adds); err != nil {
 		return nil, fmt.Errorf("write %d records: %w", len(recs), err)
 	}
-	iris := make([]string, len(written))
-	for i, r := range written {
-		iris[i] = r.IRI
-	}
-	s.docs.drop(iris)
 	// The transaction is committed: what follows must match it whether or
 	// not the sync succeeds, or the next write would reuse a sequence
-	// number the log already holds and the indexes would miss this one.
+	// number the log already holds and the listeners (document cache,
+	// list index) would miss this one.
 	s.seq = seq
-	s.updateList(seq, written)
 	s.notifyWrite(seq, writes)
 	if err := s.syncStore(); err != nil {
 		return changes, fmt.Errorf("write %d records: committed as far as change %d, but not made durable: %w", len(recs), seq, err)

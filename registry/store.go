@@ -274,6 +274,23 @@ func (s *Store) start(ctx context.Context, opts Options) (*Store, error) {
 		}
 		s.docs = newDocCache(n)
 	}
+	// The store's own listeners, told of every write, local or followed
+	// from the shared change log: the document cache forgets what changed,
+	// then the list index applies it.
+	s.subscribe(func(_ uint64, ws []recordWrite) {
+		iris := make([]string, len(ws))
+		for i, w := range ws {
+			iris[i] = w.New.IRI
+		}
+		s.docs.drop(iris)
+	})
+	s.subscribe(func(seq uint64, ws []recordWrite) {
+		recs := make([]Record, len(ws))
+		for i, w := range ws {
+			recs[i] = w.New
+		}
+		s.updateList(seq, recs)
+	})
 	if err := s.init(ctx, opts.AdoptStoredBase, opts.MustExist); err != nil {
 		s.stopLife()
 		_ = s.be.Close()
