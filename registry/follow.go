@@ -14,8 +14,8 @@ package registry
 //     up with the log, so conflicts are rare and no writer starves;
 //   - the store follows the change log: Follow reads the entries past its
 //     head and gives each changed record, as now stored, to the same
-//     listeners a local write tells (list index, harvest index, document
-//     cache). A background loop calls it every Options.FollowEvery, and
+//     listeners a local write tells (the document cache and the list
+//     index, through the write hook). A background loop calls it every Options.FollowEvery, and
 //     at once when the backend announces a commit (changeWatcher), so a
 //     missed announcement costs a delay, never a wrong answer.
 //

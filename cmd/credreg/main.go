@@ -277,10 +277,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	// Build the umbrella list's index now rather than on the first list
-	// query (closing the store stops it), then the harvest index: the
-	// list's decides readiness, and from its snapshot it is ready in
-	// seconds unless a scan for the other competes with it for the cores.
-	// A harvest request meanwhile starts the harvest build itself.
+	// query (closing the store stops it): it decides readiness, and from
+	// its snapshot it is ready in seconds.
 	go func() {
 		if err := store.WarmList(ctx); err != nil && ctx.Err() == nil {
 			log.Error("building the list index", "err", err)
