@@ -73,14 +73,18 @@ func (s *Store) lockedRetry(ctx context.Context, op func(ctx context.Context) er
 func (s *Store) lockedRetrySeq(ctx context.Context, op func(ctx context.Context) error) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if l, ok := s.be.(writeLocker); ok && !s.exclusive {
-		// Queue with the other servers' writers, then start from the
-		// log's head: the write's reads are current and stay so.
-		release, err := l.LockWrites(ctx)
-		if err != nil {
-			return 0, err
+	if !s.exclusive {
+		// Queue with the other servers' writers where the backend can,
+		// then start from the log's head: the write's reads are current
+		// (and stay so under the queue), and a log that went back (a
+		// restored database) is noticed before anything is written.
+		if l, ok := s.be.(writeLocker); ok {
+			release, err := l.LockWrites(ctx)
+			if err != nil {
+				return 0, err
+			}
+			defer release()
 		}
-		defer release()
 		if _, err := s.followLocked(ctx); err != nil {
 			return 0, err
 		}

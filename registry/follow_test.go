@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -320,4 +321,34 @@ func withCTID(t *testing.T, rec Record, ctid string) Record {
 	}
 	q, h := canonical(quads)
 	return Record{IRI: iri, Quads: q, Hash: h}
+}
+
+// TestFollowNoticesALogThatWentBack: a server whose head is past the
+// shared log's (the database was restored from an older backup) is told
+// so, and writes nothing.
+func TestFollowNoticesALogThatWentBack(t *testing.T) {
+	ctx := context.Background()
+	be := badgerForSharing(t)
+	st := openSharedStores(t, be, 2, time.Hour)
+	a, b := st[0], st[1]
+	recs := sampleRecords(t)
+	if _, err := a.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Follow(ctx); err != nil || b.Sequence() != a.Sequence() {
+		t.Fatalf("b follows: %v, head %d", err, b.Sequence())
+	}
+	// The last entry goes, as in a restore of a backup taken before it.
+	last := changeNode(a.Sequence())
+	entry := scanAll(t, be, Pattern{Subject: last})
+	if err := be.Apply(ctx, entry, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.Follow(ctx)
+	if err == nil || !strings.Contains(err.Error(), "restored from an older backup") {
+		t.Fatalf("follow after the log went back: %v", err)
+	}
+	if _, err := b.Put(ctx, "b", renamedRecord(t, recs[0], "After the restore")); err == nil {
+		t.Errorf("a write on a server whose head is past the log succeeded")
+	}
 }
