@@ -12,6 +12,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/internal/pgtest"
+	"credreg/registry/internal/termenc"
 )
 
 // BenchmarkAtScale measures reads on a store of CREDREG_BENCH_N synthetic
@@ -52,7 +53,7 @@ func BenchmarkAtScale(b *testing.B) {
 			return st.pool.QueryRow(ctx, `SELECT count(*) FROM credreg_quads`).Scan(&pgCount)
 		}},
 		{"SQL-count-P=type(no counts)", func() error {
-			return st.pool.QueryRow(ctx, `SELECT count(*) FROM credreg_quads WHERE p = (SELECT id FROM credreg_terms WHERE k = $1)`, append([]byte{kindIRI}, rdfType...)).Scan(&pgCount)
+			return st.pool.QueryRow(ctx, `SELECT count(*) FROM credreg_quads WHERE p = (SELECT id FROM credreg_terms WHERE k = $1)`, append([]byte{termenc.KindIRI}, rdfType...)).Scan(&pgCount)
 		}},
 		{"Match-P=type-first100", func() error { _, _, err := st.Match(ctx, Pattern{Predicate: rdfType}, nil, 100); return err }},
 		{"Match-all-first100", func() error { _, _, err := st.Match(ctx, Pattern{}, nil, 100); return err }},

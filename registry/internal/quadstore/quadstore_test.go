@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"credreg/registry/internal/termenc"
+
 	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/cayley/query/path"
 	"github.com/cayleygraph/cayley/query/shape"
@@ -91,7 +93,7 @@ func TestTermEncoding(t *testing.T) {
 	require.Len(t, termKey(enc), 33)
 	_, err := encodeTerm(nil)
 	require.ErrorIs(t, err, errUnsupValue)
-	for _, bad := range [][]byte{nil, {'x'}, {kindInt, 1}, {kindLang, 9, 'a'}, {kindTime, 1}} {
+	for _, bad := range [][]byte{nil, {'x'}, {termenc.KindInt, 1}, {termenc.KindLang, 9, 'a'}, {termenc.KindTime, 1}} {
 		_, err := decodeTerm(bad)
 		require.Error(t, err, "%q", bad)
 	}
