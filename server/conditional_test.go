@@ -473,7 +473,8 @@ func TestConcurrentUnconditionalPuts(t *testing.T) {
 	_, body := do(t, http.MethodGet, url, map[string]string{"Accept": "application/n-quads"})
 	found := 0
 	for _, r := range regions {
-		if strings.Contains(body, r) {
+		// The closing quote keeps "writer 1" from matching "writer 11".
+		if strings.Contains(body, `"`+r+`"`) {
 			found++
 		}
 	}
