@@ -21,6 +21,7 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/piprate/json-gold/ld"
 
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -160,7 +161,7 @@ func (l *ctdlLoader) LoadDocument(u string) (*ld.RemoteDocument, error) {
 	if !ok {
 		l.refused = u
 		return nil, fmt.Errorf("JSON-LD context %q: %w (the CTDL reader knows only the CTDL contexts %s and credreg's own; it never fetches contexts)",
-			u, registry.ErrRemoteContext, strings.Join(CTDLContextURLs[:2], " and "))
+			u, rdf.ErrRemoteContext, strings.Join(CTDLContextURLs[:2], " and "))
 	}
 	var doc any
 	if err := json.Unmarshal(raw, &doc); err != nil {
@@ -736,7 +737,7 @@ func ctdlToRDF(doc map[string]any, base schema.Base, loader *ctdlLoader) ([]quad
 	var out []quad.Quad
 	for _, g := range names {
 		for _, q := range ds.Graphs[g] {
-			s, p, o := registry.FromJSONLDNode(q.Subject), registry.FromJSONLDNode(q.Predicate), registry.FromJSONLDNode(q.Object)
+			s, p, o := rdf.FromJSONLDNode(q.Subject), rdf.FromJSONLDNode(q.Predicate), rdf.FromJSONLDNode(q.Object)
 			if s == nil || p == nil || o == nil {
 				continue
 			}

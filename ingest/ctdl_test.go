@@ -12,6 +12,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -513,7 +514,7 @@ func TestCTDLRemoteContextRefused(t *testing.T) {
 				t.Fatalf("report: %+v\n%s", rep, problemsText(rep))
 			}
 			p := rep.Problems[0]
-			if p.Column != "@context" || p.Value != tc.refused || !strings.Contains(p.Message, registry.ErrRemoteContext.Error()) || !strings.Contains(p.Message, "never fetches") {
+			if p.Column != "@context" || p.Value != tc.refused || !strings.Contains(p.Message, rdf.ErrRemoteContext.Error()) || !strings.Contains(p.Message, "never fetches") {
 				t.Errorf("problem: %+v", p)
 			}
 		})
@@ -525,7 +526,7 @@ func TestCTDLRemoteContextRefused(t *testing.T) {
 	}
 	// The error wraps registry.ErrRemoteContext.
 	_, err := ctdlToRDF(map[string]any{"@context": srv.URL}, s.Base(), newCTDLLoader(s.Base()))
-	if !errors.Is(err, registry.ErrRemoteContext) {
+	if !errors.Is(err, rdf.ErrRemoteContext) {
 		t.Errorf("error %v does not wrap ErrRemoteContext", err)
 	}
 	if n := hits.Load(); n != 0 {

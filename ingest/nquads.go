@@ -9,14 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
-	"github.com/cayleygraph/quad/nquads"
 
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -239,68 +237,12 @@ func (s *nquadsSource) readLine() (line []byte, tooLong bool, err error) {
 	}
 }
 
-var absoluteIRI = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
-
-// parseNQuad parses one statement with the nquads package's strict (raw)
-// parser, which keeps literals as written, and checks its terms.
+// parseNQuad parses one statement (rdf.ParseNQuad) and writes its
+// literal in the form credreg keeps.
 func parseNQuad(line string) (st nqStmt, msg string) {
-	defer func() {
-		if p := recover(); p != nil {
-			msg = fmt.Sprintf("not an N-Quads statement (%v)", p)
-		}
-	}()
-	q, err := nquads.ParseRaw(line)
+	q, err := rdf.ParseNQuad(line)
 	if err != nil {
-		return st, "not an N-Quads statement: " + err.Error()
-	}
-	// kinds: 'i' IRI, 'b' blank node, 'l' literal
-	check := func(what string, v quad.Value, kinds string) string {
-		var kind byte
-		switch x := v.(type) {
-		case quad.IRI:
-			if !absoluteIRI.MatchString(string(x)) {
-				return fmt.Sprintf("the %s <%s> is a relative IRI; N-Quads needs absolute IRIs", what, string(x))
-			}
-			if !registry.ValidIRI(string(x)) {
-				return fmt.Sprintf("the %s <%s> is not an IRI (it holds white space or a character IRIs do not allow)", what, string(x))
-			}
-			kind = 'i'
-		case quad.BNode:
-			kind = 'b'
-		case quad.LangString:
-			if !registry.ValidLanguageTag(x.Lang) {
-				return fmt.Sprintf("the %s's language tag %q is not a language tag (BCP 47, like en or es-MX)", what, x.Lang)
-			}
-			kind = 'l'
-		case quad.TypedString:
-			if !registry.ValidIRI(string(x.Type)) {
-				return fmt.Sprintf("the %s's datatype <%s> is not an absolute IRI", what, string(x.Type))
-			}
-			kind = 'l'
-		case quad.String:
-			kind = 'l'
-		case nil:
-			return "missing " + what
-		}
-		if kind == 0 || !strings.ContainsRune(kinds, rune(kind)) {
-			switch kinds {
-			case "i":
-				return fmt.Sprintf("the %s must be an IRI", what)
-			case "ib":
-				return fmt.Sprintf("the %s must be an IRI or a blank node", what)
-			}
-			return fmt.Sprintf("the %s must be an IRI, a blank node or a literal", what)
-		}
-		return ""
-	}
-	for _, c := range []struct {
-		what  string
-		v     quad.Value
-		kinds string
-	}{{"subject", q.Subject, "ib"}, {"predicate", q.Predicate, "i"}, {"object", q.Object, "ibl"}} {
-		if m := check(c.what, c.v, c.kinds); m != "" {
-			return st, m
-		}
+		return st, err.Error()
 	}
 	return nqStmt{s: q.Subject, p: q.Predicate, o: canonicalLiteral(q.Object)}, ""
 }

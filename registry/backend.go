@@ -10,6 +10,7 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/dgraph-io/badger/v4"
 
+	"credreg/rdf"
 	"credreg/registry/internal/badgerkv"
 	"credreg/registry/internal/quadstore"
 )
@@ -180,7 +181,7 @@ func qpattern(p Pattern) quadstore.Pattern {
 func canonicalQuad(q quad.Quad) quad.Quad {
 	for _, d := range quad.Directions {
 		if v := q.Get(d); v != nil {
-			q.Set(d, canonicalValue(v))
+			q.Set(d, rdf.CanonicalTerm(v))
 		}
 	}
 	return q

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -92,17 +93,17 @@ func contractData() []quad.Quad {
 		{Subject: a, Predicate: name, Object: quad.LangString{Value: "Certificat de soudage", Lang: "fr"}, Label: ga},
 		{Subject: a, Predicate: knows, Object: b, Label: ga},
 		{Subject: a, Predicate: knows, Object: c, Label: ga},
-		{Subject: a, Predicate: age, Object: literalValue("42", schema.XSD+"integer", ""), Label: ga},
-		{Subject: a, Predicate: when, Object: literalValue("2026-11-25T10:00:00.123456789Z", schema.XSD+"dateTime", ""), Label: ga},
+		{Subject: a, Predicate: age, Object: rdf.Literal("42", schema.XSD+"integer", ""), Label: ga},
+		{Subject: a, Predicate: when, Object: rdf.Literal("2026-11-25T10:00:00.123456789Z", schema.XSD+"dateTime", ""), Label: ga},
 		{Subject: a, Predicate: knows, Object: long, Label: ga},
 		{Subject: b, Predicate: name, Object: quad.String("Welding Certificate"), Label: gb},
 		{Subject: b, Predicate: knows, Object: a, Label: gb},
-		{Subject: b, Predicate: age, Object: literalValue("3.50", schema.XSD+"decimal", ""), Label: gb},
+		{Subject: b, Predicate: age, Object: rdf.Literal("3.50", schema.XSD+"decimal", ""), Label: gb},
 		{Subject: b, Predicate: name, Object: quad.String(strings.Repeat("é", 2000)), Label: gb},
 		{Subject: b, Predicate: name, Object: quad.String(""), Label: gb},
-		{Subject: quad.IRI(ex + "a#record"), Predicate: when, Object: literalValue("2026-11-25T10:00:00Z", schema.XSD+"dateTime", ""), Label: gr},
+		{Subject: quad.IRI(ex + "a#record"), Predicate: when, Object: rdf.Literal("2026-11-25T10:00:00Z", schema.XSD+"dateTime", ""), Label: gr},
 		{Subject: quad.IRI(ex + "a#record"), Predicate: quad.IRI(predContentHash), Object: quad.String("sha256:00"), Label: gr},
-		{Subject: long, Predicate: name, Object: literalValue("x", "https://example.org/datatype/custom", ""), Label: gb},
+		{Subject: long, Predicate: name, Object: rdf.Literal("x", "https://example.org/datatype/custom", ""), Label: gb},
 		// the same triple in two graphs
 		{Subject: c, Predicate: name, Object: quad.String("Welding Certificate"), Label: ga},
 		{Subject: c, Predicate: name, Object: quad.String("Welding Certificate"), Label: gb},
@@ -119,7 +120,7 @@ func contractApplyOK(t *testing.T, be Backend, remove, add []quad.Quad) {
 // quadKey is a statement's N-Quads line, which tells terms apart exactly
 // (a missing term is empty).
 func quadKey(q quad.Quad) string {
-	return termString(q.Subject) + " " + termString(q.Predicate) + " " + termString(q.Object) + " " + termString(q.Label) + " .\n"
+	return rdf.TermString(q.Subject) + " " + rdf.TermString(q.Predicate) + " " + rdf.TermString(q.Object) + " " + rdf.TermString(q.Label) + " .\n"
 }
 
 func quadKeys(qs []quad.Quad) []string {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/registry/internal/quadstore"
 	"credreg/schema"
 )
@@ -48,7 +49,7 @@ func allQuads(t *testing.T, s *Store) []string {
 	t.Helper()
 	var out []string
 	err := s.scanAllQuads(context.Background(), func(q quad.Quad) error {
-		out = append(out, nquadLine(q.Subject, q.Predicate, q.Object, q.Label))
+		out = append(out, rdf.NQuadLine(q.Subject, q.Predicate, q.Object, q.Label))
 		return nil
 	})
 	if err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/dgraph-io/badger/v4/pb"
 
 	"credreg/internal/pgtest"
+	"credreg/rdf"
 	"credreg/registry/internal/badgerkv"
 	"credreg/schema"
 )
@@ -129,7 +130,7 @@ func TestSynthCredentialIsValid(t *testing.T) {
 		if ps := s.Validate(rec); len(ps) > 0 {
 			t.Fatalf("credential %d is invalid: %v", i, ps)
 		}
-		if q, _ := canonical(rec.Quads); len(q) != benchQuadsPerCredential {
+		if q, _ := rdf.Canonicalize(rec.Quads); len(q) != benchQuadsPerCredential {
 			t.Fatalf("credential %d has %d distinct statements, want %d", i, len(q), benchQuadsPerCredential)
 		}
 		if seen[rec.IRI] {
@@ -138,8 +139,8 @@ func TestSynthCredentialIsValid(t *testing.T) {
 		seen[rec.IRI] = true
 		recs = append(recs, rec)
 	}
-	if again := synthCredential(base, 7); again.IRI != recs[7].IRI || renderNQuads(again.Quads) == nil ||
-		string(renderNQuads(again.Quads)) != string(renderNQuads(recs[7].Quads)) {
+	if again := synthCredential(base, 7); again.IRI != recs[7].IRI || rdf.NQuads(again.Quads) == nil ||
+		string(rdf.NQuads(again.Quads)) != string(rdf.NQuads(recs[7].Quads)) {
 		t.Error("synthCredential is not deterministic")
 	}
 	if _, err := s.PutBatch(ctx, "bench", recs); err != nil {
@@ -174,7 +175,7 @@ func TestDumpSynthNQuads(t *testing.T) {
 		rec := synthCredential(base, i)
 		g := quad.IRI(rec.IRI)
 		for _, q := range rec.Quads {
-			w.WriteString(nquadLine(q.Subject, q.Predicate, q.Object, g))
+			w.WriteString(rdf.NQuadLine(q.Subject, q.Predicate, q.Object, g))
 			quads++
 		}
 	}
@@ -284,7 +285,7 @@ func BenchmarkPut(b *testing.B) {
 			for _, rec := range recs[lo:hi] {
 				g := quad.IRI(rec.IRI)
 				for _, q := range rec.Quads {
-					if err := wb.Set([]byte(nquadLine(q.Subject, q.Predicate, q.Object, g)), val); err != nil {
+					if err := wb.Set([]byte(rdf.NQuadLine(q.Subject, q.Predicate, q.Object, g)), val); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -96,8 +97,8 @@ func TestAcknowledgedBatchesSurviveKill9(t *testing.T) {
 				if err != nil {
 					t.Fatalf("record %d (acknowledged: %v): %v", i, i < acked, err)
 				}
-				if ContentHash(got.Quads) != got.Hash || len(got.Quads) != len(rec.Quads) {
-					t.Fatalf("record %d is not whole: %d statements (want %d), hash %s recorded %s", i, len(got.Quads), len(rec.Quads), ContentHash(got.Quads), got.Hash)
+				if rdf.ContentHash(got.Quads) != got.Hash || len(got.Quads) != len(rec.Quads) {
+					t.Fatalf("record %d is not whole: %d statements (want %d), hash %s recorded %s", i, len(got.Quads), len(rec.Quads), rdf.ContentHash(got.Quads), got.Hash)
 				}
 			}
 			if _, err := s.Get(ctx, synthCredential(benchBase(t), int(head)).IRI); !errors.Is(err, ErrNotFound) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -51,7 +52,7 @@ func (d *Document) JSONLD() ([]byte, error) {
 	}
 	render := d.renderJSON
 	if render == nil {
-		render = func() ([]byte, error) { return renderJSONLD(d.store.base, d.IRI, d.quads) }
+		render = func() ([]byte, error) { return rdf.RenderRecord(d.store.base, d.IRI, d.quads) }
 	}
 	b, err := render()
 	if err != nil {
@@ -64,7 +65,7 @@ func (d *Document) JSONLD() ([]byte, error) {
 // NQuads returns the record's statements as sorted N-Quads lines in the
 // default graph.
 func (d *Document) NQuads() []byte {
-	d.nqOnce.Do(func() { d.nq = renderNQuads(d.quads) })
+	d.nqOnce.Do(func() { d.nq = rdf.NQuads(d.quads) })
 	return d.nq
 }
 
@@ -372,7 +373,7 @@ func propRank(pred string) int {
 }
 
 func valueOf(o quad.Value) Value {
-	switch x := canonicalValue(o).(type) {
+	switch x := rdf.CanonicalTerm(o).(type) {
 	case quad.IRI:
 		return Value{Link: string(x), Text: schema.Compact(string(x))}
 	case quad.LangString:

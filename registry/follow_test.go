@@ -12,6 +12,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -244,7 +245,7 @@ func testSeveralWriters(t *testing.T, newBackend func(t *testing.T) Backend) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, h := canonical(r.Quads); h != r.Hash {
+		if _, h := rdf.Canonicalize(r.Quads); h != r.Hash {
 			t.Errorf("shared record's content hash %s does not match its statements (%s): a mix of writes", r.Hash, h)
 		}
 		var totals []int
@@ -297,7 +298,7 @@ func renamedRecord(t *testing.T, rec Record, name string) Record {
 		}
 		quads = append(quads, q)
 	}
-	q, h := canonical(quads)
+	q, h := rdf.Canonicalize(quads)
 	return Record{IRI: rec.IRI, Quads: q, Hash: h}
 }
 
@@ -319,7 +320,7 @@ func withCTID(t *testing.T, rec Record, ctid string) Record {
 		}
 		quads = append(quads, q)
 	}
-	q, h := canonical(quads)
+	q, h := rdf.Canonicalize(quads)
 	return Record{IRI: iri, Quads: q, Hash: h}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -48,77 +49,6 @@ type Pattern struct {
 // backend counts their statements per predicate (quadstore
 // CountedGraphs), so that counts without them cost a few counter reads.
 var bookkeepingGraphs = []quad.Value{nil, quad.IRI(graphRecords), quad.IRI(graphChanges), quad.IRI(graphTokens)}
-
-// ParseTerm reads a pattern term in the TPF spec's syntax (Hydra's
-// ExplicitRepresentation): an IRI (optionally in <>), or a literal
-// "value", "value"@lang or "value"^^datatype. "" and a variable ("?x")
-// are nil. Blank nodes never match (credreg has none) and are refused.
-func ParseTerm(s string, literalOK bool) (quad.Value, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "" || strings.HasPrefix(s, "?"):
-		return nil, nil
-	case strings.HasPrefix(s, "_:"):
-		return nil, fmt.Errorf("%q is a blank node; credreg has none, so a pattern names IRIs and literals only", s)
-	case strings.HasPrefix(s, `"`):
-		if !literalOK {
-			return nil, fmt.Errorf("%q is a literal; only an object can be one", s)
-		}
-		end := strings.LastIndexByte(s, '"')
-		if end == 0 {
-			return nil, fmt.Errorf("%q: a literal's closing quote is missing", s)
-		}
-		value, rest := s[1:end], s[end+1:]
-		switch {
-		case rest == "":
-			return literalValue(value, "", ""), nil
-		case strings.HasPrefix(rest, "@") && len(rest) > 1 && validLang(rest[1:]):
-			return literalValue(value, "", rest[1:]), nil
-		case strings.HasPrefix(rest, "^^"):
-			dt := strings.TrimSuffix(strings.TrimPrefix(rest[2:], "<"), ">")
-			if !absoluteIRI(dt) {
-				return nil, fmt.Errorf("%q: the datatype %q is not an absolute IRI", s, dt)
-			}
-			return literalValue(value, dt, ""), nil
-		}
-		return nil, fmt.Errorf("%q: after a literal's closing quote, expected @language or ^^datatype", s)
-	}
-	iri := strings.TrimSuffix(strings.TrimPrefix(s, "<"), ">")
-	if !absoluteIRI(iri) {
-		return nil, fmt.Errorf("%q is not an absolute IRI (like https://…) or a literal (like \"text\")", s)
-	}
-	return quad.IRI(iri), nil
-}
-
-func absoluteIRI(s string) bool {
-	i := strings.IndexByte(s, ':')
-	if i <= 0 || strings.ContainsAny(s, " <>\"{}|\\^`\n\r\t") {
-		return false
-	}
-	for j, r := range s[:i] {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || j > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
-			return false
-		}
-	}
-	return len(s) > i+1
-}
-
-func validLang(s string) bool {
-	if len(s) > 35 {
-		return false
-	}
-	for i, part := range strings.Split(s, "-") {
-		if part == "" || len(part) > 8 || (i == 0 && len(part) > 3 && len(part) < 5) {
-			return false
-		}
-		for _, r := range part {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
-				return false
-			}
-		}
-	}
-	return true
-}
 
 // Fragment is one page of a triple pattern fragment.
 type Fragment struct {
@@ -224,7 +154,7 @@ func patternKey(p Pattern) string {
 		if v == nil {
 			return "?"
 		}
-		return termString(v)
+		return rdf.TermString(v)
 	}
 	return t(p.Subject) + " " + t(p.Predicate) + " " + t(p.Object) + " " + t(p.Graph)
 }
@@ -242,25 +172,25 @@ type FragmentLinks struct {
 
 // metadata returns the fragment's hypermedia controls and counts, as the
 // TPF spec has them.
-func (f *Fragment) metadata(l FragmentLinks) []*ldNode {
-	tmpl := newNode(l.Dataset[:strings.IndexByte(l.Dataset+"#", '#')]+"#triplePattern", schema.ClassHydraIriTemp)
-	tmpl.add(schema.PropHydraTemplate, quad.String(l.Template))
-	tmpl.add(schema.PropHydraVarRepr, quad.IRI(schema.HydraExplicitRepr))
+func (f *Fragment) metadata(l FragmentLinks) []*rdf.Node {
+	tmpl := rdf.NewNode(l.Dataset[:strings.IndexByte(l.Dataset+"#", '#')]+"#triplePattern", schema.ClassHydraIriTemp)
+	tmpl.Add(schema.PropHydraTemplate, quad.String(l.Template))
+	tmpl.Add(schema.PropHydraVarRepr, quad.IRI(schema.HydraExplicitRepr))
 	for _, v := range []string{"subject", "predicate", "object"} {
-		m := newNode(l.Dataset[:strings.IndexByte(l.Dataset+"#", '#')]+"#"+v, schema.ClassHydraMapping)
-		m.add(schema.PropHydraVariable, quad.String(v))
-		m.add(schema.PropHydraProperty, quad.IRI(schema.RDF+v))
-		tmpl.add(schema.PropHydraMapping, m)
+		m := rdf.NewNode(l.Dataset[:strings.IndexByte(l.Dataset+"#", '#')]+"#"+v, schema.ClassHydraMapping)
+		m.Add(schema.PropHydraVariable, quad.String(v))
+		m.Add(schema.PropHydraProperty, quad.IRI(schema.RDF+v))
+		tmpl.Add(schema.PropHydraMapping, m)
 	}
-	ds := newNode(l.Dataset, schema.ClassVoidDataset, schema.ClassCollection)
-	ds.add(schema.PropHydraSearch, tmpl)
-	ds.add(schema.PropVoidSubset, quad.IRI(l.Page))
-	page := newNode(l.Page, schema.Hydra+"PartialCollectionView")
-	page.add(schema.PropVoidTriples, intLiteral(uint64(f.Total)))
-	page.add(schema.TotalItems, intLiteral(uint64(f.Total)))
-	page.add(schema.PropHydraItemsPerPag, intLiteral(FragmentPageSize))
-	page.links(schema.PropFirst, l.First).links(schema.PropNext, l.Next).links(schema.PropPrevious, l.Previous)
-	return []*ldNode{ds, page}
+	ds := rdf.NewNode(l.Dataset, schema.ClassVoidDataset, schema.ClassCollection)
+	ds.Add(schema.PropHydraSearch, tmpl)
+	ds.Add(schema.PropVoidSubset, quad.IRI(l.Page))
+	page := rdf.NewNode(l.Page, schema.Hydra+"PartialCollectionView")
+	page.Add(schema.PropVoidTriples, intLiteral(uint64(f.Total)))
+	page.Add(schema.TotalItems, intLiteral(uint64(f.Total)))
+	page.Add(schema.PropHydraItemsPerPag, intLiteral(FragmentPageSize))
+	page.Links(schema.PropFirst, l.First).Links(schema.PropNext, l.Next).Links(schema.PropPrevious, l.Previous)
+	return []*rdf.Node{ds, page}
 }
 
 // metadataGraph is the graph of a page's metadata in quad formats.
@@ -272,21 +202,21 @@ func metadataGraph(page string) string { return page + "#metadata" }
 func (f *Fragment) FragmentNQuads(l FragmentLinks) []byte {
 	g := quad.IRI(metadataGraph(l.Page))
 	var b strings.Builder
-	b.WriteString(nquadLine(g, quad.IRI(schema.PropPrimaryTopic), quad.IRI(l.Page), g))
+	b.WriteString(rdf.NQuadLine(g, quad.IRI(schema.PropPrimaryTopic), quad.IRI(l.Page), g))
 	var meta []quad.Quad
 	for _, n := range f.metadata(l) {
-		meta = n.quads(meta)
+		meta = n.Quads(meta)
 	}
 	metaLines := make([]string, len(meta))
 	for i, q := range meta {
-		metaLines[i] = nquadLine(q.Subject, q.Predicate, q.Object, g)
+		metaLines[i] = rdf.NQuadLine(q.Subject, q.Predicate, q.Object, g)
 	}
 	sort.Strings(metaLines)
 	for _, l := range metaLines {
 		b.WriteString(l)
 	}
 	for _, q := range f.Triples {
-		b.WriteString(nquadLine(q.Subject, q.Predicate, q.Object, nil))
+		b.WriteString(rdf.NQuadLine(q.Subject, q.Predicate, q.Object, nil))
 	}
 	return []byte(b.String())
 }
@@ -296,15 +226,15 @@ func (f *Fragment) FragmentNQuads(l FragmentLinks) []byte {
 func (f *Fragment) FragmentNTriples(l FragmentLinks) []byte {
 	var meta []quad.Quad
 	for _, n := range f.metadata(l) {
-		meta = n.quads(meta)
+		meta = n.Quads(meta)
 	}
 	lines := make([]string, 0, len(meta)+len(f.Triples))
 	for _, q := range meta {
-		lines = append(lines, nquadLine(q.Subject, q.Predicate, q.Object, nil))
+		lines = append(lines, rdf.NQuadLine(q.Subject, q.Predicate, q.Object, nil))
 	}
 	sort.Strings(lines)
 	for _, q := range f.Triples {
-		lines = append(lines, nquadLine(q.Subject, q.Predicate, q.Object, nil))
+		lines = append(lines, rdf.NQuadLine(q.Subject, q.Predicate, q.Object, nil))
 	}
 	return []byte(strings.Join(lines, ""))
 }
@@ -314,18 +244,18 @@ func (f *Fragment) FragmentNTriples(l FragmentLinks) []byte {
 func (f *Fragment) FragmentTriG(l FragmentLinks) []byte {
 	var b strings.Builder
 	for _, q := range f.Triples {
-		b.WriteString(nquadLine(q.Subject, q.Predicate, q.Object, nil))
+		b.WriteString(rdf.NQuadLine(q.Subject, q.Predicate, q.Object, nil))
 	}
 	g := quad.IRI(metadataGraph(l.Page))
-	b.WriteString(termString(g) + " {\n")
-	b.WriteString("  " + nquadLine(g, quad.IRI(schema.PropPrimaryTopic), quad.IRI(l.Page), nil))
+	b.WriteString(rdf.TermString(g) + " {\n")
+	b.WriteString("  " + rdf.NQuadLine(g, quad.IRI(schema.PropPrimaryTopic), quad.IRI(l.Page), nil))
 	var meta []quad.Quad
 	for _, n := range f.metadata(l) {
-		meta = n.quads(meta)
+		meta = n.Quads(meta)
 	}
 	lines := make([]string, len(meta))
 	for i, q := range meta {
-		lines[i] = "  " + nquadLine(q.Subject, q.Predicate, q.Object, nil)
+		lines[i] = "  " + rdf.NQuadLine(q.Subject, q.Predicate, q.Object, nil)
 	}
 	sort.Strings(lines)
 	b.WriteString(strings.Join(lines, ""))
@@ -336,26 +266,26 @@ func (f *Fragment) FragmentTriG(l FragmentLinks) []byte {
 // FragmentJSONLD returns the page as JSON-LD: the statements as top-level
 // nodes, and the metadata as the named graph {page}#metadata.
 func (f *Fragment) FragmentJSONLD(base schema.Base, l FragmentLinks) ([]byte, error) {
-	var nodes []*ldNode
-	bySubject := map[string]*ldNode{}
+	var nodes []*rdf.Node
+	bySubject := map[string]*rdf.Node{}
 	for _, q := range f.Triples {
 		s := string(asIRI(q.Subject))
 		n := bySubject[s]
 		if n == nil {
-			n = newNode(s)
+			n = rdf.NewNode(s)
 			bySubject[s] = n
 			nodes = append(nodes, n)
 		}
 		if asIRI(q.Predicate) == schema.RDFType {
 			if t := string(asIRI(q.Object)); t != "" {
-				n.types = append(n.types, t)
+				n.AddType(t)
 				continue
 			}
 		}
-		n.addValue(string(asIRI(q.Predicate)), q.Object)
+		n.AddValue(string(asIRI(q.Predicate)), q.Object)
 	}
 	meta := f.metadata(l)
-	topic := newNode(metadataGraph(l.Page)).links(schema.PropPrimaryTopic, l.Page)
-	meta = append([]*ldNode{topic}, meta...)
-	return graphJSONLD(base, nodes, metadataGraph(l.Page), meta)
+	topic := rdf.NewNode(metadataGraph(l.Page)).Links(schema.PropPrimaryTopic, l.Page)
+	meta = append([]*rdf.Node{topic}, meta...)
+	return rdf.GraphJSONLD(base, nodes, metadataGraph(l.Page), meta)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -89,7 +90,7 @@ func publishedQuads(t *testing.T, s *Store) []quad.Quad {
 	return out
 }
 
-func lineOf(q quad.Quad) string { return nquadLine(q.Subject, q.Predicate, q.Object, nil) }
+func lineOf(q quad.Quad) string { return rdf.NQuadLine(q.Subject, q.Predicate, q.Object, nil) }
 
 // pageThrough reads every page of the fragment of p: following the
 // cursors when cursors is set, by page number otherwise. It fails on a
@@ -186,7 +187,7 @@ func TestFragmentsEveryPattern(t *testing.T) {
 	top := func(m map[quad.Value]int) quad.Value {
 		var best quad.Value
 		for v, n := range m {
-			if best == nil || n > m[best] || n == m[best] && termString(v) < termString(best) {
+			if best == nil || n > m[best] || n == m[best] && rdf.TermString(v) < rdf.TermString(best) {
 				best = v
 			}
 		}
@@ -240,7 +241,7 @@ func TestFragmentsEveryPattern(t *testing.T) {
 			var want []string
 			for _, q := range all {
 				if (tc.p.Subject == nil || q.Subject == tc.p.Subject) && (tc.p.Predicate == nil || q.Predicate == tc.p.Predicate) &&
-					(tc.p.Object == nil || termString(q.Object) == termString(tc.p.Object)) && (tc.p.Graph == nil || q.Label == tc.p.Graph) {
+					(tc.p.Object == nil || rdf.TermString(q.Object) == rdf.TermString(tc.p.Object)) && (tc.p.Graph == nil || q.Label == tc.p.Graph) {
 					want = append(want, lineOf(q))
 				}
 			}
@@ -452,7 +453,7 @@ func TestDeepPageNeedsACursor(t *testing.T) {
 		for j := i; j < min(i+500, n); j++ {
 			qs = append(qs, quad.Quad{Subject: quad.IRI(iri), Predicate: pred, Object: quad.String(fmt.Sprintf("keyword %d", j))})
 		}
-		q, h := canonical(qs)
+		q, h := rdf.Canonicalize(qs)
 		recs = append(recs, Record{IRI: iri, Quads: q, Hash: h})
 	}
 	for i := 0; i < len(recs); i += 20 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -62,11 +63,11 @@ type FeedLinks struct {
 // each with its resource (as:object), time (as:published), actor (an IRI
 // as as:actor; always its name as credreg:actor), sequence and content
 // hash. The activities' IRIs are {collection}#change-{seq}.
-func (p *FeedPage) tree(l FeedLinks) *ldNode {
-	page := newNode(l.Page, schema.ClassOrderedCollPage)
-	page.add(schema.PropASPartOf, newNode(l.Collection, schema.ClassOrderedCollection).add(schema.PropASTotalItems, intLiteral(p.Head)))
-	page.links(schema.PropASNext, l.Next).links(schema.PropASPrev, l.Prev)
-	page.always(schema.PropASItems)
+func (p *FeedPage) tree(l FeedLinks) *rdf.Node {
+	page := rdf.NewNode(l.Page, schema.ClassOrderedCollPage)
+	page.Add(schema.PropASPartOf, rdf.NewNode(l.Collection, schema.ClassOrderedCollection).Add(schema.PropASTotalItems, intLiteral(p.Head)))
+	page.Links(schema.PropASNext, l.Next).Links(schema.PropASPrev, l.Prev)
+	page.Always(schema.PropASItems)
 	for _, c := range p.Changes {
 		types := []string{schema.ClassUpdate}
 		switch c.Action {
@@ -75,82 +76,47 @@ func (p *FeedPage) tree(l FeedLinks) *ldNode {
 		case ActionRetire:
 			types = []string{schema.ClassUpdate, schema.ClassRetire}
 		}
-		a := newNode(l.Collection+feedActivityFragmentPre+fmt.Sprint(c.Seq), types...)
-		a.add(schema.PropASObject, quad.IRI(c.IRI))
-		a.add(schema.PropASPublished, timeLiteral(c.Time))
-		if absoluteIRI(c.Actor) {
-			a.add(schema.PropASActor, quad.IRI(c.Actor))
+		a := rdf.NewNode(l.Collection+feedActivityFragmentPre+fmt.Sprint(c.Seq), types...)
+		a.Add(schema.PropASObject, quad.IRI(c.IRI))
+		a.Add(schema.PropASPublished, timeLiteral(c.Time))
+		if rdf.ValidIRI(c.Actor) {
+			a.Add(schema.PropASActor, quad.IRI(c.Actor))
 		}
-		a.add(PropActorName, quad.String(c.Actor))
-		a.add(PropSequence, intLiteral(c.Seq))
-		a.add(PropContentHash, quad.String(c.Hash))
-		page.add(schema.PropASItems, a)
+		a.Add(PropActorName, quad.String(c.Actor))
+		a.Add(PropSequence, intLiteral(c.Seq))
+		a.Add(PropContentHash, quad.String(c.Hash))
+		page.Add(schema.PropASItems, a)
 	}
 	return page
 }
 
 // JSONLD renders the page in credreg's context with the feed's own
-// ActivityStreams terms (see FeedContext).
+// ActivityStreams terms (see feedContext).
 func (p *FeedPage) JSONLD(base schema.Base, l FeedLinks) ([]byte, error) {
-	return p.tree(l).jsonldIn(docContext{ref: FeedContext(base), terms: feedTerms})
+	return p.tree(l).JSONLDIn(feedContext(base))
 }
 
 // feedLocalTerms are the ActivityStreams terms whose names credreg's
 // context gives to Hydra (a list page's "next", a collection's
 // "totalItems"): the feed's documents redefine them.
-var feedLocalTerms = []struct {
-	name, iri, coerce string
-}{
-	{"next", schema.PropASNext, "@id"},
-	{"prev", schema.PropASPrev, "@id"},
-	{"totalItems", schema.PropASTotalItems, schema.XSD + "integer"},
+var feedLocalTerms = []rdf.LocalTerm{
+	{Name: "next", IRI: schema.PropASNext, Coerce: "@id"},
+	{Name: "prev", IRI: schema.PropASPrev, Coerce: "@id"},
+	{Name: "totalItems", IRI: schema.PropASTotalItems, Coerce: schema.XSD + "integer"},
 }
 
-// FeedContext is the "@context" of a change-feed page: credreg's context
+// feedContext is the context of a change-feed page: credreg's context
 // followed by an embedded context that gives "next", "prev" and
 // "totalItems" their ActivityStreams meaning (as:next, as:prev,
 // as:totalItems) in this document only. Everywhere else (list pages,
 // fragments) the same names are Hydra's; the embedded context is JSON-LD
 // 1.0, so every processor reads it the same way.
-func FeedContext(base schema.Base) []any {
-	local := ordered{}
-	for _, t := range feedLocalTerms {
-		local = append(local, field{t.name, ordered{{"@id", schema.Compact(t.iri)}, {"@type", schema.Compact(t.coerce)}}})
-	}
-	if local[0].k != "next" || schema.Compact(schema.PropASNext) != "as:next" {
-		panic("registry: the feed context's terms do not compact to as:")
-	}
-	return []any{base.Context(), local}
+func feedContext(base schema.Base) rdf.Context {
+	return rdf.DefaultContext(base).Redefine(feedLocalTerms...)
 }
 
-// feedTerms are credreg's context's terms with the feed's redefinitions:
-// the ActivityStreams properties under the plain names, and the Hydra
-// properties those names held left to compact IRIs.
-var feedTerms = func() *contextTerms {
-	t := &contextTerms{props: map[string]termDef{}, classes: ctxTerms.classes, prefixes: ctxTerms.prefixes, byName: map[string]termDef{}}
-	redefined := map[string]bool{}
-	for _, l := range feedLocalTerms {
-		redefined[l.name] = true
-	}
-	for iri, d := range ctxTerms.props {
-		if !redefined[d.name] {
-			t.props[iri] = d
-		}
-	}
-	for name, d := range ctxTerms.byName {
-		if !redefined[name] {
-			t.byName[name] = d
-		}
-	}
-	for _, l := range feedLocalTerms {
-		d := termDef{name: l.name, coerce: l.coerce}
-		t.props[l.iri], t.byName[l.name] = d, d
-	}
-	return t
-}()
-
 // NQuads renders the page's statements.
-func (p *FeedPage) NQuads(l FeedLinks) []byte { return p.tree(l).nquads() }
+func (p *FeedPage) NQuads(l FeedLinks) []byte { return p.tree(l).NQuads() }
 
 // DumpStats says what a dump wrote.
 type DumpStats struct {
@@ -183,7 +149,7 @@ func (s *Store) Dump(ctx context.Context, w io.Writer) (DumpStats, error) {
 			st.Records++
 			last = q.Label
 		}
-		line = appendNQuad(line[:0], q.Subject, q.Predicate, q.Object, q.Label)
+		line = rdf.AppendNQuad(line[:0], q.Subject, q.Predicate, q.Object, q.Label)
 		if _, err := bw.Write(line); err != nil {
 			return err
 		}
@@ -238,6 +204,6 @@ func (s *Store) Whole(ctx context.Context, iri string) (*Document, error) {
 			modified = part.Modified
 		}
 	}
-	q, hash := canonical(quads)
+	q, hash := rdf.Canonicalize(quads)
 	return &Document{IRI: iri, Hash: hash, Version: s.Sequence(), Modified: modified, Retired: rec.Retired(), store: s, quads: q}, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -1170,7 +1171,7 @@ type ListLinks struct {
 // credreg:designation (the inverse of credreg:credential), the
 // organizations and Framework concepts named.
 func (p *ListPage) JSONLD(base schema.Base, links ListLinks) ([]byte, error) {
-	js, err := p.tree(links).jsonld(base)
+	js, err := p.tree(links).JSONLD(base)
 	if err != nil {
 		return nil, fmt.Errorf("render the list: %w", err)
 	}
@@ -1178,56 +1179,56 @@ func (p *ListPage) JSONLD(base schema.Base, links ListLinks) ([]byte, error) {
 }
 
 // NQuads returns the statements of the page's JSON-LD as N-Quads.
-func (p *ListPage) NQuads(links ListLinks) []byte { return p.tree(links).nquads() }
+func (p *ListPage) NQuads(links ListLinks) []byte { return p.tree(links).NQuads() }
 
-func (p *ListPage) tree(links ListLinks) *ldNode {
-	coll := newNode(links.Collection, schema.ClassCollection)
-	coll.add(schema.TotalItems, intLiteral(uint64(p.Total)))
-	view := newNode(links.View, schema.ClassPartialCollectionView).
-		links(schema.PropFirst, links.First).links(schema.PropNext, links.Next).links(schema.PropPrevious, links.Previous)
-	coll.add(schema.PropView, view)
-	coll.always(schema.Member)
+func (p *ListPage) tree(links ListLinks) *rdf.Node {
+	coll := rdf.NewNode(links.Collection, schema.ClassCollection)
+	coll.Add(schema.TotalItems, intLiteral(uint64(p.Total)))
+	view := rdf.NewNode(links.View, schema.ClassPartialCollectionView).
+		Links(schema.PropFirst, links.First).Links(schema.PropNext, links.Next).Links(schema.PropPrevious, links.Previous)
+	coll.Add(schema.PropView, view)
+	coll.Always(schema.Member)
 	for _, it := range p.Items {
-		coll.add(schema.Member, p.credentialNode(it))
+		coll.Add(schema.Member, p.credentialNode(it))
 	}
 	return coll
 }
 
 // named returns a node for a linked resource with its name.
-func (p *ListPage) named(iri, labelProp string) *ldNode {
-	n := newNode(iri)
+func (p *ListPage) named(iri, labelProp string) *rdf.Node {
+	n := rdf.NewNode(iri)
 	t := p.Terms[iri]
-	n.add(labelProp, quad.String(t.Label))
+	n.Add(labelProp, quad.String(t.Label))
 	if t.Notation != "" && labelProp == schema.PrefLabel && t.Kind != kindCriterion {
-		n.add(schema.Notation, quad.String(t.Notation))
+		n.Add(schema.Notation, quad.String(t.Notation))
 	}
 	return n
 }
 
-func (p *ListPage) credentialNode(it ListItem) *ldNode {
+func (p *ListPage) credentialNode(it ListItem) *rdf.Node {
 	v := it.Credential
-	n := newNode(v.IRI, v.Types...)
-	n.add(schema.CTID, quad.String(v.CTID)).add(schema.Name, quad.String(v.Name)).add(schema.Description, quad.String(v.Description))
+	n := rdf.NewNode(v.IRI, v.Types...)
+	n.Add(schema.CTID, quad.String(v.CTID)).Add(schema.Name, quad.String(v.Name)).Add(schema.Description, quad.String(v.Description))
 	// A member's owners, offerers and codes are always there, [] when it
 	// has none, so every member has the same keys.
-	n.always(schema.OwnedBy)
+	n.Always(schema.OwnedBy)
 	for _, o := range v.OwnedBy {
-		n.add(schema.OwnedBy, p.named(o, schema.Name))
+		n.Add(schema.OwnedBy, p.named(o, schema.Name))
 	}
-	n.always(schema.OfferedBy).links(schema.OfferedBy, v.OfferedBy...)
-	n.always(schema.OccupationType).links(schema.OccupationType, v.Occupations...)
-	n.always(schema.IndustryType).links(schema.IndustryType, v.Industries...)
-	n.always(schema.InstructionalProgramType).links(schema.InstructionalProgramType, v.Programs...)
-	n.links(schema.SupersededBy, v.SupersededBy...)
+	n.Always(schema.OfferedBy).Links(schema.OfferedBy, v.OfferedBy...)
+	n.Always(schema.OccupationType).Links(schema.OccupationType, v.Occupations...)
+	n.Always(schema.IndustryType).Links(schema.IndustryType, v.Industries...)
+	n.Always(schema.InstructionalProgramType).Links(schema.InstructionalProgramType, v.Programs...)
+	n.Links(schema.SupersededBy, v.SupersededBy...)
 	if v.LastVerified != "" {
-		n.add(schema.LastVerified, quad.TypedString{Value: quad.String(v.LastVerified), Type: quad.IRI(schema.XSDDate)})
+		n.Add(schema.LastVerified, quad.TypedString{Value: quad.String(v.LastVerified), Type: quad.IRI(schema.XSDDate)})
 	}
 	if v.Retired {
-		n.add(schema.RecordStatus, quad.IRI(schema.StatusRetired))
+		n.Add(schema.RecordStatus, quad.IRI(schema.StatusRetired))
 	}
-	n.always(PropDesignation) // [] for a credential no designation puts on the list (active=any)
+	n.Always(PropDesignation) // [] for a credential no designation puts on the list (active=any)
 	for _, d := range it.Designations {
-		n.add(PropDesignation, p.designationNode(d))
+		n.Add(PropDesignation, p.designationNode(d))
 	}
 	return n
 }
@@ -1246,33 +1247,33 @@ func typedValue(s, datatype string) quad.Value {
 	return quad.TypedString{Value: quad.String(s), Type: quad.IRI(datatype)}
 }
 
-func (p *ListPage) designationNode(d *DesignationView) *ldNode {
-	n := newNode(d.IRI, schema.ClassValueDesignation)
-	n.add(schema.CTID, quad.String(d.CTID))
-	n.add(schema.DesignatingAgency, p.named(d.Agency, schema.Name))
-	n.links(schema.DesignatedFor, d.Credential)
+func (p *ListPage) designationNode(d *DesignationView) *rdf.Node {
+	n := rdf.NewNode(d.IRI, schema.ClassValueDesignation)
+	n.Add(schema.CTID, quad.String(d.CTID))
+	n.Add(schema.DesignatingAgency, p.named(d.Agency, schema.Name))
+	n.Links(schema.DesignatedFor, d.Credential)
 	for _, c := range d.Clusters {
-		n.add(schema.Cluster, p.named(c, schema.PrefLabel))
+		n.Add(schema.Cluster, p.named(c, schema.PrefLabel))
 	}
 	for _, c := range d.SubClusters {
-		n.add(schema.SubCluster, p.named(c, schema.PrefLabel))
+		n.Add(schema.SubCluster, p.named(c, schema.PrefLabel))
 	}
-	n.add(schema.Region, quad.String(d.Region))
-	n.add(schema.ValidFrom, dateValue(d.ValidFrom)).add(schema.ValidThrough, dateValue(d.ValidThrough))
+	n.Add(schema.Region, quad.String(d.Region))
+	n.Add(schema.ValidFrom, dateValue(d.ValidFrom)).Add(schema.ValidThrough, dateValue(d.ValidThrough))
 	for _, c := range d.Criteria {
-		n.add(schema.Criterion, p.named(c, schema.PrefLabel))
+		n.Add(schema.Criterion, p.named(c, schema.PrefLabel))
 	}
-	n.add(schema.LastVerified, dateValue(d.LastVerified))
+	n.Add(schema.LastVerified, dateValue(d.LastVerified))
 	for _, e := range d.Evidence {
-		en := newNode(e.IRI)
-		en.add(schema.MedianAnnualWage, typedValue(e.MedianAnnualWage, schema.XSDDecimal))
-		en.add(schema.ProjectedOpenings, typedValue(e.ProjectedAnnualOpenings, schema.XSDInteger))
-		en.add(dataSource, quad.String(e.DataSource))
-		en.add(schema.DataYear, typedValue(e.DataYear, schema.XSDGYear))
-		n.add(schema.Evidence, en)
+		en := rdf.NewNode(e.IRI)
+		en.Add(schema.MedianAnnualWage, typedValue(e.MedianAnnualWage, schema.XSDDecimal))
+		en.Add(schema.ProjectedOpenings, typedValue(e.ProjectedAnnualOpenings, schema.XSDInteger))
+		en.Add(dataSource, quad.String(e.DataSource))
+		en.Add(schema.DataYear, typedValue(e.DataYear, schema.XSDGYear))
+		n.Add(schema.Evidence, en)
 	}
 	if d.Retired {
-		n.add(schema.RecordStatus, quad.IRI(schema.StatusRetired))
+		n.Add(schema.RecordStatus, quad.IRI(schema.StatusRetired))
 	}
 	return n
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -24,7 +25,7 @@ func memListStore(tb testing.TB, n int) *Store {
 	ix := s.list
 	var fixed []Record
 	for _, f := range []string{"career-clusters", "value-criteria", "organizations"} {
-		quads, err := ParseJSONLD(base, fixtureFile(tb, f))
+		quads, err := rdf.ParseJSONLD(base, fixtureFile(tb, f))
 		if err != nil {
 			tb.Fatal(err)
 		}

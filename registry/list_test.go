@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"credreg/rdf"
+
 	"github.com/cayleygraph/quad"
 )
 
@@ -103,7 +105,7 @@ func fillListStore(t testing.TB, s *Store) {
 
 func mustRecords(t testing.TB, s *Store, doc []byte) []Record {
 	t.Helper()
-	quads, err := ParseJSONLD(s.Base(), doc)
+	quads, err := rdf.ParseJSONLD(s.Base(), doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,12 +468,12 @@ func TestListRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	nq := page.NQuads(links)
-	quads, err := ParseJSONLD(s.Base(), js)
+	quads, err := rdf.ParseJSONLD(s.Base(), js)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, js)
 	}
-	q, _ := canonical(quads)
-	if got := string(renderNQuads(q)); got != string(nq) {
+	q, _ := rdf.Canonicalize(quads)
+	if got := string(rdf.NQuads(q)); got != string(nq) {
 		t.Errorf("JSON-LD reads as\n%s\nN-Quads say\n%s\nJSON-LD:\n%s", got, nq, js)
 	}
 	for _, want := range []string{
@@ -517,7 +519,7 @@ func TestScanRecordQuads(t *testing.T) {
 	collect := func(scan func(context.Context, map[quad.IRI]bool, func(quad.Quad) error) error) map[string]bool {
 		out := map[string]bool{}
 		if err := scan(ctx, listPredicates, func(q quad.Quad) error {
-			out[nquadLine(q.Subject, q.Predicate, q.Object, q.Label)] = true
+			out[rdf.NQuadLine(q.Subject, q.Predicate, q.Object, q.Label)] = true
 			return nil
 		}); err != nil {
 			t.Fatal(err)

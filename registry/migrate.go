@@ -12,6 +12,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/registry/internal/legacy"
 	"credreg/schema"
 )
@@ -217,7 +218,7 @@ func Migrate(ctx context.Context, storeURL string, opts MigrateOptions) (Migrate
 type contentSum [4]uint64
 
 func (c *contentSum) add(q quad.Quad) {
-	h := sha256.Sum256([]byte(nquadLine(q.Subject, q.Predicate, q.Object, q.Label)))
+	h := sha256.Sum256([]byte(rdf.NQuadLine(q.Subject, q.Predicate, q.Object, q.Label)))
 	for i := range c {
 		c[i] += binary.BigEndian.Uint64(h[i*8:])
 	}

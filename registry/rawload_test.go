@@ -21,6 +21,7 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/nquads"
 
+	"credreg/rdf"
 	"credreg/registry/internal/legacy"
 )
 
@@ -130,7 +131,7 @@ func TestDumpStoreNQuads(t *testing.T) {
 			content++
 			graphs[g] = true
 		}
-		_, err := w.WriteString(nquadLine(q.Subject, q.Predicate, q.Object, q.Label))
+		_, err := w.WriteString(rdf.NQuadLine(q.Subject, q.Predicate, q.Object, q.Label))
 		return err
 	})
 	if err != nil {

@@ -1,19 +1,16 @@
 package registry
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -153,54 +150,16 @@ func GroupRecords(quads []quad.Quad) ([]Record, schema.Problems) {
 	return out, problems
 }
 
-// canonical returns the record's statements deduplicated and sorted, with
-// canonical values, and the content hash over them: sha256 of their
-// N-Quads lines (without graph), sorted, concatenated.
-func canonical(quads []quad.Quad) ([]quad.Quad, string) {
-	// The lines share one buffer; a line is its span in it.
-	type line struct {
-		start, end int
-		q          quad.Quad
-	}
-	lines := make([]line, 0, len(quads))
-	buf := make([]byte, 0, 128*len(quads))
-	for _, q := range quads {
-		q = quad.Quad{Subject: canonicalValue(q.Subject), Predicate: canonicalValue(q.Predicate), Object: canonicalValue(q.Object)}
-		start := len(buf)
-		buf = appendNQuad(buf, q.Subject, q.Predicate, q.Object, nil)
-		lines = append(lines, line{start, len(buf), q})
-	}
-	slices.SortStableFunc(lines, func(a, b line) int { return bytes.Compare(buf[a.start:a.end], buf[b.start:b.end]) })
-	h := sha256.New()
-	out := make([]quad.Quad, 0, len(lines))
-	for i, l := range lines {
-		// Equal lines are adjacent once sorted: keep the first.
-		if i > 0 && bytes.Equal(buf[l.start:l.end], buf[lines[i-1].start:lines[i-1].end]) {
-			continue
-		}
-		h.Write(buf[l.start:l.end])
-		out = append(out, l.q)
-	}
-	return out, "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
-
 // Statement builds a statement with an IRI object, for callers that add a
 // link to a record.
 func Statement(subject, predicate, object string) quad.Quad {
 	return quad.Quad{Subject: quad.IRI(subject), Predicate: quad.IRI(predicate), Object: quad.IRI(object)}
 }
 
-// ContentHash returns the hash a record with these statements has
-// ("sha256:…" over its canonical N-Quads), for checking a record read back.
-func ContentHash(quads []quad.Quad) string {
-	_, h := canonical(quads)
-	return h
-}
-
 // Validate checks a record against the schema rules without writing it.
 // Repeated statements count once.
 func (s *Store) Validate(rec Record) schema.Problems {
-	quads, _ := canonical(rec.Quads)
+	quads, _ := rdf.Canonicalize(rec.Quads)
 	return schema.Validate(s.base, rec.IRI, quads)
 }
 
@@ -216,7 +175,7 @@ func (s *Store) ValidateAsStored(ctx context.Context, rec Record) (schema.Proble
 	case err == nil:
 		quads, _ = merge(rec.IRI, old.Quads, rec.Quads)
 	case errors.Is(err, ErrNotFound):
-		quads, _ = canonical(quads)
+		quads, _ = rdf.Canonicalize(quads)
 	default:
 		return nil, fmt.Errorf("validate %s: %w", rec.IRI, err)
 	}
@@ -264,7 +223,7 @@ func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Ch
 			continue
 		}
 		seen[rec.IRI] = i
-		quads, hash := canonical(rec.Quads)
+		quads, hash := rdf.Canonicalize(rec.Quads)
 		// A merged record is checked as it will be stored, in write.
 		if !rec.Merge {
 			if ps := schema.Validate(s.base, rec.IRI, quads); len(ps) > 0 { // as Validate
@@ -345,7 +304,7 @@ func (s *Store) retireLocked(ctx context.Context, actor, iri, reason string, at 
 		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetiredOn), Object: timeLiteral(at)},
 		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetirementReason), Object: quad.String(reason)},
 	)
-	q, hash := canonical(quads)
+	q, hash := rdf.Canonicalize(quads)
 	changes, err := s.writeLocked(ctx, actor, []Record{{IRI: iri, Quads: q, Hash: hash, IfMatch: old.Hash}}, func(cur *Record, _ Record) string {
 		return ActionRetire
 	})
@@ -492,7 +451,7 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 func diffRecord(remove []quad.Quad, old *stored, label quad.Value, next []quad.Quad) (added, removeOut []quad.Quad) {
 	var buf []byte
 	line := func(q quad.Quad) string {
-		buf = appendNQuad(buf[:0], q.Subject, q.Predicate, q.Object, q.Label)
+		buf = rdf.AppendNQuad(buf[:0], q.Subject, q.Predicate, q.Object, q.Label)
 		return string(buf)
 	}
 	have := make(map[string]bool, len(old.Quads)+len(old.meta))
@@ -539,7 +498,7 @@ func (s *Store) keepPublisher(old *Record, rec Record) ([]quad.Quad, string) {
 	if pub == "" {
 		return rec.Quads, rec.Hash
 	}
-	return canonical(append(rec.Quads[:len(rec.Quads):len(rec.Quads)], Statement(rec.IRI, schema.PublishedBy, pub)))
+	return rdf.Canonicalize(append(rec.Quads[:len(rec.Quads):len(rec.Quads)], Statement(rec.IRI, schema.PublishedBy, pub)))
 }
 
 // Changed returns what writing rec over the stored record old would add
@@ -548,7 +507,7 @@ func (s *Store) keepPublisher(old *Record, rec Record) ([]quad.Quad, string) {
 // would change (an addition or a removal). It lets a writer tell a write
 // that changes nothing from one that needs authority over old.
 func Changed(old *Record, rec Record) (added []quad.Quad, changed bool) {
-	next, hash := canonical(rec.Quads)
+	next, hash := rdf.Canonicalize(rec.Quads)
 	if old == nil {
 		return next, true
 	}
@@ -557,18 +516,18 @@ func Changed(old *Record, rec Record) (added []quad.Quad, changed bool) {
 	}
 	if Publisher(&rec) == "" {
 		if pub := Publisher(old); pub != "" {
-			next, hash = canonical(append(next, Statement(rec.IRI, schema.PublishedBy, pub)))
+			next, hash = rdf.Canonicalize(append(next, Statement(rec.IRI, schema.PublishedBy, pub)))
 		}
 	}
-	if hash == old.Hash || hash == ContentHash(old.Quads) {
+	if hash == old.Hash || hash == rdf.ContentHash(old.Quads) {
 		return nil, false
 	}
 	have := map[string]bool{}
 	for _, q := range old.Quads {
-		have[nquadLine(q.Subject, q.Predicate, q.Object, nil)] = true
+		have[rdf.NQuadLine(q.Subject, q.Predicate, q.Object, nil)] = true
 	}
 	for _, q := range next {
-		if !have[nquadLine(q.Subject, q.Predicate, q.Object, nil)] {
+		if !have[rdf.NQuadLine(q.Subject, q.Predicate, q.Object, nil)] {
 			added = append(added, q)
 		}
 	}
@@ -592,7 +551,7 @@ func merge(iri string, old, next []quad.Quad) ([]quad.Quad, string) {
 		}
 		out = append(out, q)
 	}
-	return canonical(append(out, next...))
+	return rdf.Canonicalize(append(out, next...))
 }
 
 // stored is a record as read back, with its bookkeeping statements.
@@ -651,7 +610,7 @@ func (s *Store) getLocked(ctx context.Context, iri string) (*stored, error) {
 	for i := range quads {
 		quads[i].Label = nil
 	}
-	st.Quads, _ = canonical(quads)
+	st.Quads, _ = rdf.Canonicalize(quads)
 	return st, nil
 }
 

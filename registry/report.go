@@ -13,6 +13,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -225,28 +226,28 @@ func (s *Store) clusterReport(ctx context.Context, ix *listIndex, day string) (*
 // Cluster and Sub-Cluster ("{iri}#{code}") and its breakdowns
 // ("{iri}#{code}-agency-1", …).
 func (r *ClusterReport) Render(base schema.Base, iri string) (jsonld, nquads []byte, err error) {
-	root := newNode(iri, schema.ClassClusterReport)
-	root.add(schema.PropDate, dateValue(r.Day))
-	root.add(schema.PropCredentialCount, intLiteral(uint64(r.Credentials)))
-	root.add(schema.PropDesignationCount, intLiteral(uint64(r.Designations)))
-	root.always(schema.PropSummary)
+	root := rdf.NewNode(iri, schema.ClassClusterReport)
+	root.Add(schema.PropDate, dateValue(r.Day))
+	root.Add(schema.PropCredentialCount, intLiteral(uint64(r.Credentials)))
+	root.Add(schema.PropDesignationCount, intLiteral(uint64(r.Designations)))
+	root.Always(schema.PropSummary)
 	for _, row := range r.Rows {
 		id := iri + "#" + row.Notation
 		if row.Notation == "" {
 			id = iri + "#" + localName(row.IRI)
 		}
-		n := newNode(id, schema.ClassClusterSummary)
-		concept := newNode(row.IRI).add(schema.PrefLabel, quad.String(row.Label)).add(schema.Notation, quad.String(row.Notation))
+		n := rdf.NewNode(id, schema.ClassClusterSummary)
+		concept := rdf.NewNode(row.IRI).Add(schema.PrefLabel, quad.String(row.Label)).Add(schema.Notation, quad.String(row.Notation))
 		if row.Parent == "" {
-			n.add(schema.Cluster, concept)
+			n.Add(schema.Cluster, concept)
 		} else {
-			n.add(schema.SubCluster, concept)
+			n.Add(schema.SubCluster, concept)
 		}
-		n.add(schema.PropCredentialCount, intLiteral(uint64(row.Credentials)))
-		n.add(schema.PropDesignationCount, intLiteral(uint64(row.Designations)))
-		n.add(schema.PropSingleAgency, intLiteral(uint64(row.SingleAgency)))
-		n.add(schema.PropMultiAgency, intLiteral(uint64(row.MultiAgency)))
-		n.add(schema.PropContested, intLiteral(uint64(row.Contested)))
+		n.Add(schema.PropCredentialCount, intLiteral(uint64(row.Credentials)))
+		n.Add(schema.PropDesignationCount, intLiteral(uint64(row.Designations)))
+		n.Add(schema.PropSingleAgency, intLiteral(uint64(row.SingleAgency)))
+		n.Add(schema.PropMultiAgency, intLiteral(uint64(row.MultiAgency)))
+		n.Add(schema.PropContested, intLiteral(uint64(row.Contested)))
 		for _, part := range []struct {
 			prop, name, labelProp string
 			counts                []Count
@@ -256,23 +257,23 @@ func (r *ClusterReport) Render(base schema.Base, iri string) (jsonld, nquads []b
 			{schema.PropByRegion, "region", "", row.ByRegion},
 		} {
 			for i, c := range part.counts {
-				b := newNode(fmt.Sprintf("%s-%s-%d", id, part.name, i+1), schema.ClassBreakdown)
+				b := rdf.NewNode(fmt.Sprintf("%s-%s-%d", id, part.name, i+1), schema.ClassBreakdown)
 				if c.IRI != "" {
-					b.add(schema.PropItem, newNode(c.IRI).add(part.labelProp, quad.String(c.Label)))
+					b.Add(schema.PropItem, rdf.NewNode(c.IRI).Add(part.labelProp, quad.String(c.Label)))
 				} else {
-					b.add(schema.PropItem, quad.String(c.Label))
+					b.Add(schema.PropItem, quad.String(c.Label))
 				}
-				b.add(schema.PropCredentialCount, intLiteral(uint64(c.N)))
-				n.add(part.prop, b)
+				b.Add(schema.PropCredentialCount, intLiteral(uint64(c.N)))
+				n.Add(part.prop, b)
 			}
 		}
-		root.add(schema.PropSummary, n)
+		root.Add(schema.PropSummary, n)
 	}
-	js, err := root.jsonld(base)
+	js, err := root.JSONLD(base)
 	if err != nil {
 		return nil, nil, fmt.Errorf("render the report: %w", err)
 	}
-	return js, root.nquads(), nil
+	return js, root.NQuads(), nil
 }
 
 // Columns returns the report as a table for a spreadsheet: a header row,

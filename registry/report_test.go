@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"credreg/rdf"
 )
 
 func TestClusterReport(t *testing.T) {
@@ -85,12 +87,12 @@ func TestClusterReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	quads, err := ParseJSONLD(s.Base(), js)
+	quads, err := rdf.ParseJSONLD(s.Base(), js)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, _ := canonical(quads)
-	if string(renderNQuads(q)) != string(nq) {
+	q, _ := rdf.Canonicalize(quads)
+	if string(rdf.NQuads(q)) != string(nq) {
 		t.Errorf("the report's JSON-LD and N-Quads differ")
 	}
 	for _, want := range []string{`"type": "ClusterReport"`, `"contestedCount": 1`, `"byAgency": [`, `"item": {`, `"date": "2026-11-25"`} {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -36,7 +37,7 @@ func (s *Store) Schemes(ctx context.Context) (*Document, error) {
 			quads = append(quads, quad.Quad{Subject: quad.IRI(sc), Predicate: quad.IRI(schema.Title), Object: quad.String(title)})
 		}
 	}
-	q, hash := canonical(quads)
+	q, hash := rdf.Canonicalize(quads)
 	return &Document{IRI: iri, Hash: hash, Version: s.Sequence(), store: s, quads: q}, nil
 }
 

@@ -92,6 +92,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -557,7 +558,7 @@ func asIRI(v quad.Value) quad.IRI {
 func Lexical(v quad.Value) string { return literalOf(v) }
 
 func literalOf(v quad.Value) string {
-	switch x := canonicalValue(v).(type) {
+	switch x := rdf.CanonicalTerm(v).(type) {
 	case quad.String:
 		return string(x)
 	case quad.TypedString:

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/registry/internal/badgerkv"
 	"credreg/schema"
 )
@@ -63,7 +62,7 @@ const sampleDoc = `{"@context":"https://w3id.org/credreg/context/v1.jsonld","@gr
 
 func sampleRecords(t testing.TB) []Record {
 	t.Helper()
-	quads, err := ParseJSONLD(testBaseIRI(t), []byte(sampleDoc))
+	quads, err := rdf.ParseJSONLD(testBaseIRI(t), []byte(sampleDoc))
 	if err != nil {
 		t.Fatalf("parse sample: %v", err)
 	}
@@ -92,7 +91,7 @@ func sampleRecords(t testing.TB) []Record {
 func lines(quads []quad.Quad) map[string]bool {
 	out := map[string]bool{}
 	for _, q := range quads {
-		out[nquadLine(q.Subject, q.Predicate, q.Object, nil)] = true
+		out[rdf.NQuadLine(q.Subject, q.Predicate, q.Object, nil)] = true
 	}
 	return out
 }
@@ -115,7 +114,7 @@ func TestPutGetRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Get %s: %v", rec.IRI, err)
 		}
-		want, hash := canonical(rec.Quads)
+		want, hash := rdf.Canonicalize(rec.Quads)
 		if got.Hash != hash {
 			t.Errorf("%s: hash %s, want %s", rec.IRI, got.Hash, hash)
 		}
@@ -168,7 +167,7 @@ func TestReplaceRemovesOldStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got.Quads) != len(next) {
-		t.Errorf("record has %d statements, want %d:\n%s", len(got.Quads), len(next), renderNQuads(got.Quads))
+		t.Errorf("record has %d statements, want %d:\n%s", len(got.Quads), len(next), rdf.NQuads(got.Quads))
 	}
 	// The old statements are gone from the whole store, not only hidden.
 	old, err := s.quadsBy(ctx, quad.Object, quad.IRI(testBase+"/schemes/soc/15-1244"))
@@ -374,11 +373,11 @@ func TestDocumentRendersAndCaches(t *testing.T) {
 		t.Errorf("JSON-LD does not name the served context:\n%s", js)
 	}
 	// Reading the rendering back gives the same statements.
-	back, err := ParseJSONLD(testBaseIRI(t), js)
+	back, err := rdf.ParseJSONLD(testBaseIRI(t), js)
 	if err != nil {
 		t.Fatalf("parse rendered JSON-LD: %v", err)
 	}
-	_, h1 := canonical(back)
+	_, h1 := rdf.Canonicalize(back)
 	if h1 != d1.Hash {
 		t.Errorf("rendered JSON-LD reads back to other statements:\n%s", js)
 	}
@@ -442,40 +441,6 @@ func TestOpenErrors(t *testing.T) {
 		} else if !strings.Contains(err.Error(), url) && !strings.Contains(err.Error(), file) {
 			t.Errorf("Open(%q) error does not name the store: %v", url, err)
 		}
-	}
-}
-
-func TestDocumentLoaderNeverFetches(t *testing.T) {
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		w.Header().Set("Content-Type", "application/ld+json")
-		_, _ = w.Write([]byte(`{"@context":{"name":"http://schema.org/name"}}`))
-	}))
-	defer srv.Close()
-	base := testBaseIRI(t)
-	for _, ctx := range []string{srv.URL + "/context.jsonld", "/etc/hostname", "file:///etc/passwd", "https://credentialengineregistry.org/nonexistent.json"} {
-		doc := `{"@context":"` + ctx + `","@id":"resources/` + credCTID + `","name":"x"}`
-		_, err := ParseJSONLD(base, []byte(doc))
-		if err == nil {
-			t.Errorf("context %q was accepted", ctx)
-			continue
-		}
-		if !errors.Is(err, ErrRemoteContext) && !strings.Contains(err.Error(), "unknown remote JSON-LD context") {
-			t.Errorf("context %q: error %v does not say it is an unknown remote context", ctx, err)
-		}
-	}
-	if n := hits.Load(); n != 0 {
-		t.Errorf("the loader made %d HTTP requests", n)
-	}
-	l := NewDocumentLoader(base)
-	for i := 0; i < maxContextLoads; i++ {
-		if _, err := l.LoadDocument(schema.ContextURL); err != nil {
-			t.Fatalf("load %d: %v", i, err)
-		}
-	}
-	if _, err := l.LoadDocument(schema.ContextURL); err == nil || !strings.Contains(err.Error(), "cycle") {
-		t.Errorf("load past the cap = %v, want a cycle error", err)
 	}
 }
 

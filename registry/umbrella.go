@@ -7,7 +7,6 @@ package registry
 // document.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,8 +17,8 @@ import (
 	"time"
 
 	"github.com/cayleygraph/quad"
-	"github.com/piprate/json-gold/ld"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -416,10 +415,10 @@ func (s *Store) DesignationSet(ctx context.Context, credentialIRI string) (*Desi
 			quads = append(quads, quad.Quad{Subject: node, Predicate: quad.IRI(PropDesignation), Object: quad.IRI(des)})
 		}
 	}
-	q, hash := canonical(quads)
+	q, hash := rdf.Canonicalize(quads)
 	doc := &Document{IRI: set.IRI, Hash: hash, Version: s.Sequence(), store: s, quads: q}
 	// Render now, as a tree: the designations nested as members.
-	doc.renderJSON = func() ([]byte, error) { return renderTree(s.base, set.IRI, q, schema.Member) }
+	doc.renderJSON = func() ([]byte, error) { return rdf.RenderTree(s.base, set.IRI, q, schema.Member) }
 	_, _ = doc.JSONLD() // a failure is not kept: serving the set renders again and reports it
 	set.Document = doc
 	return set, nil
@@ -431,126 +430,6 @@ func localName(iri string) string {
 		return iri[i+1:]
 	}
 	return iri
-}
-
-// RenderJSONLD renders statements as one compacted JSON-LD document in
-// credreg's context, rooted at root: every node the statements describe is
-// nested into the first node that refers to it, walking from root and
-// following the properties named in first before the others. Nodes nothing
-// refers to stay at the top level (then under "@graph").
-func RenderJSONLD(base schema.Base, root string, quads []quad.Quad, first ...string) ([]byte, error) {
-	q, _ := canonical(quads)
-	return renderTree(base, root, q, first...)
-}
-
-func renderTree(base schema.Base, root string, quads []quad.Quad, first ...string) ([]byte, error) {
-	ds := ld.NewRDFDataset()
-	g := make([]*ld.Quad, 0, len(quads))
-	for _, q := range quads {
-		g = append(g, ld.NewQuad(toLDNode(q.Subject), toLDNode(q.Predicate), toLDNode(q.Object), ""))
-	}
-	ds.Graphs["@default"] = g
-	expanded, err := ld.NewJsonLdApi().FromRDF(ds, ldOptions(base, ""))
-	if err != nil {
-		return nil, fmt.Errorf("render %s: from RDF: %w", root, err)
-	}
-	compacted, err := compactExpanded(embedTree(root, expanded, first))
-	if err != nil {
-		return nil, fmt.Errorf("render %s: compact: %w", root, err)
-	}
-	if _, ok := compacted["member"]; !ok && compacted["type"] == "Collection" {
-		compacted["member"] = []any{} // a collection always lists its members, none too
-	}
-	compacted["@context"] = base.Context()
-	return encodeJSON(compacted)
-}
-
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// embedTree nests every node into the first node that refers to it, in a
-// walk from root that takes the properties in first before the others (in
-// sorted order), so the result does not depend on map order. Each node is
-// nested once; the walk never nests root and stops at a depth of 16.
-func embedTree(root string, expanded []any, first []string) any {
-	byID := map[string]map[string]any{}
-	var ids []string
-	for _, n := range expanded {
-		if m, ok := n.(map[string]any); ok {
-			if id, ok := m["@id"].(string); ok {
-				byID[id] = m
-				ids = append(ids, id)
-			}
-		}
-	}
-	rank := map[string]int{}
-	for i, p := range first {
-		rank[p] = i - len(first) // before every other key
-	}
-	embedded := map[string]bool{root: true}
-	var walk func(m map[string]any, depth int)
-	walk = func(m map[string]any, depth int) {
-		if depth > 16 {
-			return
-		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			if !strings.HasPrefix(k, "@") {
-				keys = append(keys, k)
-			}
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			if rank[keys[i]] != rank[keys[j]] {
-				return rank[keys[i]] < rank[keys[j]]
-			}
-			return keys[i] < keys[j]
-		})
-		for _, k := range keys {
-			list, ok := m[k].([]any)
-			if !ok {
-				continue
-			}
-			for i, v := range list {
-				ref, ok := v.(map[string]any)
-				if !ok || len(ref) != 1 {
-					continue
-				}
-				id, _ := ref["@id"].(string)
-				child, ok := byID[id]
-				if id == "" || !ok || embedded[id] {
-					continue
-				}
-				embedded[id] = true
-				list[i] = child
-				walk(child, depth+1)
-			}
-		}
-	}
-	rootNode, ok := byID[root]
-	if ok {
-		walk(rootNode, 0)
-	}
-	var top []any
-	if ok {
-		top = append(top, rootNode)
-	}
-	for _, id := range ids {
-		if !embedded[id] {
-			top = append(top, byID[id])
-		}
-	}
-	if len(top) == 1 {
-		return top[0]
-	}
-	return top
 }
 
 // History returns every change-log entry of the record iri, oldest first:
@@ -828,7 +707,7 @@ func (s *Store) Lookup(ctx context.Context, ids []string) (*LookupResult, error)
 		return nil, err
 	}
 	graph[0] = head
-	body, err := encodeJSON(map[string]any{"@context": s.base.Context(), "@graph": graph})
+	body, err := rdf.MarshalDocument(map[string]any{"@context": s.base.Context(), "@graph": graph})
 	if err != nil {
 		return nil, fmt.Errorf("lookup: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -46,7 +47,7 @@ func fixtureStore(t *testing.T) *Store {
 		if err != nil {
 			t.Fatal(err)
 		}
-		quads, err := ParseJSONLD(s.Base(), b)
+		quads, err := rdf.ParseJSONLD(s.Base(), b)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -129,11 +130,11 @@ func checkSetJSONLD(t *testing.T, s *Store, set *DesignationSet) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := ParseJSONLD(s.Base(), js)
+	back, err := rdf.ParseJSONLD(s.Base(), js)
 	if err != nil {
 		t.Fatalf("parse rendered JSON-LD: %v\n%s", err, js)
 	}
-	if h := ContentHash(back); h != set.Document.Hash {
+	if h := rdf.ContentHash(back); h != set.Document.Hash {
 		t.Errorf("rendered JSON-LD reads back to other statements:\n%s", js)
 	}
 	got := lines(back)
@@ -395,7 +396,7 @@ func TestLookup(t *testing.T) {
 	}
 	// The document reads back to the records' statements plus the result
 	// node's.
-	back, err := ParseJSONLD(s.Base(), r.JSONLD)
+	back, err := rdf.ParseJSONLD(s.Base(), r.JSONLD)
 	if err != nil {
 		t.Fatalf("parse lookup JSON-LD: %v\n%s", err, r.JSONLD)
 	}
@@ -418,7 +419,7 @@ func TestLookup(t *testing.T) {
 		}
 		want = append(want, rec.Quads...)
 	}
-	if ContentHash(records) != ContentHash(want) {
+	if rdf.ContentHash(records) != rdf.ContentHash(want) {
 		t.Errorf("lookup @graph reads back to other statements than its records")
 	}
 	var unknownIRIs []string

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -45,55 +46,55 @@ func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonl
 	designations := len(ix.desigs)
 	ix.mu.RUnlock()
 
-	d := newNode(info.IRI, schema.ClassVoidDataset, schema.ClassDCATDataset)
-	d.add(schema.Title, quad.String(info.Title)).add(schema.PropDCTDescription, quad.String(info.Description))
+	d := rdf.NewNode(info.IRI, schema.ClassVoidDataset, schema.ClassDCATDataset)
+	d.Add(schema.Title, quad.String(info.Title)).Add(schema.PropDCTDescription, quad.String(info.Description))
 	switch {
-	case absoluteIRI(info.License):
-		d.add(schema.PropDCTLicense, quad.IRI(info.License))
+	case rdf.ValidIRI(info.License):
+		d.Add(schema.PropDCTLicense, quad.IRI(info.License))
 	case info.License != "":
-		d.add(schema.PropDCTLicense, quad.String(info.License))
+		d.Add(schema.PropDCTLicense, quad.String(info.License))
 	}
-	d.add(schema.PropVoidTriples, intLiteral(uint64(triples)))
-	d.add(schema.PropVoidEntities, intLiteral(uint64(records)))
-	d.add(schema.PropVoidURISpace, quad.String(info.URISpace))
-	d.links(schema.PropVoidDataDump, info.Dump)
-	d.links(schema.PropChangeFeed, info.Feed)
-	d.add(PropSequence, intLiteral(s.Sequence()))
+	d.Add(schema.PropVoidTriples, intLiteral(uint64(triples)))
+	d.Add(schema.PropVoidEntities, intLiteral(uint64(records)))
+	d.Add(schema.PropVoidURISpace, quad.String(info.URISpace))
+	d.Links(schema.PropVoidDataDump, info.Dump)
+	d.Links(schema.PropChangeFeed, info.Feed)
+	d.Add(PropSequence, intLiteral(s.Sequence()))
 	for _, v := range []string{schema.CETerms, schema.CEASN, schema.Credreg, schema.SKOS} {
-		d.add(schema.PropVoidVocabulary, quad.IRI(v))
+		d.Add(schema.PropVoidVocabulary, quad.IRI(v))
 	}
-	d.add(schema.PropVoidFeature, quad.IRI(schema.FormatNQuads))
-	dist := newNode(info.IRI+"-dump", schema.ClassDCATDistrib)
-	dist.links(schema.PropDCATDownloadURL, info.Dump)
-	dist.add(schema.PropDCATMediaType, quad.String("application/gzip"))
-	dist.add(schema.Title, quad.String("Every record as gzipped N-Quads, one named graph per record"))
-	d.add(schema.PropDCATDistribution, dist)
-	tmpl := newNode(info.Dataset+"#triplePattern", schema.ClassHydraIriTemp)
-	tmpl.add(schema.PropHydraTemplate, quad.String(info.Fragments))
-	tmpl.add(schema.PropHydraVarRepr, quad.IRI(schema.HydraExplicitRepr))
+	d.Add(schema.PropVoidFeature, quad.IRI(schema.FormatNQuads))
+	dist := rdf.NewNode(info.IRI+"-dump", schema.ClassDCATDistrib)
+	dist.Links(schema.PropDCATDownloadURL, info.Dump)
+	dist.Add(schema.PropDCATMediaType, quad.String("application/gzip"))
+	dist.Add(schema.Title, quad.String("Every record as gzipped N-Quads, one named graph per record"))
+	d.Add(schema.PropDCATDistribution, dist)
+	tmpl := rdf.NewNode(info.Dataset+"#triplePattern", schema.ClassHydraIriTemp)
+	tmpl.Add(schema.PropHydraTemplate, quad.String(info.Fragments))
+	tmpl.Add(schema.PropHydraVarRepr, quad.IRI(schema.HydraExplicitRepr))
 	for _, v := range []string{"subject", "predicate", "object"} {
-		m := newNode(info.Dataset+"#"+v, schema.ClassHydraMapping)
-		m.add(schema.PropHydraVariable, quad.String(v)).add(schema.PropHydraProperty, quad.IRI(schema.RDF+v))
-		tmpl.add(schema.PropHydraMapping, m)
+		m := rdf.NewNode(info.Dataset+"#"+v, schema.ClassHydraMapping)
+		m.Add(schema.PropHydraVariable, quad.String(v)).Add(schema.PropHydraProperty, quad.IRI(schema.RDF+v))
+		tmpl.Add(schema.PropHydraMapping, m)
 	}
-	d.add(schema.PropHydraSearch, tmpl)
+	d.Add(schema.PropHydraSearch, tmpl)
 	// The class partitions are nodes of the description's document (one
 	// "#" per IRI: info.IRI has its own fragment already).
 	doc := info.IRI[:strings.IndexByte(info.IRI+"#", '#')]
-	d.always(schema.PropVoidClassPart)
+	d.Always(schema.PropVoidClassPart)
 	for i, t := range facets.Types {
-		p := newNode(fmt.Sprintf("%s#class-%d", doc, i+1))
-		p.add(schema.PropVoidClass, quad.IRI(t.IRI)).add(schema.PropVoidEntities, intLiteral(uint64(t.Count)))
-		d.add(schema.PropVoidClassPart, p)
+		p := rdf.NewNode(fmt.Sprintf("%s#class-%d", doc, i+1))
+		p.Add(schema.PropVoidClass, quad.IRI(t.IRI)).Add(schema.PropVoidEntities, intLiteral(uint64(t.Count)))
+		d.Add(schema.PropVoidClassPart, p)
 	}
-	p := newNode(doc + "#class-designations")
-	p.add(schema.PropVoidClass, quad.IRI(schema.ClassValueDesignation)).add(schema.PropVoidEntities, intLiteral(uint64(designations)))
-	d.add(schema.PropVoidClassPart, p)
-	js, err := d.jsonld(s.base)
+	p := rdf.NewNode(doc + "#class-designations")
+	p.Add(schema.PropVoidClass, quad.IRI(schema.ClassValueDesignation)).Add(schema.PropVoidEntities, intLiteral(uint64(designations)))
+	d.Add(schema.PropVoidClassPart, p)
+	js, err := d.JSONLD(s.base)
 	if err != nil {
 		return nil, nil, fmt.Errorf("describe the dataset: %w", err)
 	}
-	return js, d.nquads(), nil
+	return js, d.NQuads(), nil
 }
 
 // counts returns the number of record statements (every statement

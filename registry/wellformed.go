@@ -4,16 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
-
-// ValidLanguageTag reports whether s is a well-formed language tag (BCP
-// 47's shape: en, es-MX, zh-Hant-TW), as an RDF literal's tag must be.
-func ValidLanguageTag(s string) bool { return validLang(s) }
-
-// ValidIRI reports whether s is an absolute IRI with none of the
-// characters IRIs do not allow (white space, <>"{}|\^`).
-func ValidIRI(s string) bool { return absoluteIRI(s) }
 
 // DocumentLimits bound a decoded JSON(-LD) document before JSON-LD
 // processing, whose cost grows with the square of one property's values
@@ -80,7 +73,7 @@ func CheckDocumentTerms(doc any) schema.Problems {
 			for k, e := range x {
 				switch k {
 				case "@language":
-					if tag, ok := e.(string); ok && !validLang(tag) {
+					if tag, ok := e.(string); ok && !rdf.ValidLanguageTag(tag) {
 						ps = append(ps, schema.Problem{Field: key, Value: tag, Message: "not a language tag (BCP 47, like en or es-MX)"})
 					}
 				case "@id", "id":

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"credreg/catalog"
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -21,7 +22,7 @@ func TestCheckByForgivingName(t *testing.T) {
 	ccna := "ce-5ea4c000-0000-4000-8000-0000000000c1"
 	doc := `{"@context":"` + schema.ContextURL + `","id":"resources/` + ccna + `","type":"Certification","ctid":"` + ccna + `",
 	  "name":"Cisco Certified Network Associate (CCNA)","ownedBy":"resources/ce-f7bc2f1f-1814-4c58-a483-38cf37c42a02"}`
-	quads, err := registry.ParseJSONLD(base, []byte(doc))
+	quads, err := rdf.ParseJSONLD(base, []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}

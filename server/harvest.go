@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"credreg/ingest"
+	"credreg/rdf"
 	"credreg/registry"
 )
 
@@ -125,7 +126,7 @@ func (s *Server) fragments(w http.ResponseWriter, r *http.Request) {
 		dst     *registry.Pattern
 		literal bool
 	}{{"subject", &p, false}, {"predicate", &p, false}, {"object", &p, true}, {"graph", &p, false}} {
-		val, err := registry.ParseTerm(v.Get(t.name), t.literal)
+		val, err := rdf.ParseTerm(v.Get(t.name), t.literal)
 		if err != nil {
 			writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Parameter: t.name, Detail: fmt.Sprintf("%s: %v", t.name, err)})
 			return

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/rdf"
 	"credreg/registry"
 )
 
@@ -151,7 +152,7 @@ func TestDumpAndFeedReplay(t *testing.T) {
 			doc := fmt.Sprintf(`{"@context":"https://w3id.org/credreg/context/v1.jsonld","@graph":[
 				{"id":"resources/%s","type":"Certificate","ctid":"%s","name":"Harvest Credential %d","ownedBy":"resources/%s"}]}`,
 				ctid, ctid, i, umbDeptEd)
-			quads, err := registry.ParseJSONLD(store.Base(), []byte(doc))
+			quads, err := rdf.ParseJSONLD(store.Base(), []byte(doc))
 			if err != nil {
 				t.Error(err)
 				return

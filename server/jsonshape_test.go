@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"credreg/registry"
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -431,7 +431,7 @@ func TestJSONShapeRoundTrips(t *testing.T) {
 	} {
 		_, js := do(t, http.MethodGet, srv.URL+path, map[string]string{"Accept": "application/ld+json"})
 		_, nq := do(t, http.MethodGet, srv.URL+path, map[string]string{"Accept": "application/n-quads"})
-		fromJSON, err := registry.ParseJSONLD(store.Base(), []byte(js))
+		fromJSON, err := rdf.ParseJSONLD(store.Base(), []byte(js))
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", path, err, js)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"credreg/ingest"
 	"credreg/ingest/seed"
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -76,7 +77,7 @@ func TestListRoute(t *testing.T) {
 		// The JSON-LD says what the N-Quads say.
 		nqURL := strings.Replace(next, "?", "?format=nq&", 1)
 		_, nq := do(t, http.MethodGet, nqURL, nil)
-		fromJSON, err := registry.ParseJSONLD(store.Base(), []byte(body))
+		fromJSON, err := rdf.ParseJSONLD(store.Base(), []byte(body))
 		if err != nil {
 			t.Fatalf("page %d JSON-LD: %v", pages, err)
 		}
@@ -161,7 +162,7 @@ func TestListPage(t *testing.T) {
 	doc := `{"@context":"https://w3id.org/credreg/context/v1.jsonld","@graph":[
 		{"id":"resources/ce-77777777-0000-4000-8000-000000000001","type":"Certificate","ctid":"ce-77777777-0000-4000-8000-000000000001",
 		 "name":"<script>alert(1)</script> Certificate","ownedBy":"resources/` + umbDeptEd + `"}]}`
-	quads, err := registry.ParseJSONLD(store.Base(), []byte(doc))
+	quads, err := rdf.ParseJSONLD(store.Base(), []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +299,7 @@ func TestClusterReportRoute(t *testing.T) {
 		!strings.Contains(body, `"date": "2026-11-25"`) {
 		t.Fatalf("%d\n%.600s", res.StatusCode, body)
 	}
-	fromJSON, err := registry.ParseJSONLD(store.Base(), []byte(body))
+	fromJSON, err := rdf.ParseJSONLD(store.Base(), []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}

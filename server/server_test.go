@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -81,7 +82,7 @@ func TestHTMLIsEscaped(t *testing.T) {
 	ctid := "ce-0badc0de-0000-4000-8000-000000000001"
 	doc := `{"@context":"` + schema.ContextURL + `","id":"resources/` + ctid + `","type":"CredentialOrganization","ctid":"` + ctid + `",
 	  "name":"<script>alert(1)</script> & Sons","description":"\"><img src=x onerror=alert(2)>","subjectWebpage":"https://example.org/?q=\"><script>alert(3)</script>"}`
-	quads, err := registry.ParseJSONLD(base, []byte(doc))
+	quads, err := rdf.ParseJSONLD(base, []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -191,7 +192,7 @@ func TestPagesKeepMarkupInert(t *testing.T) {
 		"ownedBy":        base.Resource(umbWorkforce),
 	}
 	raw, _ := json.Marshal(doc)
-	quads, err := registry.ParseJSONLD(base, raw)
+	quads, err := rdf.ParseJSONLD(base, raw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"credreg/catalog"
 	"credreg/ingest/seed"
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -123,13 +124,13 @@ func TestDesignationsRoute(t *testing.T) {
 			}
 			// The JSON-LD holds every designation's statements and reads
 			// back to the same statements as the N-Quads.
-			fromLD, err := registry.ParseJSONLD(store.Base(), []byte(body))
+			fromLD, err := rdf.ParseJSONLD(store.Base(), []byte(body))
 			if err != nil {
 				t.Fatalf("JSON-LD does not expand: %v", err)
 			}
 			_, nq := do(t, http.MethodGet, url, map[string]string{"Accept": "application/n-quads"})
 			fromNQ := readNQuads(t, nq)
-			if registry.ContentHash(fromLD) != registry.ContentHash(fromNQ) {
+			if rdf.ContentHash(fromLD) != rdf.ContentHash(fromNQ) {
 				t.Errorf("JSON-LD and N-Quads differ:\n%s\n%s", body, nq)
 			}
 			got := lineSet(fromLD)
@@ -279,7 +280,7 @@ func TestCheck(t *testing.T) {
 	twin := "ce-5ec0de00-0000-4000-8000-000000000001"
 	doc := `{"@context":"` + schema.ContextURL + `","id":"resources/` + twin + `","type":"Certificate","ctid":"` + twin + `",
 	  "name":"CompTIA Security+","ownedBy":"resources/ce-f7bc2f1f-1814-4c58-a483-38cf37c42a02"}`
-	quads, err := registry.ParseJSONLD(base, []byte(doc))
+	quads, err := rdf.ParseJSONLD(base, []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,7 +487,7 @@ func TestLookupRoute(t *testing.T) {
 			}
 		}
 		// The credentials' statements, exactly.
-		quads, err := registry.ParseJSONLD(base, []byte(out))
+		quads, err := rdf.ParseJSONLD(base, []byte(out))
 		if err != nil {
 			t.Fatalf("lookup JSON-LD does not expand: %v", err)
 		}
@@ -504,7 +505,7 @@ func TestLookupRoute(t *testing.T) {
 			}
 			want = append(want, rec.Quads...)
 		}
-		if registry.ContentHash(recordQuads) != registry.ContentHash(want) {
+		if rdf.ContentHash(recordQuads) != rdf.ContentHash(want) {
 			t.Errorf("lookup @graph reads back to other statements than the records")
 		}
 	}
@@ -553,7 +554,7 @@ func TestCheckFollowsReplacement(t *testing.T) {
 	doc := `{"@context":"` + schema.ContextURL + `","id":"` + oldIRI + `","type":"Certification","ctid":"ce-3f0e2a4b-1c5d-4e6f-8a7b-9c0d1e2f3a4b",
 	  "name":"Emergency Medical Technician (retired edition)","ownedBy":"` + base.Resource("ce-390f71ba-ec12-4579-a4b4-cb10e009bb9b") + `",
 	  "supersededBy":"` + base.Resource(umbNREMT) + `","lastVerified":"2026-10-01"}`
-	quads, err := registry.ParseJSONLD(base, []byte(doc))
+	quads, err := rdf.ParseJSONLD(base, []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/gorilla/mux"
 
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -87,7 +88,7 @@ func (s *Server) parseRecord(w http.ResponseWriter, r *http.Request, wantIRI str
 		doc["ctid"] = wantIRI[strings.LastIndexByte(wantIRI, '/')+1:]
 	}
 	b, _ := json.Marshal(doc)
-	quads, err := registry.ParseJSONLD(s.base, b)
+	quads, err := rdf.ParseJSONLD(s.base, b)
 	if err != nil {
 		status := http.StatusBadRequest
 		writeProblem(w, r, status, err.Error())

@@ -16,6 +16,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/ingest/ingesttest"
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -190,7 +191,7 @@ func TestImportSurvivesKill9(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := registry.ContentHash(rec.Quads); got != rec.Hash {
+		if got := rdf.ContentHash(rec.Quads); got != rec.Hash {
 			t.Fatalf("%s is not whole after kill -9: content hash %s, recorded %s", iri, got, rec.Hash)
 		}
 	}

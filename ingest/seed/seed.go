@@ -29,6 +29,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/fixtures"
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -186,7 +187,7 @@ func Records(base schema.Base, sample bool) ([]registry.Record, error) {
 }
 
 func parse(base schema.Base, name string, b []byte) ([]registry.Record, error) {
-	quads, err := registry.ParseJSONLD(base, b)
+	quads, err := rdf.ParseJSONLD(base, b)
 	if err != nil {
 		return nil, fmt.Errorf("seed: %s: %w", path.Base(name), err)
 	}

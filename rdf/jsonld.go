@@ -1,13 +1,11 @@
-package registry
+package rdf
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
 	"github.com/piprate/json-gold/ld"
@@ -15,77 +13,8 @@ import (
 	"credreg/schema"
 )
 
-// ErrRemoteContext is returned when a JSON-LD document refers to a context
-// that credreg does not embed. credreg never fetches a context at run time.
-var ErrRemoteContext = errors.New("unknown remote JSON-LD context")
-
-// maxContextLoads caps context loads while processing one document, so a
-// chain of contexts that refer to each other fails instead of recursing.
-const maxContextLoads = 8
-
 // maxDocumentQuads caps the statements one JSON-LD document may expand to.
 const maxDocumentQuads = 200_000
-
-// DocumentLoader is credreg's JSON-LD document loader. It serves the
-// embedded contexts only (credreg's own under its canonical and served
-// IRIs) and refuses every other IRI with ErrRemoteContext, without any
-// network or file access. A DocumentLoader counts the loads made through
-// it and fails after a few, so use a fresh one for each document.
-type DocumentLoader struct {
-	docs  map[string]any
-	loads int
-}
-
-// parsedContexts are the embedded contexts by version, parsed once.
-// json-gold only reads loaded documents, so they are shared.
-var parsedContexts = func() map[string]any {
-	out := map[string]any{}
-	for _, v := range schema.ContextVersions {
-		var doc any
-		if err := json.Unmarshal(schema.ContextDocumentOf(v), &doc); err != nil {
-			panic(fmt.Sprintf("registry: embedded JSON-LD context v%s does not parse: %v", v, err))
-		}
-		out[v] = doc
-	}
-	return out
-}()
-
-// parsedContext is the current context, parsed.
-var parsedContext = parsedContexts[schema.ContextVersion]
-
-// NewDocumentLoader returns a loader that serves every version of
-// credreg's context under its canonical IRI and under the IRIs the
-// registry at base serves it at ({base}/contexts/vN.jsonld, and the
-// current version at {base}/context.jsonld).
-func NewDocumentLoader(base schema.Base) *DocumentLoader {
-	docs := map[string]any{base.ContextLatest(): parsedContext}
-	for _, v := range schema.ContextVersions {
-		docs[schema.ContextURLOf(v)] = parsedContexts[v]
-		docs[base.ContextOf(v)] = parsedContexts[v]
-	}
-	return &DocumentLoader{docs: docs}
-}
-
-// LoadDocument implements ld.DocumentLoader.
-func (l *DocumentLoader) LoadDocument(u string) (*ld.RemoteDocument, error) {
-	l.loads++
-	if l.loads > maxContextLoads {
-		return nil, fmt.Errorf("JSON-LD context %q: more than %d context loads for one document (a context cycle?)", u, maxContextLoads)
-	}
-	doc, ok := l.docs[u]
-	if !ok {
-		return nil, fmt.Errorf("JSON-LD context %q: %w (credreg only accepts its own context %s; it never fetches contexts)", u, ErrRemoteContext, schema.ContextURL)
-	}
-	return &ld.RemoteDocument{DocumentURL: u, Document: doc}, nil
-}
-
-// ldOptions returns json-gold options that can never reach the network.
-func ldOptions(base schema.Base, docBase string) *ld.JsonLdOptions {
-	opts := ld.NewJsonLdOptions(docBase)
-	opts.DocumentLoader = NewDocumentLoader(base)
-	opts.ProcessingMode = ld.JsonLd_1_0
-	return opts
-}
 
 // ParseJSONLD reads a JSON-LD document and returns its statements as
 // quads. Relative IRIs resolve against the registry base followed by "/",
@@ -114,9 +43,9 @@ func ParseJSONLD(base schema.Base, doc []byte) ([]quad.Quad, error) {
 		}
 		for _, q := range g {
 			out = append(out, quad.Quad{
-				Subject:   fromLDNode(q.Subject),
-				Predicate: fromLDNode(q.Predicate),
-				Object:    fromLDNode(q.Object),
+				Subject:   FromJSONLDNode(q.Subject),
+				Predicate: FromJSONLDNode(q.Predicate),
+				Object:    FromJSONLDNode(q.Object),
 			})
 		}
 	}
@@ -125,9 +54,7 @@ func ParseJSONLD(base schema.Base, doc []byte) ([]quad.Quad, error) {
 
 // FromJSONLDNode converts a json-gold RDF term into the canonical quad
 // value the registry stores (see Literal).
-func FromJSONLDNode(n ld.Node) quad.Value { return fromLDNode(n) }
-
-func fromLDNode(n ld.Node) quad.Value {
+func FromJSONLDNode(n ld.Node) quad.Value {
 	switch x := n.(type) {
 	case ld.IRI:
 		return quad.IRI(x.Value)
@@ -138,42 +65,11 @@ func fromLDNode(n ld.Node) quad.Value {
 	case *ld.BlankNode:
 		return quad.BNode(strings.TrimPrefix(x.Attribute, "_:"))
 	case ld.Literal:
-		return literalValue(x.Value, x.Datatype, x.Language)
+		return Literal(x.Value, x.Datatype, x.Language)
 	case *ld.Literal:
-		return literalValue(x.Value, x.Datatype, x.Language)
+		return Literal(x.Value, x.Datatype, x.Language)
 	}
 	return nil
-}
-
-// Literal builds the canonical quad value the registry stores for a
-// literal: plain strings as quad.String, language strings as
-// quad.LangString, others as quad.TypedString.
-func Literal(value, datatype, lang string) quad.Value { return literalValue(value, datatype, lang) }
-
-func literalValue(value, datatype, lang string) quad.Value {
-	switch {
-	case lang != "":
-		return quad.LangString{Value: quad.String(value), Lang: lang}
-	case datatype == "" || datatype == schema.XSDString:
-		return quad.String(value)
-	}
-	return quad.TypedString{Value: quad.String(value), Type: quad.IRI(datatype)}
-}
-
-// canonicalValue returns v in the canonical form literalValue builds, so
-// values read back from a backend that converts typed literals compare
-// equal to the values written.
-func canonicalValue(v quad.Value) quad.Value {
-	switch x := v.(type) {
-	case quad.IRI, quad.String, quad.LangString, quad.BNode, nil:
-		return v
-	case quad.TypedString:
-		return literalValue(string(x.Value), string(x.Type), "")
-	case quad.TypedStringer:
-		ts := x.TypedString()
-		return literalValue(string(ts.Value), string(ts.Type), "")
-	}
-	return quad.String(quad.StringOf(v))
 }
 
 func toLDNode(v quad.Value) ld.Node {
@@ -192,11 +88,11 @@ func toLDNode(v quad.Value) ld.Node {
 	return ld.NewLiteral(quad.StringOf(v), schema.XSDString, "")
 }
 
-// renderJSONLD compacts the statements of one record into credreg's
+// RenderRecord compacts the statements of one record into credreg's
 // JSON-LD shape: one node object for the record, its fragment nodes
 // embedded where they are referenced, and "@context" naming the context
 // the registry serves.
-func renderJSONLD(base schema.Base, iri string, quads []quad.Quad) ([]byte, error) {
+func RenderRecord(base schema.Base, iri string, quads []quad.Quad) ([]byte, error) {
 	ds := ld.NewRDFDataset()
 	g := make([]*ld.Quad, 0, len(quads))
 	for _, q := range quads {
@@ -374,114 +270,122 @@ func embedFragments(iri string, expanded []any) any {
 	return top
 }
 
-// renderNQuads writes statements as N-Quads lines, sorted, without graph
-// labels.
-func renderNQuads(quads []quad.Quad) []byte {
-	lines := make([]string, len(quads))
-	for i, q := range quads {
-		lines[i] = nquadLine(q.Subject, q.Predicate, q.Object, nil)
-	}
-	sort.Strings(lines)
-	var b bytes.Buffer
-	for _, l := range lines {
-		b.WriteString(l)
-	}
-	return b.Bytes()
+// RenderTree renders statements as one compacted JSON-LD document in
+// credreg's context, rooted at root: every node the statements describe is
+// nested into the first node that refers to it, walking from root and
+// following the properties named in first before the others. Nodes nothing
+// refers to stay at the top level (then under "@graph").
+func RenderTree(base schema.Base, root string, quads []quad.Quad, first ...string) ([]byte, error) {
+	q, _ := Canonicalize(quads)
+	return renderTree(base, root, q, first...)
 }
 
-// nquadLine formats one statement as an N-Quads line with a newline.
-func nquadLine(s, p, o, g quad.Value) string {
-	return string(appendNQuad(nil, s, p, o, g))
+func renderTree(base schema.Base, root string, quads []quad.Quad, first ...string) ([]byte, error) {
+	ds := ld.NewRDFDataset()
+	g := make([]*ld.Quad, 0, len(quads))
+	for _, q := range quads {
+		g = append(g, ld.NewQuad(toLDNode(q.Subject), toLDNode(q.Predicate), toLDNode(q.Object), ""))
+	}
+	ds.Graphs["@default"] = g
+	expanded, err := ld.NewJsonLdApi().FromRDF(ds, ldOptions(base, ""))
+	if err != nil {
+		return nil, fmt.Errorf("render %s: from RDF: %w", root, err)
+	}
+	compacted, err := compactExpanded(embedTree(root, expanded, first))
+	if err != nil {
+		return nil, fmt.Errorf("render %s: compact: %w", root, err)
+	}
+	if _, ok := compacted["member"]; !ok && compacted["type"] == "Collection" {
+		compacted["member"] = []any{} // a collection always lists its members, none too
+	}
+	compacted["@context"] = base.Context()
+	return MarshalDocument(compacted)
 }
 
-// appendNQuad appends the N-Quads line of a statement (with its newline)
-// to b, as nquadLine formats it, without allocating beyond b's growth.
-func appendNQuad(b []byte, s, p, o, g quad.Value) []byte {
-	b = appendTerm(b, s)
-	b = append(b, ' ')
-	b = appendTerm(b, p)
-	b = append(b, ' ')
-	b = appendTerm(b, o)
-	if g != nil {
-		b = append(b, ' ')
-		b = appendTerm(b, g)
+func MarshalDocument(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
 	}
-	return append(b, " .\n"...)
+	return buf.Bytes(), nil
 }
 
-// termString formats a term in N-Quads syntax ("" for none).
-func termString(v quad.Value) string {
-	return string(appendTerm(nil, v))
-}
-
-// appendTerm appends a term in N-Quads syntax to b (nothing for none).
-func appendTerm(b []byte, v quad.Value) []byte {
-	switch x := v.(type) {
-	case nil:
-		return b
-	case quad.IRI:
-		b = append(b, '<')
-		b = append(b, escapeIRI(string(x))...)
-		return append(b, '>')
-	case quad.BNode:
-		b = append(b, "_:"...)
-		return append(b, x...)
-	case quad.String:
-		b = append(b, '"')
-		b = appendEscapedLiteral(b, string(x))
-		return append(b, '"')
-	case quad.LangString:
-		b = append(b, '"')
-		b = appendEscapedLiteral(b, string(x.Value))
-		b = append(b, `"@`...)
-		return append(b, x.Lang...)
-	case quad.TypedString:
-		b = append(b, '"')
-		b = appendEscapedLiteral(b, string(x.Value))
-		b = append(b, `"^^<`...)
-		b = append(b, escapeIRI(string(x.Type))...)
-		return append(b, '>')
-	}
-	if c := canonicalValue(v); c != v {
-		return appendTerm(b, c)
-	}
-	return append(b, quad.StringOf(v)...)
-}
-
-// appendEscapedLiteral appends s escaped as the lexical form of an N-Quads
-// literal (invalid UTF-8 becomes U+FFFD).
-func appendEscapedLiteral(b []byte, s string) []byte {
-	if !strings.ContainsAny(s, "\\\"\n\r") && utf8.ValidString(s) {
-		return append(b, s...)
-	}
-	for _, r := range s {
-		switch r {
-		case '\\':
-			b = append(b, `\\`...)
-		case '"':
-			b = append(b, `\"`...)
-		case '\n':
-			b = append(b, `\n`...)
-		case '\r':
-			b = append(b, `\r`...)
-		default:
-			b = utf8.AppendRune(b, r)
+// embedTree nests every node into the first node that refers to it, in a
+// walk from root that takes the properties in first before the others (in
+// sorted order), so the result does not depend on map order. Each node is
+// nested once; the walk never nests root and stops at a depth of 16.
+func embedTree(root string, expanded []any, first []string) any {
+	byID := map[string]map[string]any{}
+	var ids []string
+	for _, n := range expanded {
+		if m, ok := n.(map[string]any); ok {
+			if id, ok := m["@id"].(string); ok {
+				byID[id] = m
+				ids = append(ids, id)
+			}
 		}
 	}
-	return b
-}
-
-func escapeIRI(s string) string {
-	if !strings.ContainsAny(s, "<>\"{}|^`\\ ") {
-		return s
+	rank := map[string]int{}
+	for i, p := range first {
+		rank[p] = i - len(first) // before every other key
 	}
-	var b strings.Builder
-	for _, r := range s {
-		if r <= 0x20 || strings.ContainsRune("<>\"{}|^`\\", r) {
-			fmt.Fprintf(&b, `\u%04X`, r)
-		} else {
-			b.WriteRune(r)
+	embedded := map[string]bool{root: true}
+	var walk func(m map[string]any, depth int)
+	walk = func(m map[string]any, depth int) {
+		if depth > 16 {
+			return
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			if !strings.HasPrefix(k, "@") {
+				keys = append(keys, k)
+			}
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if rank[keys[i]] != rank[keys[j]] {
+				return rank[keys[i]] < rank[keys[j]]
+			}
+			return keys[i] < keys[j]
+		})
+		for _, k := range keys {
+			list, ok := m[k].([]any)
+			if !ok {
+				continue
+			}
+			for i, v := range list {
+				ref, ok := v.(map[string]any)
+				if !ok || len(ref) != 1 {
+					continue
+				}
+				id, _ := ref["@id"].(string)
+				child, ok := byID[id]
+				if id == "" || !ok || embedded[id] {
+					continue
+				}
+				embedded[id] = true
+				list[i] = child
+				walk(child, depth+1)
+			}
 		}
 	}
-	return b.String()
+	rootNode, ok := byID[root]
+	if ok {
+		walk(rootNode, 0)
+	}
+	var top []any
+	if ok {
+		top = append(top, rootNode)
+	}
+	for _, id := range ids {
+		if !embedded[id] {
+			top = append(top, byID[id])
+		}
+	}
+	if len(top) == 1 {
+		return top[0]
+	}
+	return top
 }

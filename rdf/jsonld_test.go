@@ -1,4 +1,4 @@
-package registry
+package rdf
 
 import (
 	"reflect"
@@ -67,7 +67,7 @@ func TestNativeValues(t *testing.T) {
 // written against v1 (bare values, counts as strings) and the same one in
 // v2's shape (arrays, numbers) give the same statements.
 func TestEveryContextVersionParses(t *testing.T) {
-	base := testBaseIRI(t)
+	base := testBase(t)
 	body := func(ctx, shape string) []byte {
 		return []byte(`{"@context": "` + ctx + `", "id": "resources/ce-00000000-0000-4000-8000-000000000001",
 		  "type": "ValueDesignation", ` + shape + `}`)
@@ -87,9 +87,18 @@ func TestEveryContextVersionParses(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", ctx, err)
 			}
-			if a, b := renderNQuads(got), renderNQuads(want); string(a) != string(b) {
+			if a, b := NQuads(got), NQuads(want); string(a) != string(b) {
 				t.Errorf("%s: %s\nwant %s", ctx, a, b)
 			}
 		}
 	}
+}
+
+func testBase(t testing.TB) schema.Base {
+	t.Helper()
+	b, err := schema.NewBase("https://registry.example.gov")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -1,4 +1,4 @@
-package registry
+package rdf
 
 import (
 	"crypto/sha256"
@@ -11,7 +11,7 @@ import (
 	"github.com/cayleygraph/quad"
 )
 
-// refTermString is the string-building formatting that appendTerm
+// refTermString is the string-building formatting that AppendTerm
 // replaced, kept as the reference its output must equal byte for byte
 // (content hashes are computed over it).
 func refTermString(v quad.Value) string {
@@ -45,7 +45,7 @@ func refTermString(v quad.Value) string {
 	case quad.TypedString:
 		return `"` + esc(string(x.Value)) + `"^^<` + escapeIRI(string(x.Type)) + ">"
 	}
-	return refTermString(canonicalValue(v))
+	return refTermString(CanonicalTerm(v))
 }
 
 // refCanonicalHash is the content hash as canonical computed it before it
@@ -54,7 +54,7 @@ func refCanonicalHash(quads []quad.Quad) string {
 	seen := map[string]bool{}
 	var lines []string
 	for _, q := range quads {
-		l := refTermString(canonicalValue(q.Subject)) + " " + refTermString(canonicalValue(q.Predicate)) + " " + refTermString(canonicalValue(q.Object)) + " .\n"
+		l := refTermString(CanonicalTerm(q.Subject)) + " " + refTermString(CanonicalTerm(q.Predicate)) + " " + refTermString(CanonicalTerm(q.Object)) + " .\n"
 		if !seen[l] {
 			seen[l] = true
 			lines = append(lines, l)
@@ -92,15 +92,15 @@ func TestAppendTermMatchesReference(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			want := refTermString(tt.v)
-			if got := termString(tt.v); got != want {
-				t.Errorf("termString = %q, want %q", got, want)
+			if got := TermString(tt.v); got != want {
+				t.Errorf("TermString = %q, want %q", got, want)
 			}
-			if got := string(appendTerm([]byte("prefix "), tt.v)); got != "prefix "+want {
-				t.Errorf("appendTerm after a prefix = %q, want %q", got, "prefix "+want)
+			if got := string(AppendTerm([]byte("prefix "), tt.v)); got != "prefix "+want {
+				t.Errorf("AppendTerm after a prefix = %q, want %q", got, "prefix "+want)
 			}
-			line := nquadLine(quad.IRI("urn:s"), quad.IRI("urn:p"), tt.v, quad.IRI("urn:g"))
+			line := NQuadLine(quad.IRI("urn:s"), quad.IRI("urn:p"), tt.v, quad.IRI("urn:g"))
 			if want := "<urn:s> <urn:p> " + want + " <urn:g> .\n"; line != want {
-				t.Errorf("nquadLine = %q, want %q", line, want)
+				t.Errorf("NQuadLine = %q, want %q", line, want)
 			}
 		})
 	}
@@ -137,7 +137,7 @@ func TestCanonicalHashUnchanged(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, hash := canonical(tt.quads)
+			out, hash := Canonicalize(tt.quads)
 			if want := refCanonicalHash(tt.quads); hash != want {
 				t.Errorf("hash %s, want %s", hash, want)
 			}
@@ -145,8 +145,8 @@ func TestCanonicalHashUnchanged(t *testing.T) {
 				t.Errorf("%d statements, want %d: %v", len(out), tt.want, out)
 			}
 			for i := 1; i < len(out); i++ {
-				a := nquadLine(out[i-1].Subject, out[i-1].Predicate, out[i-1].Object, nil)
-				b := nquadLine(out[i].Subject, out[i].Predicate, out[i].Object, nil)
+				a := NQuadLine(out[i-1].Subject, out[i-1].Predicate, out[i-1].Object, nil)
+				b := NQuadLine(out[i].Subject, out[i].Predicate, out[i].Object, nil)
 				if a >= b {
 					t.Errorf("statements %d and %d out of order: %q, %q", i-1, i, a, b)
 				}
@@ -160,84 +160,36 @@ func TestCanonicalHashUnchanged(t *testing.T) {
 	}
 }
 
-func TestDiffRecord(t *testing.T) {
-	iri := "https://registry.example.gov/resources/ce-1"
-	label := quad.IRI(iri)
-	st := func(p, o string, g quad.Value) quad.Quad {
-		return quad.Quad{Subject: quad.IRI(iri), Predicate: quad.IRI(p), Object: quad.String(o), Label: g}
-	}
-	meta := func(p, o string) quad.Quad {
-		return quad.Quad{Subject: metaNode(iri), Predicate: quad.IRI(p), Object: quad.String(o), Label: quad.IRI(graphRecords)}
-	}
-	strip := func(qs ...quad.Quad) []quad.Quad { // as a stored record holds them
-		out := make([]quad.Quad, len(qs))
-		for i, q := range qs {
-			q.Label = nil
-			out[i] = q
-		}
-		return out
-	}
-	tests := []struct {
-		name        string
-		old         *stored
-		next        []quad.Quad
-		wantAdd     []quad.Quad
-		wantRemoved []quad.Quad
+func TestParseNQuad(t *testing.T) {
+	for _, tc := range []struct {
+		name, line string
+		want       quad.Quad // zero when the line is refused
+		err        string    // part of the error
 	}{
-		{
-			name:        "all kept",
-			old:         &stored{Record: Record{Quads: strip(st("urn:a", "1", nil))}, meta: []quad.Quad{meta("urn:m", "x")}},
-			next:        []quad.Quad{st("urn:a", "1", label), meta("urn:m", "x")},
-			wantAdd:     nil,
-			wantRemoved: nil,
-		},
-		{
-			name:        "one replaced, one kept, bookkeeping changed",
-			old:         &stored{Record: Record{Quads: strip(st("urn:a", "1", nil), st("urn:b", "2", nil))}, meta: []quad.Quad{meta("urn:m", "x"), meta("urn:created", "c")}},
-			next:        []quad.Quad{st("urn:a", "1", label), st("urn:b", "3", label), meta("urn:m", "y"), meta("urn:created", "c")},
-			wantAdd:     []quad.Quad{st("urn:b", "3", label), meta("urn:m", "y")},
-			wantRemoved: []quad.Quad{st("urn:b", "2", label), meta("urn:m", "x")},
-		},
-		{
-			name:        "everything new",
-			old:         &stored{Record: Record{Quads: strip(st("urn:a", "1", nil))}},
-			next:        []quad.Quad{st("urn:c", "9", label)},
-			wantAdd:     []quad.Quad{st("urn:c", "9", label)},
-			wantRemoved: []quad.Quad{st("urn:a", "1", label)},
-		},
-		{
-			name:        "same statement in another graph is not kept",
-			old:         &stored{Record: Record{Quads: strip(st("urn:a", "1", nil))}},
-			next:        []quad.Quad{st("urn:a", "1", quad.IRI("urn:other"))},
-			wantAdd:     []quad.Quad{st("urn:a", "1", quad.IRI("urn:other"))},
-			wantRemoved: []quad.Quad{st("urn:a", "1", label)},
-		},
-	}
-	lines := func(qs []quad.Quad) string {
-		var b strings.Builder
-		for _, q := range qs {
-			b.WriteString(nquadLine(q.Subject, q.Predicate, q.Object, q.Label))
-		}
-		return b.String()
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			prior := quad.Quad{Subject: quad.IRI("urn:earlier"), Predicate: quad.IRI("urn:p"), Object: quad.String("o"), Label: quad.IRI("urn:earlier")}
-			added, removed := diffRecord([]quad.Quad{prior}, tt.old, label, tt.next)
-			if got, want := lines(added), lines(tt.wantAdd); got != want {
-				t.Errorf("added:\n%s\nwant:\n%s", got, want)
+		{name: "IRI object", line: `<https://a.example/s> <https://a.example/p> <https://a.example/o> .`,
+			want: quad.Quad{Subject: quad.IRI("https://a.example/s"), Predicate: quad.IRI("https://a.example/p"), Object: quad.IRI("https://a.example/o")}},
+		{name: "language string and graph", line: `_:b1 <https://a.example/p> "Pflege"@de <https://a.example/g> .`,
+			want: quad.Quad{Subject: quad.BNode("b1"), Predicate: quad.IRI("https://a.example/p"), Object: quad.LangString{Value: "Pflege", Lang: "de"}, Label: quad.IRI("https://a.example/g")}},
+		{name: "typed literal kept as written", line: `<https://a.example/s> <https://a.example/p> "007"^^<http://www.w3.org/2001/XMLSchema#integer> .`,
+			want: quad.Quad{Subject: quad.IRI("https://a.example/s"), Predicate: quad.IRI("https://a.example/p"), Object: quad.TypedString{Value: "007", Type: "http://www.w3.org/2001/XMLSchema#integer"}}},
+		{name: "relative IRI", line: `<s> <https://a.example/p> "x" .`, err: "the subject <s> is a relative IRI"},
+		{name: "space in IRI", line: `<https://a.example/s> <https://a.example/p> <https://a.example/o o> .`, err: "not an N-Quads statement"},
+		{name: "bad language tag", line: `<https://a.example/s> <https://a.example/p> "x"@en_US .`, err: "not an N-Quads statement"},
+		{name: "literal subject", line: `"x" <https://a.example/p> "y" .`, err: "not an N-Quads statement"},
+		{name: "blank predicate", line: `<https://a.example/s> _:p "y" .`, err: "not an N-Quads statement"},
+		{name: "no dot", line: `<https://a.example/s> <https://a.example/p> "y"`, err: "not an N-Quads statement"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseNQuad(tc.line)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("ParseNQuad(%q) = %v, %v; want an error with %q", tc.line, got, err, tc.err)
+				}
+				return
 			}
-			if got, want := lines(removed), lines(append([]quad.Quad{prior}, tt.wantRemoved...)); got != want {
-				t.Errorf("removed (after the earlier records' removals):\n%s\nwant:\n%s", got, want)
+			if err != nil || got != tc.want {
+				t.Fatalf("ParseNQuad(%q) = %#v, %v; want %#v", tc.line, got, err, tc.want)
 			}
 		})
-	}
-}
-
-func BenchmarkCanonical(b *testing.B) {
-	rec := synthCredential(benchBase(b), 1)
-	b.ReportAllocs()
-	for b.Loop() {
-		canonical(rec.Quads)
 	}
 }

@@ -1,4 +1,4 @@
-package registry
+package rdf
 
 // Documents built as trees of nodes, written straight to compacted JSON-LD
 // in credreg's context and to N-Quads, without a JSON-LD processor on the
@@ -19,28 +19,28 @@ import (
 	"credreg/schema"
 )
 
-// ldNode is a node of a document tree: an IRI, its types and properties
+// Node is a node of a document tree: an IRI, its types and properties
 // whose values are quad values or nested nodes.
-type ldNode struct {
+type Node struct {
 	id    string
 	types []string
-	props []ldProp
+	props []nodeProp
 }
 
-type ldProp struct {
+type nodeProp struct {
 	pred string
-	vals []any // quad.Value or *ldNode
+	vals []any // quad.Value or *Node
 }
 
-func newNode(id string, types ...string) *ldNode { return &ldNode{id: id, types: types} }
+func NewNode(id string, types ...string) *Node { return &Node{id: id, types: types} }
 
-// add appends values of a property, skipping empty strings and nil nodes.
-func (n *ldNode) add(pred string, vals ...any) *ldNode {
+// Add appends values of a property, skipping empty strings and nil nodes.
+func (n *Node) Add(pred string, vals ...any) *Node {
 	var keep []any
 	for _, v := range vals {
 		switch x := v.(type) {
 		case nil:
-		case *ldNode:
+		case *Node:
 			if x != nil {
 				keep = append(keep, x)
 			}
@@ -65,54 +65,60 @@ func (n *ldNode) add(pred string, vals ...any) *ldNode {
 			return n
 		}
 	}
-	n.props = append(n.props, ldProp{pred: pred, vals: keep})
+	n.props = append(n.props, nodeProp{pred: pred, vals: keep})
 	return n
 }
 
-// addValue appends one value as it is (add skips empty strings).
-func (n *ldNode) addValue(pred string, v quad.Value) *ldNode {
+// AddType adds types (rdf:type) to the node.
+func (n *Node) AddType(types ...string) *Node {
+	n.types = append(n.types, types...)
+	return n
+}
+
+// AddValue appends one value as it is (add skips empty strings).
+func (n *Node) AddValue(pred string, v quad.Value) *Node {
 	for i := range n.props {
 		if n.props[i].pred == pred {
 			n.props[i].vals = append(n.props[i].vals, v)
 			return n
 		}
 	}
-	n.props = append(n.props, ldProp{pred: pred, vals: []any{v}})
+	n.props = append(n.props, nodeProp{pred: pred, vals: []any{v}})
 	return n
 }
 
-// always makes pred present even without values: a property whose term
+// Always makes pred present even without values: a property whose term
 // is a set ("@container": "@set") then compacts to [] (as a page's
 // "member" with no results); it adds no statement.
-func (n *ldNode) always(pred string) *ldNode {
+func (n *Node) Always(pred string) *Node {
 	for i := range n.props {
 		if n.props[i].pred == pred {
 			return n
 		}
 	}
-	n.props = append(n.props, ldProp{pred: pred})
+	n.props = append(n.props, nodeProp{pred: pred})
 	return n
 }
 
-// links adds IRIs.
-func (n *ldNode) links(pred string, iris ...string) *ldNode {
+// Links adds IRIs.
+func (n *Node) Links(pred string, iris ...string) *Node {
 	for _, iri := range iris {
-		n.add(pred, quad.IRI(iri))
+		n.Add(pred, quad.IRI(iri))
 	}
 	return n
 }
 
-// quads appends the statements of the tree.
-func (n *ldNode) quads(out []quad.Quad) []quad.Quad {
+// Quads appends the statements of the tree.
+func (n *Node) Quads(out []quad.Quad) []quad.Quad {
 	s := quad.IRI(n.id)
 	for _, t := range n.types {
 		out = append(out, quad.Quad{Subject: s, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(t)})
 	}
 	for _, p := range n.props {
 		for _, v := range p.vals {
-			if child, ok := v.(*ldNode); ok {
+			if child, ok := v.(*Node); ok {
 				out = append(out, quad.Quad{Subject: s, Predicate: quad.IRI(p.pred), Object: quad.IRI(child.id)})
-				out = child.quads(out)
+				out = child.Quads(out)
 				continue
 			}
 			out = append(out, quad.Quad{Subject: s, Predicate: quad.IRI(p.pred), Object: v.(quad.Value)})
@@ -121,32 +127,75 @@ func (n *ldNode) quads(out []quad.Quad) []quad.Quad {
 	return out
 }
 
-// nquads renders the tree as sorted, distinct N-Quads lines.
-func (n *ldNode) nquads() []byte {
-	q, _ := canonical(n.quads(nil))
-	return renderNQuads(q)
+// NQuads renders the tree as sorted, distinct N-Quads lines.
+func (n *Node) NQuads() []byte {
+	q, _ := Canonicalize(n.Quads(nil))
+	return NQuads(q)
 }
 
-// docContext is the context of a tree document: the "@context" value it
+// Context is the context of a tree document: the "@context" value it
 // writes and the terms it compacts with.
-type docContext struct {
+type Context struct {
 	ref   any
 	terms *contextTerms
 }
 
-// defaultContext is credreg's context, by the IRI documents name it at.
-func defaultContext(base schema.Base) docContext {
-	return docContext{ref: base.Context(), terms: ctxTerms}
+// DefaultContext is credreg's context, by the IRI documents name it at.
+func DefaultContext(base schema.Base) Context {
+	return Context{ref: base.Context(), terms: ctxTerms}
 }
 
-// jsonld renders the tree as a compacted JSON-LD document in credreg's
+// Ref is the context's "@context" value, as documents written in it name
+// it.
+func (c Context) Ref() any { return c.ref }
+
+// LocalTerm is a term an embedded context defines over credreg's: Name
+// stands for the property IRI, its values coerced to Coerce ("@id" or a
+// datatype IRI).
+type LocalTerm struct {
+	Name, IRI, Coerce string
+}
+
+// Redefine returns c followed by an embedded context that gives the terms'
+// names their meaning in this document only: the properties of terms are
+// written under those names, and the properties the names held in c are
+// left to compact IRIs. The embedded context writes compact IRIs in
+// credreg's prefixes, as JSON-LD 1.0 reads them.
+func (c Context) Redefine(terms ...LocalTerm) Context {
+	local := ordered{}
+	for _, t := range terms {
+		local = append(local, field{t.Name, ordered{{"@id", schema.Compact(t.IRI)}, {"@type", schema.Compact(t.Coerce)}}})
+	}
+	nt := &contextTerms{props: map[string]termDef{}, classes: c.terms.classes, prefixes: c.terms.prefixes, byName: map[string]termDef{}}
+	redefined := map[string]bool{}
+	for _, t := range terms {
+		redefined[t.Name] = true
+	}
+	for iri, d := range c.terms.props {
+		if !redefined[d.name] {
+			nt.props[iri] = d
+		}
+	}
+	for name, d := range c.terms.byName {
+		if !redefined[name] {
+			nt.byName[name] = d
+		}
+	}
+	for _, t := range terms {
+		d := termDef{name: t.Name, coerce: t.Coerce}
+		nt.props[t.IRI], nt.byName[t.Name] = d, d
+	}
+	return Context{ref: []any{c.ref, local}, terms: nt}
+}
+
+// JSONLD renders the tree as a compacted JSON-LD document in credreg's
 // context, indented like credreg's other documents.
-func (n *ldNode) jsonld(base schema.Base) ([]byte, error) {
-	return n.jsonldIn(defaultContext(base))
+func (n *Node) JSONLD(base schema.Base) ([]byte, error) {
+	return n.JSONLDIn(DefaultContext(base))
 }
 
-// jsonldIn renders the tree as a compacted JSON-LD document in c.
-func (n *ldNode) jsonldIn(c docContext) ([]byte, error) {
+// JSONLDIn renders the tree as a compacted JSON-LD document in c.
+func (n *Node) JSONLDIn(c Context) ([]byte, error) {
 	obj := append(ordered{{"@context", c.ref}}, n.compact(c.terms)...)
 	var b bytes.Buffer
 	b.Grow(4096)
@@ -291,7 +340,7 @@ func writeJSONString(b *bytes.Buffer, s string) {
 // JSON numbers), value objects otherwise; the values of a set term
 // ("@container": "@set") always as an array, [] for a property made
 // present by always.
-func (n *ldNode) compact(t *contextTerms) ordered {
+func (n *Node) compact(t *contextTerms) ordered {
 	o := ordered{{"id", n.id}}
 	if len(n.types) > 0 {
 		ts := make([]any, len(n.types))
@@ -307,7 +356,7 @@ func (n *ldNode) compact(t *contextTerms) ordered {
 		}
 		vals := make([]any, len(p.vals))
 		for i, v := range p.vals {
-			if child, ok := v.(*ldNode); ok {
+			if child, ok := v.(*Node); ok {
 				vals[i] = child.compact(t)
 				continue
 			}
@@ -362,7 +411,7 @@ func compactValue(t *contextTerms, def termDef, v quad.Value) any {
 		}
 		return map[string]any{"@value": string(x.Value), "@type": string(x.Type)}
 	}
-	cv := canonicalValue(v)
+	cv := CanonicalTerm(v)
 	if _, ok := cv.(quad.TypedString); ok {
 		return compactValue(t, def, cv)
 	}
@@ -503,9 +552,9 @@ func (t *contextTerms) compactIRI(iri string) string {
 	return best + ":" + iri[len(bestNS):]
 }
 
-// graphJSONLD renders top-level nodes as one JSON-LD document, with the
+// GraphJSONLD renders top-level nodes as one JSON-LD document, with the
 // nodes of meta as the named graph graphIRI.
-func graphJSONLD(base schema.Base, nodes []*ldNode, graphIRI string, meta []*ldNode) ([]byte, error) {
+func GraphJSONLD(base schema.Base, nodes []*Node, graphIRI string, meta []*Node) ([]byte, error) {
 	top := make([]any, 0, len(nodes)+1)
 	for _, n := range nodes {
 		top = append(top, n.compact(ctxTerms))
