@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/cayleygraph/quad"
 	"github.com/dgraph-io/badger/v4"
@@ -13,13 +14,17 @@ import (
 	"credreg/rdf"
 	"credreg/registry/internal/badgerkv"
 	"credreg/registry/internal/quadstore"
+	"credreg/registry/internal/tokenrec"
 )
 
 // Backend is the registry's storage port: what the record store needs from
-// a quad store, and nothing more. Records, their bookkeeping, the change
-// log and the tokens are all statements (see the package documentation for
-// the graphs they live in), so the port speaks statements; the Badger
-// quad store (badgerBackend) is its first implementation.
+// a quad store, and nothing more. Records, their bookkeeping and the
+// change log are statements (see the package documentation for the graphs
+// they live in), so the port speaks statements; the write tokens are not:
+// a backend keeps them in a keyspace of its own (a key prefix on Badger,
+// a table on PostgreSQL), read by id. The Badger quad store
+// (badgerBackend) is its first implementation, PostgreSQL (pgBackend)
+// its second.
 //
 // Every method is safe for concurrent use. Terms are cayley's quad values
 // (the project's RDF term model); no other cayley or Badger type crosses
@@ -62,6 +67,26 @@ type Backend interface {
 	// others are nil): a scan that needs only graphs and predicates costs
 	// no other term. An error from fn ends the scan and is returned.
 	Scan(ctx context.Context, p Pattern, want Positions, fn func(quad.Quad) error) error
+	// PutToken stores a new write token (its description and the hash
+	// of its secret). An id that is taken is an error wrapping
+	// ErrConflict, and nothing is written. Like Apply it commits; Sync
+	// makes it durable.
+	PutToken(ctx context.Context, t StoredToken) error
+	// GetToken reads the token id, or an error wrapping ErrNotFound. It
+	// reads what the store holds now, never a copy that can lag (a read
+	// replica's, a cache's): a token made or revoked by any process
+	// sharing the store counts at once. It is every authenticated
+	// request's read, so it is one lookup by key.
+	GetToken(ctx context.Context, id string) (StoredToken, error)
+	// ListTokens reads every token, in id order.
+	ListTokens(ctx context.Context) ([]StoredToken, error)
+	// RevokeToken sets token id's revocation time to at, unless it is
+	// revoked already (an error wrapping ErrConflict; nothing is
+	// written, and the token is returned as stored) or unknown (an error
+	// wrapping ErrNotFound), as one conditional write: of two processes
+	// revoking a token at once, one succeeds. It returns the token as
+	// stored.
+	RevokeToken(ctx context.Context, id string, at time.Time) (StoredToken, error)
 	// Sync makes every commit so far durable.
 	Sync() error
 	// Close closes the backend.
@@ -73,6 +98,32 @@ type Backend interface {
 // computed from has changed since it was read. Nothing was written; the
 // writer may read again and retry.
 var ErrConflict = errors.New("the store changed under this write")
+
+// StoredToken is a write token as a backend stores it: its description
+// and the hash of its secret ("sha256:" and hex). Its times are kept to
+// the microsecond (tokenrec.Precision) by every backend.
+type StoredToken struct {
+	Token
+	Hash string
+}
+
+// tokenRec and storedToken convert between the port's token and the
+// backends' (registry/internal/tokenrec).
+func tokenRec(t StoredToken) tokenrec.Token {
+	return tokenrec.Token{ID: t.ID, Hash: t.Hash, Agency: t.Agency, Role: string(t.Role), Created: t.Created, Expires: t.Expires, Revoked: t.Revoked}
+}
+
+func storedToken(t tokenrec.Token) StoredToken {
+	return StoredToken{Token: Token{ID: t.ID, Agency: t.Agency, Role: Role(t.Role), Created: t.Created, Expires: t.Expires, Revoked: t.Revoked}, Hash: t.Hash}
+}
+
+func storedTokens(ts []tokenrec.Token) []StoredToken {
+	out := make([]StoredToken, len(ts))
+	for i, t := range ts {
+		out[i] = storedToken(t)
+	}
+	return out
+}
 
 // ErrBadCursor is wrapped by Backend.Match's and Skip's error for a cursor
 // that is not one of the pattern's.
@@ -105,7 +156,7 @@ type badgerDB interface {
 const (
 	// StoreLayout names the layout and its version, as the store's
 	// "mlayout" key holds it.
-	StoreLayout = "credreg-quadstore 2"
+	StoreLayout = "credreg-quadstore 3"
 	// badgerMemTable is the Badger memtable size of a registry store.
 	// Badger caps one transaction at 15% of it and at that size over 96
 	// bytes entries, and one PutBatch (up to MaxBatchQuads statements
@@ -212,6 +263,50 @@ func (b *badgerBackend) Count(ctx context.Context, p Pattern) (int64, error) {
 
 func (b *badgerBackend) Scan(ctx context.Context, p Pattern, want Positions, fn func(quad.Quad) error) error {
 	return b.qs.Scan(ctx, qpattern(p), uint8(want), func(q quad.Quad) error { return fn(canonicalQuad(q)) })
+}
+
+func (b *badgerBackend) PutToken(ctx context.Context, t StoredToken) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := b.qs.PutToken(tokenRec(t))
+	if errors.Is(err, quadstore.ErrTokenExists) {
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return err
+}
+
+func (b *badgerBackend) GetToken(ctx context.Context, id string) (StoredToken, error) {
+	if err := ctx.Err(); err != nil {
+		return StoredToken{}, err
+	}
+	t, err := b.qs.Token(id)
+	if errors.Is(err, quadstore.ErrNoToken) {
+		return StoredToken{}, fmt.Errorf("token %s: %w", id, ErrNotFound)
+	}
+	return storedToken(t), err
+}
+
+func (b *badgerBackend) ListTokens(ctx context.Context) ([]StoredToken, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ts, err := b.qs.Tokens()
+	return storedTokens(ts), err
+}
+
+func (b *badgerBackend) RevokeToken(ctx context.Context, id string, at time.Time) (StoredToken, error) {
+	if err := ctx.Err(); err != nil {
+		return StoredToken{}, err
+	}
+	t, err := b.qs.RevokeToken(id, at)
+	switch {
+	case errors.Is(err, quadstore.ErrNoToken):
+		return StoredToken{}, fmt.Errorf("token %s: %w", id, ErrNotFound)
+	case errors.Is(err, quadstore.ErrTokenRevoked):
+		return storedToken(t), fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return storedToken(t), err
 }
 
 func (b *badgerBackend) Sync() error  { return b.qs.Sync() }

@@ -5,7 +5,9 @@ package registry
 // A backend passes when it keeps the promises of the Backend interface's
 // documentation: atomic, conditional Apply (ErrConflict, nothing written),
 // exact counts, resumable pages that cover every match once, one-snapshot
-// scans, terms read back as written, durability across a reopen.
+// scans, terms read back as written, durability across a reopen; and
+// the token keyspace: conditional puts and revocations, reads by id,
+// apart from the statements.
 
 import (
 	"context"
@@ -71,6 +73,9 @@ func testBackendContract(t *testing.T, newBackend contractBackend) {
 		{"SurvivesReopen", contractReopen},
 		{"ExceptLeavesGraphsOut", contractExcept},
 		{"SkipFindsMatchsCursors", contractSkip},
+		{"TokensPutGetList", contractTokens},
+		{"TokenRevokedOnce", contractTokenRevoke},
+		{"TokensSurviveReopen", contractTokensReopen},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newBackend) })

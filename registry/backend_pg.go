@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/cayleygraph/quad"
 
@@ -82,6 +83,38 @@ func (b *pgBackend) Count(ctx context.Context, p Pattern) (int64, error) {
 
 func (b *pgBackend) Scan(ctx context.Context, p Pattern, want Positions, fn func(quad.Quad) error) error {
 	return b.st.Scan(ctx, ppattern(p), uint8(want), func(q quad.Quad) error { return fn(canonicalQuad(q)) })
+}
+
+func (b *pgBackend) PutToken(ctx context.Context, t StoredToken) error {
+	err := b.st.PutToken(ctx, tokenRec(t))
+	if errors.Is(err, pgstore.ErrTokenExists) {
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return err
+}
+
+func (b *pgBackend) GetToken(ctx context.Context, id string) (StoredToken, error) {
+	t, err := b.st.Token(ctx, id)
+	if errors.Is(err, pgstore.ErrNoToken) {
+		return StoredToken{}, fmt.Errorf("token %s: %w", id, ErrNotFound)
+	}
+	return storedToken(t), err
+}
+
+func (b *pgBackend) ListTokens(ctx context.Context) ([]StoredToken, error) {
+	ts, err := b.st.Tokens(ctx)
+	return storedTokens(ts), err
+}
+
+func (b *pgBackend) RevokeToken(ctx context.Context, id string, at time.Time) (StoredToken, error) {
+	t, err := b.st.RevokeToken(ctx, id, at)
+	switch {
+	case errors.Is(err, pgstore.ErrNoToken):
+		return StoredToken{}, fmt.Errorf("token %s: %w", id, ErrNotFound)
+	case errors.Is(err, pgstore.ErrTokenRevoked):
+		return storedToken(t), fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return storedToken(t), err
 }
 
 func (b *pgBackend) Sync() error  { return b.st.Sync() }

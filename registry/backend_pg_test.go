@@ -130,7 +130,7 @@ func TestSeveralStoresOnPostgres(t *testing.T) {
 }
 
 // TestCopyThroughPostgres: Badger → PostgreSQL → Badger keeps every
-// statement, and runs again safely.
+// statement and every token, and runs again safely.
 func TestCopyThroughPostgres(t *testing.T) {
 	ctx := context.Background()
 	from := copySource(t)
@@ -141,15 +141,17 @@ func TestCopyThroughPostgres(t *testing.T) {
 		if err != nil {
 			t.Fatalf("copy %s → %s: %v", RedactStoreURL(hop[0]), RedactStoreURL(hop[1]), err)
 		}
-		if info.Written != info.Statements || info.Sequence != 5 {
+		if info.Written != info.Statements || info.Sequence != 5 || info.Tokens != 2 || info.TokensWritten != 2 {
 			t.Errorf("copy %s → %s: %+v", RedactStoreURL(hop[0]), RedactStoreURL(hop[1]), info)
 		}
-		if again, err := Copy(ctx, hop[0], hop[1], CopyOptions{}); err != nil || again.Written != 0 {
+		if again, err := Copy(ctx, hop[0], hop[1], CopyOptions{}); err != nil || again.Written != 0 || again.TokensWritten != 0 {
 			t.Errorf("second copy %s → %s: %+v, %v", RedactStoreURL(hop[0]), RedactStoreURL(hop[1]), again, err)
 		}
 	}
 	sameKeys(t, "Badger → PostgreSQL → Badger", allStatements(t, back), allStatements(t, from))
 	sameKeys(t, "on PostgreSQL", allStatements(t, pg), allStatements(t, from))
+	sameTokens(t, "tokens Badger → PostgreSQL → Badger", allTokens(t, back), allTokens(t, from))
+	sameTokens(t, "tokens on PostgreSQL", allTokens(t, pg), allTokens(t, from))
 }
 
 // TestPostgresAnnouncesCommits: a store that does not poll (FollowEvery of

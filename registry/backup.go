@@ -1,8 +1,9 @@
 package registry
 
 // Online backup and restore. A backup is one Badger snapshot of the whole
-// store (the records, their bookkeeping, the change log, the tokens and
-// the quad store's own keys: dictionary, indexes, counters, layout),
+// store (the records, their bookkeeping, the change log, the token
+// keyspace and the quad store's own keys: dictionary, indexes, counters,
+// layout),
 // read at one timestamp while writers go on, in a file of its own:
 //
 //	"credreg-backup\n"                 magic line
@@ -69,11 +70,15 @@ const (
 	// (registry/internal/quadstore) that this credreg reads and writes.
 	// Version 2 was cayley's kv layout (credreg before the storage port),
 	// whose backups this credreg refuses; version 3 was quadstore layout 1
-	// (no counted graphs), whose backups restore and are upgraded in place
-	// when the restored store opens.
-	quadStoreVersion = 4
+	// (no counted graphs) and version 4 quadstore layout 2 (tokens as
+	// statements of the token graph), whose backups restore and are
+	// upgraded in place when the restored store opens (Restore opens it).
+	// Version 5 is quadstore layout 3 (tokens in their own keyspace).
+	quadStoreVersion = 5
 	// quadStoreV3 is the version before the counted graphs.
 	quadStoreV3 = 3
+	// quadStoreV4 is the version before the token keyspace.
+	quadStoreV4 = 4
 	// layoutKV names the key-value layout of a backup's stream.
 	layoutKV = "credreg-quadstore"
 	// legacyLayoutKV is the layout of backups made by an older credreg.
@@ -427,7 +432,7 @@ func ReadBackupHeader(r *bufio.Reader) (BackupHeader, error) {
 	if h.Layout.KV != layoutKV {
 		return h, fmt.Errorf("the backup holds a %q store; this credreg restores %q stores", h.Layout.KV, layoutKV)
 	}
-	if h.Layout.QuadStoreVersion != quadStoreVersion && h.Layout.QuadStoreVersion != quadStoreV3 {
+	if v := h.Layout.QuadStoreVersion; v != quadStoreVersion && v != quadStoreV4 && v != quadStoreV3 {
 		return h, fmt.Errorf("the backup's quad store layout is version %d; this credreg reads version %d", h.Layout.QuadStoreVersion, quadStoreVersion)
 	}
 	if _, err := schema.NewBase(h.Base); err != nil {

@@ -1,9 +1,11 @@
 package registry
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +17,8 @@ import (
 	"time"
 
 	"github.com/cayleygraph/quad"
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/pb"
 
 	"credreg/rdf"
 	"credreg/registry/internal/quadstore"
@@ -133,6 +137,15 @@ func TestBackupRestoreIsExact(t *testing.T) {
 	if tok, err := r.Authenticate(ctx, secret); err != nil || !tok.Admin() {
 		t.Errorf("the admin token on the restored store: %+v %v", tok, err)
 	}
+	wantToks, err := s.be.ListTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotToks, err := r.be.ListTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameTokens(t, "the restored tokens", gotToks, wantToks)
 	if got, err := r.Get(ctx, recs[2].IRI); err != nil || !got.Retired() {
 		t.Errorf("retired designation: %v", err)
 	}
@@ -417,4 +430,66 @@ func TestQuadStoreVersion(t *testing.T) {
 	if err != nil || l.QuadStoreVersion != quadStoreVersion || l.KV != layoutKV || StoreLayout != quadstore.Layout() {
 		t.Errorf("layout %+v %v", l, err)
 	}
+}
+
+// writeBackupOfDir writes a backup file of the Badger store in dir (closed)
+// with the header h, as the credreg that wrote the store made them: the
+// way to get a backup of an older layout.
+func writeBackupOfDir(t *testing.T, dir string, h BackupHeader) []byte {
+	t.Helper()
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	list := &pb.KVList{}
+	err = db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.DefaultIteratorOptions)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			val, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			list.Kv = append(list.Kv, &pb.KV{Key: item.KeyCopy(nil), Value: val, UserMeta: []byte{item.UserMeta()}, Version: item.Version(), ExpiresAt: item.ExpiresAt()})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	bw := &backupWriter{w: bufio.NewWriter(&buf), sum: sha256.New()}
+	if err := errors.Join(bw.header(h), bw.frame(list), bw.finish()); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestRestoreOldBackupMovesTokens: a backup of a layout 2 store (backup
+// layout version 4, tokens as statements) restores, and the restored
+// store has its tokens in the token keyspace, working as before.
+func TestRestoreOldBackupMovesTokens(t *testing.T) {
+	ctx := context.Background()
+	src := t.TempDir()
+	active, admin, revoked := legacyTokenStore(t, src)
+	file := writeBackupOfDir(t, src, BackupHeader{Format: BackupFormat, Created: time.Now().UTC().Truncate(time.Second), Base: testBase, Sequence: 3,
+		Layout: BackupLayout{KV: layoutKV, QuadStoreVersion: quadStoreV4}})
+	dir := filepath.Join(t.TempDir(), "restored")
+	if _, err := Restore(ctx, "badger://"+dir, bytes.NewReader(file), RestoreOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, dir)
+	checkLegacyTokens(t, s, active, admin, revoked)
+	// And its backup is of the current layout, tokens included.
+	path, info := backupTo(t, s)
+	if info.Layout.QuadStoreVersion != quadStoreVersion {
+		t.Errorf("backup of the upgraded store: layout version %d", info.Layout.QuadStoreVersion)
+	}
+	again := filepath.Join(t.TempDir(), "again")
+	if _, err := restoreFrom(t, path, again); err != nil {
+		t.Fatal(err)
+	}
+	checkLegacyTokens(t, openStore(t, again), active, admin, revoked)
 }

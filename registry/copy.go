@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/cayleygraph/quad"
 )
@@ -20,10 +22,13 @@ type CopyOptions struct {
 
 // CopyInfo says what Copy did.
 type CopyInfo struct {
-	Statements int64  // statements in the source, all now in the destination
-	Written    int64  // statements this run wrote (0 when all were there)
-	Sequence   uint64 // the change log's head in both
-	Base       string
+	Statements int64 // statements in the source, all now in the destination
+	Written    int64 // statements this run wrote (0 when all were there)
+	Tokens     int64 // write tokens in the source, all now in the destination
+	// TokensWritten is the tokens this run wrote (0 when all were there).
+	TokensWritten int64
+	Sequence      uint64 // the change log's head in both
+	Base          string
 }
 
 // copyBatch is the statements Copy writes per commit.
@@ -31,13 +36,15 @@ const copyBatch = 10_000
 
 // Copy copies a whole registry from one store to another, between any
 // two kinds (badger:// and postgres://): every statement (records, their
-// bookkeeping, the change log and the tokens), read from one snapshot of
-// the source, then checks that the destination holds exactly the
-// source's statements (count and an order-independent SHA-256).
+// bookkeeping and the change log), read from one snapshot of the source,
+// and every write token (from the backends' token keyspace), then checks
+// that the destination holds exactly the source's statements and tokens
+// (counts, and an order-independent SHA-256 over both).
 //
-// It is safe to run again: statements the destination already holds are
-// not written twice, so a copy that was interrupted is completed, and a
-// finished one is only verified. A destination that holds another
+// It is safe to run again: statements and tokens the destination already
+// holds are not written twice, so a copy that was interrupted is
+// completed, and a finished one is only verified; a destination token
+// that differs from the source's of the same id is an error. A destination that holds another
 // registry (another base) is refused before anything is written; one
 // that holds statements the source lacks fails the check and is named.
 // The source must not be written while it is copied (stop the servers):
@@ -115,11 +122,32 @@ func Copy(ctx context.Context, fromURL, toURL string, opts CopyOptions) (CopyInf
 	if err != nil {
 		return info, fmt.Errorf("copy %s to %s (run it again to complete it): %w", fromURL, toURL, err)
 	}
+	toks, err := src.ListTokens(ctx)
+	if err != nil {
+		return info, fmt.Errorf("copy from %s: %w", fromURL, err)
+	}
+	for _, t := range toks {
+		want.addToken(t)
+		written, err := putTokenOnce(ctx, dst, t)
+		if err != nil {
+			return info, fmt.Errorf("copy %s to %s: %w", fromURL, toURL, err)
+		}
+		if written {
+			info.TokensWritten++
+		}
+	}
 	if err := dst.Sync(); err != nil {
 		return info, fmt.Errorf("copy to %s: %w", toURL, err)
 	}
 
 	// Verify: the destination holds what was read, and nothing else.
+	dstToks, err := dst.ListTokens(ctx)
+	if err != nil {
+		return info, fmt.Errorf("copy to %s: list tokens: %w", toURL, err)
+	}
+	if len(dstToks) != len(toks) {
+		return info, fmt.Errorf("copy to %s: it holds %d tokens, the source %d: it held tokens the source lacks before the copy (copy into an empty store)", toURL, len(dstToks), len(toks))
+	}
 	dstCount, err := dst.Count(ctx, Pattern{})
 	if err != nil {
 		return info, fmt.Errorf("copy to %s: count: %w", toURL, err)
@@ -131,10 +159,14 @@ func Copy(ctx context.Context, fromURL, toURL string, opts CopyOptions) (CopyInf
 	if err := dst.Scan(ctx, Pattern{}, PosAll, func(q quad.Quad) error { got.add(q); return nil }); err != nil {
 		return info, fmt.Errorf("copy to %s: read back: %w", toURL, err)
 	}
+	for _, t := range dstToks {
+		got.addToken(t)
+	}
 	if got != want {
 		return info, fmt.Errorf("copy to %s: its content hash %x differs from the source's %x", toURL, got.sum(), want.sum())
 	}
 	info.Statements = read
+	info.Tokens = int64(len(toks))
 	head, err := dst.Count(ctx, Pattern{Predicate: quad.IRI(predSequence), Graph: quad.IRI(graphChanges)})
 	if err != nil {
 		return info, fmt.Errorf("copy to %s: %w", toURL, err)
@@ -168,6 +200,44 @@ func addMissing(ctx context.Context, be Backend, batch []quad.Quad) (int64, erro
 		return 0, nil
 	}
 	return int64(len(missing)), be.Apply(ctx, nil, missing)
+}
+
+// putTokenOnce stores t in be unless be holds it already (a copy run
+// again); it reports whether it wrote it. A different token of the same
+// id is an error.
+func putTokenOnce(ctx context.Context, be Backend, t StoredToken) (bool, error) {
+	err := be.PutToken(ctx, t)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, ErrConflict) {
+		return false, fmt.Errorf("write token %s: %w", t.ID, err)
+	}
+	held, err := be.GetToken(ctx, t.ID)
+	if err != nil {
+		return false, fmt.Errorf("read token %s: %w", t.ID, err)
+	}
+	if tokenLine(held) != tokenLine(t) {
+		return false, fmt.Errorf("the destination holds another token %s than the source (%s against %s)", t.ID, tokenLine(held), tokenLine(t))
+	}
+	return false, nil
+}
+
+// tokenLine is a token's canonical text, for content hashes: "token",
+// then its fields, tab-separated (no N-Quads line begins so).
+func tokenLine(t StoredToken) string {
+	tm := func(v time.Time) string {
+		if v.IsZero() {
+			return ""
+		}
+		return v.UTC().Format(time.RFC3339Nano)
+	}
+	return strings.Join([]string{"token", t.ID, t.Hash, t.Agency, string(t.Role), tm(t.Created), tm(t.Expires), tm(t.Revoked)}, "\t")
+}
+
+// addToken adds a token to the hash, beside the statements.
+func (c *contentSum) addToken(t StoredToken) {
+	c.addLine(tokenLine(t))
 }
 
 // storedBase reads the registry's base from a backend ("" for none).

@@ -41,10 +41,34 @@ func copySourceWithToken(t *testing.T) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A revoked admin token too (its revocation time to the
+	// microsecond, which PostgreSQL keeps).
+	_, admin, err := s.CreateToken(ctx, recs[1].IRI, RoleAdmin, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeToken(ctx, admin.ID); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return url, secret
+}
+
+// allTokens is every token of the store at url.
+func allTokens(t *testing.T, url string) []StoredToken {
+	t.Helper()
+	be, err := openBackendURL(context.Background(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	toks, err := be.ListTokens(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return toks
 }
 
 func allStatements(t *testing.T, url string) []quad.Quad {
@@ -70,6 +94,10 @@ func TestCopyBetweenStores(t *testing.T) {
 		t.Errorf("Copy = %+v; want %d statements all written, change log at 5, base %s", info, len(want), testBase)
 	}
 	sameKeys(t, "the copy", allStatements(t, to), want)
+	if info.Tokens != 2 || info.TokensWritten != 2 {
+		t.Errorf("Copy = %+v; want 2 tokens, both written", info)
+	}
+	sameTokens(t, "the copy's tokens", allTokens(t, to), allTokens(t, from))
 
 	// The copy is the same registry: it opens, its log and records read
 	// back, and its next write continues the log.
@@ -96,6 +124,7 @@ func TestCopyBetweenStores(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameKeys(t, "the round trip", allStatements(t, back), allStatements(t, to))
+	sameTokens(t, "the round trip's tokens", allTokens(t, back), allTokens(t, from))
 }
 
 func TestCopyRunsAgainSafely(t *testing.T) {
@@ -111,7 +140,7 @@ func TestCopyRunsAgainSafely(t *testing.T) {
 	}
 	// Finished: a second run writes nothing and verifies.
 	info, err := Copy(ctx, from, to, CopyOptions{})
-	if err != nil || info.Written != 0 {
+	if err != nil || info.Written != 0 || info.TokensWritten != 0 || info.Tokens != 2 {
 		t.Fatalf("second run: %+v, %v; want nothing written", info, err)
 	}
 	// Interrupted: the destination lacks part of the source; a run
@@ -162,6 +191,43 @@ func TestCopyRefusesAnotherRegistry(t *testing.T) {
 	be.Close()
 	if _, err := Copy(ctx, from, to, CopyOptions{}); err == nil || !strings.Contains(err.Error(), "source lacks") {
 		t.Errorf("copy into a store with extra statements: %v", err)
+	}
+	// Tokens: one the source lacks fails the check; one of the same id
+	// but different from the source's is named.
+	to = "badger://" + t.TempDir()
+	if _, err := Copy(ctx, from, to, CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	be, err = openBackendURL(ctx, to, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks, err := be.ListTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stray := toks[0]
+	stray.ID = "ffffffffffff"
+	if err := be.PutToken(ctx, stray); err != nil {
+		t.Fatal(err)
+	}
+	be.Close()
+	if _, err := Copy(ctx, from, to, CopyOptions{}); err == nil || !strings.Contains(err.Error(), "tokens the source lacks") {
+		t.Errorf("copy into a store with an extra token: %v", err)
+	}
+	to = "badger://" + t.TempDir()
+	be, err = openBackendURL(ctx, to, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := toks[0]
+	changed.Hash = "sha256:" + strings.Repeat("0", 64)
+	if err := be.PutToken(ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+	be.Close()
+	if _, err := Copy(ctx, from, to, CopyOptions{}); err == nil || !strings.Contains(err.Error(), "another token "+changed.ID) {
+		t.Errorf("copy into a store with another token of the same id: %v", err)
 	}
 	// No registry in the source, and the same store twice.
 	empty := "badger://" + t.TempDir()

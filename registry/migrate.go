@@ -14,6 +14,7 @@ import (
 
 	"credreg/rdf"
 	"credreg/registry/internal/legacy"
+	"credreg/registry/internal/tokenrec"
 	"credreg/schema"
 )
 
@@ -32,9 +33,12 @@ type MigrateOptions struct {
 
 // MigrateInfo says what Migrate did.
 type MigrateInfo struct {
-	Statements int64  // statements copied (and verified)
-	Sequence   uint64 // the change log's head, which the next write continues
-	Base       string
+	Statements int64 // statements copied (and verified)
+	// Tokens is the write tokens moved out of the old store's token graph
+	// into the token keyspace (and verified).
+	Tokens   int64
+	Sequence uint64 // the change log's head, which the next write continues
+	Base     string
 	// Old is the directory the original store was moved to; Migrate
 	// never deletes it.
 	Old string
@@ -54,9 +58,12 @@ const migrateBatch = 10_000
 // is kept after a successful swap too, for the operator to remove.
 //
 // The store must not be open elsewhere (Badger's lock refuses it). Every
-// record, its bookkeeping, the change log and the tokens are statements,
-// so all of them are copied; the change log's head is their count, so
-// the next write continues the sequence.
+// record, its bookkeeping and the change log are statements, all copied;
+// the change log's head is their count, so the next write continues the
+// sequence. The old layout kept the write tokens as statements of the
+// token graph too: they go to the new store's token keyspace
+// (tokenrec.FromStatements), and the check covers them (the hash over the
+// copied statements and the tokens).
 func Migrate(ctx context.Context, storeURL string, opts MigrateOptions) (MigrateInfo, error) {
 	var info MigrateInfo
 	kind, dir, err := parseStoreURL(storeURL)
@@ -138,18 +145,48 @@ func Migrate(ctx context.Context, storeURL string, opts MigrateOptions) (Migrate
 		}
 		return nil
 	}
-	err = src.Each(ctx, func(q quad.Quad) error {
-		q = canonicalQuad(q)
+	var tokenGraph []quad.Quad
+	add := func(q quad.Quad) error {
 		want.add(q)
-		n++
 		batch = append(batch, q)
 		if len(batch) == migrateBatch {
 			return flush()
 		}
 		return nil
+	}
+	err = src.Each(ctx, func(q quad.Quad) error {
+		q = canonicalQuad(q)
+		n++
+		if asIRI(q.Label) == graphTokens {
+			tokenGraph = append(tokenGraph, q) // moved below
+			return nil
+		}
+		return add(q)
 	})
+	// The tokens go to the token keyspace; statements of the token
+	// graph that are no token are copied as they are.
+	toks, used := tokenrec.FromStatements(tokenGraph)
+	moved := make(map[string]bool, len(used))
+	for _, q := range used {
+		moved[rdf.NQuadLine(q.Subject, q.Predicate, q.Object, q.Label)] = true
+	}
+	for _, q := range tokenGraph {
+		if err == nil && !moved[rdf.NQuadLine(q.Subject, q.Predicate, q.Object, q.Label)] {
+			err = add(q)
+		}
+	}
 	if err == nil {
 		err = flush()
+	}
+	for _, t := range toks {
+		if err != nil {
+			break
+		}
+		st := storedToken(t)
+		want.addToken(st)
+		if perr := dst.PutToken(ctx, st); perr != nil {
+			err = fmt.Errorf("write the copy: token %s: %w", t.ID, perr)
+		}
 	}
 	if err != nil {
 		return fail(err)
@@ -167,17 +204,27 @@ func Migrate(ctx context.Context, storeURL string, opts MigrateOptions) (Migrate
 	if err != nil {
 		return fail(fmt.Errorf("count the copy: %w", err))
 	}
-	if srcCount != n || dstCount != n {
-		return fail(fmt.Errorf("the original counts %d statements, %d were read and the copy holds %d", srcCount, n, dstCount))
+	if srcCount != n || dstCount != n-int64(len(used)) {
+		return fail(fmt.Errorf("the original counts %d statements, %d were read (%d of them tokens' moved to the token keyspace) and the copy holds %d", srcCount, n, len(used), dstCount))
 	}
 	var got contentSum
 	if err := dst.Scan(ctx, Pattern{}, PosAll, func(q quad.Quad) error { got.add(q); return nil }); err != nil {
 		return fail(fmt.Errorf("read the copy back: %w", err))
 	}
+	dstToks, err := dst.ListTokens(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("read the copy's tokens back: %w", err))
+	}
+	if len(dstToks) != len(toks) {
+		return fail(fmt.Errorf("the original holds %d tokens, the copy %d", len(toks), len(dstToks)))
+	}
+	for _, t := range dstToks {
+		got.addToken(t)
+	}
 	if got != want {
 		return fail(fmt.Errorf("the copy's content hash %x differs from the original's %x", got.sum(), want.sum()))
 	}
-	info.Statements = n
+	info.Statements, info.Tokens = dstCount, int64(len(toks))
 	srcClosed = true
 	if err := src.Close(); err != nil {
 		return fail(fmt.Errorf("close the original: %w", err))
@@ -218,7 +265,11 @@ func Migrate(ctx context.Context, storeURL string, opts MigrateOptions) (Migrate
 type contentSum [4]uint64
 
 func (c *contentSum) add(q quad.Quad) {
-	h := sha256.Sum256([]byte(rdf.NQuadLine(q.Subject, q.Predicate, q.Object, q.Label)))
+	c.addLine(rdf.NQuadLine(q.Subject, q.Predicate, q.Object, q.Label))
+}
+
+func (c *contentSum) addLine(line string) {
+	h := sha256.Sum256([]byte(line))
 	for i := range c {
 		c[i] += binary.BigEndian.Uint64(h[i*8:])
 	}

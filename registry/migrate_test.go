@@ -14,20 +14,29 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/registry/internal/legacy"
+	"credreg/registry/internal/tokenrec"
 	"credreg/schema"
 )
 
 // legacyStore writes a store in the old layout (cayley's kv layout) into
 // dir holding exactly the statements of s: the records, their
-// bookkeeping, the change log and the tokens, as the credreg before the
-// storage port wrote them (the statement model is unchanged; only the
-// layout under it differs).
+// bookkeeping and the change log, and its tokens as statements of the
+// token graph, as the credreg before the storage port wrote them (the
+// statement model of records is unchanged; the layout under it differs).
 func legacyStore(t *testing.T, s *Store, dir string) []quad.Quad {
 	t.Helper()
 	ctx := context.Background()
 	var all []quad.Quad
 	if err := s.scanAllQuads(ctx, func(q quad.Quad) error { all = append(all, q); return nil }); err != nil {
 		t.Fatal(err)
+	}
+	// The old layout kept the tokens as statements of the token graph.
+	toks, err := s.be.ListTokens(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range toks {
+		all = append(all, tokenrec.ToStatements(tokenRec(tok))...)
 	}
 	old, err := legacy.Open(dir, true, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -103,8 +112,9 @@ func TestMigrateFromTheOldLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Statements != int64(len(all)) || info.Sequence != seq || info.Base != testBase || info.Old != dir+".cayley-kv" {
-		t.Errorf("migrate = %+v, want %d statements, sequence %d, base %s, the original in %s.cayley-kv", info, len(all), seq, testBase, dir)
+	tokenStatements := int64(len(tokenrec.ToStatements(tokenRec(StoredToken{Token: tok}))))
+	if info.Statements != int64(len(all))-tokenStatements || info.Tokens != 1 || info.Sequence != seq || info.Base != testBase || info.Old != dir+".cayley-kv" {
+		t.Errorf("migrate = %+v, want %d statements and 1 token, sequence %d, base %s, the original in %s.cayley-kv", info, int64(len(all))-tokenStatements, seq, testBase, dir)
 	}
 	if _, err := os.Stat(info.Old); err != nil {
 		t.Errorf("the original was not kept: %v", err)

@@ -67,6 +67,25 @@ func (r *replicated) Scan(ctx context.Context, p Pattern, want Positions, fn fun
 	return r.reader(ctx).Scan(ctx, p, want, fn)
 }
 
+// Tokens are read from the primary: a revoked token must not keep
+// working while the replica catches up.
+
+func (r *replicated) PutToken(ctx context.Context, t StoredToken) error {
+	return r.primary.PutToken(ctx, t)
+}
+
+func (r *replicated) GetToken(ctx context.Context, id string) (StoredToken, error) {
+	return r.primary.GetToken(ctx, id)
+}
+
+func (r *replicated) ListTokens(ctx context.Context) ([]StoredToken, error) {
+	return r.primary.ListTokens(ctx)
+}
+
+func (r *replicated) RevokeToken(ctx context.Context, id string, at time.Time) (StoredToken, error) {
+	return r.primary.RevokeToken(ctx, id, at)
+}
+
 func (r *replicated) Sync() error { return r.primary.Sync() }
 
 func (r *replicated) Close() error {

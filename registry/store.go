@@ -18,13 +18,15 @@
 //	Skip(ctx, pattern, after, n)     the cursor n matching statements on (keys only)
 //	Count(ctx, pattern)              the exact number of matching statements
 //	Scan(ctx, pattern, want, fn)     every matching statement from one snapshot
+//	PutToken, GetToken, ListTokens,  write tokens, in a keyspace of their own:
+//	RevokeToken                      conditional put and revocation, read by id
 //	Sync(), Close()
 //
 // A pattern binds any of subject, predicate, object and graph, or leaves
 // graphs out (Pattern.Except: the harvest reads leave out the bookkeeping
 // graphs below, whose statements the Badger backend counts, so those
-// counts are counter reads). Everything the registry keeps is statements,
-// in these graphs:
+// counts are counter reads). Everything the registry keeps but the write
+// tokens is statements, in these graphs:
 //
 //   - a record: the graph named by the resource's IRI holds its
 //     description; reading a record is Scan{Graph: iri}, replacing it is
@@ -40,7 +42,12 @@
 //     records they log, so the log's head is Count{Predicate:
 //     credreg:sequence, Graph: changes}, and reading the log from N is
 //     Scan{Subject: urn:credreg:change:M} for M > N;
-//   - urn:credreg:graph:tokens: write tokens (hash, agency, role, dates).
+//   - urn:credreg:graph:tokens: where older credregs kept the write
+//     tokens; it is empty now. Tokens (hash of the secret, agency, role,
+//     dates) are in the backend's token keyspace (a "k" key each on
+//     Badger, the credreg_tokens table on PostgreSQL), read by id on
+//     every authenticated request; the backends' upgrades (Badger layout
+//     3, PostgreSQL schema 3) move the older statements there.
 //
 // A batch of record replacements with their bookkeeping and change-log
 // entries is one Apply (one Badger transaction), so a crash keeps all of
@@ -54,7 +61,8 @@
 // keys: a term dictionary (fixed-width ids), six indexes (SPOG POSG OSPG
 // GSPO PGOS OGSP) so that every pattern is one prefix scan, and exact
 // counters. Its "mlayout" key holds the layout and version, StoreLayout
-// ("credreg-quadstore 2"; a version 1 store is upgraded in place at open);
+// ("credreg-quadstore 3"; version 1 and 2 stores are upgraded in place at
+// open);
 // a store with another value is refused. A store
 // written by credreg before the port (cayley's generic kv layout over
 // hidalgo's flat KV, with no layout key of this kind) is refused with

@@ -15,21 +15,19 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/registry/internal/tokenrec"
 	"credreg/schema"
 )
 
 // Write tokens. A token is bound to one agency; the store keeps only its
-// hash, in a graph of its own that is never published.
-const (
-	graphTokens = "urn:credreg:graph:tokens"
-	tokenPrefix = "urn:credreg:token:"
-
-	predTokenHash = schema.Credreg + "tokenHash"
-	predAgency    = schema.Credreg + "agency"
-	predExpires   = schema.Credreg + "expires"
-	predRevoked   = schema.Credreg + "revoked"
-	predRole      = schema.Credreg + "role"
-)
+// hash, in the backend's token keyspace (Backend.PutToken and its
+// siblings), apart from the statements and never published.
+//
+// graphTokens is the graph where older credregs kept tokens as
+// statements; the backends' upgrades move them out (tokenrec), and it
+// stays among the bookkeeping graphs, which fragments and the dump leave
+// out.
+const graphTokens = tokenrec.Graph
 
 // Role is what a token may do.
 type Role string
@@ -101,21 +99,14 @@ func (s *Store) CreateToken(ctx context.Context, agencyIRI string, role Role, ex
 	}
 	id := hex.EncodeToString(idb[:])
 	plain := "crt_" + id + "_" + base64.RawURLEncoding.EncodeToString(secret[:])
-	tok := Token{ID: id, Agency: agencyIRI, Role: role, Created: time.Now().UTC().Truncate(time.Second), Expires: expires.UTC()}
-	node := quad.IRI(tokenPrefix + id)
-	q := func(p string, o quad.Value) quad.Quad {
-		return quad.Quad{Subject: node, Predicate: quad.IRI(p), Object: o, Label: quad.IRI(graphTokens)}
-	}
-	deltas := []quad.Quad{
-		q(predTokenHash, quad.String(hashSecret(plain))),
-		q(predAgency, quad.IRI(agencyIRI)),
-		q(predCreated, timeLiteral(tok.Created)),
-		q(predRole, quad.String(string(role))),
-	}
+	tok := Token{ID: id, Agency: agencyIRI, Role: role, Created: time.Now().UTC().Truncate(time.Second)}
 	if !expires.IsZero() {
-		deltas = append(deltas, q(predExpires, timeLiteral(tok.Expires)))
+		tok.Expires = expires.UTC().Truncate(tokenrec.Precision)
 	}
-	if err := s.applyLocked(nil, deltas); err != nil {
+	err = s.tokenWrite(func() error {
+		return s.be.PutToken(ctx, StoredToken{Token: tok, Hash: hashSecret(plain)})
+	})
+	if err != nil {
 		return "", Token{}, fmt.Errorf("create token: %w", err)
 	}
 	return plain, tok, nil
@@ -138,52 +129,30 @@ func hashSecret(plain string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// applyLocked removes and adds statements atomically under the write lock and syncs.
-func (s *Store) applyLocked(remove, add []quad.Quad) error {
+// tokenWrite runs a token write under the write lock, then syncs.
+func (s *Store) tokenWrite(write func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return errors.New("the store is closed")
 	}
-	if err := s.be.Apply(context.Background(), remove, add); err != nil {
+	if err := write(); err != nil {
 		return err
 	}
 	return s.syncStore()
 }
 
-// token reads a token's description, or ErrNotFound.
+// token reads a token's description and its secret's hash, or an error
+// wrapping ErrNotFound.
 func (s *Store) token(ctx context.Context, id string) (Token, string, error) {
-	quads, err := s.quadsBySubject(ctx, quad.IRI(tokenPrefix+id))
+	t, err := s.be.GetToken(ctx, id)
 	if err != nil {
 		return Token{}, "", err
 	}
-	tok := Token{ID: id, Role: RoleAgency}
-	var hash string
-	for _, q := range quads {
-		if asIRI(q.Label) != graphTokens {
-			continue
-		}
-		switch asIRI(q.Predicate) {
-		case predTokenHash:
-			hash = literalOf(q.Object)
-		case predAgency:
-			tok.Agency = string(asIRI(q.Object))
-		case predCreated:
-			tok.Created, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
-		case predExpires:
-			tok.Expires, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
-		case predRevoked:
-			tok.Revoked, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
-		case predRole:
-			if literalOf(q.Object) == string(RoleAdmin) {
-				tok.Role = RoleAdmin
-			}
-		}
+	if t.Role != RoleAdmin {
+		t.Role = RoleAgency
 	}
-	if hash == "" {
-		return Token{}, "", fmt.Errorf("token %s: %w", id, ErrNotFound)
-	}
-	return tok, hash, nil
+	return t.Token, t.Hash, nil
 }
 
 // Authenticate returns the token a secret belongs to, if it is active; the
@@ -213,23 +182,16 @@ func isHex(s string) bool {
 
 // Tokens lists every token, newest first.
 func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
-	quads, err := s.quadsByGraph(ctx, quad.IRI(graphTokens))
+	stored, err := s.be.ListTokens(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
-	seen := map[string]bool{}
-	var out []Token
-	for _, q := range quads {
-		id := strings.TrimPrefix(string(asIRI(q.Subject)), tokenPrefix)
-		if seen[id] {
-			continue
+	out := make([]Token, len(stored))
+	for i, t := range stored {
+		out[i] = t.Token
+		if out[i].Role != RoleAdmin {
+			out[i].Role = RoleAgency
 		}
-		seen[id] = true
-		tok, _, err := s.token(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, tok)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		return out[i].Created.After(out[j].Created) || out[i].Created.Equal(out[j].Created) && out[i].ID < out[j].ID
@@ -245,19 +207,22 @@ func (s *Store) Token(ctx context.Context, id string) (Token, error) {
 }
 
 // RevokeToken revokes a token by its id; revoking twice is an error. It
-// takes effect at once, on a running server too: every write
-// authenticates against the store.
+// takes effect at once, on a running server too, and on every server
+// sharing the store: every write authenticates against the store.
 func (s *Store) RevokeToken(ctx context.Context, id string) error {
-	tok, _, err := s.token(ctx, id)
+	var stored StoredToken
+	err := s.tokenWrite(func() error {
+		var err error
+		stored, err = s.be.RevokeToken(ctx, id, time.Now().UTC().Truncate(tokenrec.Precision))
+		return err
+	})
+	if errors.Is(err, ErrConflict) && !stored.Revoked.IsZero() {
+		return fmt.Errorf("revoke token %s: already revoked on %s", id, stored.Revoked.Format(time.RFC3339))
+	}
 	if err != nil {
 		return fmt.Errorf("revoke token: %w", err)
 	}
-	if !tok.Revoked.IsZero() {
-		return fmt.Errorf("revoke token %s: already revoked on %s", id, tok.Revoked.Format(time.RFC3339))
-	}
-	return s.applyLocked(nil, []quad.Quad{
-		{Subject: quad.IRI(tokenPrefix + id), Predicate: quad.IRI(predRevoked), Object: timeLiteral(time.Now().UTC()), Label: quad.IRI(graphTokens)},
-	})
+	return nil
 }
 
 // FindOrganization resolves an organization by CTID or by its exact name

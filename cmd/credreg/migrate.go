@@ -90,8 +90,8 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "credreg migrate: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "credreg migrate: %s upgraded to %s: %d statements copied and verified, change log at %d, base %s (%s)\nThe original store is kept in %s; remove it once the registry runs well.\n",
-		*store, registry.StoreLayout, info.Statements, info.Sequence, info.Base, time.Since(start).Round(time.Millisecond), info.Old)
+	fmt.Fprintf(stdout, "credreg migrate: %s upgraded to %s: %d statements and %d tokens copied and verified, change log at %d, base %s (%s)\nThe original store is kept in %s; remove it once the registry runs well.\n",
+		*store, registry.StoreLayout, info.Statements, info.Tokens, info.Sequence, info.Base, time.Since(start).Round(time.Millisecond), info.Old)
 	return 0
 }
 
@@ -117,7 +117,7 @@ func copyStores(ctx context.Context, from, to string, quiet bool, stdout, stderr
 		fmt.Fprintf(stderr, "credreg migrate: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "credreg migrate: %s copied to %s: %d statements verified (%d written by this run), change log at %d, base %s (%s)\n",
-		from, to, info.Statements, info.Written, info.Sequence, info.Base, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "credreg migrate: %s copied to %s: %d statements verified (%d written by this run), %d tokens verified (%d written by this run), change log at %d, base %s (%s)\n",
+		from, to, info.Statements, info.Written, info.Tokens, info.TokensWritten, info.Sequence, info.Base, time.Since(start).Round(time.Millisecond))
 	return 0
 }

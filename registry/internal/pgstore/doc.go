@@ -30,7 +30,7 @@
 // linear in the store (about 1.8 s at 7M statements), against an
 // index-only scan of 0.08 ms.
 //
-// # Schema, version 1
+// # Schema, version 3
 //
 // The schema lives in the connection's search_path (normally public); all
 // names start with credreg_.
@@ -52,6 +52,9 @@
 //	credreg_gpcounts(g, p bigint, n bigint, PK (g, p))   (version 2)
 //	    statements per graph and predicate, kept in Apply's transaction;
 //	    version 2's migration counts them from the statements
+//	credreg_tokens(id text PK, hash, agency, role text NOT NULL,
+//	    created timestamptz NOT NULL, expires, revoked timestamptz NULL)   (version 3)
+//	    the registry's write tokens, apart from the statements (see Tokens)
 //
 // A term is encoded as in credreg's Badger quad store: one kind byte and a
 // payload: 'I' IRI, 'B' blank node, 'S' plain string (UTF-8); 'L' language
@@ -93,12 +96,26 @@
 // of rdf:type's 100k statements 22 ms; Count{P: sequence, G: changes}
 // (the change-log head, 100k entries, read when a store opens) 21 ms.
 //
+// # Tokens
+//
+// The registry's write tokens are rows of credreg_tokens, not statements:
+// authenticating a request is one primary-key lookup (Token), read from
+// the database every time, so a token made or revoked by one server
+// works, or stops working, on every server sharing the database at once.
+// PutToken inserts only a new id (ON CONFLICT DO NOTHING) and
+// RevokeToken is one conditional UPDATE (revoked IS NULL). Times are kept
+// to the microsecond (timestamptz). Versions 1 and 2 kept the tokens as
+// statements of the graph urn:credreg:graph:tokens; version 3's migration
+// moves them, in its transaction: it decodes that graph's statements,
+// inserts the tokens and removes their statements with their counts.
+//
 // # Versions and migration
 //
 // Open takes a transaction-level advisory lock (servers starting together
 // wait for one another), reads the highest version in
 // credreg_schema_version, applies the migrations from there to
-// SchemaVersion in the same transaction, and records each. A database
+// SchemaVersion in the same transaction (SQL statements, and for version
+// 3 a step in Go), and records each. A database
 // with a newer version than this package knows is refused (ErrSchemaTooNew).
 // Migrations never drop data.
 //

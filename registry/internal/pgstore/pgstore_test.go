@@ -488,7 +488,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	apply(t, st, all[:100], nil)
 	all = all[100:]
 	// Back to version 1, as a database written by the previous credreg.
-	for _, sql := range []string{`DROP TABLE credreg_gpcounts`, `DELETE FROM credreg_schema_version WHERE version > 1`} {
+	for _, sql := range []string{`DROP TABLE credreg_tokens`, `DROP TABLE credreg_gpcounts`, `DELETE FROM credreg_schema_version WHERE version > 1`} {
 		if _, err := st.pool.Exec(ctx, sql); err != nil {
 			t.Fatal(err)
 		}

@@ -18,7 +18,7 @@ import (
 // SchemaVersion is the version of the schema this package reads and
 // writes (see the package documentation). Open creates it in an empty
 // database, migrates an older one forward and refuses a newer one.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Layout names the schema and its version, as credreg_schema_version's
 // layout column holds it.
@@ -138,6 +138,14 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 var migrations = map[int][]string{
 	1: schemaV1,
 	2: schemaV2,
+	3: schemaV3,
+}
+
+// migrationSteps[v] runs after migrations[v]'s statements, in the same
+// transaction, for what SQL alone cannot do (version 3 decodes the terms
+// of the token statements it moves).
+func (s *Store) migrationSteps() map[int]func(context.Context, pgx.Tx) error {
+	return map[int]func(context.Context, pgx.Tx) error{3: s.moveTokens}
 }
 
 // schemaV2 adds the statements per graph and predicate, counted from the
@@ -216,6 +224,11 @@ func (s *Store) migrate(ctx context.Context) error {
 				return fmt.Errorf("pgstore: migrate the schema to version %d: %w", v, err)
 			}
 		}
+		if step := s.migrationSteps()[v]; step != nil {
+			if err := step(ctx, tx); err != nil {
+				return fmt.Errorf("pgstore: migrate the schema to version %d: %w", v, err)
+			}
+		}
 		if _, err := tx.Exec(ctx, "INSERT INTO credreg_schema_version (version, layout) VALUES ($1, $2)", v, fmt.Sprintf("credreg-pg %d", v)); err != nil {
 			return fmt.Errorf("pgstore: record schema version %d: %w", v, err)
 		}
@@ -278,7 +291,7 @@ func (s *Store) Sync() error { return nil }
 func (s *Store) Size(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c)), 0)::bigint
-		FROM unnest(ARRAY['credreg_terms', 'credreg_quads', 'credreg_pcounts']::regclass[]) AS c`).Scan(&n)
+		FROM unnest(ARRAY['credreg_terms', 'credreg_quads', 'credreg_pcounts', 'credreg_gpcounts', 'credreg_tokens']::regclass[]) AS c`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("pgstore: size: %w", err)
 	}

@@ -6,15 +6,15 @@
 // written without reading them first where the ids prove them new, and
 // exact counts come from counters kept in the same transactions.
 //
-// # Layout, version 2
+// # Layout, version 3
 //
 // All integers are 8-byte big-endian uint64. Ids number terms from 1 and
 // are never reused; id 0 stands for the default graph in the G position.
 //
 //	key                          value             what
-//	"mlayout"                    "credreg-quadstore 2"  layout version; Open refuses any other value
-//	                                               but 1 (upgraded in place), and Badger data
-//	                                               without this key
+//	"mlayout"                    "credreg-quadstore 3"  layout version; Open refuses any other value
+//	                                               but 1 and 2 (upgraded in place), and Badger
+//	                                               data without this key
 //	"mcounted"                   graph list        the counted graphs: uvarint length and encoded
 //	                                               term each, sorted (length 0: the default graph);
 //	                                               "rebuilding" while their counters are counted
@@ -33,6 +33,7 @@
 //	"G" g s p o                  (empty)           index GSPO
 //	"Q" p g o s                  (empty)           index PGOS
 //	"R" o g s p                  (empty)           index OGSP
+//	"k" token id                 token (JSON)      a registry write token (version 3), see below
 //
 // A term is encoded as one kind byte and a payload: 'I' IRI, 'B' blank node,
 // 'S' plain string (UTF-8 bytes); 'L' language string and 'T' typed string
@@ -72,6 +73,22 @@
 // Version 2 is version 1 with these keys: Open upgrades a writable version
 // 1 store in place (it sets "mlayout" and counts the set); a version 1
 // reader would write without keeping them, so version 2 is refused by it.
+//
+// # Tokens
+//
+// The registry's write tokens live in a keyspace of their own, apart from
+// the statements: one "k" key per token, its id (12 hex digits) after the
+// prefix, its value the token as JSON (registry/internal/tokenrec: id,
+// hash of the secret, agency, role, created, expires and revoked times).
+// Authenticating a request is one point read (Token). PutToken and
+// RevokeToken are conditional (a taken id, a revoked token: nothing is
+// written) under the writers' mutex. Version 2 kept tokens as statements
+// of the graph urn:credreg:graph:tokens: Open upgrades a writable version
+// 2 store (and version 1 through 2) in place by writing the tokens read
+// from those statements, removing the statements, then setting
+// "mlayout"; each step is idempotent, so an upgrade cut short by a crash
+// is completed by the next Open. A version 2 reader would not see the
+// tokens, so version 3 is refused by it.
 //
 // # Excluded graphs
 //

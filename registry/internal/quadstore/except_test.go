@@ -265,7 +265,7 @@ func TestCountedGraphCounters(t *testing.T) {
 	require.ErrorIs(t, err, ErrLayout)
 	qs = openTest(t, dir, Options{CountedGraphs: counted})
 	check(qs, counted)
-	require.Equal(t, Layout(), "credreg-quadstore 2")
+	require.Equal(t, Layout(), "credreg-quadstore 3")
 	require.NoError(t, qs.Close())
 	qs = openTest(t, dir, Options{ReadOnly: true})
 	check(qs, counted)

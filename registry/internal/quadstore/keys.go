@@ -47,7 +47,10 @@ var (
 	layoutValue   = fmt.Appendf(nil, "credreg-quadstore %d", LayoutVersion)
 	// layoutV1 is the layout before the counted graphs, which Open
 	// upgrades in place.
-	layoutV1      = "credreg-quadstore 1"
+	layoutV1 = "credreg-quadstore 1"
+	// layoutV2 is the layout before the token keyspace, which Open
+	// upgrades in place.
+	layoutV2      = "credreg-quadstore 2"
 	errUnsupValue = termenc.ErrUnsupported
 )
 

@@ -17,7 +17,7 @@ import (
 
 // LayoutVersion is the version of the key layout this package reads and
 // writes (see the package documentation).
-const LayoutVersion = 2
+const LayoutVersion = 3
 
 // Defaults of Options.
 const (
@@ -79,6 +79,7 @@ type QuadStore struct {
 	noSync   bool
 	readOnly bool
 	batch    int
+	log      *slog.Logger
 
 	// wmu serialises writes and guards nextID and predCounts.
 	wmu        sync.Mutex
@@ -159,7 +160,7 @@ func Open(dir string, opts Options) (*QuadStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("quadstore: open %s: %w", dir, err)
 	}
-	qs := &QuadStore{db: db, dir: dir, noSync: opts.NoSync, readOnly: opts.ReadOnly, batch: opts.BatchSize,
+	qs := &QuadStore{db: db, dir: dir, noSync: opts.NoSync, readOnly: opts.ReadOnly, batch: opts.BatchSize, log: log,
 		predCounts: map[uint64]uint64{}, graphCounts: map[uint64]uint64{}, gpCounts: map[[2]uint64]uint64{}}
 	if qs.batch == 0 {
 		qs.batch = DefaultBatchSize
@@ -199,6 +200,7 @@ func (qs *QuadStore) init(opts Options) error {
 	if err != nil {
 		return fmt.Errorf("quadstore: open %s: %w", qs.dir, err)
 	}
+	upgradeTokens := false
 	switch {
 	case layout == nil && empty:
 		if opts.mustExist {
@@ -228,11 +230,17 @@ func (qs *QuadStore) init(opts Options) error {
 			if err := txn.Set(keyCounted, countedRebuilding); err != nil {
 				return err
 			}
-			return txn.Set(keyLayout, layoutValue)
+			return txn.Set(keyLayout, []byte(layoutV2))
 		})
 		if err != nil {
 			return fmt.Errorf("quadstore: upgrade %s from layout 1: %w", qs.dir, err)
 		}
+		upgradeTokens = true
+	case string(layout) == layoutV2 && !opts.ReadOnly:
+		// Version 3 keeps tokens in a keyspace of their own, where
+		// version 2 kept them as statements: upgradeTokens moves them
+		// below, once the counters are loaded.
+		upgradeTokens = true
 	case string(layout) != string(layoutValue):
 		return fmt.Errorf("%w: %s has layout %q; this build reads %q", ErrLayout, qs.dir, layout, layoutValue)
 	default:
@@ -243,7 +251,7 @@ func (qs *QuadStore) init(opts Options) error {
 	if err := qs.loadCounted(opts.CountedGraphs); err != nil {
 		return err
 	}
-	return qs.db.View(func(txn *badger.Txn) error {
+	err = qs.db.View(func(txn *badger.Txn) error {
 		var err error
 		if qs.nextID, err = getCounter(txn, keyNextID); err != nil {
 			return err
@@ -260,6 +268,10 @@ func (qs *QuadStore) init(opts Options) error {
 		qs.nodes.Store(int64(n))
 		return err
 	})
+	if err != nil || !upgradeTokens {
+		return err
+	}
+	return qs.upgradeTokens()
 }
 
 // getCounter reads an 8-byte counter; a missing key is 0.
