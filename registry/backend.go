@@ -164,6 +164,20 @@ const (
 	// entries of the terms they add and drop) must be one transaction:
 	// about 200k entries at worst (TestBatchAtLimitFitsOneTransaction),
 	// under the 270k that 90% of 192 MiB allows.
+	//
+	// It is also most of an import's memory: the arena (the memtable size
+	// plus a batch's worth, allocated whole on the Go heap, so it raises
+	// the garbage collector's goal by as much), its mapped write-ahead log,
+	// and at each switch the full one being built into a table while the
+	// next fills. Measured on a 20,000-row import (2 cores): 1.0–1.2 GiB
+	// peak resident at 192 MiB, 0.83–0.88 GiB at 96 or 64 MiB with
+	// batches cut to fit, but 128 MiB or less fails that test at
+	// MaxBatchQuads 15,000, and lowering MaxBatchQuads refuses batches
+	// that callers and tests write (a fixture batch is 12,500 statements).
+	// Fewer memtables queued (Badger's NumMemtables 1) did not lower the
+	// peak; GOMEMLIMIT=600MiB did not either, and 512MiB (at 96 MiB) took
+	// 10% off it for 35% more CPU. Less memory needs fewer Badger entries
+	// per batch, so that a batch fits a smaller memtable.
 	badgerMemTable = 192 << 20
 )
 
