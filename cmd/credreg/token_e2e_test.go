@@ -13,7 +13,10 @@ import (
 
 func credreg(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	// A limit against a hung command, not a speed target: an import of a
+	// few thousand rows on a shared 2-core machine under load took over a
+	// minute.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, binary, args...).CombinedOutput()
 	code := 0
