@@ -30,68 +30,21 @@ import (
 	"github.com/dgraph-io/badger/v4/pb"
 
 	"credreg/internal/pgtest"
+	"credreg/internal/synth"
 	"credreg/rdf"
 	"credreg/registry/internal/badgerkv"
 	"credreg/schema"
 )
 
-// Code lists the synthetic credentials draw from: well-formed codes.
-var (
-	benchCredTypes = []string{"Certificate", "Certification", "License", "AssociateDegree", "BachelorDegree", "ApprenticeshipCertificate", "Badge"}
-	benchSOC       = []string{"15-1211", "15-1212", "15-1232", "15-1244", "15-1252", "29-1141", "29-2061", "47-2111", "49-9021", "51-4121", "13-2011", "11-3021"}
-	benchNAICS     = []string{"541511", "541512", "622110", "238210", "333249", "524114", "611310"}
-	benchCIP       = []string{"11.0701", "11.1003", "51.3801", "46.0302", "47.0201", "52.0301", "15.0613"}
-	benchSub       = []string{"060103", "060102", "060106", "010102", "010204", "040206", "050100", "020100"}
-	benchTopics    = []string{"Network Security", "Registered Nursing", "Electrical Installation", "Welding", "Cloud Administration", "Medical Coding", "HVAC Service", "Data Analytics"}
-)
+// benchQuadsPerCredential is the number of statements synthCredential
+// builds; TestSynthCredentialIsValid checks it.
+const benchQuadsPerCredential = synth.QuadsPerCredential
 
-const (
-	benchOrgs        = 50
-	benchCompetences = 3000
-	// benchQuadsPerCredential is the number of statements synthCredential
-	// builds; TestSynthCredentialIsValid checks it.
-	benchQuadsPerCredential = 15
-)
-
-// synthCredential builds the record of the i-th synthetic credential: 15
-// statements with a CTID derived from i, owned and offered by one of 50
-// organizations, two SOC occupations, one NAICS industry, one CIP program,
-// one Sub-Cluster and three competencies. It depends only on base and i.
+// synthCredential builds the record of the i-th synthetic credential
+// (synth.Credential: 15 statements, depending only on base and i).
 func synthCredential(base schema.Base, i int) Record {
-	ctid := schema.DerivedCTID("bench", strconv.Itoa(i))
-	iri := base.Resource(ctid)
-	s := quad.IRI(iri)
-	org := func(k int) quad.IRI {
-		return quad.IRI(base.Resource(schema.DerivedCTID("bench-org", strconv.Itoa(k%benchOrgs))))
-	}
-	comp := func(k int) quad.IRI {
-		return quad.IRI(base.Resource(schema.DerivedCTID("bench-competency", strconv.Itoa(k%benchCompetences))))
-	}
-	concept := func(scheme, code string) quad.IRI { return quad.IRI(base.Concept(scheme, code)) }
-	soc1 := i % len(benchSOC)
-	soc2 := (soc1 + 1 + (i/len(benchSOC))%(len(benchSOC)-1)) % len(benchSOC) // never soc1
-	topic := benchTopics[i%len(benchTopics)]
-	typ := benchCredTypes[i%len(benchCredTypes)]
-	st := func(p string, o quad.Value) quad.Quad {
-		return quad.Quad{Subject: s, Predicate: quad.IRI(p), Object: o}
-	}
-	return Record{IRI: iri, Quads: []quad.Quad{
-		st(schema.RDFType, quad.IRI(schema.CETerms+typ)),
-		st(schema.CTID, quad.String(ctid)),
-		st(schema.Name, quad.String(fmt.Sprintf("%s %s %d", topic, typ, i))),
-		st(schema.Description, quad.String(fmt.Sprintf("Synthetic %s no. %d: validates entry-level %s knowledge and skills, assessed by a proctored exam and a practical task.", typ, i, topic))),
-		st(schema.SubjectWebpage, quad.IRI(fmt.Sprintf("https://credentials.example.org/%d", i))),
-		st(schema.OwnedBy, org(i)),
-		st(schema.OfferedBy, org(i*7+3)),
-		st(schema.OccupationType, concept(schema.SchemeSOC, benchSOC[soc1])),
-		st(schema.OccupationType, concept(schema.SchemeSOC, benchSOC[soc2])),
-		st(schema.IndustryType, concept(schema.SchemeNAICS, benchNAICS[i%len(benchNAICS)])),
-		st(schema.InstructionalProgramType, concept(schema.SchemeCIP, benchCIP[i%len(benchCIP)])),
-		st(schema.SubCluster, concept(schema.SchemeCareerClusters, benchSub[i%len(benchSub)])),
-		st(schema.TargetCompetency, comp(3*i)),
-		st(schema.TargetCompetency, comp(3*i+1)),
-		st(schema.TargetCompetency, comp(3*i+2)),
-	}}
+	iri, quads := synth.Credential(base, i)
+	return Record{IRI: iri, Quads: quads}
 }
 
 func benchBase(tb testing.TB) schema.Base {
