@@ -37,4 +37,4 @@ fi
 echo "== new (this tree) on a copy of $src"
 cp -a "$src" "$work/store-new"
 (cd "$root" && CREDREG_HARVEST_STORE="$work/store-new" go test -count=1 -v -timeout 30m \
-	-run '^TestHarvestFigures$' ./registry/ | grep '^credreg-bench:')
+	-run '^TestHarvestFigures$' ./harvest/ | grep '^credreg-bench:')

@@ -1,52 +1,49 @@
-package registry
+package harvest
 
-// What harvesters take: the change feed (the change log as ActivityStreams
-// pages) and a dump of every record.
+// The change feed: the change log as ActivityStreams pages.
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 
 	"github.com/cayleygraph/quad"
 
 	"credreg/rdf"
+	"credreg/registry"
 	"credreg/schema"
 )
 
-// ActivityStreams terms of the change feed.
+// Sizes of a change-feed page.
 const (
-	PropSequence            = predSequence
-	PropActorName           = predActor
-	PropContentHash         = predContentHash
-	MaxFeedPage             = 1000
-	DefaultFeedPage         = 100
-	feedActivityFragmentPre = "#change-"
+	MaxFeedPage     = 1000
+	DefaultFeedPage = 100
 )
+
+// feedActivityFragmentPre starts the fragment of an activity's IRI.
+const feedActivityFragmentPre = "#change-"
 
 // FeedPage is a page of the change feed: the changes after Since.
 type FeedPage struct {
 	Since   uint64
 	Head    uint64 // the last change when the page was read
-	Changes []Change
+	Changes []registry.Change
 }
 
 // Feed returns up to limit changes after since. since beyond the head is
-// an error (a QueryError on "since").
-func (s *Store) Feed(ctx context.Context, since uint64, limit int) (*FeedPage, error) {
-	head := s.Sequence()
+// an error (a registry.QueryError on "since"), as is a limit out of range
+// (on "limit").
+func (h *Harvester) Feed(ctx context.Context, since uint64, limit int) (*FeedPage, error) {
+	head := h.store.Sequence()
 	if since > head {
-		return nil, &QueryError{Param: "since", Value: fmt.Sprint(since),
+		return nil, &registry.QueryError{Param: "since", Value: fmt.Sprint(since),
 			Message: fmt.Sprintf("the change log ends at %d; ask for since=0 to %d", head, head)}
 	}
 	if limit <= 0 || limit > MaxFeedPage {
-		return nil, &QueryError{Param: "limit", Value: fmt.Sprint(limit), Message: fmt.Sprintf("a page holds 1 to %d changes", MaxFeedPage)}
+		return nil, &registry.QueryError{Param: "limit", Value: fmt.Sprint(limit), Message: fmt.Sprintf("a page holds 1 to %d changes", MaxFeedPage)}
 	}
-	cs, err := s.Changes(ctx, since, limit)
+	cs, err := h.store.Changes(ctx, since, limit)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("change feed after %d: %w", since, err)
 	}
 	return &FeedPage{Since: since, Head: head, Changes: cs}, nil
 }
@@ -71,9 +68,9 @@ func (p *FeedPage) tree(l FeedLinks) *rdf.Node {
 	for _, c := range p.Changes {
 		types := []string{schema.ClassUpdate}
 		switch c.Action {
-		case ActionCreate:
+		case registry.ActionCreate:
 			types = []string{schema.ClassCreate}
-		case ActionRetire:
+		case registry.ActionRetire:
 			types = []string{schema.ClassUpdate, schema.ClassRetire}
 		}
 		a := rdf.NewNode(l.Collection+feedActivityFragmentPre+fmt.Sprint(c.Seq), types...)
@@ -82,9 +79,9 @@ func (p *FeedPage) tree(l FeedLinks) *rdf.Node {
 		if rdf.ValidIRI(c.Actor) {
 			a.Add(schema.PropASActor, quad.IRI(c.Actor))
 		}
-		a.Add(PropActorName, quad.String(c.Actor))
-		a.Add(PropSequence, intLiteral(c.Seq))
-		a.Add(PropContentHash, quad.String(c.Hash))
+		a.Add(schema.PropActorName, quad.String(c.Actor))
+		a.Add(schema.PropSequence, intLiteral(c.Seq))
+		a.Add(schema.PropContentHash, quad.String(c.Hash))
 		page.Add(schema.PropASItems, a)
 	}
 	return page
@@ -117,93 +114,3 @@ func feedContext(base schema.Base) rdf.Context {
 
 // NQuads renders the page's statements.
 func (p *FeedPage) NQuads(l FeedLinks) []byte { return p.tree(l).NQuads() }
-
-// DumpStats says what a dump wrote.
-type DumpStats struct {
-	Sequence uint64 // the change-log position the dump starts from
-	Records  int
-	Quads    int
-}
-
-// Dump writes every record as N-Quads, each statement in its record's
-// graph, streamed from one snapshot of the store (one Backend.Scan of
-// every statement outside the bookkeeping graphs, graph by graph: the
-// Badger backend's GSPO order, so each record's statements are together)
-// through a buffered writer; the store's bookkeeping and tokens are not
-// written. Sequence is the change-log position when the dump began: the
-// snapshot is as of that change or later, so a harvester that loads the
-// dump and then replays the change feed from Sequence (re-reading each
-// changed record) holds the registry's current graph. Records counts the
-// records written (retired ones too: they keep their statements), Quads
-// the statements.
-func (s *Store) Dump(ctx context.Context, w io.Writer) (DumpStats, error) {
-	st := DumpStats{Sequence: s.Sequence()}
-	bw := bufio.NewWriterSize(w, dumpBuffer)
-	var last quad.Value
-	var line []byte
-	err := s.be.Scan(ctx, Pattern{Except: bookkeepingGraphs}, PosAll, func(q quad.Quad) error {
-		if bookkeeping(q.Label) {
-			return nil // a urn:credreg: graph not in bookkeepingGraphs
-		}
-		if q.Label != last {
-			st.Records++
-			last = q.Label
-		}
-		line = rdf.AppendNQuad(line[:0], q.Subject, q.Predicate, q.Object, q.Label)
-		if _, err := bw.Write(line); err != nil {
-			return err
-		}
-		st.Quads++
-		return nil
-	})
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		return st, fmt.Errorf("dump: %w", err)
-	}
-	return st, ctx.Err()
-}
-
-// dumpBuffer is the size of the dump's write buffer.
-const dumpBuffer = 256 << 10
-
-// MaxWholeParts caps the records a whole-record document gathers.
-const MaxWholeParts = 10_000
-
-// Whole returns a resource together with the records it owns: the
-// resource's own record (with its nodes, such as a credential's condition
-// profiles or a designation's evidence) and every record that is part of
-// it (ceasn:isPartOf it, as a framework's competencies). Every node keeps
-// the IRI it has under /resources/. It returns an error wrapping
-// ErrNotFound when there is no record iri.
-func (s *Store) Whole(ctx context.Context, iri string) (*Document, error) {
-	rec, err := s.Get(ctx, iri)
-	if err != nil {
-		return nil, err
-	}
-	quads := append([]quad.Quad{}, rec.Quads...)
-	parts, err := s.recordSubjects(ctx, schema.IsPartOf, quad.IRI(iri))
-	if err != nil {
-		return nil, fmt.Errorf("parts of %s: %w", iri, err)
-	}
-	if len(parts) > MaxWholeParts {
-		return nil, fmt.Errorf("%s has %d parts, more than %d", iri, len(parts), MaxWholeParts)
-	}
-	modified := rec.Modified
-	for _, p := range parts {
-		part, err := s.Get(ctx, p)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("part %s of %s: %w", p, iri, err)
-		}
-		quads = append(quads, part.Quads...)
-		if part.Modified.After(modified) {
-			modified = part.Modified
-		}
-	}
-	q, hash := rdf.Canonicalize(quads)
-	return &Document{IRI: iri, Hash: hash, Version: s.Sequence(), Modified: modified, Retired: rec.Retired(), store: s, quads: q}, nil
-}

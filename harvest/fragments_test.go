@@ -1,4 +1,4 @@
-package registry
+package harvest
 
 import (
 	"bytes"
@@ -12,14 +12,16 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/ingest/seed"
 	"credreg/rdf"
+	"credreg/registry"
 	"credreg/schema"
 )
 
 // harvestWrites changes the fixture store in every way a write can:
 // replacements with fewer and with other predicates, a merge, a
 // retirement, an unchanged write, new records and a token (bookkeeping).
-func harvestWrites(t *testing.T, s *Store) {
+func harvestWrites(t *testing.T, s *registry.Store) {
 	t.Helper()
 	ctx := context.Background()
 	cred := res(s, fxNetworkPlus)
@@ -36,15 +38,15 @@ func harvestWrites(t *testing.T, s *Store) {
 		}
 	}
 	fewer = append(fewer, quad.Quad{Subject: quad.IRI(cred), Predicate: quad.IRI(schema.Description), Object: quad.String("Replaced by the harvest test.")})
-	if _, err := s.Put(ctx, "test", Record{IRI: cred, Quads: fewer}); err != nil {
+	if _, err := s.Put(ctx, "test", registry.Record{IRI: cred, Quads: fewer}); err != nil {
 		t.Fatal(err)
 	}
 	// Unchanged: nothing written.
-	if _, err := s.Put(ctx, "test", Record{IRI: cred, Quads: fewer}); err != nil {
+	if _, err := s.Put(ctx, "test", registry.Record{IRI: cred, Quads: fewer}); err != nil {
 		t.Fatal(err)
 	}
 	// Merge a value into another credential.
-	if _, err := s.Put(ctx, "test", Record{IRI: res(s, fxCompTIA), Merge: true, Quads: []quad.Quad{
+	if _, err := s.Put(ctx, "test", registry.Record{IRI: res(s, fxCompTIA), Merge: true, Quads: []quad.Quad{
 		{Subject: quad.IRI(res(s, fxCompTIA)), Predicate: quad.IRI(schema.Description), Object: quad.String("Merged by the harvest test.")},
 	}}); err != nil {
 		t.Fatal(err)
@@ -54,7 +56,7 @@ func harvestWrites(t *testing.T, s *Store) {
 		t.Fatal(err)
 	}
 	// Create: synthetic credentials, whose IRIs fall among the others.
-	var recs []Record
+	var recs []registry.Record
 	for i := range 40 {
 		recs = append(recs, synthCredential(s.Base(), i))
 	}
@@ -69,33 +71,15 @@ func harvestWrites(t *testing.T, s *Store) {
 		t.Fatal(err)
 	}
 	// A token: bookkeeping, no record.
-	if _, _, err := s.CreateToken(ctx, res(s, fxWorkforce), RoleAgency, time.Time{}); err != nil {
+	if _, _, err := s.CreateToken(ctx, res(s, fxWorkforce), registry.RoleAgency, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 }
-
-// publishedQuads is the brute force: every statement of the store, by a
-// scan of it all, outside the bookkeeping graphs.
-func publishedQuads(t *testing.T, s *Store) []quad.Quad {
-	t.Helper()
-	var out []quad.Quad
-	if err := s.scanAllQuads(context.Background(), func(q quad.Quad) error {
-		if !bookkeeping(q.Label) {
-			out = append(out, q)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func lineOf(q quad.Quad) string { return rdf.NQuadLine(q.Subject, q.Predicate, q.Object, nil) }
 
 // pageThrough reads every page of the fragment of p: following the
 // cursors when cursors is set, by page number otherwise. It fails on a
 // count that changes, a statement seen twice and bookkeeping.
-func pageThrough(t *testing.T, s *Store, p Pattern, cursors bool) ([]string, int) {
+func pageThrough(t *testing.T, h *Harvester, p Pattern, cursors bool) ([]string, int) {
 	t.Helper()
 	var out []string
 	seen := map[string]bool{}
@@ -104,7 +88,7 @@ func pageThrough(t *testing.T, s *Store, p Pattern, cursors bool) ([]string, int
 		if page > 100_000 {
 			t.Fatal("the pages do not end")
 		}
-		f, err := s.FragmentAfter(context.Background(), p, page, cursor)
+		f, err := h.FragmentAfter(context.Background(), p, page, cursor)
 		if err != nil {
 			t.Fatalf("page %d: %v", page, err)
 		}
@@ -152,6 +136,7 @@ func pageThrough(t *testing.T, s *Store, p Pattern, cursors bool) ([]string, int
 // count is exact; a page past the end is empty with the count.
 func TestFragmentsEveryPattern(t *testing.T) {
 	s := fixtureStore(t)
+	h := New(s)
 	harvestWrites(t, s)
 	ctx := context.Background()
 	// Literals of every kind: a record with language-tagged and typed ones.
@@ -200,7 +185,7 @@ func TestFragmentsEveryPattern(t *testing.T) {
 	}
 	cred := quad.IRI(res(s, fxCompTIA))
 	typ := quad.IRI(schema.RDFType)
-	bk := quad.IRI(predContentHash)
+	bk := quad.IRI(schema.PropContentHash)
 	tests := []struct {
 		name string
 		p    Pattern
@@ -208,11 +193,11 @@ func TestFragmentsEveryPattern(t *testing.T) {
 	}{
 		{"unbound", Pattern{}, 2000},
 		{"S", Pattern{Subject: cred}, 5},
-		{"S-bookkeeping", Pattern{Subject: quad.IRI(changePrefix + "1")}, 0},
+		{"S-bookkeeping", Pattern{Subject: quad.IRI("urn:credreg:change:1")}, 0},
 		{"P", Pattern{Predicate: typ}, 500},
 		{"P-top", Pattern{Predicate: top(preds)}, 500},
 		{"P-bookkeeping", Pattern{Predicate: bk}, 0},
-		{"P-shared-with-bookkeeping", Pattern{Predicate: quad.IRI(predModified)}, 0},
+		{"P-shared-with-bookkeeping", Pattern{Predicate: quad.IRI(schema.PropDCTModified)}, 0},
 		{"P-unknown", Pattern{Predicate: quad.IRI("https://example.org/none")}, 0},
 		{"P-literal", Pattern{Predicate: quad.String("x")}, 0},
 		{"O-top", Pattern{Object: top(objects)}, 100},
@@ -228,8 +213,8 @@ func TestFragmentsEveryPattern(t *testing.T) {
 		{"SO", Pattern{Subject: iriObj.Subject, Object: iriObj.Object}, 1},
 		{"SPO", Pattern{Subject: typed.Subject, Predicate: typed.Predicate, Object: typed.Object}, 1},
 		{"G", Pattern{Graph: cred}, 5},
-		{"G-bookkeeping", Pattern{Graph: quad.IRI(graphChanges)}, 0},
-		{"G-tokens", Pattern{Graph: quad.IRI(graphTokens)}, 0},
+		{"G-bookkeeping", Pattern{Graph: quad.IRI("urn:credreg:graph:changes")}, 0},
+		{"G-tokens", Pattern{Graph: quad.IRI("urn:credreg:graph:tokens")}, 0},
 		{"SG", Pattern{Subject: cred, Graph: cred}, 5},
 		{"PG", Pattern{Predicate: typ, Graph: cred}, 1},
 		{"OG", Pattern{Object: plain.Object, Graph: plain.Label}, 1},
@@ -250,7 +235,7 @@ func TestFragmentsEveryPattern(t *testing.T) {
 				t.Fatalf("the fixture has %d matches, the test wants at least %d", len(want), tc.min)
 			}
 			for _, cursors := range []bool{true, false} {
-				got, total := pageThrough(t, s, tc.p, cursors)
+				got, total := pageThrough(t, h, tc.p, cursors)
 				if total != len(want) {
 					t.Errorf("cursors %v: the count says %d, the brute force finds %d", cursors, total, len(want))
 				}
@@ -259,47 +244,47 @@ func TestFragmentsEveryPattern(t *testing.T) {
 					t.Errorf("cursors %v: %d statements, the brute force %d", cursors, len(got), len(want))
 				}
 			}
-			f, err := s.Fragment(ctx, tc.p, MaxFragmentPage)
+			f, err := h.Fragment(ctx, tc.p, MaxFragmentPage)
 			if err != nil || len(f.Triples) != 0 || f.Total != len(want) || f.Next != "" {
 				t.Errorf("far past the end: %v, %d statements, count %d", err, len(f.Triples), f.Total)
 			}
 		})
 	}
-	if _, err := s.FragmentAfter(ctx, Pattern{}, 2, "not a cursor!"); !isQueryError(err, "after") {
+	if _, err := h.FragmentAfter(ctx, Pattern{}, 2, "not a cursor!"); !isQueryError(err, "after") {
 		t.Errorf("a bad cursor: %v", err)
 	}
-	first, err := s.Fragment(ctx, Pattern{Predicate: typ}, 1)
+	first, err := h.Fragment(ctx, Pattern{Predicate: typ}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.FragmentAfter(ctx, Pattern{Subject: cred}, 2, first.Next); !isQueryError(err, "after") {
+	if _, err := h.FragmentAfter(ctx, Pattern{Subject: cred}, 2, first.Next); !isQueryError(err, "after") {
 		t.Errorf("another pattern's cursor: %v", err)
 	}
 }
 
 func isQueryError(err error, param string) bool {
-	qe, ok := err.(*QueryError)
+	qe, ok := err.(*registry.QueryError)
 	return ok && qe.Param == param
 }
 
 // TestFragmentPagesStable: a page read by number equals the page reached
 // through the cursors, so page=N links and next links agree.
 func TestFragmentPagesStable(t *testing.T) {
-	s := fixtureStore(t)
+	h := New(fixtureStore(t))
 	ctx := context.Background()
 	for _, p := range []Pattern{{}, {Predicate: quad.IRI(schema.RDFType)}} {
 		cursor := ""
 		for page := 1; page <= 6; page++ {
-			byCursor, err := s.FragmentAfter(ctx, p, page, cursor)
+			byCursor, err := h.FragmentAfter(ctx, p, page, cursor)
 			if err != nil {
 				t.Fatal(err)
 			}
-			byNumber, err := s.Fragment(ctx, p, page)
+			byNumber, err := h.Fragment(ctx, p, page)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if fmt.Sprint(byCursor.Triples) != fmt.Sprint(byNumber.Triples) || byCursor.Next != byNumber.Next {
-				t.Fatalf("pattern %s page %d differs by cursor and by number", patternKey(p), page)
+				t.Fatalf("pattern %s page %d differs by cursor and by number", patternString(p), page)
 			}
 			cursor = byCursor.Next
 		}
@@ -308,10 +293,10 @@ func TestFragmentPagesStable(t *testing.T) {
 
 // dumpGraphs reads the store's dump: its statements by graph, in the
 // dump's order, and the order of the graphs.
-func dumpGraphs(t *testing.T, s *Store) (DumpStats, map[string][]string, []string) {
+func dumpGraphs(t *testing.T, h *Harvester) (DumpStats, map[string][]string, []string) {
 	t.Helper()
 	var b bytes.Buffer
-	st, err := s.Dump(context.Background(), &b)
+	st, err := h.Dump(context.Background(), &b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +326,7 @@ func TestDumpIsTheRecords(t *testing.T) {
 	s := fixtureStore(t)
 	harvestWrites(t, s)
 	ctx := context.Background()
-	st, byGraph, order := dumpGraphs(t, s)
+	st, byGraph, order := dumpGraphs(t, New(s))
 	if st.Sequence != s.Sequence() || st.Records != len(order) {
 		t.Errorf("stats %+v: %d graphs, the log ends at %d", st, len(order), s.Sequence())
 	}
@@ -388,23 +373,24 @@ func TestHarvestCountsFollowWrites(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openStore(t, dir)
-	if _, err := s.PutBatch(ctx, "test", sampleRecords(t)); err != nil {
+	sample, err := seed.Sample(s.Base())
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"organizations", "credentials"} {
-		recs := mustRecords(t, s, fixtureFile(t, name))
-		if _, err := s.PutBatch(ctx, fxActor, recs); err != nil {
+	for i := 0; i < len(sample); i += 100 {
+		if _, err := s.PutBatch(ctx, seed.Actor, sample[i:min(i+100, len(sample))]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	check := func(s *Store) {
+	check := func(s *registry.Store) {
 		t.Helper()
+		h := New(s)
 		all := publishedQuads(t, s)
 		graphs := map[string]bool{}
 		for _, q := range all {
 			graphs[string(asIRI(q.Label))] = true
 		}
-		_, nq, err := s.DatasetDescription(ctx, DatasetInfo{IRI: "http://x.invalid/void", Dataset: "http://x.invalid/fragments"})
+		_, nq, err := h.DatasetDescription(ctx, DatasetInfo{IRI: "http://x.invalid/void", Dataset: "http://x.invalid/fragments"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -416,7 +402,7 @@ func TestHarvestCountsFollowWrites(t *testing.T) {
 				t.Errorf("the dataset description lacks %s", l)
 			}
 		}
-		f, err := s.Fragment(ctx, Pattern{}, 1)
+		f, err := h.Fragment(ctx, Pattern{}, 1)
 		if err != nil || f.Total != len(all) {
 			t.Errorf("the unbound fragment counts %d, the brute force %d (%v)", f.Total, len(all), err)
 		}
@@ -436,25 +422,26 @@ func TestHarvestCountsFollowWrites(t *testing.T) {
 func TestDeepPageNeedsACursor(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t, t.TempDir())
+	h := New(s)
 	// Enough statements for MaxPageWithoutCursor+1 pages of one predicate.
 	n := MaxPageWithoutCursor*FragmentPageSize + 3
-	var recs []Record
+	var recs []registry.Record
 	pred := quad.IRI(schema.CETerms + "keyword")
 	org := testBaseIRI(t).Resource(orgCTID)
 	for i := 0; i < n; i += 500 {
 		ctid := fmt.Sprintf("ce-%08d-0000-4000-8000-000000000000", i)
 		iri := testBaseIRI(t).Resource(ctid)
 		qs := []quad.Quad{
-			Statement(iri, schema.RDFType, schema.CETerms+"Certificate"),
+			registry.Statement(iri, schema.RDFType, schema.CETerms+"Certificate"),
 			{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.CTID), Object: quad.String(ctid)},
 			{Subject: quad.IRI(iri), Predicate: quad.IRI(schema.Name), Object: quad.String("Certificate " + ctid)},
-			Statement(iri, schema.OwnedBy, org),
+			registry.Statement(iri, schema.OwnedBy, org),
 		}
 		for j := i; j < min(i+500, n); j++ {
 			qs = append(qs, quad.Quad{Subject: quad.IRI(iri), Predicate: pred, Object: quad.String(fmt.Sprintf("keyword %d", j))})
 		}
 		q, h := rdf.Canonicalize(qs)
-		recs = append(recs, Record{IRI: iri, Quads: q, Hash: h})
+		recs = append(recs, registry.Record{IRI: iri, Quads: q, Hash: h})
 	}
 	for i := 0; i < len(recs); i += 20 {
 		if _, err := s.PutBatch(ctx, "test", recs[i:min(i+20, len(recs))]); err != nil {
@@ -463,19 +450,19 @@ func TestDeepPageNeedsACursor(t *testing.T) {
 		}
 	}
 	p := Pattern{Predicate: pred}
-	_, err := s.Fragment(ctx, p, MaxPageWithoutCursor+1)
-	if qe, ok := err.(*QueryError); !ok || qe.Param != "page" || !strings.Contains(qe.Message, "after=") {
+	_, err := h.Fragment(ctx, p, MaxPageWithoutCursor+1)
+	if qe, ok := err.(*registry.QueryError); !ok || qe.Param != "page" || !strings.Contains(qe.Message, "after=") {
 		t.Fatalf("page %d by number: %v, want a page error naming the cursor", MaxPageWithoutCursor+1, err)
 	}
-	last, err := s.Fragment(ctx, p, MaxPageWithoutCursor)
+	last, err := h.Fragment(ctx, p, MaxPageWithoutCursor)
 	if err != nil || last.Next == "" {
 		t.Fatalf("page %d: %v, next %q", MaxPageWithoutCursor, err, last.Next)
 	}
-	deep, err := s.FragmentAfter(ctx, p, MaxPageWithoutCursor+1, last.Next)
+	deep, err := h.FragmentAfter(ctx, p, MaxPageWithoutCursor+1, last.Next)
 	if err != nil || len(deep.Triples) != 3 || deep.Total != n {
 		t.Fatalf("page %d by cursor: %v, %d statements of %d", MaxPageWithoutCursor+1, err, len(deep.Triples), deep.Total)
 	}
-	if f, err := s.Fragment(ctx, p, MaxPageWithoutCursor+10); err != nil || len(f.Triples) != 0 {
+	if f, err := h.Fragment(ctx, p, MaxPageWithoutCursor+10); err != nil || len(f.Triples) != 0 {
 		t.Errorf("past the end by number: %v, %d statements", err, len(f.Triples))
 	}
 }

@@ -1,4 +1,6 @@
-package registry
+package harvest
+
+// The dataset description: VoID and DCAT.
 
 import (
 	"context"
@@ -19,32 +21,30 @@ type DatasetInfo struct {
 	// Fragments is the TPF search template, Dump the dump's URL, Feed the
 	// change feed's, URISpace the prefix of every resource IRI.
 	Fragments, Dataset, Dump, Feed, URISpace string
+	// Classes are the class partitions (credentials by class), in order,
+	// and Designations the value designations: what the catalog counts
+	// (registry.Store.Facets' Types, ListStatus' Designations).
+	Classes      []ClassCount
+	Designations int
 }
 
-// DatasetDescription describes the registry as a VoID and schema.DCAT dataset:
-// its statements and records,
-// credentials by class, designations, the fragments' search template, the
-// dump, the change feed and the license. It returns JSON-LD and N-Quads.
-// The statement and record counts are read from the backend's counters
-// (Count without the bookkeeping graphs, and of the records' bookkeeping
-// nodes); the class partitions and designations from the list index. No
-// answer scans the store.
-func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonld, nquads []byte, err error) {
-	triples, records, err := s.counts(ctx)
+// ClassCount is the number of entities of one class.
+type ClassCount struct {
+	IRI   string
+	Count int
+}
+
+// DatasetDescription describes the registry as a VoID and DCAT dataset:
+// its statements and records, credentials by class and designations (as
+// info gives them), the fragments' search template, the dump, the change
+// feed and the license. It returns JSON-LD and N-Quads. The statement and
+// record counts are registry.Published's Count and Records, which the
+// Badger backend answers from counters: no answer scans the store.
+func (h *Harvester) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonld, nquads []byte, err error) {
+	triples, records, err := h.counts(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	facets, err := s.Facets(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ix, err := s.listIndex(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ix.mu.RLock()
-	designations := len(ix.desigs)
-	ix.mu.RUnlock()
 
 	d := rdf.NewNode(info.IRI, schema.ClassVoidDataset, schema.ClassDCATDataset)
 	d.Add(schema.Title, quad.String(info.Title)).Add(schema.PropDCTDescription, quad.String(info.Description))
@@ -59,7 +59,7 @@ func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonl
 	d.Add(schema.PropVoidURISpace, quad.String(info.URISpace))
 	d.Links(schema.PropVoidDataDump, info.Dump)
 	d.Links(schema.PropChangeFeed, info.Feed)
-	d.Add(PropSequence, intLiteral(s.Sequence()))
+	d.Add(schema.PropSequence, intLiteral(h.store.Sequence()))
 	for _, v := range []string{schema.CETerms, schema.CEASN, schema.Credreg, schema.SKOS} {
 		d.Add(schema.PropVoidVocabulary, quad.IRI(v))
 	}
@@ -82,33 +82,32 @@ func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonl
 	// "#" per IRI: info.IRI has its own fragment already).
 	doc := info.IRI[:strings.IndexByte(info.IRI+"#", '#')]
 	d.Always(schema.PropVoidClassPart)
-	for i, t := range facets.Types {
+	for i, t := range info.Classes {
 		p := rdf.NewNode(fmt.Sprintf("%s#class-%d", doc, i+1))
 		p.Add(schema.PropVoidClass, quad.IRI(t.IRI)).Add(schema.PropVoidEntities, intLiteral(uint64(t.Count)))
 		d.Add(schema.PropVoidClassPart, p)
 	}
 	p := rdf.NewNode(doc + "#class-designations")
-	p.Add(schema.PropVoidClass, quad.IRI(schema.ClassValueDesignation)).Add(schema.PropVoidEntities, intLiteral(uint64(designations)))
+	p.Add(schema.PropVoidClass, quad.IRI(schema.ClassValueDesignation)).Add(schema.PropVoidEntities, intLiteral(uint64(info.Designations)))
 	d.Add(schema.PropVoidClassPart, p)
-	js, err := d.JSONLD(s.base)
+	js, err := d.JSONLD(h.base)
 	if err != nil {
 		return nil, nil, fmt.Errorf("describe the dataset: %w", err)
 	}
 	return js, d.NQuads(), nil
 }
 
-// counts returns the number of record statements (every statement
-// outside the bookkeeping graphs) and of records (each has one
-// credreg:contentHash on its bookkeeping node, retired or not): two counts
-// the backend answers from counters.
-func (s *Store) counts(ctx context.Context) (triples, records int, err error) {
-	t, err := s.be.Count(ctx, Pattern{Except: bookkeepingGraphs})
+// counts returns the number of published statements and of records (two
+// counts the Badger backend answers from counters).
+func (h *Harvester) counts(ctx context.Context) (triples, records int, err error) {
+	pub := h.store.Published()
+	t, err := pub.Count(ctx, Pattern{})
 	if err != nil {
-		return 0, 0, fmt.Errorf("count the statements: %w", err)
+		return 0, 0, fmt.Errorf("dataset description: %w", err)
 	}
-	r, err := s.be.Count(ctx, Pattern{Predicate: quad.IRI(predContentHash), Graph: quad.IRI(graphRecords)})
+	r, err := pub.Records(ctx)
 	if err != nil {
-		return 0, 0, fmt.Errorf("count the records: %w", err)
+		return 0, 0, fmt.Errorf("dataset description: %w", err)
 	}
 	return int(t), int(r), nil
 }

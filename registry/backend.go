@@ -329,3 +329,27 @@ func (b *badgerBackend) Close() error { return b.qs.Close() }
 func (b *badgerBackend) Size() (lsm, vlog int64) { return b.qs.Badger().Size() }
 
 func (b *badgerBackend) Badger() *badger.DB { return b.qs.Badger() }
+
+// Pattern is the storage port's triple pattern: nil for a variable.
+// Graph, when set, keeps the statements of one graph (a record's, or a
+// bookkeeping graph).
+type Pattern struct {
+	Subject, Predicate, Object quad.Value
+	Graph                      quad.Value
+	// Except leaves out the statements of these graphs (nil: the default
+	// graph) when Graph is nil. A backend answers it without reading the
+	// excluded statements where its indexes allow (Backend.Count from
+	// counters for the bookkeeping graphs, whose counts it keeps).
+	Except []quad.Value
+}
+
+// patternKey writes p with "?" for its variables, for messages.
+func patternKey(p Pattern) string {
+	t := func(v quad.Value) string {
+		if v == nil {
+			return "?"
+		}
+		return rdf.TermString(v)
+	}
+	return t(p.Subject) + " " + t(p.Predicate) + " " + t(p.Object) + " " + t(p.Graph)
+}

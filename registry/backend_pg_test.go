@@ -72,10 +72,7 @@ func TestPostgresStore(t *testing.T) {
 		{"ListIndexBuiltFromStore", TestListIndexBuiltFromStore},
 		{"DesignationsSideBySide", TestDesignationsSideBySide},
 		{"History", TestHistory},
-		{"FragmentsEveryPattern", TestFragmentsEveryPattern},
-		{"FragmentPagesStable", TestFragmentPagesStable},
-		{"DumpIsTheRecords", TestDumpIsTheRecords},
-		{"HarvestCountsFollowWrites", TestHarvestCountsFollowWrites},
+		{"PublishedLeavesOutBookkeeping", TestPublishedLeavesOutBookkeeping},
 	} {
 		t.Run(tc.name, tc.run)
 	}

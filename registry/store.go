@@ -1,7 +1,9 @@
 // Package registry is credreg's store: records (one resource's description
 // in its own named graph, replaced atomically), retirement, the append-only
 // change log, and rendering of records as JSON-LD, N-Quads and a view for
-// HTML pages. Nothing above it sees cayley or Badger types.
+// HTML pages. Harvesters' reads (package harvest) go through Published, a
+// read-only view of the records' statements that never shows the
+// bookkeeping graphs below. Nothing above it sees cayley or Badger types.
 //
 // A Store is opened by URL: "badger:///path/to/dir" (or "badger://./dir"
 // relative to the working directory) opens the embedded Badger v4 store;
@@ -23,10 +25,10 @@
 //	Sync(), Close()
 //
 // A pattern binds any of subject, predicate, object and graph, or leaves
-// graphs out (Pattern.Except: the harvest reads leave out the bookkeeping
-// graphs below, whose statements the Badger backend counts, so those
-// counts are counter reads). Everything the registry keeps but the write
-// tokens is statements, in these graphs:
+// graphs out (Pattern.Except: Published leaves out the bookkeeping graphs
+// below, whose statements the Badger backend counts, so its counts are
+// counter reads). Everything the registry keeps but the write tokens is
+// statements, in these graphs:
 //
 //   - a record: the graph named by the resource's IRI holds its
 //     description; reading a record is Scan{Graph: iri}, replacing it is
@@ -211,10 +213,10 @@ const (
 	changePrefix = "urn:credreg:change:"
 
 	predBase        = schema.Credreg + "base"
-	predContentHash = schema.Credreg + "contentHash"
+	predContentHash = schema.PropContentHash
 	predLastChange  = schema.Credreg + "lastChange"
-	predSequence    = schema.Credreg + "sequence"
-	predActor       = schema.Credreg + "actor"
+	predSequence    = schema.PropSequence
+	predActor       = schema.PropActorName
 	predAction      = schema.Credreg + "action"
 	predResource    = schema.Credreg + "resource"
 	predModified    = schema.DCT + "modified"

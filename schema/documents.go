@@ -39,6 +39,11 @@ const (
 	PropASActor            = AS + "actor"
 	PropASPublished        = AS + "published"
 	PropASTotalItems       = AS + "totalItems"
+	// The change log's own terms on each activity: its number, the
+	// writer's name and the record's content hash after the change.
+	PropSequence    = Credreg + "sequence"
+	PropActorName   = Credreg + "actor"
+	PropContentHash = Credreg + "contentHash"
 )
 
 // The dataset description: VoID and DCAT.

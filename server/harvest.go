@@ -15,9 +15,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"credreg/harvest"
 	"credreg/ingest"
 	"credreg/rdf"
 	"credreg/registry"
@@ -120,12 +120,11 @@ func (s *Server) fragments(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var p registry.Pattern
+	var p harvest.Pattern
 	for _, t := range []struct {
 		name    string
-		dst     *registry.Pattern
 		literal bool
-	}{{"subject", &p, false}, {"predicate", &p, false}, {"object", &p, true}, {"graph", &p, false}} {
+	}{{"subject", false}, {"predicate", false}, {"object", true}, {"graph", false}} {
 		val, err := rdf.ParseTerm(v.Get(t.name), t.literal)
 		if err != nil {
 			writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Parameter: t.name, Detail: fmt.Sprintf("%s: %v", t.name, err)})
@@ -145,9 +144,9 @@ func (s *Server) fragments(w http.ResponseWriter, r *http.Request) {
 	page := 1
 	if ps := v.Get("page"); ps != "" {
 		n, err := strconv.Atoi(ps)
-		if err != nil || n < 1 || n > registry.MaxFragmentPage {
+		if err != nil || n < 1 || n > harvest.MaxFragmentPage {
 			writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Parameter: "page",
-				Detail: fmt.Sprintf("page=%q: pages are numbered 1 to %d", ps, registry.MaxFragmentPage)})
+				Detail: fmt.Sprintf("page=%q: pages are numbered 1 to %d", ps, harvest.MaxFragmentPage)})
 			return
 		}
 		page = n
@@ -156,155 +155,36 @@ func (s *Server) fragments(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	seq := s.store.Sequence()
-	cacheKey := fmt.Sprintf("%s %d %s", f, seq, r.URL.RawQuery)
-	if body, ok := s.fragPages.get(cacheKey); ok {
-		s.writeFragment(w, r, f, seq, body.links, body.body)
-		return
-	}
-	frag, err := s.store.FragmentAfter(r.Context(), p, page, v.Get("after"))
+	fp, err := s.harvest.Page(r.Context(), harvest.FragmentRequest{Pattern: p, Page: page, After: v.Get("after"),
+		Format: fragmentFormats[f], Query: r.URL.RawQuery})
 	if err != nil {
 		s.listError(w, r, err)
 		return
 	}
-	links := s.fragmentLinks(r, v, page, frag)
-	var body []byte
-	switch f {
-	case formatJSONLD:
-		if body, err = frag.FragmentJSONLD(s.base, links); err != nil {
-			s.internalError(w, r, err)
-			return
-		}
-	case formatNQuads:
-		body = frag.FragmentNQuads(links)
-	case formatTriG:
-		body = frag.FragmentTriG(links)
-	case formatTurtle:
-		// Turtle has no graphs: the metadata goes with the data.
-		body = frag.FragmentNTriples(links)
-	}
-	if frag.Sequence == seq {
-		s.fragPages.put(cacheKey, renderedFragment{links: links, body: body})
-	}
-	s.writeFragment(w, r, f, frag.Sequence, links, body)
+	s.writeFragment(w, r, f, fp)
+}
+
+// fragmentFormats are the harvest's names of the fragment formats.
+var fragmentFormats = map[format]harvest.Format{
+	formatJSONLD: harvest.FormatJSONLD,
+	formatNQuads: harvest.FormatNQuads,
+	formatTriG:   harvest.FormatTriG,
+	formatTurtle: harvest.FormatTurtle,
 }
 
 // writeFragment writes a rendered fragment page.
-func (s *Server) writeFragment(w http.ResponseWriter, r *http.Request, f format, seq uint64, links registry.FragmentLinks, body []byte) {
+func (s *Server) writeFragment(w http.ResponseWriter, r *http.Request, f format, p *harvest.FragmentPage) {
 	ct := f.contentType()
 	if f == formatTriG {
 		ct = typeTriG + "; charset=utf-8"
 	}
-	w.Header().Set("X-Credreg-Sequence", strconv.FormatUint(seq, 10))
-	for rel, href := range map[string]string{"first": links.First, "next": links.Next, "prev": links.Previous} {
+	w.Header().Set("X-Credreg-Sequence", strconv.FormatUint(p.Sequence, 10))
+	for rel, href := range map[string]string{"first": p.Links.First, "next": p.Links.Next, "prev": p.Links.Previous} {
 		if href != "" {
 			w.Header().Add("Link", fmt.Sprintf("<%s>; rel=%q", href, rel))
 		}
 	}
-	s.serveBody(w, r, f, ct, body, 60)
-}
-
-// renderedFragment is a fragment page as served.
-type renderedFragment struct {
-	links registry.FragmentLinks
-	body  []byte
-}
-
-// pageCache keeps recently rendered fragment pages by format, change-log
-// position and query; a write changes the position, so stale pages are
-// never served, and the oldest go first past maxPages.
-type pageCache struct {
-	mu    sync.Mutex
-	pages map[string]renderedFragment
-	order []string
-}
-
-const maxCachedPages = 2048
-
-func (c *pageCache) get(key string) (renderedFragment, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	p, ok := c.pages[key]
-	return p, ok
-}
-
-func (c *pageCache) put(key string, p renderedFragment) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.pages == nil {
-		c.pages = map[string]renderedFragment{}
-	}
-	if _, ok := c.pages[key]; ok {
-		return
-	}
-	c.pages[key] = p
-	c.order = append(c.order, key)
-	for len(c.order) > maxCachedPages {
-		delete(c.pages, c.order[0])
-		c.order = c.order[1:]
-	}
-}
-
-// fragmentLinks builds a fragment page's IRIs: the page itself is the URL
-// as requested (TPF clients look its metadata up by that URL); the other
-// links list the pattern in the template's order, then the page. The next
-// link carries the cursor of the next page (after=), so following it costs
-// one seek however deep; a page=N link without one still works, reading
-// the pages before it.
-func (s *Server) fragmentLinks(r *http.Request, v url.Values, page int, f *registry.Fragment) registry.FragmentLinks {
-	base := s.base.String() + "/fragments"
-	at := func(n int, cursor string) string {
-		var parts []string
-		for _, name := range []string{"subject", "predicate", "object", "graph"} {
-			if val := v.Get(name); val != "" && !strings.HasPrefix(val, "?") {
-				parts = append(parts, name+"="+url.QueryEscape(val))
-			}
-		}
-		if n > 1 {
-			parts = append(parts, "page="+strconv.Itoa(n))
-		}
-		if cursor != "" {
-			parts = append(parts, "after="+cursor)
-		}
-		if len(parts) == 0 {
-			return base
-		}
-		return base + "?" + strings.Join(parts, "&")
-	}
-	self := base
-	if r.URL.RawQuery != "" {
-		self += "?" + iriSafe(r.URL.RawQuery)
-	}
-	l := registry.FragmentLinks{
-		Dataset:  base + "#dataset",
-		Template: base + "{?subject,predicate,object}",
-		Fragment: at(1, ""),
-		Page:     self,
-		First:    at(1, ""),
-	}
-	if f.Next != "" {
-		l.Next = at(page+1, f.Next)
-	}
-	if page > 1 {
-		l.Previous = at(page-1, "")
-	}
-	return l
-}
-
-// iriSafe percent-encodes the bytes of s that may not stand in an IRI
-// (spaces, quotes, angle brackets, controls and the like); it leaves
-// existing escapes alone.
-func iriSafe(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' || c >= 0x7f {
-			fmt.Fprintf(&b, "%%%02X", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
+	s.serveBody(w, r, f, ct, p.Body, 60)
 }
 
 // --- the change feed -------------------------------------------------------
@@ -314,7 +194,7 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	since, limit := uint64(0), registry.DefaultFeedPage
+	since, limit := uint64(0), harvest.DefaultFeedPage
 	if x := v.Get("since"); x != "" {
 		n, err := strconv.ParseUint(x, 10, 64)
 		if err != nil {
@@ -326,9 +206,9 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 	}
 	if x := v.Get("limit"); x != "" {
 		n, err := strconv.Atoi(x)
-		if err != nil || n < 1 || n > registry.MaxFeedPage {
+		if err != nil || n < 1 || n > harvest.MaxFeedPage {
 			writeProblemDoc(w, r, problem{Status: http.StatusBadRequest, Parameter: "limit",
-				Detail: fmt.Sprintf("limit=%q: a page holds 1 to %d changes", x, registry.MaxFeedPage)})
+				Detail: fmt.Sprintf("limit=%q: a page holds 1 to %d changes", x, harvest.MaxFeedPage)})
 			return
 		}
 		limit = n
@@ -337,7 +217,7 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page, err := s.store.Feed(r.Context(), since, limit)
+	page, err := s.harvest.Feed(r.Context(), since, limit)
 	if err != nil {
 		s.listError(w, r, err)
 		return
@@ -345,12 +225,12 @@ func (s *Server) changes(w http.ResponseWriter, r *http.Request) {
 	coll := s.base.String() + "/changes"
 	at := func(n uint64) string {
 		u := coll + "?since=" + strconv.FormatUint(n, 10)
-		if limit != registry.DefaultFeedPage {
+		if limit != harvest.DefaultFeedPage {
 			u += "&limit=" + strconv.Itoa(limit)
 		}
 		return u
 	}
-	links := registry.FeedLinks{Collection: coll, Page: at(since)}
+	links := harvest.FeedLinks{Collection: coll, Page: at(since)}
 	last := since
 	if n := len(page.Changes); n > 0 {
 		last = page.Changes[n-1].Seq
@@ -392,7 +272,7 @@ func (s *Server) dump(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", typeGzip)
 	h.Set("Content-Disposition", `attachment; filename="credreg-dump.nq.gz"`)
-	h.Set("X-Credreg-Sequence", strconv.FormatUint(s.store.Sequence(), 10))
+	h.Set("X-Credreg-Sequence", strconv.FormatUint(s.harvest.Sequence(), 10))
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Expose-Headers", "X-Credreg-Sequence")
 	h.Set("Cache-Control", "no-cache")
@@ -400,7 +280,7 @@ func (s *Server) dump(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	gz := gzip.NewWriter(s.stream(w))
-	st, err := s.store.Dump(r.Context(), gz)
+	st, err := s.harvest.Dump(r.Context(), gz)
 	var busy *registry.BusyError
 	if errors.As(err, &busy) && st.Records == 0 {
 		// Nothing is written yet: say why, in a problem.
@@ -435,17 +315,29 @@ func (s *Server) void(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// The class partitions and designations are the catalog's counts.
+	facets, err := s.store.Facets(r.Context())
+	if err != nil {
+		s.listError(w, r, err)
+		return
+	}
+	classes := make([]harvest.ClassCount, len(facets.Types))
+	for i, t := range facets.Types {
+		classes[i] = harvest.ClassCount{IRI: t.IRI, Count: t.Count}
+	}
 	b := s.base.String()
-	js, nq, err := s.store.DatasetDescription(r.Context(), registry.DatasetInfo{
-		IRI:         b + "/.well-known/void#registry",
-		Title:       "credreg: credentials of value",
-		Description: "Credentials, competencies, organizations, the National Career Clusters Framework with its SOC, NAICS and CIP crosswalks, and agencies' value designations, as linked data.",
-		License:     s.license,
-		Fragments:   b + "/fragments{?subject,predicate,object}",
-		Dataset:     b + "/fragments",
-		Dump:        b + "/dump.nq.gz",
-		Feed:        b + "/changes",
-		URISpace:    b + "/",
+	js, nq, err := s.harvest.DatasetDescription(r.Context(), harvest.DatasetInfo{
+		IRI:          b + "/.well-known/void#registry",
+		Title:        "credreg: credentials of value",
+		Description:  "Credentials, competencies, organizations, the National Career Clusters Framework with its SOC, NAICS and CIP crosswalks, and agencies' value designations, as linked data.",
+		License:      s.license,
+		Fragments:    b + "/fragments{?subject,predicate,object}",
+		Dataset:      b + "/fragments",
+		Dump:         b + "/dump.nq.gz",
+		Feed:         b + "/changes",
+		URISpace:     b + "/",
+		Classes:      classes,
+		Designations: s.store.ListStatus().Designations,
 	})
 	if err != nil {
 		s.listError(w, r, err)

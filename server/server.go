@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"credreg/harvest"
 	"credreg/ingest"
 	"credreg/registry"
 	"credreg/schema"
@@ -24,8 +25,11 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	Store  *registry.Store
-	Logger *slog.Logger // nil means slog.Default()
+	Store *registry.Store
+	// Harvest answers the harvest routes (fragments, change feed, dump,
+	// dataset description) of Store; nil means harvest.New(Store).
+	Harvest *harvest.Harvester
+	Logger  *slog.Logger // nil means slog.Default()
 	// MaxImportBytes caps a POST /import body; 0 means
 	// DefaultMaxImportBytes.
 	MaxImportBytes int64
@@ -71,7 +75,7 @@ type Server struct {
 
 	maxImport int64
 	license   string
-	fragPages pageCache
+	harvest   *harvest.Harvester
 	authFails *failureLimiter
 	writes    *writeLimiter
 	imports   chan struct{} // one token per import running
@@ -97,7 +101,10 @@ func New(cfg Config) (*Server, error) {
 	if _, err := siteTemplates(); err != nil {
 		return nil, err
 	}
-	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, renderTag: renderTag(), maxImport: cfg.MaxImportBytes, license: cfg.License}
+	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, renderTag: renderTag(), maxImport: cfg.MaxImportBytes, license: cfg.License, harvest: cfg.Harvest}
+	if s.harvest == nil {
+		s.harvest = harvest.New(cfg.Store)
+	}
 	if s.maxImport <= 0 {
 		s.maxImport = DefaultMaxImportBytes
 	}

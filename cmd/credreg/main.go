@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"credreg/harvest"
 	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
@@ -284,7 +285,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			log.Error("building the list index", "err", err)
 		}
 	}()
-	handler, err := server.New(server.Config{Store: store, Logger: log, License: cfg.license, MaxAuthFailures: cfg.maxAuthFailures, MaxWritesPerMinute: cfg.maxWrites, MaxConcurrentImports: cfg.maxImports, StreamWriteTimeout: cfg.writeTimeout})
+	handler, err := server.New(server.Config{Store: store, Harvest: harvest.New(store), Logger: log, License: cfg.license, MaxAuthFailures: cfg.maxAuthFailures, MaxWritesPerMinute: cfg.maxWrites, MaxConcurrentImports: cfg.maxImports, StreamWriteTimeout: cfg.writeTimeout})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
 		return 1
