@@ -176,9 +176,6 @@ func BenchmarkDump(b *testing.B) {
 func BenchmarkVoID(b *testing.B) {
 	s := openHarvestBench(b)
 	ctx := context.Background()
-	if err := s.WarmList(ctx); err != nil {
-		b.Fatal(err)
-	}
 	info := DatasetInfo{IRI: "https://registry.example.gov/.well-known/void#registry", Dataset: "https://registry.example.gov/fragments"}
 	b.Run("read", func(b *testing.B) {
 		for b.Loop() {
@@ -269,11 +266,6 @@ func TestHarvestFigures(t *testing.T) {
 	el := time.Since(start)
 	out("dump %v records=%d quads=%d sequence=%d %.0f statements/s", el.Round(time.Millisecond), st.Records, st.Quads, st.Sequence,
 		float64(st.Quads)/el.Seconds())
-	start = time.Now()
-	if err := s.WarmList(ctx); err != nil {
-		t.Fatal(err)
-	}
-	out("list index (class partitions of the description) %v", time.Since(start).Round(time.Millisecond))
 	start = time.Now()
 	if _, _, err := s.DatasetDescription(ctx, DatasetInfo{IRI: "http://x.invalid/void#r", Dataset: "http://x.invalid/fragments"}); err != nil {
 		t.Fatal(err)

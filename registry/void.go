@@ -19,6 +19,16 @@ type DatasetInfo struct {
 	// Fragments is the TPF search template, Dump the dump's URL, Feed the
 	// change feed's, URISpace the prefix of every resource IRI.
 	Fragments, Dataset, Dump, Feed, URISpace string
+	// Classes count the credentials by class, and Designations the value
+	// designations: the dataset's class partitions.
+	Classes      []ClassCount
+	Designations int
+}
+
+// ClassCount is how many resources of a class the registry holds.
+type ClassCount struct {
+	IRI   string
+	Count int
 }
 
 // DatasetDescription describes the registry as a VoID and schema.DCAT dataset:
@@ -27,24 +37,13 @@ type DatasetInfo struct {
 // dump, the change feed and the license. It returns JSON-LD and N-Quads.
 // The statement and record counts are read from the backend's counters
 // (Count without the bookkeeping graphs, and of the records' bookkeeping
-// nodes); the class partitions and designations from the list index. No
-// answer scans the store.
+// nodes); the class partitions and designations are the caller's (the
+// catalog's list index counts them). No answer scans the store.
 func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonld, nquads []byte, err error) {
 	triples, records, err := s.counts(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	facets, err := s.Facets(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ix, err := s.listIndex(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	ix.mu.RLock()
-	designations := len(ix.desigs)
-	ix.mu.RUnlock()
 
 	d := rdf.NewNode(info.IRI, schema.ClassVoidDataset, schema.ClassDCATDataset)
 	d.Add(schema.Title, quad.String(info.Title)).Add(schema.PropDCTDescription, quad.String(info.Description))
@@ -82,13 +81,13 @@ func (s *Store) DatasetDescription(ctx context.Context, info DatasetInfo) (jsonl
 	// "#" per IRI: info.IRI has its own fragment already).
 	doc := info.IRI[:strings.IndexByte(info.IRI+"#", '#')]
 	d.Always(schema.PropVoidClassPart)
-	for i, t := range facets.Types {
+	for i, t := range info.Classes {
 		p := rdf.NewNode(fmt.Sprintf("%s#class-%d", doc, i+1))
 		p.Add(schema.PropVoidClass, quad.IRI(t.IRI)).Add(schema.PropVoidEntities, intLiteral(uint64(t.Count)))
 		d.Add(schema.PropVoidClassPart, p)
 	}
 	p := rdf.NewNode(doc + "#class-designations")
-	p.Add(schema.PropVoidClass, quad.IRI(schema.ClassValueDesignation)).Add(schema.PropVoidEntities, intLiteral(uint64(designations)))
+	p.Add(schema.PropVoidClass, quad.IRI(schema.ClassValueDesignation)).Add(schema.PropVoidEntities, intLiteral(uint64(info.Designations)))
 	d.Add(schema.PropVoidClassPart, p)
 	js, err := d.JSONLD(s.base)
 	if err != nil {

@@ -436,16 +436,28 @@ func (s *Server) void(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b := s.base.String()
+	// The class partitions, from the list index.
+	facets, err := s.cat.Facets(r.Context())
+	if err != nil {
+		s.listError(w, r, err)
+		return
+	}
+	classes := make([]registry.ClassCount, len(facets.Types))
+	for i, t := range facets.Types {
+		classes[i] = registry.ClassCount{IRI: t.IRI, Count: t.Count}
+	}
 	js, nq, err := s.store.DatasetDescription(r.Context(), registry.DatasetInfo{
-		IRI:         b + "/.well-known/void#registry",
-		Title:       "credreg: credentials of value",
-		Description: "Credentials, competencies, organizations, the National Career Clusters Framework with its SOC, NAICS and CIP crosswalks, and agencies' value designations, as linked data.",
-		License:     s.license,
-		Fragments:   b + "/fragments{?subject,predicate,object}",
-		Dataset:     b + "/fragments",
-		Dump:        b + "/dump.nq.gz",
-		Feed:        b + "/changes",
-		URISpace:    b + "/",
+		Classes:      classes,
+		Designations: s.cat.ListStatus().Designations,
+		IRI:          b + "/.well-known/void#registry",
+		Title:        "credreg: credentials of value",
+		Description:  "Credentials, competencies, organizations, the National Career Clusters Framework with its SOC, NAICS and CIP crosswalks, and agencies' value designations, as linked data.",
+		License:      s.license,
+		Fragments:    b + "/fragments{?subject,predicate,object}",
+		Dataset:      b + "/fragments",
+		Dump:         b + "/dump.nq.gz",
+		Feed:         b + "/changes",
+		URISpace:     b + "/",
 	})
 	if err != nil {
 		s.listError(w, r, err)
