@@ -1,9 +1,6 @@
-// Package catalog is the registry's domain read side, over a
-// registry.Store and independent of HTTP: the employer's check (is a
-// credential of value on a day, by whom, for what, on which criteria and
-// evidence) and the labels people read for linked resources. The server
-// and the command line answer from it alike.
 package catalog
+
+// The employer's check and the labels people read.
 
 import (
 	"context"
@@ -202,7 +199,7 @@ func number(s string) json.Number {
 	return json.Number(s)
 }
 
-func designation(l *Labeler, d registry.DesignationView, day string) Designation {
+func designation(l *Labeler, d DesignationView, day string) Designation {
 	out := Designation{
 		IRI: d.IRI, CTID: d.CTID, Status: d.StatusOn(day),
 		Agency:      l.Link(d.Agency),
@@ -226,7 +223,7 @@ func designation(l *Labeler, d registry.DesignationView, day string) Designation
 }
 
 // buildCheck answers about the credential iri on day.
-func build(ctx context.Context, st *registry.Store, iri, day string) (*Check, error) {
+func build(ctx context.Context, st *Catalog, iri, day string) (*Check, error) {
 	cv, err := st.Credential(ctx, iri)
 	if err != nil {
 		return nil, err
@@ -242,7 +239,7 @@ func build(ctx context.Context, st *registry.Store, iri, day string) (*Check, er
 	if err != nil {
 		return nil, err
 	}
-	l := NewLabeler(ctx, st)
+	l := NewLabeler(ctx, st.store)
 	typeLinks := make([]Link, len(cv.Types))
 	for i, t := range cv.Types {
 		typeLinks[i] = Link{IRI: t, Label: schema.Label(t)}
@@ -259,13 +256,13 @@ func build(ctx context.Context, st *registry.Store, iri, day string) (*Check, er
 		ActiveDesignations: []Designation{}, OtherDesignations: []Designation{},
 		Competencies: l.Links(cv.Competencies), Occupations: l.Links(cv.Occupations),
 		Industries: l.Links(cv.Industries), Programs: l.Links(cv.Programs),
-		Links: CheckLinks{Resource: iri, Designations: registry.DesignationSetIRI(iri), History: iri + "/history"},
+		Links: CheckLinks{Resource: iri, Designations: DesignationSetIRI(iri), History: iri + "/history"},
 	}
 	seen := map[string]bool{}
 	for _, rec := range recs {
-		d := registry.ViewDesignation(rec)
+		d := ViewDesignation(rec)
 		cd := designation(l, d, day)
-		if cd.Status != registry.StatusActive {
+		if cd.Status != StatusActive {
 			a.OtherDesignations = append(a.OtherDesignations, cd)
 			continue
 		}
@@ -307,7 +304,7 @@ const maxReplacements = 3
 
 // followReplacement adds to a the check of the credential that supersedes
 // it (and so on, a few steps at most, never in a circle).
-func followReplacement(ctx context.Context, st *registry.Store, a *Check, day string) error {
+func followReplacement(ctx context.Context, st *Catalog, a *Check, day string) error {
 	seen := map[string]bool{a.Credential.IRI: true}
 	cur := a
 	for i := 0; i < maxReplacements && len(cur.Credential.SupersededBy) > 0; i++ {
@@ -373,7 +370,7 @@ func statusCounts(ds []Designation) string {
 		n[d.Status]++
 	}
 	var out []string
-	for _, st := range []string{registry.StatusExpired, registry.StatusNotYet, registry.StatusRetiredNow} {
+	for _, st := range []string{StatusExpired, StatusNotYet, StatusRetiredNow} {
 		if n[st] > 0 {
 			out = append(out, fmt.Sprintf("%d %s", n[st], st))
 		}
@@ -388,13 +385,13 @@ func plural(n int) string {
 	return "s"
 }
 
-func candidates(ctx context.Context, st *registry.Store, name, by string, iris []string) (*Ambiguous, error) {
+func candidates(ctx context.Context, st *Catalog, name, by string, iris []string) (*Ambiguous, error) {
 	how := "named"
-	if by == registry.MatchedByShortName {
+	if by == MatchedByShortName {
 		how = "known by the short name"
 	}
 	amb := &Ambiguous{Name: name, Detail: fmt.Sprintf("%d credentials are %s %q; ask again with ?ctid= of the one meant", len(iris), how, name)}
-	var views []*registry.CredentialView
+	var views []*CredentialView
 	for _, iri := range iris {
 		cv, err := st.Credential(ctx, iri)
 		if errors.Is(err, registry.ErrNotFound) {
@@ -412,8 +409,8 @@ func candidates(ctx context.Context, st *registry.Store, name, by string, iris [
 
 // suggestions describes credentials a name may mean, for a person to pick
 // one.
-func suggestions(ctx context.Context, st *registry.Store, views []*registry.CredentialView) ([]Candidate, error) {
-	l := NewLabeler(ctx, st)
+func suggestions(ctx context.Context, st *Catalog, views []*CredentialView) ([]Candidate, error) {
+	l := NewLabeler(ctx, st.store)
 	out := []Candidate{}
 	for _, cv := range views {
 		types := make([]Link, len(cv.Types))
@@ -436,7 +433,7 @@ func suggestions(ctx context.Context, st *registry.Store, views []*registry.Cred
 // following the credentials that supersede it a few steps. It returns an
 // error wrapping registry.ErrNotFound when there is no such record, and a
 // *NotCredentialError for a record that is not a credential.
-func CheckCredential(ctx context.Context, st *registry.Store, iri, day string) (*Check, error) {
+func CheckCredential(ctx context.Context, st *Catalog, iri, day string) (*Check, error) {
 	a, err := build(ctx, st, iri, day)
 	if err != nil {
 		return nil, err
@@ -471,7 +468,7 @@ func (a *Ambiguous) Error() string { return a.Detail }
 // (MatchedBy says which). A name no credential has is a *NoMatchError
 // with up to maxSuggestions of the closest; a name several have is an
 // *Ambiguous listing them.
-func CheckName(ctx context.Context, st *registry.Store, name, day string, maxSuggestions int) (*Check, error) {
+func CheckName(ctx context.Context, st *Catalog, name, day string, maxSuggestions int) (*Check, error) {
 	m, err := st.MatchName(ctx, name, maxSuggestions)
 	if err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ const (
 
 func TestCheck(t *testing.T) {
 	base, _ := schema.NewBase("http://registry.test")
-	st := fixturestest.Open(t, base, true)
+	st := fixtureCatalog(t, base, true)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name, ctid, by, day string
@@ -31,8 +31,8 @@ func TestCheck(t *testing.T) {
 		{ctid: nremt, day: "2026-11-25", ofValue: true, agencies: 2, summary: "is of value on 2026-11-25: designated by Heartland Department of Education"},
 		{ctid: nremt, day: "2030-01-01", ofValue: false, summary: "not designated of value by any agency on 2030-01-01 (2 designations not in force: 2 expired)"},
 		{ctid: awsCloud, day: "2026-11-25", ofValue: false, summary: "(1 designation not in force: 1 expired)"},
-		{name: "nationally registered  EMERGENCY medical technician (nremt)", by: registry.MatchedByName, day: "2026-11-25", ofValue: true, agencies: 2},
-		{name: "NREMT", by: registry.MatchedByShortName, day: "2026-11-25", ofValue: true, agencies: 2},
+		{name: "nationally registered  EMERGENCY medical technician (nremt)", by: MatchedByName, day: "2026-11-25", ofValue: true, agencies: 2},
+		{name: "NREMT", by: MatchedByShortName, day: "2026-11-25", ofValue: true, agencies: 2},
 		{name: "No Such Credential Anywhere", err: &NoMatchError{}},
 		{ctid: nremtOrg, err: &NotCredentialError{}},
 		{ctid: "ce-99999999-9999-4999-8999-999999999999", err: registry.ErrNotFound},
@@ -78,7 +78,7 @@ func TestCheck(t *testing.T) {
 				t.Errorf("the answer lacks the credential's facts: %+v", a.Credential)
 			}
 			for _, d := range a.ActiveDesignations {
-				if d.Status != registry.StatusActive || d.Agency.Label == "" || len(d.Criteria) == 0 {
+				if d.Status != StatusActive || d.Agency.Label == "" || len(d.Criteria) == 0 {
 					t.Errorf("designation %+v", d)
 				}
 			}

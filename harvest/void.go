@@ -23,7 +23,7 @@ type DatasetInfo struct {
 	Fragments, Dataset, Dump, Feed, URISpace string
 	// Classes are the class partitions (credentials by class), in order,
 	// and Designations the value designations: what the catalog counts
-	// (registry.Store.Facets' Types, ListStatus' Designations).
+	// (catalog.Catalog's Facets' Types, ListStatus' Designations).
 	Classes      []ClassCount
 	Designations int
 }

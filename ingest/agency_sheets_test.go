@@ -10,6 +10,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/catalog"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -42,9 +43,9 @@ func agencySheet(t *testing.T, name string) string {
 
 // credentialsNamed returns the stored credentials whose name folds to
 // name's key.
-func credentialsNamed(t *testing.T, s *registry.Store, name string) []*registry.CredentialView {
+func credentialsNamed(t *testing.T, s *registry.Store, name string) []*catalog.CredentialView {
 	t.Helper()
-	m, err := s.MatchCredential(context.Background(), registry.CredentialKey{Name: name})
+	m, err := catalogOf(t, s).MatchCredential(context.Background(), catalog.CredentialKey{Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,14 +77,14 @@ func TestAgencySheetMergesWithStored(t *testing.T) {
 	opts := SheetOptions{Agency: "Heartland Workforce Commission", Mapping: mapping}
 
 	dry := importCSV(t, s, "labor-department.csv", labor, opts, true)
-	if dry.Failed != 0 || dry.Imported != 32 || dry.Credentials == nil || dry.Credentials.Created != 20 || dry.Credentials.Matched[registry.MatchNameOwner] != 12 {
+	if dry.Failed != 0 || dry.Imported != 32 || dry.Credentials == nil || dry.Credentials.Created != 20 || dry.Credentials.Matched[catalog.MatchNameOwner] != 12 {
 		t.Fatalf("dry run: %d imported, %d failed, credentials %+v; problems %v", dry.Imported, dry.Failed, dry.Credentials, dry.Problems)
 	}
 	rep := importCSV(t, s, "labor-department.csv", labor, opts, false)
 	if rep.Failed != 0 || rep.Imported != 32 {
 		t.Fatalf("%d imported, %d failed: %v", rep.Imported, rep.Failed, rep.Problems)
 	}
-	if c := rep.Credentials; c.Created != 20 || c.Matched[registry.MatchNameOwner] != 12 {
+	if c := rep.Credentials; c.Created != 20 || c.Matched[catalog.MatchNameOwner] != 12 {
 		t.Errorf("credentials %+v; want 20 created, 12 matched by name and owner", c)
 	}
 	// The column no field reads is named, and each new owner once.
@@ -112,12 +113,12 @@ func TestAgencySheetMergesWithStored(t *testing.T) {
 		}
 	}
 	// The agency's key is kept on the credential.
-	sec, err := s.Credential(ctx, s.Base().Resource(securityPlus))
+	sec, err := catalogOf(t, s).Credential(ctx, s.Base().Resource(securityPlus))
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantKey := registry.Identifier{Source: s.Base().Resource(workforceCommission), Code: "LD-001"}
-	if !reflect.DeepEqual(sec.Identifiers, []registry.Identifier{wantKey}) {
+	wantKey := catalog.Identifier{Source: s.Base().Resource(workforceCommission), Code: "LD-001"}
+	if !reflect.DeepEqual(sec.Identifiers, []catalog.Identifier{wantKey}) {
 		t.Errorf("identifiers %+v, want %+v", sec.Identifiers, wantKey)
 	}
 	// Codes as the sheet wrote them: 15-1212.00 is the SOC occupation, an
@@ -130,13 +131,13 @@ func TestAgencySheetMergesWithStored(t *testing.T) {
 		t.Errorf("EPA 608: %+v", epa)
 	}
 	// Loose region names are written as the registry's regions.
-	des, err := s.Designations(ctx, s.Base().Resource(stored["CompTIA A+"]))
+	des, err := catalogOf(t, s).Designations(ctx, s.Base().Resource(stored["CompTIA A+"]))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var regions []string
 	for _, d := range des {
-		v := registry.ViewDesignation(d)
+		v := catalog.ViewDesignation(d)
 		if v.Agency == s.Base().Resource(workforceCommission) {
 			regions = append(regions, v.Region)
 			if v.ValidFrom != "2025-07-01" || v.ValidThrough != "2027-06-30" {
@@ -152,7 +153,7 @@ func TestAgencySheetMergesWithStored(t *testing.T) {
 	// its designations and no credential.
 	before := designationsBy(t, s, educationDepartment)
 	edu := importCSV(t, s, "education-department.csv", agencySheet(t, "education-department.csv"), SheetOptions{Agency: "Heartland Department of Education"}, false)
-	if edu.Failed != 0 || edu.Imported != 8 || edu.Credentials.Created != 0 || edu.Credentials.Matched[registry.MatchNameOwner] != 8 {
+	if edu.Failed != 0 || edu.Imported != 8 || edu.Credentials.Created != 0 || edu.Credentials.Matched[catalog.MatchNameOwner] != 8 {
 		t.Fatalf("second agency: %d imported, %d failed, credentials %+v: %v", edu.Imported, edu.Failed, edu.Credentials, edu.Problems)
 	}
 	// One designation per credential and region for the Department: the
@@ -166,13 +167,13 @@ func TestAgencySheetMergesWithStored(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("%d credentials named %q", len(got), name)
 		}
-		des, err := s.Designations(ctx, got[0].IRI)
+		des, err := catalogOf(t, s).Designations(ctx, got[0].IRI)
 		if err != nil {
 			t.Fatal(err)
 		}
 		n := 0
 		for _, d := range des {
-			if v := registry.ViewDesignation(d); v.Agency == s.Base().Resource(educationDepartment) && v.Region == "Statewide" {
+			if v := catalog.ViewDesignation(d); v.Agency == s.Base().Resource(educationDepartment) && v.Region == "Statewide" {
 				n++
 				if v.ValidFrom != "2025-08-01" {
 					t.Errorf("%s: the Department's designation starts %s, want the sheet's 2025-08-01", name, v.ValidFrom)
@@ -192,7 +193,7 @@ func TestAgencySheetMergesWithStored(t *testing.T) {
 	// The same sheet again writes nothing and matches every row by the
 	// agency's key.
 	again := importCSV(t, s, "labor-department.csv", labor, opts, false)
-	if again.Failed != 0 || again.Written != 0 || again.Credentials.Matched[registry.MatchKey] != 32 || again.Credentials.Unchanged != 32 {
+	if again.Failed != 0 || again.Written != 0 || again.Credentials.Matched[catalog.MatchKey] != 32 || again.Credentials.Unchanged != 32 {
 		t.Errorf("re-import: %d failed, %d written, credentials %+v", again.Failed, again.Written, again.Credentials)
 	}
 	// A renamed row still finds its credential by the agency's key.

@@ -95,7 +95,7 @@ func BenchmarkImportCSV(b *testing.B) {
 	data := buf.Bytes()
 	ctx := context.Background()
 	s := newStore(b)
-	res, err := NewResolver(ctx, s)
+	res, err := NewResolver(ctx, catalogOf(b, s))
 	if err != nil {
 		b.Fatal(err)
 	}

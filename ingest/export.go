@@ -4,7 +4,7 @@ import (
 	"sort"
 	"strings"
 
-	"credreg/registry"
+	"credreg/catalog"
 	"credreg/schema"
 )
 
@@ -46,7 +46,7 @@ func GuardCell(c string) string {
 // ExportHeader's layout: one per credential and designation, and one for a
 // credential shown without any. Cells are guarded (GuardCell). Status is
 // the designation's on the page's day ("" for a credential alone).
-func ListRows(page *registry.ListPage) [][]string {
+func ListRows(page *catalog.ListPage) [][]string {
 	var rows [][]string
 	name := func(iri string) string {
 		if t, ok := page.Terms[iri]; ok && t.Label != "" {
@@ -96,7 +96,7 @@ func ListRows(page *registry.ListPage) [][]string {
 			code(v.Occupations), code(v.Programs), code(v.Industries), ctids(v.Competencies)}
 		credStatus := ""
 		if v.Retired {
-			credStatus = registry.StatusRetiredNow
+			credStatus = catalog.StatusRetiredNow
 		}
 		tail := func(verified, desIRI string) []string {
 			return []string{credStatus, verified, strings.Join(v.SupersededBy, "; "), v.IRI, desIRI}
@@ -139,7 +139,7 @@ func ListRows(page *registry.ListPage) [][]string {
 				row = append(row, yesNo(has[f]))
 			}
 			row = append(row, strings.Join(others, "; "))
-			var ev registry.EvidenceView
+			var ev catalog.EvidenceView
 			if len(d.Evidence) > 0 {
 				ev = d.Evidence[0]
 			}
@@ -149,7 +149,7 @@ func ListRows(page *registry.ListPage) [][]string {
 			case page.Day != "":
 				status = d.StatusOn(page.Day)
 			case d.Retired:
-				status = registry.StatusRetiredNow
+				status = catalog.StatusRetiredNow
 			}
 			retiredOn := d.RetiredOn
 			if len(retiredOn) >= 10 {

@@ -32,7 +32,7 @@ func fuzzStore(f *testing.F) (*registry.Store, *Resolver) {
 	fuzzShared.once.Do(func() {
 		s := newStore(f) // closed and removed by f's cleanup, after the reset below
 		fuzzShared.store = s
-		fuzzShared.res, fuzzShared.err = NewResolver(context.Background(), s)
+		fuzzShared.res, fuzzShared.err = NewResolver(context.Background(), catalogOf(f, s))
 		f.Cleanup(func() {
 			fuzzShared.store, fuzzShared.res, fuzzShared.err = nil, nil, nil
 			fuzzShared.once = sync.Once{}

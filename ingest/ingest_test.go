@@ -24,7 +24,7 @@ func newStore(t testing.TB) *registry.Store {
 
 func importCSV(t *testing.T, s *registry.Store, name, data string, opts SheetOptions, dry bool) *Report {
 	t.Helper()
-	res, err := NewResolver(context.Background(), s)
+	res, err := NewResolver(context.Background(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

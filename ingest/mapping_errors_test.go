@@ -113,7 +113,7 @@ func TestMissingColumnKeepsStoredValues(t *testing.T) {
 	}
 	cred := credentialNamed(t, s, "Dental Assistant Certification")
 	d := oneDesignation(t, s, cred)
-	res, err := NewResolver(t.Context(), s)
+	res, err := NewResolver(t.Context(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

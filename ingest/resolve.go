@@ -9,6 +9,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/catalog"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -29,16 +30,19 @@ type Resolver struct {
 	regionNames []string          // the regions' preferred labels, sorted
 	areaNames   []string          // the Clusters' and Sub-Clusters' labels, for suggestions
 	store       *registry.Store
+	cat         *catalog.Catalog
 }
 
 // NewResolver reads the Framework, the value criteria and the
-// organizations from store.
-func NewResolver(ctx context.Context, store *registry.Store) (*Resolver, error) {
+// organizations from the catalog's store; credentials are matched with the
+// catalog.
+func NewResolver(ctx context.Context, cat *catalog.Catalog) (*Resolver, error) {
+	store := cat.Store()
 	base := store.Base()
 	r := &Resolver{
 		base: base, clusters: map[string]string{}, subClusters: map[string]string{},
 		parent: map[string]string{}, criteria: map[string]string{}, orgs: map[string]string{},
-		orgNames: map[string]string{}, regions: map[string]string{}, store: store,
+		orgNames: map[string]string{}, regions: map[string]string{}, store: store, cat: cat,
 	}
 	members, err := store.Members(ctx, base.Scheme(schema.SchemeCareerClusters))
 	if err != nil {
@@ -185,11 +189,11 @@ func (r *Resolver) OrganizationName(iri string) string { return r.orgNames[iri] 
 
 // MatchCredential finds the stored credential an import's row names (see
 // registry.Store.MatchCredential).
-func (r *Resolver) MatchCredential(ctx context.Context, k registry.CredentialKey) (registry.CredentialMatch, error) {
+func (r *Resolver) MatchCredential(ctx context.Context, k catalog.CredentialKey) (catalog.CredentialMatch, error) {
 	if r.store == nil {
-		return registry.CredentialMatch{}, nil
+		return catalog.CredentialMatch{}, nil
 	}
-	return r.store.MatchCredential(ctx, k)
+	return r.cat.MatchCredential(ctx, k)
 }
 
 // stored reads the stored record iri, nil when there is none.
@@ -206,11 +210,11 @@ func (r *Resolver) stored(ctx context.Context, iri string) (*registry.Record, er
 
 // storedCredential reads the stored credential iri, nil when none is
 // stored (or the record is not a credential).
-func (r *Resolver) storedCredential(ctx context.Context, iri string) (*registry.CredentialView, error) {
+func (r *Resolver) storedCredential(ctx context.Context, iri string) (*catalog.CredentialView, error) {
 	if r.store == nil {
 		return nil, nil
 	}
-	v, err := r.store.Credential(ctx, iri)
+	v, err := r.cat.Credential(ctx, iri)
 	if errors.Is(err, registry.ErrNotFound) {
 		return nil, nil
 	}
@@ -226,13 +230,13 @@ func (r *Resolver) designationsOf(ctx context.Context, cred, agency, region stri
 	if r.store == nil || region == "" {
 		return nil, nil
 	}
-	recs, err := r.store.Designations(ctx, cred)
+	recs, err := r.cat.Designations(ctx, cred)
 	if err != nil {
 		return nil, err
 	}
 	var out []*registry.Record
 	for _, rec := range recs {
-		d := registry.ViewDesignation(rec)
+		d := catalog.ViewDesignation(rec)
 		if d.Agency == agency && !d.Retired && schema.NameKey(d.Region) == schema.NameKey(region) {
 			out = append(out, rec)
 		}

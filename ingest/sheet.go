@@ -13,6 +13,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/catalog"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -105,7 +106,7 @@ func (s *sheet) headerOf(field string) string {
 	return field
 }
 
-func credentialIRIs(vs []*registry.CredentialView) []string {
+func credentialIRIs(vs []*catalog.CredentialView) []string {
 	out := make([]string, len(vs))
 	for i, v := range vs {
 		out[i] = v.IRI
@@ -605,7 +606,7 @@ func (s *sheet) convert(ctx context.Context, cells []string, row int) *Unit {
 	default:
 		r.fail(FieldOwner, "", "required: the owning organization, or an agency (a column or --agency), to identify a credential that has no CTID")
 	}
-	var match *registry.CredentialView
+	var match *catalog.CredentialView
 	if u.Rule == "ctid" {
 		if v, err := res.storedCredential(ctx, s.base.Resource(ctid)); err != nil {
 			r.fail(FieldCTID, ctid, "could not read the stored credential: %v", err)
@@ -614,7 +615,7 @@ func (s *sheet) convert(ctx context.Context, cells []string, row int) *Unit {
 		}
 	}
 	if u.Rule == "" && ctid != "" {
-		if found, rule := r.matchStored(ctx, registry.CredentialKey{Source: agencyIRI, Code: key, Name: name, Owner: owner}, s.base.Resource(ctid)); found != nil {
+		if found, rule := r.matchStored(ctx, catalog.CredentialKey{Source: agencyIRI, Code: key, Name: name, Owner: owner}, s.base.Resource(ctid)); found != nil {
 			ctid, u.Rule, match = found.CTID, rule, found
 		}
 	}
@@ -622,7 +623,7 @@ func (s *sheet) convert(ctx context.Context, cells []string, row int) *Unit {
 		// A new credential: say so when the registry holds one of that
 		// name under another owner (a spelling of the owner, or another
 		// credential of the same name).
-		if same, err := res.MatchCredential(ctx, registry.CredentialKey{Name: name}); err == nil && len(same.Candidates) > 0 && !contains(credentialIRIs(same.Candidates), s.base.Resource(ctid)) {
+		if same, err := res.MatchCredential(ctx, catalog.CredentialKey{Name: name}); err == nil && len(same.Candidates) > 0 && !contains(credentialIRIs(same.Candidates), s.base.Resource(ctid)) {
 			var list []string
 			for _, c := range same.Candidates {
 				owners := make([]string, 0, len(c.OwnedBy))
@@ -761,7 +762,7 @@ func (s *sheet) convert(ctx context.Context, cells []string, row int) *Unit {
 		emit(k.record(true))
 		c.link(schema.TargetCompetency, comp)
 	}
-	if strings.EqualFold(r.get(FieldCredentialStatus), registry.StatusRetiredNow) {
+	if strings.EqualFold(r.get(FieldCredentialStatus), catalog.StatusRetiredNow) {
 		retired := match != nil && match.Retired
 		if match == nil {
 			rec, err := res.stored(ctx, cred)
@@ -860,7 +861,7 @@ func localConcept(base schema.Base, scheme, notation, label, broader string) Ref
 // the row's credential gets when it is new: among several candidates it is
 // the one this agency's earlier import made. Several others are a row
 // error listing them.
-func (r *rowCtx) matchStored(ctx context.Context, k registry.CredentialKey, derived string) (*registry.CredentialView, string) {
+func (r *rowCtx) matchStored(ctx context.Context, k catalog.CredentialKey, derived string) (*catalog.CredentialView, string) {
 	m, err := r.s.opts.Resolver.MatchCredential(ctx, k)
 	if err != nil {
 		r.fail(FieldName, k.Name, "could not look for the credential among the stored ones: %v", err)
@@ -897,9 +898,9 @@ func (r *rowCtx) matchStored(ctx context.Context, k registry.CredentialKey, deri
 	}
 	field, what := FieldName, "name"
 	switch m.Rule {
-	case registry.MatchKey:
+	case catalog.MatchKey:
 		field, what = FieldLocalKey, "key"
-	case registry.MatchNameOwner:
+	case catalog.MatchNameOwner:
 		what = "name and owner"
 	}
 	r.fail(field, firstNonEmpty(k.Code, k.Name), "%d stored credentials have this %s: %s; give the credential's CTID (a CTID column) or its owner to say which", len(m.Candidates), what, strings.Join(list, "; "))
@@ -1075,7 +1076,7 @@ func (r *rowCtx) designation(ctx context.Context, u *Unit, cred, agency, key str
 		}
 		d.quads = e.quads
 	}
-	if strings.EqualFold(r.get(FieldStatus), registry.StatusRetiredNow) && (stored == nil || !stored.Retired()) {
+	if strings.EqualFold(r.get(FieldStatus), catalog.StatusRetiredNow) && (stored == nil || !stored.Retired()) {
 		r.retire(d, r.get(FieldRetiredOn), r.get(FieldRetirementReason))
 	}
 	if stored != nil {

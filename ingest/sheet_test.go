@@ -552,7 +552,7 @@ func TestCSVTwoAgenciesOneCredential(t *testing.T) {
 		agencies = append(agencies, objectsOf(t, s, d, schema.DesignatingAgency)...)
 		regions = append(regions, objectsOf(t, s, d, schema.Region)...)
 	}
-	res, err := NewResolver(context.Background(), s)
+	res, err := NewResolver(context.Background(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func (w *workbook) bytes(opts ...excelize.Options) []byte {
 
 func xlsxSourceOf(t *testing.T, s *registry.Store, name string, data []byte, opts SheetOptions) Source {
 	t.Helper()
-	res, err := NewResolver(context.Background(), s)
+	res, err := NewResolver(context.Background(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestXLSXImport(t *testing.T) {
 	d := oneDesignation(t, s, cred)
 	expectObjects(t, s, d, schema.ValidFrom, "2025-07-01")
 	expectObjects(t, s, d, schema.Region, "Statewide")
-	res, err := NewResolver(context.Background(), s)
+	res, err := NewResolver(context.Background(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,7 +464,7 @@ func TestXLSXLongCell(t *testing.T) {
 
 func TestXLSXNotAWorkbook(t *testing.T) {
 	s := newStore(t)
-	res, err := NewResolver(context.Background(), s)
+	res, err := NewResolver(context.Background(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -546,7 +546,7 @@ func TestXLSXEmpty(t *testing.T) {
 	expectCounts(t, rep, 1, 0, 1)
 	expectProblems(t, rep, "empty-sheet.xlsx", wantProblem{0, "", "", "the sheet is empty: no header row"})
 
-	res, err := NewResolver(context.Background(), s)
+	res, err := NewResolver(context.Background(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -615,7 +615,7 @@ func rezip(t *testing.T, data []byte, part string, edit func([]byte) []byte) []b
 // Malformed worksheet XML is refused, not silently cut short.
 func TestXLSXMalformedSheet(t *testing.T) {
 	s := newStore(t)
-	res, err := NewResolver(context.Background(), s)
+	res, err := NewResolver(context.Background(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -711,7 +711,7 @@ func firstName(t *testing.T, src Source) string {
 func TestXLSXSheetChoice(t *testing.T) {
 	data := sheetsWorkbook(t).bytes()
 	s := newStore(t)
-	res, err := NewResolver(context.Background(), s)
+	res, err := NewResolver(context.Background(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -766,7 +766,7 @@ func TestXLSXSheetChoice(t *testing.T) {
 // case are refused, and the note of other worksheets stays short.
 func TestXLSXSheetChoiceMore(t *testing.T) {
 	s := newStore(t)
-	res, err := NewResolver(context.Background(), s)
+	res, err := NewResolver(context.Background(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -892,7 +892,7 @@ func TestWriteTableSheet(t *testing.T) {
 
 func TestCSVSheetOption(t *testing.T) {
 	s := newStore(t)
-	res, err := NewResolver(context.Background(), s)
+	res, err := NewResolver(context.Background(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1148,7 +1148,7 @@ func TestXLSXZipBombRefused(t *testing.T) {
 		t.Fatalf("the padded workbook is %d bytes; the test wants a small one", len(data))
 	}
 	s := newStore(t)
-	res, err := NewResolver(t.Context(), s)
+	res, err := NewResolver(t.Context(), catalogOf(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,11 +66,6 @@ func TestPostgresStore(t *testing.T) {
 		{"ConcurrentReadsAndWrites", TestConcurrentReadsAndWrites},
 		{"CancelledViewIsNotCached", TestCancelledViewIsNotCached},
 		{"Tokens", TestTokens},
-		{"ListFilters", TestListFilters},
-		{"ListPaging", TestListPaging},
-		{"ListPagingDuringWrites", TestListPagingDuringWrites},
-		{"ListIndexBuiltFromStore", TestListIndexBuiltFromStore},
-		{"DesignationsSideBySide", TestDesignationsSideBySide},
 		{"History", TestHistory},
 		{"PublishedLeavesOutBookkeeping", TestPublishedLeavesOutBookkeeping},
 	} {

@@ -312,8 +312,9 @@ func TestBackupWhileWriting(t *testing.T) {
 	if c, err := r.Put(ctx, "b", credentialNo(t, 2, "after reopen")); err != nil || c.Seq != head+2 {
 		t.Fatalf("write after reopen: %+v %v, want sequence %d", c, err, head+2)
 	}
-	if _, err := r.List(ctx, ListQuery{}); err != nil {
-		t.Errorf("list index on the restored store: %v", err)
+	statements := 0
+	if err := r.ScanRecords(ctx, nil, func(quad.Quad) error { statements++; return nil }); err != nil || statements == 0 {
+		t.Errorf("scan of the restored store's records (what the list index reads): %d statements, %v", statements, err)
 	}
 }
 

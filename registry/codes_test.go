@@ -1,31 +1,12 @@
 package registry
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
-	"testing"
 
 	"github.com/cayleygraph/quad"
 
 	"credreg/schema"
 )
-
-// fixtureFile reads a file of fixtures/data: the reference data
-// (career-clusters, value-criteria, regions) or the sample's
-// (organizations, competencies, credentials, designations, regions under
-// sample/).
-func fixtureFile(tb testing.TB, name string) []byte {
-	tb.Helper()
-	for _, dir := range []string{"reference", "sample"} {
-		b, err := os.ReadFile(filepath.Join("..", "fixtures", "data", dir, name+".jsonld"))
-		if err == nil {
-			return b
-		}
-	}
-	tb.Fatalf("no fixture file %s.jsonld under fixtures/data/reference or sample", name)
-	return nil
-}
 
 // codeConcepts returns the records of the code-list concepts (SOC, NAICS,
 // CIP, from schema's generated tables) that recs link to, and of their

@@ -401,3 +401,17 @@ func (s *Store) label(ctx context.Context, iri string) (string, error) {
 	}
 	return "", nil
 }
+
+// TreeDocument returns a Document of statements that are not one stored
+// record (a collection made of several records' statements, under iri),
+// at the store's current sequence: its JSON-LD nests the nodes that iri
+// links to with the predicate nest, as a tree, and is rendered now (a
+// failure is not kept: serving the document renders it again and reports
+// it).
+func (s *Store) TreeDocument(iri string, quads []quad.Quad, nest string) *Document {
+	q, hash := rdf.Canonicalize(quads)
+	doc := &Document{IRI: iri, Hash: hash, Version: s.Sequence(), store: s, quads: q}
+	doc.renderJSON = func() ([]byte, error) { return rdf.RenderTree(s.base, iri, q, nest) }
+	_, _ = doc.JSONLD()
+	return doc
+}

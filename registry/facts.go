@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/cayleygraph/quad"
@@ -76,4 +77,65 @@ func IsOrganization(types []string) bool {
 		}
 	}
 	return false
+}
+
+// quadsByObjectPredicate returns the statements (?, predicate, object) in
+// every graph: one prefix scan of the store's (predicate, object) index, so
+// a node many statements point at (an agency, a type) costs only the
+// statements of that predicate.
+func (s *Store) quadsByObjectPredicate(ctx context.Context, object quad.Value, predicate string) ([]quad.Quad, error) {
+	return s.quadsByObjectPredicateLimit(ctx, object, predicate, -1)
+}
+
+// quadsByObjectPredicateLimit is quadsByObjectPredicate that stops after
+// limit+1 statements when limit >= 0 (so a caller can tell "more than
+// limit").
+func (s *Store) quadsByObjectPredicateLimit(ctx context.Context, object quad.Value, predicate string, limit int) ([]quad.Quad, error) {
+	p := Pattern{Object: object, Predicate: quad.IRI(predicate)}
+	if limit < 0 {
+		return s.match(ctx, p)
+	}
+	quads, _, err := s.be.Match(ctx, p, nil, limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("match %s: %w", patternKey(p), err)
+	}
+	return quads, nil
+}
+
+// recordSubjects returns the record nodes (no fragment IRIs) that have the
+// statement (node, predicate, object) in their own record, sorted.
+func (s *Store) recordSubjects(ctx context.Context, predicate string, object quad.Value) ([]string, error) {
+	quads, err := s.quadsByObjectPredicate(ctx, object, predicate)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, q := range quads {
+		subj := string(asIRI(q.Subject))
+		if subj == "" || seen[subj] || schema.RecordIRI(subj) != subj || asIRI(q.Label) != quad.IRI(subj) {
+			continue
+		}
+		seen[subj] = true
+		out = append(out, subj)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// RecordsWith returns, sorted, the records whose own node has the
+// statement (node, predicate, object): the designations of a credential
+// (schema.DesignatedFor), the credentials of a name (schema.Name).
+// Statements of a record's other nodes (an evidence node) do not count.
+func (s *Store) RecordsWith(ctx context.Context, predicate string, object quad.Value) ([]string, error) {
+	return s.recordSubjects(ctx, predicate, object)
+}
+
+// ScanRecords calls fn with every statement of the records (not of the
+// store's bookkeeping: record metadata, the change log, tokens) whose
+// predicate is in preds (any, when preds is nil), each in its record's
+// graph, from one snapshot of the store: what a listener reads to build
+// its state by a scan, before it catches up from the change log.
+func (s *Store) ScanRecords(ctx context.Context, preds map[quad.IRI]bool, fn func(quad.Quad) error) error {
+	return s.scanRecordQuads(ctx, preds, fn)
 }

@@ -227,3 +227,5 @@ func (s *Store) startFollowing(every time.Duration) {
 		}
 	}()
 }
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -681,4 +682,77 @@ func (s *Store) readChange(ctx context.Context, seq uint64) (Change, error) {
 		return Change{}, fmt.Errorf("read change %d: entry missing from the log", seq)
 	}
 	return c, nil
+}
+
+// History returns every change-log entry of the record iri, oldest first:
+// who (the actor), when, the action and the content hash of the version
+// written. The log keeps hashes, not earlier versions, so it cannot say
+// which statements a change added or removed. A record never written has
+// no history (an empty list, no error).
+func (s *Store) History(ctx context.Context, iri string) ([]Change, error) {
+	quads, err := s.quadsByObjectPredicate(ctx, quad.IRI(iri), predResource)
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", iri, err)
+	}
+	var seqs []uint64
+	seen := map[uint64]bool{}
+	for _, q := range quads {
+		if asIRI(q.Label) != graphChanges {
+			continue
+		}
+		n, ok := strings.CutPrefix(string(asIRI(q.Subject)), changePrefix)
+		if !ok {
+			continue
+		}
+		seq, err := strconv.ParseUint(n, 10, 64)
+		if err != nil || seen[seq] {
+			continue
+		}
+		seen[seq] = true
+		seqs = append(seqs, seq)
+	}
+	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
+	out := make([]Change, 0, len(seqs))
+	for _, seq := range seqs {
+		c, err := s.readChange(ctx, seq)
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", iri, err)
+		}
+		if c.IRI != iri {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// ChangeAt returns change-log entry seq, or an error when the log has no
+// such entry.
+func (s *Store) ChangeAt(ctx context.Context, seq uint64) (Change, error) {
+	return s.readChange(ctx, seq)
+}
+
+// Statements returns the statements of the record iri as they are stored
+// now, each in the record's graph, in no particular order; none (and no
+// error) when there is no such record. Unlike Get it reads no bookkeeping
+// and does not canonicalize: it is the read that catching up with the
+// change log makes for every record an entry names.
+func (s *Store) Statements(ctx context.Context, iri string) ([]quad.Quad, error) {
+	return s.quadsByGraph(ctx, quad.IRI(iri))
+}
+
+// QueryError is a list parameter the list cannot use.
+type QueryError struct {
+	Param, Value, Message string
+	// Candidates are the values meant, when a name was ambiguous, or the
+	// known values, when few.
+	Candidates []string
+}
+
+func (e *QueryError) Error() string {
+	msg := fmt.Sprintf("%s=%q: %s", e.Param, e.Value, e.Message)
+	if len(e.Candidates) > 0 {
+		msg += " (" + strings.Join(e.Candidates, "; ") + ")"
+	}
+	return msg
 }

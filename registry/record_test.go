@@ -1,12 +1,16 @@
 package registry
 
 import (
+	"context"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cayleygraph/quad"
 
 	"credreg/rdf"
+	"credreg/schema"
 )
 
 func TestDiffRecord(t *testing.T) {
@@ -88,5 +92,72 @@ func BenchmarkCanonical(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		rdf.Canonicalize(rec.Quads)
+	}
+}
+
+func TestHistory(t *testing.T) {
+	ctx := context.Background()
+	s := fixtureStore(t)
+	// Two designations of NREMT.
+	iris, err := s.RecordsWith(ctx, schema.DesignatedFor, quad.IRI(res(s, fxNREMT)))
+	if err != nil || len(iris) < 2 {
+		t.Fatalf("designations of NREMT: %v, %v", iris, err)
+	}
+	var recs []*Record
+	for _, iri := range iris {
+		rec, err := s.Get(ctx, iri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+	iri := recs[1].IRI
+	h, err := s.History(ctx, iri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 1 || h[0].Action != ActionCreate || h[0].Actor != fxActor || h[0].IRI != iri || h[0].Hash != recs[1].Hash || h[0].Time.IsZero() {
+		t.Fatalf("history of a fixture record = %+v", h)
+	}
+	if _, err := s.Retire(ctx, "Heartland Workforce Commission", iri, "replaced by a statewide designation", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// Another record's change must not show up.
+	if _, err := s.Retire(ctx, "someone else", recs[0].IRI, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	h, err = s.History(ctx, iri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 2 || h[1].Action != ActionRetire || h[1].Actor != "Heartland Workforce Commission" || h[1].Seq <= h[0].Seq {
+		t.Fatalf("history after retire = %+v", h)
+	}
+	cur, _ := s.Get(ctx, iri)
+	if h[1].Hash != cur.Hash || h[1].Hash == h[0].Hash {
+		t.Errorf("retire entry hash %s, record %s", h[1].Hash, cur.Hash)
+	}
+	// The same entries as the change feed has.
+	all, err := s.Changes(ctx, 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []Change
+	for _, c := range all {
+		if c.IRI == iri {
+			want = append(want, c)
+		}
+	}
+	if !reflect.DeepEqual(h, want) {
+		t.Errorf("history %+v\nchange feed %+v", h, want)
+	}
+	// An organization that many records point at: only its own entries.
+	h, err = s.History(ctx, res(s, fxWorkforce))
+	if err != nil || len(h) != 1 || h[0].IRI != res(s, fxWorkforce) {
+		t.Errorf("history of an agency = %+v, %v", h, err)
+	}
+	h, err = s.History(ctx, res(s, "ce-99999999-9999-4999-8999-999999999999"))
+	if err != nil || len(h) != 0 {
+		t.Errorf("history of nothing = %+v, %v", h, err)
 	}
 }

@@ -1,9 +1,12 @@
 // Package registry is credreg's store: records (one resource's description
 // in its own named graph, replaced atomically), retirement, the append-only
-// change log, and rendering of records as JSON-LD, N-Quads and a view for
-// HTML pages. Harvesters' reads (package harvest) go through Published, a
-// read-only view of the records' statements that never shows the
-// bookkeeping graphs below. Nothing above it sees cayley or Badger types.
+// change log, and documents (records rendered as JSON-LD, N-Quads and a
+// view for HTML pages). Writes notify listeners (Subscribe): the store's
+// own document cache, and the catalog's list index (package catalog, which
+// holds the domain above records: lists, views, reports). Harvesters'
+// reads (package harvest) go through Published, a read-only view of the
+// records' statements that never shows the bookkeeping graphs below.
+// Nothing above it sees cayley or Badger types.
 //
 // A Store is opened by URL: "badger:///path/to/dir" (or "badger://./dir"
 // relative to the working directory) opens the embedded Badger v4 store;
@@ -93,7 +96,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -154,16 +156,11 @@ type Options struct {
 	// when the backend announces one; 0 means 250ms. A store its process
 	// holds alone (Badger) does not follow.
 	FollowEvery time.Duration
-	// NoListSnapshot turns off the list index's snapshot (see
-	// WriteListSnapshot): the index is then built by a scan at every
-	// start, and none is written.
-	NoListSnapshot bool
 }
 
 // Store is credreg's registry store. It is safe for concurrent use; writes
 // are serialised.
 type Store struct {
-	reports reportMemo // the last cluster report, while the list index holds
 	// be is the storage port's backend; every statement is read and
 	// written through it.
 	be   Backend
@@ -181,16 +178,16 @@ type Store struct {
 	// holds a lock), so the document cache can trust its own drops.
 	exclusive bool
 
-	list *listIndex
-	// snapPath is the list index's snapshot file, "" when the store keeps
-	// none; snapMu serialises writing it, snapOnce starts its loop.
-	snapPath string
-	snapMu   sync.Mutex
-	snapOnce sync.Once
-	// hooks are told of every committed write (see subscribe).
-	hooks []writeHook
-	// life ends when the store closes; background work (the list index's
-	// build) runs under it and is waited for by Close.
+	// sideDir is the directory for files kept beside the store (see
+	// SideDir), "" for none.
+	sideDir string
+	// hooks are told of every committed write (see subscribe); closers
+	// are called when the store closes (see OnClose).
+	hooks   []writeHook
+	closers []func()
+	// life ends when the store closes; background work (a backup, the
+	// loop that follows other processes' writes) runs under it and is
+	// waited for by Close.
 	life     context.Context
 	stopLife context.CancelFunc
 	bg       sync.WaitGroup
@@ -276,7 +273,6 @@ func Open(ctx context.Context, storeURL string, opts Options) (*Store, error) {
 // base and the log's head, and (on a store shared with other processes)
 // the loop that follows their writes.
 func (s *Store) start(ctx context.Context, opts Options) (*Store, error) {
-	s.list = newListIndex()
 	s.life, s.stopLife = context.WithCancel(context.Background())
 	if opts.DocumentCache >= 0 {
 		n := opts.DocumentCache
@@ -285,22 +281,15 @@ func (s *Store) start(ctx context.Context, opts Options) (*Store, error) {
 		}
 		s.docs = newDocCache(n)
 	}
-	// The store's own listeners, told of every write, local or followed
-	// from the shared change log: the document cache forgets what changed,
-	// then the list index applies it.
+	// The store's own listener, told of every write, local or followed
+	// from the shared change log: the document cache forgets what changed.
+	// Others (the catalog's list index) subscribe once the store is open.
 	s.subscribe(func(_ uint64, ws []recordWrite) {
 		iris := make([]string, len(ws))
 		for i, w := range ws {
 			iris[i] = w.New.IRI
 		}
 		s.docs.drop(iris)
-	})
-	s.subscribe(func(seq uint64, ws []recordWrite) {
-		recs := make([]Record, len(ws))
-		for i, w := range ws {
-			recs[i] = w.New
-		}
-		s.updateList(seq, recs)
 	})
 	if err := s.init(ctx, opts.AdoptStoredBase, opts.MustExist); err != nil {
 		s.stopLife()
@@ -382,9 +371,7 @@ func (s *Store) openBadger(dir string, opts Options) error {
 	s.be = be
 	s.sync = be.Sync
 	s.noSync = opts.NoSync
-	if !opts.NoListSnapshot {
-		s.snapPath = filepath.Join(dir, listSnapshotFile)
-	}
+	s.sideDir = dir
 	s.exclusive = true
 	return nil
 }
@@ -445,6 +432,13 @@ func changeNode(seq uint64) quad.IRI {
 	return quad.IRI(changePrefix + strconv.FormatUint(seq, 10))
 }
 
+// SideDir is the directory where a process may keep files of its own
+// beside the store, such as the catalog's list index snapshot: the Badger
+// store's directory (Badger ignores files it did not make). It is "" for
+// a store with no directory of its own (PostgreSQL, shared by several
+// servers).
+func (s *Store) SideDir() string { return s.sideDir }
+
 // Base returns the store's base IRI.
 func (s *Store) Base() schema.Base { return s.base }
 
@@ -457,6 +451,13 @@ func (s *Store) Sequence() uint64 {
 
 // Close flushes and closes the store. It is safe to call more than once.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	closers := s.closers
+	s.closers = nil
+	s.mu.Unlock()
+	for _, fn := range closers {
+		fn()
+	}
 	s.stopLife()
 	// A backup registers with bg under mu after checking life: once mu
 	// has been taken here, none can register unseen by Wait.
@@ -470,12 +471,6 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	// A clean close leaves a snapshot of the list index, so that the next
-	// start reads it rather than scanning the store. Failing to write it
-	// costs that start time, not data: it is logged, not returned.
-	if _, err := s.WriteListSnapshot(context.Background()); err != nil {
-		s.log.Warn("list index snapshot not written; the next start builds the index by a scan", "err", err)
-	}
 	var errs []error
 	if s.sync != nil {
 		if err := s.sync(); err != nil {

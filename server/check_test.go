@@ -40,11 +40,11 @@ func TestCheckByForgivingName(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ name, want, by string }{
-		{"ccna", "Cisco Certified Network Associate (CCNA)", registry.MatchedByShortName},
-		{"CCNA", "Cisco Certified Network Associate (CCNA)", registry.MatchedByShortName},
-		{"cisco certified network associate (ccna)", "Cisco Certified Network Associate (CCNA)", registry.MatchedByName},
-		{"CNA", "Certified Nursing Assistant", registry.MatchedByShortName},
-		{"NREMT", "Nationally Registered Emergency Medical Technician (NREMT)", registry.MatchedByShortName},
+		{"ccna", "Cisco Certified Network Associate (CCNA)", catalog.MatchedByShortName},
+		{"CCNA", "Cisco Certified Network Associate (CCNA)", catalog.MatchedByShortName},
+		{"cisco certified network associate (ccna)", "Cisco Certified Network Associate (CCNA)", catalog.MatchedByName},
+		{"CNA", "Certified Nursing Assistant", catalog.MatchedByShortName},
+		{"NREMT", "Nationally Registered Emergency Medical Technician (NREMT)", catalog.MatchedByShortName},
 	} {
 		res, body := check(tc.name, "")
 		var a catalog.Check

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"credreg/catalog"
 	"credreg/ingest"
 	"credreg/ingest/seed"
 	"credreg/registry"
@@ -73,15 +74,15 @@ func TestCTDLExport(t *testing.T) {
 			t.Fatalf("%s: the CTDL export does not read back: %v %v", ctid, err, rep.Problems)
 		}
 		iri := store.Base().Resource(ctid)
-		want, err := store.Credential(ctx, iri)
+		want, err := catalogOf(t, store).Credential(ctx, iri)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := fresh.Credential(ctx, iri)
+		got, err := catalogOf(t, fresh).Credential(ctx, iri)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fields := func(v *registry.CredentialView) []any {
+		fields := func(v *catalog.CredentialView) []any {
 			return []any{v.CTID, v.Name, v.Description, v.Types, v.OwnedBy, v.OfferedBy, v.Occupations, v.Industries, v.Programs, v.Competencies, v.SupersededBy}
 		}
 		if !reflect.DeepEqual(fields(want), fields(got)) {

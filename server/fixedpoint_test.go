@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/catalog"
 	"credreg/ingest"
 	"credreg/ingest/seed"
 	"credreg/registry"
@@ -26,7 +27,7 @@ import (
 func TestListCSVFixedPoint(t *testing.T) {
 	ctx := context.Background()
 	srv, store := newUmbrellaServer(t)
-	res, err := ingest.NewResolver(ctx, store)
+	res, err := ingest.NewResolver(ctx, catalogOf(t, store))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestListCSVFixedPoint(t *testing.T) {
 	}
 	imp := func(name, data string) *ingest.Report {
 		t.Helper()
-		res, err := ingest.NewResolver(ctx, fresh)
+		res, err := ingest.NewResolver(ctx, catalogOf(t, fresh))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,11 +94,11 @@ func TestListCSVFixedPoint(t *testing.T) {
 	}
 	rep := imp("export.csv", body)
 
-	before, err := store.List(ctx, registry.ListQuery{Active: registry.ActiveAny, Limit: registry.MaxListLimit})
+	before, err := catalogOf(t, store).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := fresh.List(ctx, registry.ListQuery{Active: registry.ActiveAny, Limit: registry.MaxListLimit})
+	after, err := catalogOf(t, fresh).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func referenceOnlyServer(t *testing.T) (*registry.Store, string) {
 // summarizeByName describes a list page with organizations by name and
 // codes by notation, so that two registries that named their
 // organizations differently compare equal.
-func summarizeByName(p *registry.ListPage) []string {
+func summarizeByName(p *catalog.ListPage) []string {
 	name := func(iri string) string {
 		if t, ok := p.Terms[iri]; ok && t.Label != "" {
 			return t.Label

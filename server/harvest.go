@@ -316,7 +316,7 @@ func (s *Server) void(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The class partitions and designations are the catalog's counts.
-	facets, err := s.store.Facets(r.Context())
+	facets, err := s.cat.Facets(r.Context())
 	if err != nil {
 		s.listError(w, r, err)
 		return
@@ -327,17 +327,15 @@ func (s *Server) void(w http.ResponseWriter, r *http.Request) {
 	}
 	b := s.base.String()
 	js, nq, err := s.harvest.DatasetDescription(r.Context(), harvest.DatasetInfo{
-		IRI:          b + "/.well-known/void#registry",
-		Title:        "credreg: credentials of value",
-		Description:  "Credentials, competencies, organizations, the National Career Clusters Framework with its SOC, NAICS and CIP crosswalks, and agencies' value designations, as linked data.",
-		License:      s.license,
-		Fragments:    b + "/fragments{?subject,predicate,object}",
-		Dataset:      b + "/fragments",
-		Dump:         b + "/dump.nq.gz",
-		Feed:         b + "/changes",
-		URISpace:     b + "/",
-		Classes:      classes,
-		Designations: s.store.ListStatus().Designations,
+		IRI:         b + "/.well-known/void#registry",
+		Title:       "credreg: credentials of value",
+		Description: "Credentials, competencies, organizations, the National Career Clusters Framework with its SOC, NAICS and CIP crosswalks, and agencies' value designations, as linked data.",
+		License:     s.license,
+		Fragments:   b + "/fragments{?subject,predicate,object}",
+		Dataset:     b + "/fragments",
+		Dump:        b + "/dump.nq.gz",
+		Feed:        b + "/changes",
+		URISpace:    b + "/",
 	})
 	if err != nil {
 		s.listError(w, r, err)

@@ -110,7 +110,7 @@ func (s *Server) importHandler(w http.ResponseWriter, r *http.Request) {
 	// Each reading gets its own resolver: it learns the organizations the
 	// input creates.
 	open := func() (ingest.Source, error) {
-		res, err := ingest.NewResolver(ctx, s.store)
+		res, err := ingest.NewResolver(ctx, s.cat)
 		if err != nil {
 			return nil, err
 		}

@@ -42,7 +42,7 @@ func newImportServerWith(t *testing.T, cfg Config, sample bool) (*httptest.Serve
 	if _, err := seed.Load(context.Background(), store, seed.Options{Sample: sample, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Store = store
+	cfg.Catalog = catalogOf(t, store)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"credreg/catalog"
 	"credreg/ingest"
 	"credreg/registry"
 )
@@ -40,9 +41,9 @@ var listOffers = append(append([]offer{}, offers...), offer{typeCSV, formatCSV})
 
 // parseListQuery reads the list's parameters, refusing unknown ones,
 // repeats of single ones and oversized values.
-func parseListQuery(v url.Values) (registry.ListQuery, url.Values, *problem) {
-	var q registry.ListQuery
-	bad := func(param, detail string) (registry.ListQuery, url.Values, *problem) {
+func parseListQuery(v url.Values) (catalog.ListQuery, url.Values, *problem) {
+	var q catalog.ListQuery
+	bad := func(param, detail string) (catalog.ListQuery, url.Values, *problem) {
 		return q, nil, &problem{Status: http.StatusBadRequest, Detail: detail, Parameter: param}
 	}
 	var names []string
@@ -88,8 +89,8 @@ func parseListQuery(v url.Values) (registry.ListQuery, url.Values, *problem) {
 	q.Active, q.VerifiedSince, q.Text, q.Cursor = v.Get("active"), v.Get("verifiedSince"), v.Get("q"), v.Get("cursor")
 	if l := v.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > registry.MaxListLimit {
-			return bad("limit", fmt.Sprintf("limit=%q: the page size must be a number from 1 to %d", l, registry.MaxListLimit))
+		if err != nil || n < 1 || n > catalog.MaxListLimit {
+			return bad("limit", fmt.Sprintf("limit=%q: the page size must be a number from 1 to %d", l, catalog.MaxListLimit))
 		}
 		q.Limit = n
 	}
@@ -166,7 +167,7 @@ func (s *Server) credentials(w http.ResponseWriter, r *http.Request) {
 		s.exportList(w, r, q)
 		return
 	}
-	page, err := s.store.List(r.Context(), q)
+	page, err := s.cat.List(r.Context(), q)
 	if err != nil {
 		s.listError(w, r, err)
 		return
@@ -175,7 +176,7 @@ func (s *Server) credentials(w http.ResponseWriter, r *http.Request) {
 	if q.Limit != 0 {
 		limit = strconv.Itoa(q.Limit)
 	}
-	links := registry.ListLinks{
+	links := catalog.ListLinks{
 		Collection: s.listURL(v),
 		View:       s.listURL(v, "limit", limit, "cursor", q.Cursor),
 		First:      s.listURL(v, "limit", limit),
@@ -197,7 +198,7 @@ func (s *Server) credentials(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	switch f {
 	case formatHTML:
-		facets, err := s.store.Facets(r.Context())
+		facets, err := s.cat.Facets(r.Context())
 		if err != nil {
 			s.internalError(w, r, err)
 			return
@@ -229,12 +230,12 @@ func (s *Server) credentials(w http.ResponseWriter, r *http.Request) {
 // exportList streams every matching credential × designation as CSV, from
 // the cursor on, a page of the list at a time (one page when a limit is
 // given). The rows follow the importer's layout (ingest.ExportHeader).
-func (s *Server) exportList(w http.ResponseWriter, r *http.Request, q registry.ListQuery) {
+func (s *Server) exportList(w http.ResponseWriter, r *http.Request, q catalog.ListQuery) {
 	one := q.Limit != 0
 	if !one {
-		q.Limit = registry.MaxListLimit
+		q.Limit = catalog.MaxListLimit
 	}
-	page, err := s.store.List(r.Context(), q)
+	page, err := s.cat.List(r.Context(), q)
 	if err != nil {
 		s.listError(w, r, err)
 		return
@@ -269,7 +270,7 @@ func (s *Server) exportList(w http.ResponseWriter, r *http.Request, q registry.L
 			break
 		}
 		q.Cursor = page.Next
-		if page, err = s.store.List(r.Context(), q); err != nil {
+		if page, err = s.cat.List(r.Context(), q); err != nil {
 			// Cut the connection: a client must not take a short file
 			// for the whole list.
 			s.log.ErrorContext(r.Context(), "list export cut short", "err", err)
@@ -283,13 +284,13 @@ func (s *Server) exportList(w http.ResponseWriter, r *http.Request, q registry.L
 
 type listPageData struct {
 	pageData
-	Query      registry.ListQuery
+	Query      catalog.ListQuery
 	Day        string
 	Total      int
 	Items      []listRow
 	Caption    string
-	Filters    []registry.ListFilter
-	Facets     *registry.ListFacets
+	Filters    []catalog.ListFilter
+	Facets     *catalog.ListFacets
 	Next, Prev string
 	CSV        string
 	AnyDay     bool
@@ -314,7 +315,7 @@ type listDesignation struct {
 	Criteria []string
 }
 
-func (s *Server) listPage(v url.Values, q registry.ListQuery, page *registry.ListPage, facets *registry.ListFacets, links registry.ListLinks) *listPageData {
+func (s *Server) listPage(v url.Values, q catalog.ListQuery, page *catalog.ListPage, facets *catalog.ListFacets, links catalog.ListLinks) *listPageData {
 	title := "Credentials of value"
 	if page.Day == "" {
 		title = "Credentials"
@@ -344,7 +345,7 @@ func (s *Server) listPage(v url.Values, q registry.ListQuery, page *registry.Lis
 
 // listRows arranges a list page's credentials and their designations for
 // a page.
-func (s *Server) listRows(page *registry.ListPage) []listRow {
+func (s *Server) listRows(page *catalog.ListPage) []listRow {
 	name := func(iri string) link {
 		t := page.Terms[iri]
 		l := link{IRI: iri, Label: t.Label, Code: t.Notation}

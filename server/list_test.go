@@ -13,6 +13,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/catalog"
 	"credreg/ingest"
 	"credreg/ingest/seed"
 	"credreg/rdf"
@@ -49,7 +50,7 @@ func members(t *testing.T, raw json.RawMessage) []map[string]any {
 // links, and reads every page's JSON-LD back as the N-Quads of the page.
 func TestListRoute(t *testing.T) {
 	srv, store := newUmbrellaServer(t)
-	want, err := store.List(context.Background(), registry.ListQuery{Active: "2026-11-25", Limit: registry.MaxListLimit})
+	want, err := catalogOf(t, store).List(context.Background(), catalog.ListQuery{Active: "2026-11-25", Limit: catalog.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +220,7 @@ func TestListCSVReadsBack(t *testing.T) {
 	if _, err := fresh.PutBatch(ctx, "reference", reference); err != nil {
 		t.Fatal(err)
 	}
-	resolver, err := ingest.NewResolver(ctx, fresh)
+	resolver, err := ingest.NewResolver(ctx, catalogOf(t, fresh))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,11 +235,11 @@ func TestListCSVReadsBack(t *testing.T) {
 	if len(rep.Problems) > 0 {
 		t.Fatalf("the export does not read back: %v", rep.Problems)
 	}
-	before, err := store.List(ctx, registry.ListQuery{Active: registry.ActiveAny, Limit: registry.MaxListLimit})
+	before, err := catalogOf(t, store).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := fresh.List(ctx, registry.ListQuery{Active: registry.ActiveAny, Limit: registry.MaxListLimit})
+	after, err := catalogOf(t, fresh).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +269,7 @@ func isCredentialOrDesignation(r registry.Record) bool {
 
 // summarize writes what a spreadsheet carries of each credential and
 // designation.
-func summarize(p *registry.ListPage) []string {
+func summarize(p *catalog.ListPage) []string {
 	var out []string
 	for _, it := range p.Items {
 		v := it.Credential
@@ -289,7 +290,7 @@ func summarize(p *registry.ListPage) []string {
 
 func TestClusterReportRoute(t *testing.T) {
 	srv, store := newUmbrellaServer(t)
-	want, err := store.ClusterReport(context.Background(), "2026-11-25")
+	want, err := catalogOf(t, store).ClusterReport(context.Background(), "2026-11-25")
 	if err != nil {
 		t.Fatal(err)
 	}

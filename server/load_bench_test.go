@@ -36,7 +36,7 @@ func BenchmarkLoad(b *testing.B) {
 		fmt.Sscan(v, &seconds)
 	}
 	store, _ := benchStore(b)
-	h, err := New(Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
+	h, err := New(Config{Catalog: catalogOf(b, store), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"credreg/catalog"
 	"credreg/ingest"
 	"credreg/registry"
 )
@@ -44,7 +45,7 @@ type metrics struct {
 	importWritten  *prometheus.CounterVec   // format
 }
 
-func newMetrics(store *registry.Store, log *slog.Logger) *metrics {
+func newMetrics(cat *catalog.Catalog, log *slog.Logger) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -78,7 +79,7 @@ func newMetrics(store *registry.Store, log *slog.Logger) *metrics {
 		}, []string{"format"}),
 	}
 	reg.MustRegister(m.requests, m.latency, m.imports, m.importRows, m.importProblems, m.importWarnings, m.importWritten,
-		storeCollector{store},
+		storeCollector{cat.Store(), cat},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{
@@ -168,7 +169,10 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 // the store keeps: the statement count cayley maintains on write, the
 // change-log head, Badger's measured file sizes and the list index's
 // state. Nothing is scanned.
-type storeCollector struct{ store *registry.Store }
+type storeCollector struct {
+	store *registry.Store
+	cat   *catalog.Catalog
+}
 
 var (
 	descStatements = prometheus.NewDesc("credreg_store_statements", "Statements (quads) in the store, the registry's bookkeeping included.", nil, nil)
@@ -199,7 +203,7 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descBytes, prometheus.GaugeValue, float64(lsm), "lsm")
 		ch <- prometheus.MustNewConstMetric(descBytes, prometheus.GaugeValue, float64(vlog), "vlog")
 	}
-	ls := c.store.ListStatus()
+	ls := c.cat.ListStatus()
 	ready := 0.0
 	if ls.Ready {
 		ready = 1

@@ -107,7 +107,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	s, err := New(Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
+	s, err := New(Config{Catalog: catalogOf(t, store), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"credreg/catalog"
 	"credreg/ingest"
-	"credreg/registry"
 )
 
 func (s *Server) clusterReport(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +39,7 @@ func (s *Server) clusterReport(w http.ResponseWriter, r *http.Request) {
 	if day == "" {
 		day = today()
 	}
-	rep, err := s.store.ClusterReport(r.Context(), day)
+	rep, err := s.cat.ClusterReport(r.Context(), day)
 	if err != nil {
 		s.listError(w, r, err)
 		return
@@ -90,13 +90,13 @@ func (s *Server) clusterReport(w http.ResponseWriter, r *http.Request) {
 // reportPage is the report's HTML page.
 type reportPage struct {
 	pageData
-	Report *registry.ClusterReport
+	Report *catalog.ClusterReport
 	Chart  reportChart
 	Rows   []reportRow
 }
 
 type reportRow struct {
-	registry.ClusterRow
+	catalog.ClusterRow
 	Sub      bool
 	Agencies string
 	Types    string
@@ -127,7 +127,7 @@ const (
 	chartGap    = 8
 )
 
-func (s *Server) reportPage(rep *registry.ClusterReport) *reportPage {
+func (s *Server) reportPage(rep *catalog.ClusterReport) *reportPage {
 	p := &reportPage{
 		pageData: pageData{Title: "Credentials of value by Career Cluster", Base: s.base.String(), Section: "reports", Alternates: []alternate{
 			{typeJSONLD, "?date=" + rep.Day + "&format=jsonld", "JSON-LD"},
@@ -168,7 +168,7 @@ func (s *Server) reportPage(rep *registry.ClusterReport) *reportPage {
 }
 
 // countText writes counts as "A 3, B 2".
-func countText(cs []registry.Count) string {
+func countText(cs []catalog.Count) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
 		parts[i] = fmt.Sprintf("%s %d", c.Label, c.N)

@@ -10,7 +10,7 @@ import (
 	"html/template"
 	"time"
 
-	"credreg/registry"
+	"credreg/catalog"
 	"credreg/schema"
 )
 
@@ -50,7 +50,7 @@ func schemaOrgLinks(links []link, typ string) []jsonObject {
 	return out
 }
 
-func (s *Server) credentialSchemaOrg(p *credentialPage, cv *registry.CredentialView) template.JS {
+func (s *Server) credentialSchemaOrg(p *credentialPage, cv *catalog.CredentialView) template.JS {
 	base := s.base.String()
 	o := jsonObject{
 		"@context":   schemaOrgContext,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"credreg/catalog"
 	"credreg/harvest"
 	"credreg/ingest"
 	"credreg/registry"
@@ -25,9 +26,12 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	Store *registry.Store
+	// Catalog is the catalog of the store the server serves (its
+	// Store). Required. The caller closes it, then the store, after the
+	// server.
+	Catalog *catalog.Catalog
 	// Harvest answers the harvest routes (fragments, change feed, dump,
-	// dataset description) of Store; nil means harvest.New(Store).
+	// dataset description) of the store; nil means harvest.New(store).
 	Harvest *harvest.Harvester
 	Logger  *slog.Logger // nil means slog.Default()
 	// MaxImportBytes caps a POST /import body; 0 means
@@ -64,6 +68,7 @@ const DefaultConcurrentImports = 2
 // http.Handler.
 type Server struct {
 	store  *registry.Store
+	cat    *catalog.Catalog
 	base   schema.Base
 	log    *slog.Logger
 	router *mux.Router
@@ -89,11 +94,12 @@ type Server struct {
 // bytes served for an unchanged record.
 const renderVersion = "2" // 2: arrays always arrays, counts numbers (context v2)
 
-// New returns a Server for cfg.Store.
+// New returns a Server for cfg.Catalog and its store.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil {
-		return nil, errors.New("server: a store is required")
+	if cfg.Catalog == nil {
+		return nil, errors.New("server: a catalog is required")
 	}
+	store := cfg.Catalog.Store()
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
@@ -101,9 +107,9 @@ func New(cfg Config) (*Server, error) {
 	if _, err := siteTemplates(); err != nil {
 		return nil, err
 	}
-	s := &Server{store: cfg.Store, base: cfg.Store.Base(), log: log, renderTag: renderTag(), maxImport: cfg.MaxImportBytes, license: cfg.License, harvest: cfg.Harvest}
+	s := &Server{store: store, cat: cfg.Catalog, base: store.Base(), log: log, renderTag: renderTag(), maxImport: cfg.MaxImportBytes, license: cfg.License, harvest: cfg.Harvest}
 	if s.harvest == nil {
-		s.harvest = harvest.New(cfg.Store)
+		s.harvest = harvest.New(store)
 	}
 	if s.maxImport <= 0 {
 		s.maxImport = DefaultMaxImportBytes
@@ -113,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 		n = DefaultConcurrentImports
 	}
 	s.imports = make(chan struct{}, n)
-	s.metrics = newMetrics(cfg.Store, log)
+	s.metrics = newMetrics(cfg.Catalog, log)
 	s.streamTimeout = cfg.StreamWriteTimeout
 	if s.streamTimeout <= 0 {
 		s.streamTimeout = DefaultStreamWriteTimeout
@@ -266,7 +272,7 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusServiceUnavailable, "the store does not answer")
 		return
 	}
-	if !s.store.ListReady() {
+	if !s.cat.ListReady() {
 		w.Header().Set("Retry-After", "5")
 		writeJSON(w, r, http.StatusServiceUnavailable, map[string]any{"status": "starting", "detail": "the list index is being built"})
 		return

@@ -207,7 +207,7 @@ func resourceAlternates() []alternate {
 type homePage struct {
 	pageData
 	Day          string
-	Clusters     []registry.ClusterRow
+	Clusters     []catalog.ClusterRow
 	Credentials  int
 	Designations int
 	Agencies     int
@@ -216,7 +216,7 @@ type homePage struct {
 
 func (s *Server) homeHTML(ctx context.Context, st registry.Stats) ([]byte, error) {
 	day := today()
-	rep, err := s.store.ClusterReport(ctx, day)
+	rep, err := s.cat.ClusterReport(ctx, day)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +274,7 @@ type conceptPage struct {
 	Items       []listRow
 	Caption     string
 	ListHref    string
-	ByAgency    []registry.Count
+	ByAgency    []catalog.Count
 	ReportCount int
 }
 
@@ -331,14 +331,14 @@ func (s *Server) conceptHTML(ctx context.Context, doc *registry.Document, v *reg
 		return nil, err
 	}
 	page.Narrower = s.codeLinks(l, union(f.All(schema.Narrower), under))
-	q := registry.ListQuery{Limit: maxPageCredentials}
+	q := catalog.ListQuery{Limit: maxPageCredentials}
 	listParam := ""
 	switch {
 	case scheme == schema.SchemeCareerClusters && len(page.Broader) == 0:
 		page.Kind, page.Section = "cluster", "clusters"
 		page.CrossCutting = f.First(schema.CrossCutting) == "true"
 		q.Cluster, listParam = []string{doc.IRI}, "cluster"
-		rep, err := s.store.ClusterReport(ctx, page.Day)
+		rep, err := s.cat.ClusterReport(ctx, page.Day)
 		if err != nil {
 			return nil, err
 		}
@@ -402,8 +402,8 @@ func (s *Server) conceptHTML(ctx context.Context, doc *registry.Document, v *reg
 
 // pageCredentials fills the first credentials of value a list query finds,
 // their total and the link to the whole list filtered by param=value.
-func (s *Server) pageCredentials(ctx context.Context, q registry.ListQuery, param, value string, total *int, items *[]listRow, href *string) error {
-	res, err := s.store.List(ctx, q)
+func (s *Server) pageCredentials(ctx context.Context, q catalog.ListQuery, param, value string, total *int, items *[]listRow, href *string) error {
+	res, err := s.cat.List(ctx, q)
 	if err != nil {
 		var qe *registry.QueryError
 		if errors.As(err, &qe) {
@@ -468,7 +468,7 @@ type credentialPage struct {
 	Requires     []link
 	RequiredBy   []link
 	Supersedes   []link
-	Identifiers  []registry.Identifier
+	Identifiers  []catalog.Identifier
 	SameAs       []string
 	Side         *sidePage
 	Record       recordPage
@@ -477,11 +477,11 @@ type credentialPage struct {
 
 func (s *Server) credentialHTML(ctx context.Context, doc *registry.Document, v *registry.View) ([]byte, error) {
 	day := today()
-	a, err := catalog.CheckCredential(ctx, s.store, doc.IRI, day)
+	a, err := catalog.CheckCredential(ctx, s.cat, doc.IRI, day)
 	if err != nil {
 		return nil, err
 	}
-	cv, err := s.store.Credential(ctx, doc.IRI)
+	cv, err := s.cat.Credential(ctx, doc.IRI)
 	if err != nil {
 		return nil, err
 	}
@@ -521,7 +521,7 @@ func (s *Server) credentialHTML(ctx context.Context, doc *registry.Document, v *
 		}
 		*rel.dst = l.Links(iris)
 	}
-	set, err := s.store.DesignationSet(ctx, doc.IRI)
+	set, err := s.cat.DesignationSet(ctx, doc.IRI)
 	if err != nil {
 		return nil, err
 	}
@@ -590,7 +590,7 @@ func (s *Server) organizationHTML(ctx context.Context, doc *registry.Document, v
 		}
 		*rel.dst = links
 	}
-	q := registry.ListQuery{Agency: []string{doc.IRI}, Limit: maxPageCredentials}
+	q := catalog.ListQuery{Agency: []string{doc.IRI}, Limit: maxPageCredentials}
 	if err := s.pageCredentials(ctx, q, "agency", doc.IRI, &page.Total, &page.Items, &page.ListHref); err != nil {
 		return nil, err
 	}
@@ -713,7 +713,7 @@ func (s *Server) organizations(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
-	facets, err := s.store.Facets(r.Context())
+	facets, err := s.cat.Facets(r.Context())
 	if err != nil {
 		s.listError(w, r, err)
 		return

@@ -79,7 +79,7 @@ func newTimeoutServer(t *testing.T, timeout time.Duration) *httptest.Server {
 			t.Fatal(err)
 		}
 	}
-	h, err := New(Config{Store: store, Logger: slog.New(slog.DiscardHandler), StreamWriteTimeout: timeout})
+	h, err := New(Config{Catalog: catalogOf(t, store), Logger: slog.New(slog.DiscardHandler), StreamWriteTimeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,13 +133,13 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		iri = s.base.Resource(ctid)
-		a, err = catalog.CheckCredential(r.Context(), s.store, iri, day)
+		a, err = catalog.CheckCredential(r.Context(), s.cat, iri, day)
 	} else {
 		if len(name) > maxCheckName {
 			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("the name is %d bytes long, over the limit of %d", len(name), maxCheckName))
 			return
 		}
-		a, err = catalog.CheckName(r.Context(), s.store, name, day, maxCheckSuggestions)
+		a, err = catalog.CheckName(r.Context(), s.cat, name, day, maxCheckSuggestions)
 	}
 	var (
 		nc   *catalog.NotCredentialError
@@ -207,7 +207,7 @@ func (s *Server) designations(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	set, err := s.store.DesignationSet(r.Context(), iri)
+	set, err := s.cat.DesignationSet(r.Context(), iri)
 	if err != nil {
 		s.readError(w, r, iri, err)
 		return
@@ -260,7 +260,7 @@ type markedItem struct {
 	Mark bool
 }
 
-func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, day string) (*sidePage, error) {
+func (s *Server) sideBySide(ctx context.Context, set *catalog.DesignationSet, day string) (*sidePage, error) {
 	l := s.newLabeler(ctx)
 	cred := l.Link(set.Credential)
 	if cred.Label == "" {
@@ -318,19 +318,19 @@ func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, d
 	rows := []struct {
 		label   string
 		differs bool
-		cell    func(d registry.DesignationView) sideCell
+		cell    func(d catalog.DesignationView) sideCell
 	}{
-		{"Agency", false, func(d registry.DesignationView) sideCell { return links([]string{d.Agency}) }},
-		{"Career Cluster", differs[schema.Cluster], func(d registry.DesignationView) sideCell { return links(d.Clusters) }},
-		{"Sub-Cluster", differs[schema.SubCluster], func(d registry.DesignationView) sideCell { return links(d.SubClusters) }},
-		{"Region", differs[schema.Region], func(d registry.DesignationView) sideCell { return text(d.Region) }},
-		{"Valid from", differs[schema.ValidFrom], func(d registry.DesignationView) sideCell { return text(formatDate(d.ValidFrom)) }},
-		{"Valid through", differs[schema.ValidThrough], func(d registry.DesignationView) sideCell {
+		{"Agency", false, func(d catalog.DesignationView) sideCell { return links([]string{d.Agency}) }},
+		{"Career Cluster", differs[schema.Cluster], func(d catalog.DesignationView) sideCell { return links(d.Clusters) }},
+		{"Sub-Cluster", differs[schema.SubCluster], func(d catalog.DesignationView) sideCell { return links(d.SubClusters) }},
+		{"Region", differs[schema.Region], func(d catalog.DesignationView) sideCell { return text(d.Region) }},
+		{"Valid from", differs[schema.ValidFrom], func(d catalog.DesignationView) sideCell { return text(formatDate(d.ValidFrom)) }},
+		{"Valid through", differs[schema.ValidThrough], func(d catalog.DesignationView) sideCell {
 			return text(firstNonEmpty(formatDate(d.ValidThrough), "(open)"))
 		}},
-		{"Criteria", differs[schema.Criterion], func(d registry.DesignationView) sideCell { return links(d.Criteria) }},
-		{"Status on " + formatDate(day), statusDiffers, func(d registry.DesignationView) sideCell { return text(statusText(d, day)) }},
-		{"Evidence", differs[schema.Evidence], func(d registry.DesignationView) sideCell {
+		{"Criteria", differs[schema.Criterion], func(d catalog.DesignationView) sideCell { return links(d.Criteria) }},
+		{"Status on " + formatDate(day), statusDiffers, func(d catalog.DesignationView) sideCell { return text(statusText(d, day)) }},
+		{"Evidence", differs[schema.Evidence], func(d catalog.DesignationView) sideCell {
 			var c sideCell
 			for _, e := range d.Evidence {
 				if e.MedianAnnualWage != "" {
@@ -362,9 +362,9 @@ func (s *Server) sideBySide(ctx context.Context, set *registry.DesignationSet, d
 	return page, l.Err()
 }
 
-func statusText(d registry.DesignationView, day string) string {
+func statusText(d catalog.DesignationView, day string) string {
 	switch d.StatusOn(day) {
-	case registry.StatusRetiredNow:
+	case catalog.StatusRetiredNow:
 		s := "Retired"
 		if d.RetiredOn != "" {
 			s += " " + formatDate(dateOnly(d.RetiredOn))
@@ -373,9 +373,9 @@ func statusText(d registry.DesignationView, day string) string {
 			s += ": " + d.RetirementReason
 		}
 		return s
-	case registry.StatusNotYet:
+	case catalog.StatusNotYet:
 		return "Not yet in force (from " + formatDate(d.ValidFrom) + ")"
-	case registry.StatusExpired:
+	case catalog.StatusExpired:
 		return "Expired (through " + formatDate(d.ValidThrough) + ")"
 	}
 	return "In force"
@@ -496,7 +496,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(body) > maxLookupBytes {
-		writeProblem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over the limit of %d bytes; send at most %d CTIDs at once", maxLookupBytes, registry.MaxLookup))
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over the limit of %d bytes; send at most %d CTIDs at once", maxLookupBytes, catalog.MaxLookup))
 		return
 	}
 	ids, err := parseLookupBody(body)
@@ -508,11 +508,11 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusBadRequest, "no CTIDs given: send a JSON list of CTIDs or {\"ctids\": [...]}")
 		return
 	}
-	if len(ids) > registry.MaxLookup {
-		writeProblem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("%d CTIDs given; at most %d at once: split the batch", len(ids), registry.MaxLookup))
+	if len(ids) > catalog.MaxLookup {
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("%d CTIDs given; at most %d at once: split the batch", len(ids), catalog.MaxLookup))
 		return
 	}
-	res, err := s.store.Lookup(r.Context(), ids)
+	res, err := s.cat.Lookup(r.Context(), ids)
 	if err != nil {
 		s.internalError(w, r, err)
 		return

@@ -134,7 +134,7 @@ func TestDesignationsRoute(t *testing.T) {
 				t.Errorf("JSON-LD and N-Quads differ:\n%s\n%s", body, nq)
 			}
 			got := lineSet(fromLD)
-			recs, err := store.Designations(ctx, store.Base().Resource(tc.ctid))
+			recs, err := catalogOf(t, store).Designations(ctx, store.Base().Resource(tc.ctid))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -150,7 +150,7 @@ func TestDesignationsRoute(t *testing.T) {
 			}
 			disagreements := 0
 			for l := range got {
-				if strings.Contains(l, registry.ClassDisagreement) {
+				if strings.Contains(l, catalog.ClassDisagreement) {
 					disagreements++
 				}
 			}
@@ -202,7 +202,7 @@ func TestDesignationsRoute(t *testing.T) {
 func TestDesignationsRouteMarksRetirement(t *testing.T) {
 	srv, store := newUmbrellaServer(t)
 	ctx := context.Background()
-	recs, err := store.Designations(ctx, store.Base().Resource(securityPlus))
+	recs, err := catalogOf(t, store).Designations(ctx, store.Base().Resource(securityPlus))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestDesignationsRouteMarksRetirement(t *testing.T) {
 func TestHistoryRoute(t *testing.T) {
 	srv, store := newUmbrellaServer(t)
 	ctx := context.Background()
-	recs, err := store.Designations(ctx, store.Base().Resource(umbNREMT))
+	recs, err := catalogOf(t, store).Designations(ctx, store.Base().Resource(umbNREMT))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,11 +298,11 @@ func TestCheck(t *testing.T) {
 		credName string
 	}{
 		{"NREMT today: two agencies", "ctid=" + umbNREMT, true, []string{agency(umbDeptEd), agency(umbWorkforce)}, nil, "Nationally Registered Emergency Medical Technician (NREMT)"},
-		{"NREMT before the second agency's period", "ctid=" + umbNREMT + "&date=2025-12-01", true, []string{agency(umbDeptEd)}, []string{registry.StatusNotYet}, ""},
-		{"NREMT after both periods", "ctid=" + umbNREMT + "&date=2028-01-01", false, nil, []string{registry.StatusExpired, registry.StatusExpired}, ""},
-		{"an expired designation", "ctid=" + umbAWSCloud, false, nil, []string{registry.StatusExpired}, "AWS Certified Cloud Practitioner"},
+		{"NREMT before the second agency's period", "ctid=" + umbNREMT + "&date=2025-12-01", true, []string{agency(umbDeptEd)}, []string{catalog.StatusNotYet}, ""},
+		{"NREMT after both periods", "ctid=" + umbNREMT + "&date=2028-01-01", false, nil, []string{catalog.StatusExpired, catalog.StatusExpired}, ""},
+		{"an expired designation", "ctid=" + umbAWSCloud, false, nil, []string{catalog.StatusExpired}, "AWS Certified Cloud Practitioner"},
 		{"by exact name", "name=CompTIA+Network%2B", true, []string{agency(umbDeptEd)}, nil, "CompTIA Network+"},
-		{"by name in other case", "name=%20aws%20certified%20CLOUD%20practitioner", false, nil, []string{registry.StatusExpired}, "AWS Certified Cloud Practitioner"},
+		{"by name in other case", "name=%20aws%20certified%20CLOUD%20practitioner", false, nil, []string{catalog.StatusExpired}, "AWS Certified Cloud Practitioner"},
 		{"Security+ by CTID: three agencies", "ctid=" + securityPlus, true, []string{agency(umbDeptEd), agency(umbHigherEd), agency(umbWorkforce)}, nil, "CompTIA Security+"},
 	}
 	for _, tc := range tests {
@@ -321,7 +321,7 @@ func TestCheck(t *testing.T) {
 			var active, other []string
 			for _, d := range a.ActiveDesignations {
 				active = append(active, d.Agency.IRI)
-				if d.Status != registry.StatusActive || d.Agency.Label == "" {
+				if d.Status != catalog.StatusActive || d.Agency.Label == "" {
 					t.Errorf("active designation %+v", d)
 				}
 			}
@@ -510,14 +510,14 @@ func TestLookupRoute(t *testing.T) {
 		}
 	}
 
-	many := make([]string, registry.MaxLookup+1)
+	many := make([]string, catalog.MaxLookup+1)
 	for i := range many {
 		many[i] = fmt.Sprintf("ce-%08x-0000-4000-8000-000000000000", i)
 	}
 	manyJSON, _ := json.Marshal(many)
-	atLimit, _ := json.Marshal(many[:registry.MaxLookup])
+	atLimit, _ := json.Marshal(many[:catalog.MaxLookup])
 	res, out := sendJSON(t, http.MethodPost, url, "application/json", string(atLimit))
-	if res.StatusCode != 200 || strings.Count(out, `"`+base.Resource("")) != registry.MaxLookup {
+	if res.StatusCode != 200 || strings.Count(out, `"`+base.Resource("")) != catalog.MaxLookup {
 		t.Errorf("1000 unknown CTIDs: %d", res.StatusCode)
 	}
 	for _, tc := range []struct {

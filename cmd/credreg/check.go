@@ -146,11 +146,13 @@ func checkStore(ctx context.Context, store, arg, date string, asJSON bool, stdou
 		return 2
 	}
 	defer st.Close()
+	cat := catalog.New(st, catalog.Options{Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	defer cat.Close()
 	var a *catalog.Check
 	if schema.ValidCTID(arg) {
-		a, err = catalog.CheckCredential(ctx, st, st.Base().Resource(arg), day)
+		a, err = catalog.CheckCredential(ctx, cat, st.Base().Resource(arg), day)
 	} else {
-		a, err = catalog.CheckName(ctx, st, arg, day, 5)
+		a, err = catalog.CheckName(ctx, cat, arg, day, 5)
 	}
 	var (
 		none *catalog.NoMatchError

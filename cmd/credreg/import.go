@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"credreg/catalog"
 	"credreg/ingest"
 	"credreg/ingest/seed"
 	"credreg/registry"
@@ -103,7 +104,11 @@ Flags:
 		fmt.Fprintf(stderr, "credreg import: %v\n", err)
 		return 1
 	}
-	res, err := ingest.NewResolver(ctx, st)
+	// The catalog matches the credentials of the input with the stored
+	// ones; closed before the store.
+	cat := catalog.New(st, catalog.Options{Logger: log})
+	defer cat.Close()
+	res, err := ingest.NewResolver(ctx, cat)
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg import: %v\n", err)
 		return 1
@@ -126,7 +131,7 @@ Flags:
 	var reports []*ingest.Report
 	failed := false
 	for _, f := range files {
-		rep, err := importFile(ctx, st, f, *format, ingest.Config{
+		rep, err := importFile(ctx, cat, f, *format, ingest.Config{
 			Base:  st.Base(),
 			Sheet: ingest.SheetOptions{Agency: *agency, Mapping: mapping, Resolver: res, NewAgency: *newAgency, Sheet: *sheet},
 		}, ingest.Options{Actor: actor, Agency: principal, DryRun: *dryRun, Logger: log}, *atomic, *quiet, stderr)
@@ -158,7 +163,8 @@ Flags:
 	return 0
 }
 
-func importFile(ctx context.Context, st *registry.Store, name, format string, cfg ingest.Config, opts ingest.Options, atomic, quiet bool, stderr io.Writer) (*ingest.Report, error) {
+func importFile(ctx context.Context, cat *catalog.Catalog, name, format string, cfg ingest.Config, opts ingest.Options, atomic, quiet bool, stderr io.Writer) (*ingest.Report, error) {
+	st := cat.Store()
 	if format == "" {
 		format, _ = ingest.FormatOfFile(name)
 	}
@@ -191,7 +197,7 @@ func importFile(ctx context.Context, st *registry.Store, name, format string, cf
 			if err != nil {
 				return nil, err
 			}
-			res, err := ingest.NewResolver(ctx, st)
+			res, err := ingest.NewResolver(ctx, cat)
 			if err != nil {
 				f.Close()
 				return nil, err

@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"credreg/catalog"
 	"credreg/harvest"
 	"credreg/ingest/seed"
 	"credreg/registry"
@@ -277,15 +278,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
 		return 1
 	}
-	// Build the umbrella list's index now rather than on the first list
-	// query (closing the store stops it): it decides readiness, and from
-	// its snapshot it is ready in seconds.
+	// The catalog, closed before the store (it writes its list index's
+	// snapshot). Build the umbrella list's index now rather than on the
+	// first list query (closing the catalog stops it): it decides
+	// readiness, and from its snapshot it is ready in seconds.
+	cat := catalog.New(store, catalog.Options{Logger: log})
+	defer func() {
+		if err := cat.Close(); err != nil {
+			log.Error("closing the catalog", "err", err)
+		}
+	}()
 	go func() {
-		if err := store.WarmList(ctx); err != nil && ctx.Err() == nil {
+		if err := cat.WarmList(ctx); err != nil && ctx.Err() == nil {
 			log.Error("building the list index", "err", err)
 		}
 	}()
-	handler, err := server.New(server.Config{Store: store, Harvest: harvest.New(store), Logger: log, License: cfg.license, MaxAuthFailures: cfg.maxAuthFailures, MaxWritesPerMinute: cfg.maxWrites, MaxConcurrentImports: cfg.maxImports, StreamWriteTimeout: cfg.writeTimeout})
+	handler, err := server.New(server.Config{Catalog: cat, Harvest: harvest.New(store), Logger: log, License: cfg.license, MaxAuthFailures: cfg.maxAuthFailures, MaxWritesPerMinute: cfg.maxWrites, MaxConcurrentImports: cfg.maxImports, StreamWriteTimeout: cfg.writeTimeout})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg serve: %v\n", err)
 		return 1

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/catalog"
 	"credreg/ingest"
 	"credreg/ingest/seed"
 	"credreg/registry"
@@ -121,7 +122,9 @@ func regionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			}
 		}
 		name := strings.TrimSpace(fs.Arg(0))
-		res, err := ingest.NewResolver(ctx, st)
+		cat := catalog.New(st, catalog.Options{Logger: log})
+		defer cat.Close()
+		res, err := ingest.NewResolver(ctx, cat)
 		if err != nil {
 			fmt.Fprintf(stderr, "credreg regions add: %v\n", err)
 			return 1

@@ -21,7 +21,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -362,12 +364,19 @@ func RegionRecord(base schema.Base, name string, alt []string) registry.Record {
 // regionsInUse adds to the list of regions those the stored designations
 // name that it lacks.
 func regionsInUse(ctx context.Context, store *registry.Store) (int, error) {
-	facets, err := store.Facets(ctx)
+	// The designations' regions: credreg:region on a record's own node.
+	inUse := map[string]bool{}
+	err := store.ScanRecords(ctx, map[quad.IRI]bool{quad.IRI(schema.Region): true}, func(q quad.Quad) error {
+		if q.Subject == q.Label {
+			inUse[registry.Lexical(q.Object)] = true
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("seed: read the regions in use: %w", err)
 	}
 	var recs []registry.Record
-	for _, name := range facets.Regions {
+	for _, name := range slices.Sorted(maps.Keys(inUse)) {
 		if schema.NameKey(name) == "statewide" || strings.TrimSpace(name) == "" {
 			continue
 		}

@@ -1,8 +1,8 @@
-package registry
+package catalog
 
 // The read side of the umbrella list: every agency's designations of a
-// credential side by side with where they disagree, a record's history from
-// the change log, finding credentials by name, a credential read for the
+// credential side by side with where they disagree (a record's history is
+// the store's: registry.Store.History), finding credentials by name, a credential read for the
 // employer's check, and the bulk lookup of many resources in one JSON-LD
 // document.
 
@@ -12,13 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cayleygraph/quad"
 
 	"credreg/rdf"
+	"credreg/registry"
 	"credreg/schema"
 )
 
@@ -42,66 +42,22 @@ const (
 	PropProblemMessage = schema.Credreg + "message"
 )
 
-// quadsByObjectPredicate returns the statements (?, predicate, object) in
-// every graph: one prefix scan of the store's (predicate, object) index, so
-// a node many statements point at (an agency, a type) costs only the
-// statements of that predicate.
-func (s *Store) quadsByObjectPredicate(ctx context.Context, object quad.Value, predicate string) ([]quad.Quad, error) {
-	return s.quadsByObjectPredicateLimit(ctx, object, predicate, -1)
-}
-
-// quadsByObjectPredicateLimit is quadsByObjectPredicate that stops after
-// limit+1 statements when limit >= 0 (so a caller can tell "more than
-// limit").
-func (s *Store) quadsByObjectPredicateLimit(ctx context.Context, object quad.Value, predicate string, limit int) ([]quad.Quad, error) {
-	p := Pattern{Object: object, Predicate: quad.IRI(predicate)}
-	if limit < 0 {
-		return s.match(ctx, p)
-	}
-	quads, _, err := s.be.Match(ctx, p, nil, limit+1)
-	if err != nil {
-		return nil, fmt.Errorf("match %s: %w", patternKey(p), err)
-	}
-	return quads, nil
-}
-
-// recordSubjects returns the record nodes (no fragment IRIs) that have the
-// statement (node, predicate, object) in their own record, sorted.
-func (s *Store) recordSubjects(ctx context.Context, predicate string, object quad.Value) ([]string, error) {
-	quads, err := s.quadsByObjectPredicate(ctx, object, predicate)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, q := range quads {
-		subj := string(asIRI(q.Subject))
-		if subj == "" || seen[subj] || schema.RecordIRI(subj) != subj || asIRI(q.Label) != quad.IRI(subj) {
-			continue
-		}
-		seen[subj] = true
-		out = append(out, subj)
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
 // Designations returns every value designation of the credential: the
 // credreg:ValueDesignation records whose credreg:credential is it, retired
 // ones included, sorted by agency IRI, then valid-from date, then IRI.
-func (s *Store) Designations(ctx context.Context, credentialIRI string) ([]*Record, error) {
-	iris, err := s.recordSubjects(ctx, schema.DesignatedFor, quad.IRI(credentialIRI))
+func (c *Catalog) Designations(ctx context.Context, credentialIRI string) ([]*registry.Record, error) {
+	iris, err := c.store.RecordsWith(ctx, schema.DesignatedFor, quad.IRI(credentialIRI))
 	if err != nil {
 		return nil, fmt.Errorf("designations of %s: %w", credentialIRI, err)
 	}
 	type keyed struct {
-		rec           *Record
+		rec           *registry.Record
 		agency, start string
 	}
 	var list []keyed
 	for _, iri := range iris {
-		rec, err := s.Get(ctx, iri)
-		if errors.Is(err, ErrNotFound) {
+		rec, err := c.store.Get(ctx, iri)
+		if errors.Is(err, registry.ErrNotFound) {
 			continue // written between the scan and the read: not ours to show
 		}
 		if err != nil {
@@ -123,7 +79,7 @@ func (s *Store) Designations(ctx context.Context, credentialIRI string) ([]*Reco
 		}
 		return a.rec.IRI < b.rec.IRI
 	})
-	out := make([]*Record, len(list))
+	out := make([]*registry.Record, len(list))
 	for i, k := range list {
 		out[i] = k.rec
 	}
@@ -150,7 +106,7 @@ type DesignationView struct {
 	RetirementReason        string
 	// LastVerified is the date the agency last checked the designation.
 	LastVerified string
-	Record       *Record
+	Record       *registry.Record
 
 	isDesignation bool
 }
@@ -174,7 +130,7 @@ const (
 )
 
 // ViewDesignation reads a designation record.
-func ViewDesignation(rec *Record) DesignationView {
+func ViewDesignation(rec *registry.Record) DesignationView {
 	d := DesignationView{IRI: rec.IRI, Record: rec}
 	evidence := map[string]*EvidenceView{}
 	var evOrder []string
@@ -374,7 +330,7 @@ type DesignationSet struct {
 	// Document renders the set: a hydra:Collection whose members are the
 	// designations' own statements, with one credreg:Disagreement node
 	// ("{IRI}#disagreement-{property}") per disagreement.
-	Document *Document
+	Document *registry.Document
 }
 
 // DesignationSetIRI is the IRI of the designations of a credential.
@@ -383,11 +339,12 @@ func DesignationSetIRI(credentialIRI string) string { return credentialIRI + "/d
 // DesignationSet returns the designations of the credential side by side.
 // It returns an error wrapping ErrNotFound when there is no record
 // credentialIRI.
-func (s *Store) DesignationSet(ctx context.Context, credentialIRI string) (*DesignationSet, error) {
-	if _, _, _, err := s.meta(ctx, credentialIRI); err != nil {
+func (c *Catalog) DesignationSet(ctx context.Context, credentialIRI string) (*DesignationSet, error) {
+	// The credential's record must exist (its document is cached).
+	if _, err := c.store.Document(ctx, credentialIRI); err != nil {
 		return nil, err
 	}
-	recs, err := s.Designations(ctx, credentialIRI)
+	recs, err := c.Designations(ctx, credentialIRI)
 	if err != nil {
 		return nil, err
 	}
@@ -415,12 +372,8 @@ func (s *Store) DesignationSet(ctx context.Context, credentialIRI string) (*Desi
 			quads = append(quads, quad.Quad{Subject: node, Predicate: quad.IRI(PropDesignation), Object: quad.IRI(des)})
 		}
 	}
-	q, hash := rdf.Canonicalize(quads)
-	doc := &Document{IRI: set.IRI, Hash: hash, Version: s.Sequence(), store: s, quads: q}
-	// Render now, as a tree: the designations nested as members.
-	doc.renderJSON = func() ([]byte, error) { return rdf.RenderTree(s.base, set.IRI, q, schema.Member) }
-	_, _ = doc.JSONLD() // a failure is not kept: serving the set renders again and reports it
-	set.Document = doc
+	// Rendered now, as a tree: the designations nested as members.
+	set.Document = c.store.TreeDocument(set.IRI, quads, schema.Member)
 	return set, nil
 }
 
@@ -432,53 +385,11 @@ func localName(iri string) string {
 	return iri
 }
 
-// History returns every change-log entry of the record iri, oldest first:
-// who (the actor), when, the action and the content hash of the version
-// written. The log keeps hashes, not earlier versions, so it cannot say
-// which statements a change added or removed. A record never written has
-// no history (an empty list, no error).
-func (s *Store) History(ctx context.Context, iri string) ([]Change, error) {
-	quads, err := s.quadsByObjectPredicate(ctx, quad.IRI(iri), predResource)
-	if err != nil {
-		return nil, fmt.Errorf("history of %s: %w", iri, err)
-	}
-	var seqs []uint64
-	seen := map[uint64]bool{}
-	for _, q := range quads {
-		if asIRI(q.Label) != graphChanges {
-			continue
-		}
-		n, ok := strings.CutPrefix(string(asIRI(q.Subject)), changePrefix)
-		if !ok {
-			continue
-		}
-		seq, err := strconv.ParseUint(n, 10, 64)
-		if err != nil || seen[seq] {
-			continue
-		}
-		seen[seq] = true
-		seqs = append(seqs, seq)
-	}
-	sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
-	out := make([]Change, 0, len(seqs))
-	for _, seq := range seqs {
-		c, err := s.readChange(ctx, seq)
-		if err != nil {
-			return nil, fmt.Errorf("history of %s: %w", iri, err)
-		}
-		if c.IRI != iri {
-			continue
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
 // FindByName returns the IRIs of the credentials named name (ceterms:name),
 // sorted: those with exactly that name, or else those whose name is the
 // same ignoring case and runs of white space (from the list index).
-func (s *Store) FindByName(ctx context.Context, name string) ([]string, error) {
-	m, err := s.MatchName(ctx, name, 0)
+func (c *Catalog) FindByName(ctx context.Context, name string) ([]string, error) {
+	m, err := c.MatchName(ctx, name, 0)
 	if err != nil || m.By != MatchedByName {
 		return nil, err
 	}
@@ -492,8 +403,8 @@ func foldName(s string) string {
 }
 
 // isCredential reports whether the record node iri has a credential type.
-func (s *Store) isCredential(ctx context.Context, iri string) (bool, error) {
-	types, err := s.Objects(ctx, iri, schema.RDFType)
+func (c *Catalog) isCredential(ctx context.Context, iri string) (bool, error) {
+	types, err := c.store.Objects(ctx, iri, schema.RDFType)
 	if err != nil {
 		return false, err
 	}
@@ -530,7 +441,7 @@ type CredentialView struct {
 	// Identifiers are the keys agencies know the credential by
 	// (ceterms:identifier nodes with credreg:identifierSource).
 	Identifiers []Identifier
-	Record      *Record
+	Record      *registry.Record
 }
 
 // Identifier is a key an organization gives a credential: a
@@ -543,8 +454,8 @@ type Identifier struct {
 // Credential reads the record iri as a credential. It returns an error
 // wrapping ErrNotFound when there is no such record; a record that is not a
 // credential comes back with IsCredential false.
-func (s *Store) Credential(ctx context.Context, iri string) (*CredentialView, error) {
-	rec, err := s.Get(ctx, iri)
+func (c *Catalog) Credential(ctx context.Context, iri string) (*CredentialView, error) {
+	rec, err := c.store.Get(ctx, iri)
 	if err != nil {
 		return nil, err
 	}
@@ -552,7 +463,7 @@ func (s *Store) Credential(ctx context.Context, iri string) (*CredentialView, er
 }
 
 // viewCredential reads a record as a credential.
-func viewCredential(rec *Record) *CredentialView {
+func viewCredential(rec *registry.Record) *CredentialView {
 	iri := rec.IRI
 	v := &CredentialView{IRI: iri, Record: rec, Retired: rec.Retired()}
 	var ids []quad.Value
@@ -651,7 +562,7 @@ type LookupResult struct {
 // ending in /resources/{ctid}; repeats count once. Unknown CTIDs are
 // listed, not an error; malformed ones are listed as problems. More than
 // MaxLookup ids is an error.
-func (s *Store) Lookup(ctx context.Context, ids []string) (*LookupResult, error) {
+func (c *Catalog) Lookup(ctx context.Context, ids []string) (*LookupResult, error) {
 	if len(ids) > MaxLookup {
 		return nil, fmt.Errorf("lookup: %d ids, at most %d at once", len(ids), MaxLookup)
 	}
@@ -667,13 +578,13 @@ func (s *Store) Lookup(ctx context.Context, ids []string) (*LookupResult, error)
 			res.Malformed = append(res.Malformed, schema.Problem{Field: fmt.Sprintf("ctids[%d]", i), Value: id, Message: err.Error()})
 			continue
 		}
-		iri := s.base.Resource(ctid)
+		iri := c.base.Resource(ctid)
 		if seen[iri] {
 			continue
 		}
 		seen[iri] = true
-		doc, err := s.Document(ctx, iri)
-		if errors.Is(err, ErrNotFound) {
+		doc, err := c.store.Document(ctx, iri)
+		if errors.Is(err, registry.ErrNotFound) {
 			res.Unknown = append(res.Unknown, iri)
 			continue
 		}
@@ -707,7 +618,7 @@ func (s *Store) Lookup(ctx context.Context, ids []string) (*LookupResult, error)
 		return nil, err
 	}
 	graph[0] = head
-	body, err := rdf.MarshalDocument(map[string]any{"@context": s.base.Context(), "@graph": graph})
+	body, err := rdf.MarshalDocument(map[string]any{"@context": c.base.Context(), "@graph": graph})
 	if err != nil {
 		return nil, fmt.Errorf("lookup: %w", err)
 	}

@@ -1,4 +1,4 @@
-package registry
+package catalog
 
 import (
 	"context"
@@ -10,26 +10,28 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/rdf"
+	"credreg/registry"
 	"credreg/schema"
 )
 
-// memListStore is a Store whose list index holds the reference data of
+// memListStore is a catalog whose list index holds the reference data of
 // fixtures/data and n synthetic credentials with 1.5n designations (all of
 // them by one agency, every other one by a second), built in memory
 // without a database: for profiling the list's queries.
-func memListStore(tb testing.TB, n int) *Store {
+func memListStore(tb testing.TB, n int) *testStore {
 	tb.Helper()
 	base, _ := schema.NewBase("http://bench.invalid")
-	s := &Store{base: base, list: newListIndex()}
-	s.life, s.stopLife = context.WithCancel(context.Background())
-	ix := s.list
-	var fixed []Record
+	c := &Catalog{base: base, list: newListIndex()}
+	c.life, c.stopLife = context.WithCancel(context.Background())
+	s := &testStore{Catalog: c}
+	ix := c.list
+	var fixed []registry.Record
 	for _, f := range []string{"career-clusters", "value-criteria", "organizations"} {
 		quads, err := rdf.ParseJSONLD(base, fixtureFile(tb, f))
 		if err != nil {
 			tb.Fatal(err)
 		}
-		recs, _ := GroupRecords(quads)
+		recs, _ := registry.GroupRecords(quads)
 		fixed = append(fixed, recs...)
 	}
 	for _, r := range append(fixed, codeConcepts(base, fixed)...) {

@@ -1,4 +1,4 @@
-package registry
+package catalog
 
 import (
 	"context"
@@ -44,13 +44,13 @@ const MaxNameCandidates = 20
 
 // MatchName finds the credentials a name means, or at most n candidates
 // (capped at MaxNameCandidates) close to it.
-func (s *Store) MatchName(ctx context.Context, name string, n int) (*NameMatch, error) {
+func (c *Catalog) MatchName(ctx context.Context, name string, n int) (*NameMatch, error) {
 	name = strings.TrimSpace(name)
 	out := &NameMatch{}
 	if name == "" {
 		return out, nil
 	}
-	exact, err := s.exactName(ctx, name)
+	exact, err := c.exactName(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func (s *Store) MatchName(ctx context.Context, name string, n int) (*NameMatch, 
 		out.Credentials, out.By = exact, MatchedByName
 		return out, nil
 	}
-	ix, err := s.listIndex(ctx)
+	ix, err := c.listIndex(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("match name %q: %w", name, err)
 	}
@@ -100,14 +100,14 @@ func (s *Store) MatchName(ctx context.Context, name string, n int) (*NameMatch, 
 }
 
 // exactName returns the credentials whose ceterms:name is exactly name.
-func (s *Store) exactName(ctx context.Context, name string) ([]string, error) {
-	subjects, err := s.recordSubjects(ctx, schema.Name, quad.String(name))
+func (c *Catalog) exactName(ctx context.Context, name string) ([]string, error) {
+	subjects, err := c.store.RecordsWith(ctx, schema.Name, quad.String(name))
 	if err != nil {
 		return nil, fmt.Errorf("find %q: %w", name, err)
 	}
 	var out []string
 	for _, iri := range subjects {
-		ok, err := s.isCredential(ctx, iri)
+		ok, err := c.isCredential(ctx, iri)
 		if err != nil {
 			return nil, fmt.Errorf("find %q: %w", name, err)
 		}

@@ -1,4 +1,4 @@
-package registry
+package catalog
 
 // The umbrella list's index: credentials, their value designations and the
 // names of what they link to, held in memory so that the list's filters,
@@ -8,7 +8,6 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/registry"
 	"credreg/schema"
 )
 
@@ -312,10 +312,10 @@ type indexBuild struct {
 }
 
 // startBuild returns the build under way in *slot (guarded by mu), or
-// starts build as one, under the store's lifetime: a caller that gives up
+// starts build as one, under the catalog's lifetime: a caller that gives up
 // waiting does not stop it for the others, and once it ends the slot is
 // free, so a failed build is retried by the next caller.
-func (s *Store) startBuild(mu *sync.Mutex, slot **indexBuild, build func(context.Context) error) *indexBuild {
+func (c *Catalog) startBuild(mu *sync.Mutex, slot **indexBuild, build func(context.Context) error) *indexBuild {
 	mu.Lock()
 	defer mu.Unlock()
 	if b := *slot; b != nil {
@@ -323,10 +323,10 @@ func (s *Store) startBuild(mu *sync.Mutex, slot **indexBuild, build func(context
 	}
 	b := &indexBuild{done: make(chan struct{})}
 	*slot = b
-	s.bg.Add(1)
+	c.bg.Add(1)
 	go func() {
-		defer s.bg.Done()
-		b.err = build(s.life)
+		defer c.bg.Done()
+		b.err = build(c.life)
 		mu.Lock()
 		*slot = nil
 		mu.Unlock()
@@ -335,19 +335,19 @@ func (s *Store) startBuild(mu *sync.Mutex, slot **indexBuild, build func(context
 	return b
 }
 
-// listIndex returns the store's list index, building it on first use. The
-// build runs once for all callers, under the store's lifetime (a caller
+// listIndex returns the catalog's list index, building it on first use.
+// The build runs once for all callers, under the catalog's lifetime (a caller
 // that gives up does not stop it for the others); a failed build is
 // retried by the next caller.
-func (s *Store) listIndex(ctx context.Context) (*listIndex, error) {
-	ix := s.list
+func (c *Catalog) listIndex(ctx context.Context) (*listIndex, error) {
+	ix := c.list
 	ix.mu.RLock()
 	ready := ix.ready
 	ix.mu.RUnlock()
 	if ready {
 		return ix, nil
 	}
-	b := s.startBuild(&ix.buildMu, &ix.building, s.buildListIndex)
+	b := c.startBuild(&ix.buildMu, &ix.building, c.buildListIndex)
 	select {
 	case <-b.done:
 	case <-ctx.Done():
@@ -361,8 +361,8 @@ func (s *Store) listIndex(ctx context.Context) (*listIndex, error) {
 
 // ListReady reports whether the umbrella list's index is built, so that
 // list and check queries answer without waiting (a readiness probe).
-func (s *Store) ListReady() bool {
-	ix := s.list
+func (c *Catalog) ListReady() bool {
+	ix := c.list
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	return ix.ready
@@ -371,8 +371,8 @@ func (s *Store) ListReady() bool {
 // WarmList builds the umbrella list's index now (it is otherwise built by
 // the first list query), logging its progress, and waits for it. Servers
 // call it at start.
-func (s *Store) WarmList(ctx context.Context) error {
-	_, err := s.listIndex(ctx)
+func (c *Catalog) WarmList(ctx context.Context) error {
+	_, err := c.listIndex(ctx)
 	return err
 }
 
@@ -400,18 +400,18 @@ func init() {
 // can trust, else by one scan of the store; then it catches up with the
 // change log (the writes after the snapshot, or that committed during the
 // scan) and marks the index ready. One build runs at a time.
-func (s *Store) buildListIndex(ctx context.Context) error {
+func (c *Catalog) buildListIndex(ctx context.Context) error {
 	start := time.Now()
-	from, loaded := s.loadListSnapshot(ctx)
+	from, loaded := c.loadListSnapshot(ctx)
 	n := 0
 	if !loaded {
-		from = s.Sequence()
+		from = c.store.Sequence()
 		var err error
-		if n, err = s.scanListIndex(ctx, start); err != nil {
+		if n, err = c.scanListIndex(ctx, start); err != nil {
 			return err
 		}
 	}
-	ix := s.list
+	ix := c.list
 	if loaded {
 		ix.snapSeq.Store(from)
 	}
@@ -419,46 +419,52 @@ func (s *Store) buildListIndex(ctx context.Context) error {
 	// head is now (writes meanwhile leave the index alone until it is
 	// ready, and are read again below), then the rest holding it, so
 	// that none slips between the catch-up and readiness.
-	head := s.Sequence()
-	caught, err := s.catchUpRange(ctx, from, head)
+	head := c.store.Sequence()
+	caught, err := c.catchUpRange(ctx, from, head)
 	if err != nil {
 		return fmt.Errorf("build the list index: %w", err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	to := s.seq
-	more, err := s.catchUpRange(ctx, head, to)
+	var to uint64
+	var more, creds, desigs int
+	err = c.store.HoldWrites(func(h uint64) error {
+		to = h
+		var err error
+		if more, err = c.catchUpRange(ctx, head, to); err != nil {
+			return fmt.Errorf("build the list index: %w", err)
+		}
+		ix.mu.Lock()
+		ix.seq = to
+		ix.ready = true
+		ix.buildTime = time.Since(start)
+		ix.fromSnapshot = loaded
+		creds, desigs = ix.liveC.count(), len(ix.desigs)
+		ix.mu.Unlock()
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("build the list index: %w", err)
+		return err
 	}
-	ix.mu.Lock()
-	ix.seq = to
-	ix.ready = true
-	ix.buildTime = time.Since(start)
-	ix.fromSnapshot = loaded
-	creds, desigs := ix.liveC.count(), len(ix.desigs)
-	ix.mu.Unlock()
 	how := "scan"
 	if loaded {
 		how = "snapshot"
 	}
-	s.log.Info("list index ready", "from", how, "credentials", creds, "designations", desigs,
+	c.log.Info("list index ready", "from", how, "credentials", creds, "designations", desigs,
 		"statements_scanned", n, "changes_caught_up", to-from, "records_caught_up", caught+more,
 		"elapsed", time.Since(start).Round(time.Millisecond))
-	s.startSnapshots()
+	c.startSnapshots()
 	return nil
 }
 
 // scanListIndex fills the index from one scan of the store and returns
 // the number of statements read. Writes that commit during the scan may be
 // missing or half seen: the caller catches up from the change log.
-func (s *Store) scanListIndex(ctx context.Context, start time.Time) (int, error) {
+func (c *Catalog) scanListIndex(ctx context.Context, start time.Time) (int, error) {
 	records := map[string][]quad.Quad{}
 	n := 0
-	err := s.scanRecordQuads(ctx, listPredicates, func(q quad.Quad) error {
+	err := c.store.ScanRecords(ctx, listPredicates, func(q quad.Quad) error {
 		n++
 		if n%500_000 == 0 {
-			s.log.Info("list index: scanning", "statements", n, "records", len(records), "elapsed", time.Since(start).Round(time.Millisecond))
+			c.log.Info("list index: scanning", "statements", n, "records", len(records), "elapsed", time.Since(start).Round(time.Millisecond))
 		}
 		label := string(asIRI(q.Label))
 		if label == "" || strings.HasPrefix(label, "urn:credreg:") {
@@ -470,10 +476,10 @@ func (s *Store) scanListIndex(ctx context.Context, start time.Time) (int, error)
 	if err != nil {
 		return n, fmt.Errorf("build the list index: %w", err)
 	}
-	ix := s.list
+	ix := c.list
 	ix.mu.Lock()
 	for iri, quads := range records {
-		ix.apply(s.base, iri, quads)
+		ix.apply(c.base, iri, quads)
 	}
 	ix.mu.Unlock()
 	return n, nil
@@ -488,7 +494,7 @@ func (s *Store) scanListIndex(ctx context.Context, start time.Time) (int, error)
 // move the index's sequence (the caller does, once the range is applied).
 // A caller racing writes must read the range again after them (writes
 // made while the index is ready apply themselves under the write lock).
-func (s *Store) catchUpRange(ctx context.Context, from, to uint64) (records int, err error) {
+func (c *Catalog) catchUpRange(ctx context.Context, from, to uint64) (records int, err error) {
 	if to <= from {
 		return 0, nil
 	}
@@ -498,7 +504,7 @@ func (s *Store) catchUpRange(ctx context.Context, from, to uint64) (records int,
 	named := make([]string, to-from)
 	err = parallel(ctx, workers, len(named), func(i int) error {
 		seq := from + 1 + uint64(i)
-		iri, err := s.changedRecord(ctx, seq)
+		iri, err := c.changedRecord(ctx, seq)
 		if err != nil {
 			return fmt.Errorf("catch up at change %d: %w", seq, err)
 		}
@@ -516,16 +522,16 @@ func (s *Store) catchUpRange(ctx context.Context, from, to uint64) (records int,
 			iris = append(iris, iri)
 		}
 	}
-	ix := s.list
+	ix := c.list
 	err = parallel(ctx, workers, len(iris), func(i int) error {
 		iri := iris[i]
 		// The record's statements as they are now; none when it is gone.
-		quads, err := s.quadsByGraph(ctx, quad.IRI(iri))
+		quads, err := c.store.Statements(ctx, iri)
 		if err != nil {
 			return fmt.Errorf("catch up %s: %w", iri, err)
 		}
 		ix.mu.Lock()
-		ix.apply(s.base, iri, quads)
+		ix.apply(c.base, iri, quads)
 		ix.mu.Unlock()
 		return nil
 	})
@@ -536,15 +542,12 @@ func (s *Store) catchUpRange(ctx context.Context, from, to uint64) (records int,
 }
 
 // changedRecord returns the IRI of the record change-log entry seq names.
-func (s *Store) changedRecord(ctx context.Context, seq uint64) (string, error) {
-	quads, err := s.match(ctx, Pattern{Subject: changeNode(seq), Predicate: quad.IRI(predResource), Graph: quad.IRI(graphChanges)})
+func (c *Catalog) changedRecord(ctx context.Context, seq uint64) (string, error) {
+	ch, err := c.store.ChangeAt(ctx, seq)
 	if err != nil {
 		return "", err
 	}
-	if len(quads) == 0 || asIRI(quads[0].Object) == "" {
-		return "", fmt.Errorf("change %d: entry missing from the log", seq)
-	}
-	return string(asIRI(quads[0].Object)), nil
+	return ch.IRI, nil
 }
 
 // parallel calls fn(0) to fn(n-1) on up to workers goroutines and returns
@@ -591,39 +594,40 @@ func parallel(ctx context.Context, workers, n int, fn func(int) error) error {
 // A store written only through this process keeps its index current on
 // every write, so this finds nothing to do; it is the step a server
 // sharing its store with others takes to apply their writes.
-func (s *Store) CatchUpList(ctx context.Context) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ix := s.list
-	ix.mu.RLock()
-	ready, from := ix.ready, ix.seq
-	ix.mu.RUnlock()
-	to := s.seq
-	if !ready || from >= to {
-		return 0, nil
-	}
-	n, err := s.catchUpRange(ctx, from, to)
-	if err != nil {
-		return n, fmt.Errorf("catch up the list index from change %d: %w", from, err)
-	}
-	ix.mu.Lock()
-	ix.seq = max(ix.seq, to)
-	ix.mu.Unlock()
-	return n, nil
+func (c *Catalog) CatchUpList(ctx context.Context) (int, error) {
+	n := 0
+	err := c.store.HoldWrites(func(to uint64) error {
+		ix := c.list
+		ix.mu.RLock()
+		ready, from := ix.ready, ix.seq
+		ix.mu.RUnlock()
+		if !ready || from >= to {
+			return nil
+		}
+		var err error
+		if n, err = c.catchUpRange(ctx, from, to); err != nil {
+			return fmt.Errorf("catch up the list index from change %d: %w", from, err)
+		}
+		ix.mu.Lock()
+		ix.seq = max(ix.seq, to)
+		ix.mu.Unlock()
+		return nil
+	})
+	return n, err
 }
 
 // updateList applies written records to the index. It runs under the
 // store's write lock, after the write committed; before the index is built
 // it does nothing (the build catches up from the change log).
-func (s *Store) updateList(seq uint64, recs []Record) {
-	ix := s.list
+func (c *Catalog) updateList(seq uint64, recs []registry.Record) {
+	ix := c.list
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if !ix.ready {
 		return
 	}
 	for _, r := range recs {
-		ix.apply(s.base, r.IRI, r.Quads)
+		ix.apply(c.base, r.IRI, r.Quads)
 	}
 	ix.seq = seq
 }
@@ -635,7 +639,7 @@ func (ix *listIndex) apply(base schema.Base, iri string, quads []quad.Quad) {
 	if len(quads) == 0 {
 		return
 	}
-	rec := &Record{IRI: iri, Quads: quads}
+	rec := &registry.Record{IRI: iri, Quads: quads}
 	var isCred, isDesig bool
 	var types []string
 	for _, q := range quads {
@@ -666,8 +670,6 @@ func (ix *listIndex) forget(iri string) {
 	ix.removeDesignation(iri)
 	ix.removeTerm(iri)
 }
-
-func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 func (ix *listIndex) addCredential(v *CredentialView) {
 	v.Record = nil

@@ -1,4 +1,4 @@
-package registry
+package catalog
 
 import (
 	"context"
@@ -103,7 +103,7 @@ func TestSlips(t *testing.T) {
 
 // searchStore is the sample with a few credentials real registries hold
 // and the sample does not.
-func searchStore(t *testing.T) *Store {
+func searchStore(t *testing.T) *testStore {
 	t.Helper()
 	s := fixtureStore(t)
 	for ctid, name := range map[string]string{

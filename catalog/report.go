@@ -1,4 +1,4 @@
-package registry
+package catalog
 
 // The report by Career Cluster: per Cluster and Sub-Cluster, the
 // credentials of value on a day, by agency, credential type and region,
@@ -14,6 +14,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/rdf"
+	"credreg/registry"
 	"credreg/schema"
 )
 
@@ -61,33 +62,33 @@ type reportMemo struct {
 // ClusterReport reports on day (YYYY-MM-DD; "" for today). The report is
 // shared with other callers until the list index changes: read it, never
 // modify it.
-func (s *Store) ClusterReport(ctx context.Context, day string) (*ClusterReport, error) {
+func (c *Catalog) ClusterReport(ctx context.Context, day string) (*ClusterReport, error) {
 	if day == "" {
 		day = time.Now().UTC().Format(time.DateOnly)
 	}
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return nil, &QueryError{Param: "date", Value: day, Message: "expected a date YYYY-MM-DD"}
+		return nil, &registry.QueryError{Param: "date", Value: day, Message: "expected a date YYYY-MM-DD"}
 	}
-	ix, err := s.listIndex(ctx)
+	ix, err := c.listIndex(ctx)
 	if err != nil {
 		return nil, err
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	s.reports.mu.Lock()
-	defer s.reports.mu.Unlock()
-	if m := s.reports.rep; m != nil && m.Day == day && m.Generation == ix.gen {
+	c.reports.mu.Lock()
+	defer c.reports.mu.Unlock()
+	if m := c.reports.rep; m != nil && m.Day == day && m.Generation == ix.gen {
 		return m, nil
 	}
-	rep, err := s.clusterReport(ctx, ix, day)
+	rep, err := c.clusterReport(ctx, ix, day)
 	if err == nil {
-		s.reports.rep = rep
+		c.reports.rep = rep
 	}
 	return rep, err
 }
 
 // clusterReport builds the report on day from ix, read-locked.
-func (s *Store) clusterReport(ctx context.Context, ix *listIndex, day string) (*ClusterReport, error) {
+func (c *Catalog) clusterReport(ctx context.Context, ix *listIndex, day string) (*ClusterReport, error) {
 	rep := &ClusterReport{Day: day, Generation: ix.gen}
 
 	type acc struct {

@@ -1,8 +1,9 @@
-package registry
+package catalog
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -46,8 +47,8 @@ type CredentialMatch struct {
 // k has no owner) and returning the first rule that finds any. Retired
 // credentials are candidates too: a re-import must not recreate them. A
 // zero CredentialMatch means none is stored.
-func (s *Store) MatchCredential(ctx context.Context, k CredentialKey) (CredentialMatch, error) {
-	ix, err := s.listIndex(ctx)
+func (c *Catalog) MatchCredential(ctx context.Context, k CredentialKey) (CredentialMatch, error) {
+	ix, err := c.listIndex(ctx)
 	if err != nil {
 		return CredentialMatch{}, fmt.Errorf("match credential: %w", err)
 	}
@@ -60,7 +61,7 @@ func (s *Store) MatchCredential(ctx context.Context, k CredentialKey) (Credentia
 		}
 		m := CredentialMatch{Rule: rule}
 		for e := range set {
-			if rule == MatchNameOwner && !contains(e.view.OwnedBy, k.Owner) {
+			if rule == MatchNameOwner && !slices.Contains(e.view.OwnedBy, k.Owner) {
 				continue
 			}
 			m.Candidates = append(m.Candidates, e.view)

@@ -1,4 +1,4 @@
-package registry
+package catalog
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/rdf"
+	"credreg/registry"
 	"credreg/schema"
 )
 
@@ -33,7 +34,7 @@ const (
 
 // fixtureStore opens a store with the fixture files loaded the way
 // seed.Load loads them: one batch, written by "credreg-fixtures".
-func fixtureStore(t *testing.T) *Store {
+func fixtureStore(t *testing.T) *testStore {
 	t.Helper()
 	s := openStore(t, t.TempDir())
 	names, err := filepath.Glob("../fixtures/data/*/*.jsonld")
@@ -41,7 +42,7 @@ func fixtureStore(t *testing.T) *Store {
 		t.Fatalf("fixture files: %v (%d)", err, len(names))
 	}
 	sort.Strings(names)
-	var all []Record
+	var all []registry.Record
 	for _, name := range names {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -51,7 +52,7 @@ func fixtureStore(t *testing.T) *Store {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		recs, problems := GroupRecords(quads)
+		recs, problems := registry.GroupRecords(quads)
 		if len(problems) > 0 {
 			t.Fatalf("%s: %v", name, problems)
 		}
@@ -64,7 +65,7 @@ func fixtureStore(t *testing.T) *Store {
 	return s
 }
 
-func res(s *Store, ctid string) string { return s.Base().Resource(ctid) }
+func res(s *testStore, ctid string) string { return s.Base().Resource(ctid) }
 
 func TestDesignationsSideBySide(t *testing.T) {
 	ctx := context.Background()
@@ -116,15 +117,15 @@ func TestDesignationsSideBySide(t *testing.T) {
 			checkSetJSONLD(t, s, set)
 		})
 	}
-	if _, err := s.DesignationSet(ctx, res(s, "ce-99999999-9999-4999-8999-999999999999")); !errors.Is(err, ErrNotFound) {
-		t.Errorf("designations of an unknown credential: %v, want ErrNotFound", err)
+	if _, err := s.DesignationSet(ctx, res(s, "ce-99999999-9999-4999-8999-999999999999")); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("designations of an unknown credential: %v, want registry.ErrNotFound", err)
 	}
 }
 
 // checkSetJSONLD reads the set's JSON-LD back: the same statements as the
 // set's document, which holds every statement of every designation, with
 // the designations nested as members.
-func checkSetJSONLD(t *testing.T, s *Store, set *DesignationSet) {
+func checkSetJSONLD(t *testing.T, s *testStore, set *DesignationSet) {
 	t.Helper()
 	js, err := set.Document.JSONLD()
 	if err != nil {
@@ -248,64 +249,6 @@ func TestStatusOn(t *testing.T) {
 	}
 }
 
-func TestHistory(t *testing.T) {
-	ctx := context.Background()
-	s := fixtureStore(t)
-	recs, err := s.Designations(ctx, res(s, fxNREMT))
-	if err != nil {
-		t.Fatal(err)
-	}
-	iri := recs[1].IRI
-	h, err := s.History(ctx, iri)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(h) != 1 || h[0].Action != ActionCreate || h[0].Actor != fxActor || h[0].IRI != iri || h[0].Hash != recs[1].Hash || h[0].Time.IsZero() {
-		t.Fatalf("history of a fixture record = %+v", h)
-	}
-	if _, err := s.Retire(ctx, "Heartland Workforce Commission", iri, "replaced by a statewide designation", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	// Another record's change must not show up.
-	if _, err := s.Retire(ctx, "someone else", recs[0].IRI, "test", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	h, err = s.History(ctx, iri)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(h) != 2 || h[1].Action != ActionRetire || h[1].Actor != "Heartland Workforce Commission" || h[1].Seq <= h[0].Seq {
-		t.Fatalf("history after retire = %+v", h)
-	}
-	cur, _ := s.Get(ctx, iri)
-	if h[1].Hash != cur.Hash || h[1].Hash == h[0].Hash {
-		t.Errorf("retire entry hash %s, record %s", h[1].Hash, cur.Hash)
-	}
-	// The same entries as the change feed has.
-	all, err := s.Changes(ctx, 0, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []Change
-	for _, c := range all {
-		if c.IRI == iri {
-			want = append(want, c)
-		}
-	}
-	if !reflect.DeepEqual(h, want) {
-		t.Errorf("history %+v\nchange feed %+v", h, want)
-	}
-	// An organization that many records point at: only its own entries.
-	h, err = s.History(ctx, res(s, fxWorkforce))
-	if err != nil || len(h) != 1 || h[0].IRI != res(s, fxWorkforce) {
-		t.Errorf("history of an agency = %+v, %v", h, err)
-	}
-	h, err = s.History(ctx, res(s, "ce-99999999-9999-4999-8999-999999999999"))
-	if err != nil || len(h) != 0 {
-		t.Errorf("history of nothing = %+v, %v", h, err)
-	}
-}
-
 func TestFindByName(t *testing.T) {
 	ctx := context.Background()
 	s := fixtureStore(t)
@@ -341,10 +284,10 @@ func TestFindByName(t *testing.T) {
 	}
 }
 
-func putTwin(t *testing.T, s *Store, ctid, name string) {
+func putTwin(t *testing.T, s *testStore, ctid, name string) {
 	t.Helper()
 	iri := quad.IRI(res(s, ctid))
-	rec := Record{IRI: string(iri), Quads: []quad.Quad{
+	rec := registry.Record{IRI: string(iri), Quads: []quad.Quad{
 		{Subject: iri, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.CETerms + "Certificate")},
 		{Subject: iri, Predicate: quad.IRI(schema.CTID), Object: quad.String(ctid)},
 		{Subject: iri, Predicate: quad.IRI(schema.Name), Object: quad.String(name)},

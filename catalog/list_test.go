@@ -1,4 +1,4 @@
-package registry
+package catalog
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"credreg/rdf"
+	"credreg/registry"
 
 	"github.com/cayleygraph/quad"
 )
@@ -78,7 +79,7 @@ func listFixture() string {
 // listStore opens a store with the reference data of fixtures/data (no
 // sample credentials or designations) and the list fixture, and retires
 // lc5.
-func listStore(t testing.TB) *Store {
+func listStore(t testing.TB) *testStore {
 	t.Helper()
 	s := openStore(t, t.TempDir())
 	fillListStore(t, s)
@@ -86,10 +87,10 @@ func listStore(t testing.TB) *Store {
 }
 
 // fillListStore writes listStore's records into s.
-func fillListStore(t testing.TB, s *Store) {
+func fillListStore(t testing.TB, s *testStore) {
 	t.Helper()
 	ctx := context.Background()
-	var all []Record
+	var all []registry.Record
 	for _, f := range []string{"career-clusters", "value-criteria", "organizations", "competencies"} {
 		all = append(all, mustRecords(t, s, fixtureFile(t, f))...)
 	}
@@ -103,13 +104,13 @@ func fillListStore(t testing.TB, s *Store) {
 	}
 }
 
-func mustRecords(t testing.TB, s *Store, doc []byte) []Record {
+func mustRecords(t testing.TB, s *testStore, doc []byte) []registry.Record {
 	t.Helper()
 	quads, err := rdf.ParseJSONLD(s.Base(), doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, problems := GroupRecords(quads)
+	recs, problems := registry.GroupRecords(quads)
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
@@ -254,9 +255,9 @@ func TestListQueryErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		_, err := s.List(context.Background(), tc.query)
-		var qe *QueryError
+		var qe *registry.QueryError
 		if !errors.As(err, &qe) || qe.Param != tc.param || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%+v: error %v, want a QueryError on %s saying %q", tc.query, err, tc.param, tc.want)
+			t.Errorf("%+v: error %v, want a registry.QueryError on %s saying %q", tc.query, err, tc.param, tc.want)
 		}
 	}
 }
@@ -323,7 +324,7 @@ func TestListPagingDuringWrites(t *testing.T) {
 	ctx := context.Background()
 	s := listStore(t)
 	// Sixty more credentials, designated of value.
-	var recs []Record
+	var recs []registry.Record
 	var want []string
 	for i := 0; i < 60; i++ {
 		ctid := fmt.Sprintf("ce-33333333-0000-4000-8000-%012d", i)
@@ -410,7 +411,7 @@ func TestListIndexBuiltFromStore(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	s := openStore(t, dir)
-	var all []Record
+	var all []registry.Record
 	for _, f := range []string{"career-clusters", "value-criteria", "organizations", "competencies"} {
 		all = append(all, mustRecords(t, s, fixtureFile(t, f))...)
 	}
@@ -427,7 +428,7 @@ func TestListIndexBuiltFromStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
+	if err := s.close(); err != nil {
 		t.Fatal(err)
 	}
 	s = openStore(t, dir)
@@ -490,15 +491,17 @@ func TestListRender(t *testing.T) {
 	}
 }
 
-// TestScanRecordQuads checks the sequential scan of cayley's log against
-// the scan through cayley's iterators, after replacements and a
-// retirement have left deleted statements behind.
-func TestScanRecordQuads(t *testing.T) {
+// TestListFollowsReplacement: a credential replaced with other
+// statements is listed as it is now, its designations reaching the new
+// entry, and the scan the index is built by does not read the replaced
+// statements (registry's TestScanRecordQuads compares that scan with
+// another path to the same statements).
+func TestListFollowsReplacement(t *testing.T) {
 	ctx := context.Background()
 	s := listStore(t)
 	// Replace a credential with other statements.
 	doc := strings.Replace(listFixture(), "Alpha Registered Nursing Certificate", "Alpha Registered Nursing Certificate, renamed", 1)
-	var renamed []Record
+	var renamed []registry.Record
 	for _, r := range mustRecords(t, s, []byte(doc)) {
 		if r.IRI == res(s, lc1) {
 			renamed = append(renamed, r)
@@ -516,29 +519,15 @@ func TestScanRecordQuads(t *testing.T) {
 	if len(page.Items) != 1 || page.Items[0].Credential.Name != "Alpha Registered Nursing Certificate, renamed" {
 		t.Errorf("after the replacement the list shows %+v", page.Items)
 	}
-	collect := func(scan func(context.Context, map[quad.IRI]bool, func(quad.Quad) error) error) map[string]bool {
-		out := map[string]bool{}
-		if err := scan(ctx, listPredicates, func(q quad.Quad) error {
-			out[rdf.NQuadLine(q.Subject, q.Predicate, q.Object, q.Label)] = true
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return out
+	fast := map[string]bool{}
+	if err := s.ScanRecords(ctx, listPredicates, func(q quad.Quad) error {
+		fast[rdf.NQuadLine(q.Subject, q.Predicate, q.Object, q.Label)] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
-	fast, slow := collect(s.scanRecordQuads), collect(s.scanQuads)
-	if len(fast) < 1000 || !reflect.DeepEqual(fast, slow) {
-		t.Errorf("the log scan found %d statements, the iterator scan %d", len(fast), len(slow))
-		for l := range fast {
-			if !slow[l] {
-				t.Errorf("only in the log scan: %s", l)
-			}
-		}
-		for l := range slow {
-			if !fast[l] {
-				t.Errorf("only in the iterator scan: %s", l)
-			}
-		}
+	if len(fast) < 1000 {
+		t.Errorf("the scan found %d statements", len(fast))
 	}
 	for l := range fast {
 		if strings.Contains(l, `"Alpha Registered Nursing Certificate" `) {

@@ -1,4 +1,4 @@
-package registry
+package catalog
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 // textRankStore is the in-memory list index of memListStore with n
 // synthetic credentials, and names a phrase query tells apart.
-func textRankStore(t *testing.T, n int) *Store {
+func textRankStore(t *testing.T, n int) *testStore {
 	t.Helper()
 	s := memListStore(t, n)
 	for i, name := range []string{

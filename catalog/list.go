@@ -1,4 +1,4 @@
-package registry
+package catalog
 
 // The umbrella list: credentials of value, filtered by what they link to
 // and by their designations, searched by full text, in a stable order
@@ -18,6 +18,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/rdf"
+	"credreg/registry"
 	"credreg/schema"
 )
 
@@ -60,22 +61,6 @@ type ListQuery struct {
 	// Limit is the page size, DefaultListLimit when 0, at most
 	// MaxListLimit.
 	Limit int
-}
-
-// QueryError is a list parameter the list cannot use.
-type QueryError struct {
-	Param, Value, Message string
-	// Candidates are the values meant, when a name was ambiguous, or the
-	// known values, when few.
-	Candidates []string
-}
-
-func (e *QueryError) Error() string {
-	msg := fmt.Sprintf("%s=%q: %s", e.Param, e.Value, e.Message)
-	if len(e.Candidates) > 0 {
-		msg += " (" + strings.Join(e.Candidates, "; ") + ")"
-	}
-	return msg
 }
 
 // ListFilter is one filter as the list understood it.
@@ -125,8 +110,8 @@ type listFilter struct {
 }
 
 // List answers a list query from the index.
-func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
-	ix, err := s.listIndex(ctx)
+func (c *Catalog) List(ctx context.Context, q ListQuery) (*ListPage, error) {
+	ix, err := c.listIndex(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +120,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 	case limit == 0:
 		limit = DefaultListLimit
 	case limit < 0 || limit > MaxListLimit:
-		return nil, &QueryError{Param: "limit", Value: strconv.Itoa(q.Limit), Message: fmt.Sprintf("the page size must be 1 to %d", MaxListLimit)}
+		return nil, &registry.QueryError{Param: "limit", Value: strconv.Itoa(q.Limit), Message: fmt.Sprintf("the page size must be 1 to %d", MaxListLimit)}
 	}
 	cur, err := decodeCursor(q.Cursor)
 	if err != nil {
@@ -149,20 +134,20 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 		day = ""
 	default:
 		if _, err := time.Parse(time.DateOnly, day); err != nil {
-			return nil, &QueryError{Param: "active", Value: q.Active, Message: "expected a date YYYY-MM-DD or \"any\""}
+			return nil, &registry.QueryError{Param: "active", Value: q.Active, Message: "expected a date YYYY-MM-DD or \"any\""}
 		}
 	}
 	since := strings.TrimSpace(q.VerifiedSince)
 	if since != "" {
 		if _, err := time.Parse(time.DateOnly, since); err != nil {
-			return nil, &QueryError{Param: "verifiedSince", Value: q.VerifiedSince, Message: "expected a date YYYY-MM-DD"}
+			return nil, &registry.QueryError{Param: "verifiedSince", Value: q.VerifiedSince, Message: "expected a date YYYY-MM-DD"}
 		}
 	}
 	var words []string
 	if strings.TrimSpace(q.Text) != "" {
 		words = searchWords(q.Text)
 		if len(words) == 0 {
-			return nil, &QueryError{Param: "q", Value: q.Text, Message: "the query has no word to search for (only punctuation or words like \"the\" and \"of\")"}
+			return nil, &registry.QueryError{Param: "q", Value: q.Text, Message: "the query has no word to search for (only punctuation or words like \"the\" and \"of\")"}
 		}
 	}
 
@@ -192,7 +177,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 		}
 		f := listFilter{facet: spec.facet}
 		for _, v := range spec.values {
-			lf, err := ix.resolveFilter(s.base, spec.param, spec.kind, v)
+			lf, err := ix.resolveFilter(c.base, spec.param, spec.kind, v)
 			if err != nil {
 				return nil, err
 			}
@@ -213,7 +198,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 		}
 	}
 	for _, v := range q.Criteria {
-		lf, err := ix.resolveFilter(s.base, "criteria", kindCriterion, v)
+		lf, err := ix.resolveFilter(c.base, "criteria", kindCriterion, v)
 		if err != nil {
 			return nil, err
 		}
@@ -299,7 +284,7 @@ func (ix *listIndex) resolveFilter(base schema.Base, param, kind, value string) 
 	v := strings.TrimSpace(value)
 	lf := ListFilter{Param: param, Value: value}
 	fail := func(msg string, candidates ...string) (ListFilter, error) {
-		return lf, &QueryError{Param: param, Value: value, Message: msg, Candidates: candidates}
+		return lf, &registry.QueryError{Param: param, Value: value, Message: msg, Candidates: candidates}
 	}
 	if v == "" {
 		return fail("empty value")
@@ -1000,7 +985,7 @@ func decodeCursor(s string) (cursor, error) {
 	if s == "" {
 		return cursor{}, nil
 	}
-	bad := &QueryError{Param: "cursor", Value: s, Message: "not a cursor of this list; follow the next and previous links of a page"}
+	bad := &registry.QueryError{Param: "cursor", Value: s, Message: "not a cursor of this list; follow the next and previous links of a page"}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) < 3 || (b[0] != 'a' && b[0] != 'b') {
 		return cursor{}, bad
@@ -1297,8 +1282,8 @@ type ListFacets struct {
 }
 
 // Facets returns the values the list's filters can take.
-func (s *Store) Facets(ctx context.Context) (*ListFacets, error) {
-	ix, err := s.listIndex(ctx)
+func (c *Catalog) Facets(ctx context.Context) (*ListFacets, error) {
+	ix, err := c.listIndex(ctx)
 	if err != nil {
 		return nil, err
 	}

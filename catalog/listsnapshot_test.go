@@ -1,4 +1,4 @@
-package registry
+package catalog
 
 import (
 	"bufio"
@@ -19,24 +19,20 @@ import (
 	"testing"
 	"time"
 
+	"credreg/registry"
+
 	"github.com/cayleygraph/quad"
 )
 
-// openDir opens the store in dir with opts (the test base), closing it
-// when the test ends.
-func openDir(t testing.TB, dir string, opts Options) *Store {
+// openDir opens the Badger store in dir (the test base) and its catalog
+// with opts, closing both when the test ends.
+func openDir(t testing.TB, dir string, opts Options) *testStore {
 	t.Helper()
-	opts.Base = testBaseIRI(t)
-	s, err := Open(context.Background(), "badger://"+dir, opts)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return openURL(t, "badger://"+dir, opts)
 }
 
 // warm builds the list index and returns its status.
-func warm(t testing.TB, s *Store) ListStatus {
+func warm(t testing.TB, s *testStore) ListStatus {
 	t.Helper()
 	if err := s.WarmList(context.Background()); err != nil {
 		t.Fatal(err)
@@ -44,9 +40,9 @@ func warm(t testing.TB, s *Store) ListStatus {
 	return s.ListStatus()
 }
 
-func closeStore(t testing.TB, s *Store) {
+func closeStore(t testing.TB, s *testStore) {
 	t.Helper()
-	if err := s.Close(); err != nil {
+	if err := s.close(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -54,7 +50,7 @@ func closeStore(t testing.TB, s *Store) {
 // listAnswers is what the list index answers on a store: pages of many
 // list queries (filters of every kind, text, days, paging), the facets,
 // the Cluster report and credential matching, for comparing two indexes.
-func listAnswers(t testing.TB, s *Store) string {
+func listAnswers(t testing.TB, s *testStore) string {
 	t.Helper()
 	ctx := context.Background()
 	queries := []ListQuery{
@@ -119,7 +115,7 @@ func listAnswers(t testing.TB, s *Store) string {
 }
 
 // indexContent is what the index holds, by IRI, for comparing two.
-func indexContent(s *Store) *snapshotContent {
+func indexContent(s *testStore) *snapshotContent {
 	ix := s.list
 	ix.mu.RLock()
 	c := ix.content()
@@ -207,41 +203,17 @@ func TestListSnapshotRoundTrip(t *testing.T) {
 // deleteRecordRaw removes a record and logs it, as another writer of the
 // store would (the store has no delete of its own): the index of s does
 // not see it until it catches up.
-func deleteRecordRaw(t *testing.T, s *Store, iri string) {
+func deleteRecordRaw(t *testing.T, s *testStore, iri string) {
 	t.Helper()
-	ctx := context.Background()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, err := s.getLocked(ctx, iri)
-	if err != nil {
+	if _, err := s.RemoveUnheard(context.Background(), "another server", iri); err != nil {
 		t.Fatal(err)
 	}
-	var remove []quad.Quad
-	for _, q := range st.Quads {
-		q.Label = quad.IRI(iri)
-		remove = append(remove, q)
-	}
-	remove = append(remove, st.meta...)
-	seq := s.seq + 1
-	e := changeNode(seq)
-	g := quad.IRI(graphChanges)
-	add := []quad.Quad{
-		{Subject: e, Predicate: quad.IRI(predSequence), Object: intLiteral(seq), Label: g},
-		{Subject: e, Predicate: quad.IRI(predDate), Object: timeLiteral(time.Now()), Label: g},
-		{Subject: e, Predicate: quad.IRI(predActor), Object: quad.String("another server"), Label: g},
-		{Subject: e, Predicate: quad.IRI(predAction), Object: quad.String("delete"), Label: g},
-		{Subject: e, Predicate: quad.IRI(predResource), Object: quad.IRI(iri), Label: g},
-	}
-	if err := s.be.Apply(ctx, remove, add); err != nil {
-		t.Fatal(err)
-	}
-	s.seq = seq
 }
 
 // snapshotWrites are writes of every kind the index follows: a new
 // credential, a renamed one, a retired credential and designation, a new
 // designation, a relabelled term and a deleted credential.
-func snapshotWrites(t *testing.T, s *Store) {
+func snapshotWrites(t *testing.T, s *testStore) {
 	t.Helper()
 	ctx := context.Background()
 	doc := `{"@context":"https://w3id.org/credreg/context/v1.jsonld","@graph":[
@@ -277,7 +249,7 @@ func snapshotWrites(t *testing.T, s *Store) {
 		}
 		quads = append(quads, q)
 	}
-	if _, err := s.Put(ctx, fxActor, Record{IRI: cluster, Quads: quads}); err != nil {
+	if _, err := s.Put(ctx, fxActor, registry.Record{IRI: cluster, Quads: quads}); err != nil {
 		t.Fatal(err)
 	}
 	deleteRecordRaw(t, s, res(s, lc6))

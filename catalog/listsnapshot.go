@@ -1,10 +1,10 @@
-package registry
+package catalog
 
 // The list index's snapshot, so that a start does not scan the store.
 //
-// When the store closes cleanly (and now and then while it serves, see
-// snapshotLoop) the index is written to a file beside the store,
-// DIR/listindex.snap, stamped with the change-log sequence it reflects. At
+// When the catalog closes cleanly (and now and then while it serves, see
+// snapshotLoop) the index is written to a file beside the store, in its
+// side directory (registry.Store.SideDir): DIR/listindex.snap, stamped with the change-log sequence it reflects. At
 // the next start the index is read back from it and then caught up from
 // the change log (catchUpList): every record a later entry names is read
 // again and applied, as writes apply theirs. A file is kept rather than
@@ -67,6 +67,9 @@ const (
 	listSnapshotVersion = 1
 )
 
+// castagnoli is the CRC-32C table of the snapshot's checksum.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
 // errSnapshot marks a snapshot that cannot be used.
 var errSnapshot = errors.New("list index snapshot unusable")
 
@@ -105,59 +108,59 @@ type snapshotHeader struct {
 	changeTime            int64
 }
 
-// snapshotPath is where the store keeps its list index snapshot; "" when
-// it keeps none.
-func (s *Store) snapshotPath() string { return s.snapPath }
+// snapshotPath is where the catalog keeps its list index snapshot; ""
+// when it keeps none.
+func (c *Catalog) snapshotPath() string { return c.snapPath }
 
 // header returns the header of a snapshot of the index at seq. Called
-// with the index's state at seq held still (ix.mu or s.mu).
-func (s *Store) snapshotHeader(ctx context.Context, seq uint64) (snapshotHeader, error) {
-	h := snapshotHeader{version: listSnapshotVersion, digest: snapshotDigest, base: s.base.String(), seq: seq}
+// with the index's state at seq held still (ix.mu, or the store's writes held).
+func (c *Catalog) snapshotHeader(ctx context.Context, seq uint64) (snapshotHeader, error) {
+	h := snapshotHeader{version: listSnapshotVersion, digest: snapshotDigest, base: c.base.String(), seq: seq}
 	if seq > 0 {
-		c, err := s.readChange(ctx, seq)
+		ch, err := c.store.ChangeAt(ctx, seq)
 		if err != nil {
 			return h, err
 		}
-		h.changeIRI, h.changeHash, h.changeTime = c.IRI, c.Hash, c.Time.UnixNano()
+		h.changeIRI, h.changeHash, h.changeTime = ch.IRI, ch.Hash, ch.Time.UnixNano()
 	}
 	return h, nil
 }
 
-// WriteListSnapshot writes the list index to its snapshot now (a store
-// also writes it when it closes, and now and then while it serves). It
-// does nothing when the index is not built or the store keeps no
-// snapshot, and returns the sequence the snapshot holds. Readers and
+// WriteListSnapshot writes the list index to its snapshot now (the
+// catalog also writes it when it closes, and now and then while it
+// serves). It does nothing when the index is not built or the catalog
+// keeps no snapshot, and returns the sequence the snapshot holds. Readers and
 // writers wait only while the index's entries are collected, not while
 // they are encoded and written.
-func (s *Store) WriteListSnapshot(ctx context.Context) (uint64, error) {
-	path := s.snapshotPath()
+func (c *Catalog) WriteListSnapshot(ctx context.Context) (uint64, error) {
+	path := c.snapshotPath()
 	if path == "" {
 		return 0, nil
 	}
-	s.snapMu.Lock() // one writer of the file at a time
-	defer s.snapMu.Unlock()
+	c.snapMu.Lock() // one writer of the file at a time
+	defer c.snapMu.Unlock()
 	start := time.Now()
-	ix := s.list
+	ix := c.list
 	ix.mu.RLock()
 	if !ix.ready || ix.snapSeq.Load() == ix.seq && ix.seq != 0 {
 		seq := ix.snapSeq.Load()
 		ix.mu.RUnlock()
 		return seq, nil // nothing to write, or the file holds this state already
 	}
-	c, seq := ix.content(), ix.seq
+	content, seq := ix.content(), ix.seq
 	ix.mu.RUnlock()
 	// Change-log entries never change, so the header can be read after.
-	h, err := s.snapshotHeader(ctx, seq)
+	h, err := c.snapshotHeader(ctx, seq)
 	if err != nil {
 		return 0, fmt.Errorf("write the list index snapshot: %w", err)
 	}
-	n, err := writeFileAtomic(path, func(w *bufio.Writer) error { return encodeSnapshot(w, h, c) })
+	n, err := writeFileAtomic(path, func(w *bufio.Writer) error { return encodeSnapshot(w, h, content) })
 	if err != nil {
 		return 0, fmt.Errorf("write the list index snapshot %s: %w", path, err)
 	}
 	ix.snapSeq.Store(seq)
-	s.log.Info("list index snapshot written", "path", path, "sequence", seq, "bytes", n,
-		"credentials", len(c.creds), "designations", len(c.desigs), "elapsed", time.Since(start).Round(time.Millisecond))
+	c.log.Info("list index snapshot written", "path", path, "sequence", seq, "bytes", n,
+		"credentials", len(content.creds), "designations", len(content.desigs), "elapsed", time.Since(start).Round(time.Millisecond))
 	return seq, nil
 }
 
@@ -557,7 +560,7 @@ func (d *snapshotDecoder) designation() *DesignationView {
 // readListSnapshot reads and checks the snapshot file against the store:
 // it returns the snapshot's content and sequence, or an error wrapping
 // errSnapshot (or fs.ErrNotExist) that says why it cannot be used.
-func (s *Store) readListSnapshot(ctx context.Context, path string) (*snapshotContent, uint64, error) {
+func (c *Catalog) readListSnapshot(ctx context.Context, path string) (*snapshotContent, uint64, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, 0, err
@@ -578,76 +581,76 @@ func (s *Store) readListSnapshot(ctx context.Context, path string) (*snapshotCon
 		return nil, 0, fmt.Errorf("%w: format version %d, this credreg writes %d", errSnapshot, h.version, listSnapshotVersion)
 	case h.digest != snapshotDigest:
 		return nil, 0, fmt.Errorf("%w: written by a credreg that reads records otherwise (digest %s, now %s)", errSnapshot, h.digest, snapshotDigest)
-	case h.base != s.base.String():
-		return nil, 0, fmt.Errorf("%w: written for base %s, the store's is %s", errSnapshot, h.base, s.base)
+	case h.base != c.base.String():
+		return nil, 0, fmt.Errorf("%w: written for base %s, the store's is %s", errSnapshot, h.base, c.base)
 	}
-	head := s.Sequence()
+	head := c.store.Sequence()
 	if h.seq > head {
 		return nil, 0, fmt.Errorf("%w: at change %d, beyond the store's head %d (a store restored from an older backup?)", errSnapshot, h.seq, head)
 	}
 	if h.seq > 0 {
-		c, err := s.readChange(ctx, h.seq)
+		ch, err := c.store.ChangeAt(ctx, h.seq)
 		if err != nil {
 			return nil, 0, fmt.Errorf("%w: %w", errSnapshot, err)
 		}
-		if c.IRI != h.changeIRI || c.Hash != h.changeHash || c.Time.UnixNano() != h.changeTime {
+		if ch.IRI != h.changeIRI || ch.Hash != h.changeHash || ch.Time.UnixNano() != h.changeTime {
 			return nil, 0, fmt.Errorf("%w: change %d of the store is not the one the snapshot was written after (another history)", errSnapshot, h.seq)
 		}
 	}
-	c := d.body()
+	content := d.body()
 	if d.err != nil {
 		return nil, 0, d.err
 	}
-	return c, h.seq, nil
+	return content, h.seq, nil
 }
 
 // loadListSnapshot fills the index from the snapshot, if there is one it
 // can trust, and returns the sequence it reflects. ok is false when the
 // index must be built by a scan; the reason is logged.
-func (s *Store) loadListSnapshot(ctx context.Context) (seq uint64, ok bool) {
-	path := s.snapshotPath()
+func (c *Catalog) loadListSnapshot(ctx context.Context) (seq uint64, ok bool) {
+	path := c.snapshotPath()
 	if path == "" {
 		return 0, false
 	}
 	start := time.Now()
-	c, seq, err := s.readListSnapshot(ctx, path)
+	content, seq, err := c.readListSnapshot(ctx, path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		s.log.Info("list index: no snapshot, building by a scan", "path", path)
+		c.log.Info("list index: no snapshot, building by a scan", "path", path)
 		return 0, false
 	case err != nil:
-		s.log.Warn("list index: snapshot not used, building by a scan", "path", path, "reason", err)
+		c.log.Warn("list index: snapshot not used, building by a scan", "path", path, "reason", err)
 		return 0, false
 	}
 	read := time.Since(start)
 	// Catching up costs a few times what scanning costs per record: far
 	// behind (a crash long after the last snapshot), a scan is quicker.
-	if behind, size := s.Sequence()-seq, len(c.terms)+len(c.creds)+len(c.desigs); behind > uint64(size/2) {
-		s.log.Info("list index: snapshot too far behind the store, building by a scan", "path", path,
+	if behind, size := c.store.Sequence()-seq, len(content.terms)+len(content.creds)+len(content.desigs); behind > uint64(size/2) {
+		c.log.Info("list index: snapshot too far behind the store, building by a scan", "path", path,
 			"sequence", seq, "changes_behind", behind, "records", size)
 		return 0, false
 	}
-	ix := s.list
+	ix := c.list
 	ix.mu.Lock()
 	// A build retried after a failure finds the index filled: then each
 	// entry replaces what it holds, as apply does.
 	fresh := len(ix.slots) == 0 && len(ix.terms) == 0
 	if fresh {
-		ix.reserve(len(c.terms), len(c.creds), len(c.desigs))
+		ix.reserve(len(content.terms), len(content.creds), len(content.desigs))
 	}
-	for _, t := range c.terms {
+	for _, t := range content.terms {
 		if !fresh {
 			ix.forget(t.iri)
 		}
 		ix.insertTerm(t)
 	}
-	for _, v := range c.creds {
+	for _, v := range content.creds {
 		if !fresh {
 			ix.forget(v.IRI)
 		}
 		ix.addCredential(v)
 	}
-	for _, v := range c.desigs {
+	for _, v := range content.desigs {
 		if !fresh {
 			ix.forget(v.IRI)
 		}
@@ -655,8 +658,8 @@ func (s *Store) loadListSnapshot(ctx context.Context) (seq uint64, ok bool) {
 	}
 	ix.gen++
 	ix.mu.Unlock()
-	s.log.Info("list index: snapshot loaded", "path", path, "sequence", seq, "credentials", len(c.creds),
-		"designations", len(c.desigs), "read", read.Round(time.Millisecond), "elapsed", time.Since(start).Round(time.Millisecond))
+	c.log.Info("list index: snapshot loaded", "path", path, "sequence", seq, "credentials", len(content.creds),
+		"designations", len(content.desigs), "read", read.Round(time.Millisecond), "elapsed", time.Since(start).Round(time.Millisecond))
 	return seq, true
 }
 
@@ -671,21 +674,21 @@ var (
 )
 
 // startSnapshots starts, once, the loop that writes the snapshot while
-// the store is open.
-func (s *Store) startSnapshots() {
-	if s.snapshotPath() == "" || s.life == nil {
+// the catalog is open.
+func (c *Catalog) startSnapshots() {
+	if c.snapshotPath() == "" || c.life == nil {
 		return
 	}
-	s.snapOnce.Do(func() {
-		s.bg.Add(1)
+	c.snapOnce.Do(func() {
+		c.bg.Add(1)
 		go func() {
-			defer s.bg.Done()
-			s.snapshotLoop(s.life)
+			defer c.bg.Done()
+			c.snapshotLoop(c.life)
 		}()
 	})
 }
 
-func (s *Store) snapshotLoop(ctx context.Context) {
+func (c *Catalog) snapshotLoop(ctx context.Context) {
 	t := time.NewTicker(snapshotCheck)
 	defer t.Stop()
 	since := time.Now() // since the snapshot was last known current
@@ -695,7 +698,7 @@ func (s *Store) snapshotLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		ix := s.list
+		ix := c.list
 		ix.mu.RLock()
 		seq := ix.seq
 		ix.mu.RUnlock()
@@ -707,8 +710,8 @@ func (s *Store) snapshotLoop(ctx context.Context) {
 		if behind < snapshotChanges && time.Since(since) < snapshotStale {
 			continue
 		}
-		if _, err := s.WriteListSnapshot(ctx); err != nil {
-			s.log.Warn("list index snapshot not written", "err", err)
+		if _, err := c.WriteListSnapshot(ctx); err != nil {
+			c.log.Warn("list index snapshot not written", "err", err)
 			continue
 		}
 		since = time.Now()
