@@ -145,7 +145,13 @@ func (qs *QuadStore) recount(set countedSet) error {
 			}
 			it.Close()
 		}
-		memo := map[uint64]bool{}
+		var iris idSet
+		if len(set) > 0 {
+			var err error
+			if iris, err = qs.iriIDs(txn); err != nil {
+				return err
+			}
+		}
 		for enc := range set {
 			var g uint64
 			if enc != "" {
@@ -173,12 +179,7 @@ func (qs *QuadStore) recount(set countedSet) error {
 				}
 				byPred[q[posP]]++
 				total++
-				iri, err := qs.isIRI(txn, q[posO], memo)
-				if err != nil {
-					it.Close()
-					return err
-				}
-				if iri {
+				if iris.has(q[posO]) {
 					byObj[q[posO]]++
 					byPO[[2]uint64{q[posP], q[posO]}]++
 				}

@@ -97,9 +97,9 @@
 // prefix scan, as before). A present "co" key is what tells Count that an
 // object is counted. Version 4 is version 3 with these keys: Open
 // upgrades a writable version 3 store in place (and 2 and 1 through it):
-// it deletes any object counter, counts them in one pass over OSPG (an
-// IRI object's statements are one key range, a literal's are passed by a
-// seek), then sets "mlayout"; a crash before that leaves version 3, and
+// it deletes any object counter, counts them in one pass over the
+// dictionary (which ids are IRIs) and one over OSPG's keys, then sets
+// "mlayout"; a crash before that leaves version 3, and
 // the next Open starts again. A version 3 reader would write without
 // keeping them, so version 4 is refused by it.
 //

@@ -1,6 +1,7 @@
 package quadstore
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -44,32 +45,56 @@ func newObjectCounters() objectCounters {
 // objectCounterPrefixes are the prefixes of every object counter.
 var objectCounterPrefixes = [][]byte{pfxObjCount, pfxPOCount, pfxGOCount, pfxGPOCount}
 
-// isIRI tells whether the term with id is an IRI (memo remembers the
-// answers of one pass).
-func (qs *QuadStore) isIRI(txn *badger.Txn, id uint64, memo map[uint64]bool) (bool, error) {
-	if iri, ok := memo[id]; ok {
-		return iri, nil
+// idSet is a set of term ids, one bit each.
+type idSet []uint64
+
+func (s idSet) has(id uint64) bool { return id/64 < uint64(len(s)) && s[id/64]&(1<<(id%64)) != 0 }
+
+// iriIDs reads the ids of the IRIs in the dictionary: one sequential pass
+// over "n" (a point read per object would cost a seek each, a minute at
+// 100k credentials). Open's steps share one pass (openIRIs; nothing is
+// written between them).
+func (qs *QuadStore) iriIDs(txn *badger.Txn) (idSet, error) {
+	if qs.openIRIs != nil {
+		return qs.openIRIs, nil
 	}
-	iri := false
-	if r, ok := qs.names.get(id); ok {
-		iri = len(r.enc) > 0 && r.enc[0] == termenc.KindIRI
-	} else {
-		item, err := txn.Get(nodeKey(id))
-		if err != nil {
-			return false, fmt.Errorf("quadstore: read term %d: %w", id, err)
+	set, err := qs.readIRIIDs(txn)
+	if err == nil && qs.opening {
+		qs.openIRIs = set
+	}
+	return set, err
+}
+
+func (qs *QuadStore) readIRIIDs(txn *badger.Txn) (idSet, error) {
+	next, err := getCounter(txn, keyNextID)
+	if err != nil {
+		return nil, err
+	}
+	set := make(idSet, next/64+1)
+	pfx := []byte{pfxNode}
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx, PrefetchValues: true, PrefetchSize: 256})
+	defer it.Close()
+	for it.Seek(pfx); it.ValidForPrefix(pfx); it.Next() {
+		item := it.Item()
+		key := item.Key()
+		if len(key) != 1+idLen {
+			return nil, fmt.Errorf("quadstore: corrupt term key %x", key)
 		}
-		err = item.Value(func(v []byte) error {
-			iri = len(v) > 0 && v[0] == termenc.KindIRI
+		id := binary.BigEndian.Uint64(key[1:])
+		err := item.Value(func(v []byte) error {
+			if len(v) > 0 && v[0] == termenc.KindIRI {
+				if id/64 >= uint64(len(set)) {
+					return fmt.Errorf("quadstore: term id %d is not below the next id %d", id, next)
+				}
+				set[id/64] |= 1 << (id % 64)
+			}
 			return nil
 		})
 		if err != nil {
-			return false, fmt.Errorf("quadstore: read term %d: %w", id, err)
+			return nil, err
 		}
 	}
-	if memo != nil {
-		memo[id] = iri
-	}
-	return iri, nil
+	return set, nil
 }
 
 // countedIDs are the ids of the counted graphs that are in the store (0:
@@ -119,9 +144,9 @@ func (qs *QuadStore) deletePrefixes(pfxs ...[]byte) error {
 // (or an older one on its way up); Open sets the layout key afterwards.
 // It first deletes any object counter (an upgrade cut short by a crash
 // leaves some; the layout key is still the older one, so the next Open
-// starts again), then counts them in one pass over OSPG: an IRI object's
-// statements are one key range; a literal's or blank node's are passed by
-// one seek.
+// starts again), then counts them in one pass over the dictionary (which
+// ids are IRIs) and one over OSPG's keys (an IRI object's statements are
+// one key range).
 func (qs *QuadStore) countObjects() error {
 	fail := func(err error) error {
 		return fmt.Errorf("quadstore: upgrade %s to layout %d: count the objects: %w", qs.dir, LayoutVersion, err)
@@ -137,6 +162,10 @@ func (qs *QuadStore) countObjects() error {
 		if err != nil {
 			return err
 		}
+		iris, err := qs.iriIDs(txn)
+		if err != nil {
+			return err
+		}
 		ospg := &indexes[2]
 		pfx := []byte{ospg.tag}
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
@@ -148,15 +177,8 @@ func (qs *QuadStore) countObjects() error {
 				return fmt.Errorf("corrupt OSPG key %x", it.Item().Key())
 			}
 			o := q[posO]
-			iri, err := qs.isIRI(txn, o, nil)
-			if err != nil {
-				return err
-			}
-			if !iri {
-				if o == ^uint64(0) {
-					return nil
-				}
-				it.Seek(ospg.prefix(ids{posO: o + 1}, 1))
+			if !iris.has(o) {
+				it.Next()
 				continue
 			}
 			total := uint64(0)

@@ -91,6 +91,10 @@ type QuadStore struct {
 	gpCounts    map[[2]uint64]uint64
 	// objCounts caches object counters (bounded).
 	objCounts objectCounters
+	// opening is set while Open counts; openIRIs are the IRI ids its
+	// counting steps share.
+	opening  bool
+	openIRIs idSet
 	// counted are the counted graphs' encoded terms ("" is the default
 	// graph); set at Open.
 	counted countedSet
@@ -174,7 +178,10 @@ func Open(dir string, opts Options) (*QuadStore, error) {
 	}
 	qs.terms = newCache[string, uint64](tc)
 	qs.names = newCache[uint64, nameRecord](tc)
-	if err := qs.init(opts); err != nil {
+	qs.opening = true
+	err = qs.init(opts)
+	qs.opening, qs.openIRIs = false, nil
+	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
