@@ -494,3 +494,57 @@ func TestRestoreOldBackupMovesTokens(t *testing.T) {
 	}
 	checkLegacyTokens(t, openStore(t, again), active, admin, revoked)
 }
+
+// TestRestoreLayout3Backup: a backup of a quadstore layout 3 store
+// (backup layout version 5, no object counters) restores; the restored
+// store is upgraded to the current layout and counts every IRI object's
+// statements outside the bookkeeping graphs as a scan does.
+func TestRestoreLayout3Backup(t *testing.T) {
+	ctx := context.Background()
+	src := t.TempDir()
+	s := openStore(t, src)
+	if _, err := s.PutBatch(ctx, "a", sampleRecords(t)); err != nil {
+		t.Fatal(err)
+	}
+	seq := s.Sequence()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := badger.Open(badger.DefaultOptions(src).WithLogger(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Layout 3 had no object counters ("co", "cw", "cj", "ck").
+	if err := db.DropPrefix([]byte("co"), []byte("cw"), []byte("cj"), []byte("ck")); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(db.Update(func(txn *badger.Txn) error { return txn.Set([]byte("mlayout"), []byte("credreg-quadstore 3")) }), db.Close()); err != nil {
+		t.Fatal(err)
+	}
+	file := writeBackupOfDir(t, src, BackupHeader{Format: BackupFormat, Created: time.Now().UTC().Truncate(time.Second), Base: testBase, Sequence: seq,
+		Layout: BackupLayout{KV: layoutKV, QuadStoreVersion: quadStoreV5}})
+	dir := filepath.Join(t.TempDir(), "restored")
+	if _, err := Restore(ctx, "badger://"+dir, bytes.NewReader(file), RestoreOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := openStore(t, dir)
+	if l, err := r.layout(ctx); err != nil || l.QuadStoreVersion != quadStoreVersion {
+		t.Fatalf("restored layout %+v %v", l, err)
+	}
+	want := map[quad.Value]int64{}
+	err = r.be.Scan(ctx, Pattern{Except: bookkeepingGraphs}, 0, func(q quad.Quad) error {
+		if _, ok := q.Object.(quad.IRI); ok {
+			want[q.Object]++
+		}
+		return nil
+	})
+	if err != nil || len(want) == 0 {
+		t.Fatalf("scan: %v (%d objects)", err, len(want))
+	}
+	for o, n := range want {
+		got, err := r.be.Count(ctx, Pattern{Object: o, Except: bookkeepingGraphs})
+		if err != nil || got != n {
+			t.Errorf("Count of object %v: %d %v, want %d", o, got, err, n)
+		}
+	}
+}

@@ -66,8 +66,8 @@
 // keys: a term dictionary (fixed-width ids), six indexes (SPOG POSG OSPG
 // GSPO PGOS OGSP) so that every pattern is one prefix scan, and exact
 // counters. Its "mlayout" key holds the layout and version, StoreLayout
-// ("credreg-quadstore 3"; version 1 and 2 stores are upgraded in place at
-// open);
+// ("credreg-quadstore 4"; version 1, 2 and 3 stores are upgraded in place
+// at open);
 // a store with another value is refused. A store
 // written by credreg before the port (cayley's generic kv layout over
 // hidalgo's flat KV, with no layout key of this kind) is refused with

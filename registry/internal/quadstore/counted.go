@@ -124,8 +124,9 @@ func (qs *QuadStore) loadCounted(want []quad.Value) error {
 	return nil
 }
 
-// recount drops every graph counter and counts the statements of set's
-// graphs: one prefix scan of GSPO per graph. "mcounted" says
+// recount drops every graph counter (with the graph's object counters)
+// and counts the statements of set's graphs: one prefix scan of GSPO per
+// graph. "mcounted" says
 // "rebuilding" until it is done.
 func (qs *QuadStore) recount(set countedSet) error {
 	if err := qs.db.Update(func(txn *badger.Txn) error { return txn.Set(keyCounted, countedRebuilding) }); err != nil {
@@ -134,7 +135,7 @@ func (qs *QuadStore) recount(set countedSet) error {
 	wb := qs.db.NewWriteBatch()
 	defer wb.Cancel()
 	err := qs.db.View(func(txn *badger.Txn) error {
-		for _, pfx := range [][]byte{pfxGraphCount, pfxGPCount} {
+		for _, pfx := range [][]byte{pfxGraphCount, pfxGPCount, pfxGOCount, pfxGPOCount} {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
 			for it.Seek(pfx); it.ValidForPrefix(pfx); it.Next() {
 				if err := wb.Delete(it.Item().KeyCopy(nil)); err != nil {
@@ -143,6 +144,13 @@ func (qs *QuadStore) recount(set countedSet) error {
 				}
 			}
 			it.Close()
+		}
+		var iris idSet
+		if len(set) > 0 {
+			var err error
+			if iris, err = qs.iriIDs(txn); err != nil {
+				return err
+			}
 		}
 		for enc := range set {
 			var g uint64
@@ -158,6 +166,8 @@ func (qs *QuadStore) recount(set countedSet) error {
 			}
 			total := uint64(0)
 			byPred := map[uint64]uint64{}
+			byObj := map[uint64]uint64{}
+			byPO := map[[2]uint64]uint64{}
 			gspo := &indexes[3]
 			pfx := gspo.prefix(ids{posG: g}, 1)
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
@@ -169,6 +179,10 @@ func (qs *QuadStore) recount(set countedSet) error {
 				}
 				byPred[q[posP]]++
 				total++
+				if iris.has(q[posO]) {
+					byObj[q[posO]]++
+					byPO[[2]uint64{q[posP], q[posO]}]++
+				}
 			}
 			it.Close()
 			if total == 0 {
@@ -179,6 +193,16 @@ func (qs *QuadStore) recount(set countedSet) error {
 			}
 			for p, n := range byPred {
 				if err := wb.Set(gpCountKey(g, p), idBytes(n)); err != nil {
+					return err
+				}
+			}
+			for o, n := range byObj {
+				if err := wb.Set(goCountKey([2]uint64{g, o}), idBytes(n)); err != nil {
+					return err
+				}
+			}
+			for po, n := range byPO {
+				if err := wb.Set(gpoCountKey([3]uint64{g, po[0], po[1]}), idBytes(n)); err != nil {
 					return err
 				}
 			}

@@ -6,14 +6,14 @@
 // written without reading them first where the ids prove them new, and
 // exact counts come from counters kept in the same transactions.
 //
-// # Layout, version 3
+// # Layout, version 4
 //
 // All integers are 8-byte big-endian uint64. Ids number terms from 1 and
 // are never reused; id 0 stands for the default graph in the G position.
 //
 //	key                          value             what
-//	"mlayout"                    "credreg-quadstore 3"  layout version; Open refuses any other value
-//	                                               but 1 and 2 (upgraded in place), and Badger
+//	"mlayout"                    "credreg-quadstore 4"  layout version; Open refuses any other value
+//	                                               but 1, 2 and 3 (upgraded in place), and Badger
 //	                                               data without this key
 //	"mcounted"                   graph list        the counted graphs: uvarint length and encoded
 //	                                               term each, sorted (length 0: the default graph);
@@ -24,6 +24,10 @@
 //	"cp" id                      count             statements with predicate id (absent when 0)
 //	"cg" g                       count             statements in counted graph g (absent when 0)
 //	"cx" g p                     count             statements in counted graph g with predicate p
+//	"co" o                       count             statements with IRI object o (absent when 0)
+//	"cw" p o                     count             statements with predicate p and IRI object o
+//	"cj" g o                     count             statements in counted graph g with IRI object o
+//	"ck" g p o                   count             the same with predicate p
 //	"t" term                     id                dictionary, term → id (term ≤ 256 bytes encoded)
 //	"h" sha256(term)             id                dictionary, term → id (longer terms)
 //	"n" id                       term              dictionary, id → term
@@ -74,6 +78,31 @@
 // 1 store in place (it sets "mlayout" and counts the set); a version 1
 // reader would write without keeping them, so version 2 is refused by it.
 //
+// # Object counters
+//
+// Statements whose object is an IRI are also counted by object ("co")
+// and by predicate and object ("cw"), and, in counted graphs, by graph
+// and object ("cj") and by graph, predicate and object ("ck"), in the
+// same transactions as the statements: each transaction writes the
+// counters it changes once (aggregated over its deltas), reading a
+// counter's old value from a bounded cache, or not at all for an object
+// allocated in the same transaction (it has none yet), else with a point
+// read. Count of an IRI object, alone or with a predicate, with Except
+// among the counted graphs, is then "co" or "cw" minus the excluded
+// graphs' "cj" or "ck" (a handful of point reads), however many
+// statements match; an IRI object in a counted graph reads "cj" or "ck".
+// Literal and blank-node objects are not counted: such a term is mostly
+// the object of one statement or a few, so its counters would cost keys
+// for every statement and save nothing; Count counts their keys (one
+// prefix scan, as before). A present "co" key is what tells Count that an
+// object is counted. Version 4 is version 3 with these keys: Open
+// upgrades a writable version 3 store in place (and 2 and 1 through it):
+// it deletes any object counter, counts them in one pass over the
+// dictionary (which ids are IRIs) and one over OSPG's keys, then sets
+// "mlayout"; a crash before that leaves version 3, and
+// the next Open starts again. A version 3 reader would write without
+// keeping them, so version 4 is refused by it.
+//
 // # Tokens
 //
 // The registry's write tokens live in a keyspace of their own, apart from
@@ -84,11 +113,11 @@
 // RevokeToken are conditional (a taken id, a revoked token: nothing is
 // written) under the writers' mutex. Version 2 kept tokens as statements
 // of the graph urn:credreg:graph:tokens: Open upgrades a writable version
-// 2 store (and version 1 through 2) in place by writing the tokens read
-// from those statements, removing the statements, then setting
-// "mlayout"; each step is idempotent, so an upgrade cut short by a crash
-// is completed by the next Open. A version 2 reader would not see the
-// tokens, so version 3 is refused by it.
+// 2 store (and version 1 through 2) in place by counting the object
+// counters, writing the tokens read from those statements, removing the
+// statements, then setting "mlayout"; each step is idempotent, so an
+// upgrade cut short by a crash is completed by the next Open. A version 2
+// reader would not see the tokens, so version 3 is refused by it.
 //
 // # Excluded graphs
 //
@@ -132,10 +161,12 @@
 // several fixed quad filters are prefix scans of the best index, in a
 // read snapshot taken at the first Next. Sizes are exact from counters for
 // all statements and for a bound predicate, exact for sets of up to 1000
-// statements (counted) and estimated from Badger's table sizes beyond.
+// statements (counted), exact from counters for an IRI object alone or
+// with a predicate, and estimated from Badger's table sizes beyond.
 // Match pages through any pattern with a resumable cursor (the last index
 // key returned); Skip passes n matches reading keys only and returns the
-// cursor Match would (for a page addressed by number); Count is exact, from counters (all statements, a
-// predicate, a counted graph alone or with a predicate, and those minus
-// counted graphs excluded) or by counting keys.
+// cursor Match would (for a page addressed by number); Count is exact,
+// from counters (all statements, a predicate, an IRI object alone or with
+// a predicate, a counted graph alone or with either or both, and those
+// minus counted graphs excluded) or by counting keys.
 package quadstore

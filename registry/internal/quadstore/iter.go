@@ -87,8 +87,9 @@ func (s *scan) Stats(ctx context.Context) (iterator.Costs, error) {
 }
 
 // size is exact for no bound position (the total), a bound predicate (its
-// counter) and sets of up to sizeScanLimit statements; otherwise an
-// estimate from Badger's table sizes.
+// counter), a bound IRI object alone or with a predicate (their counter)
+// and sets of up to sizeScanLimit statements; otherwise an estimate from
+// Badger's table sizes.
 func (s *scan) size(ctx context.Context) (refs.Size, error) {
 	switch s.mask {
 	case 0:
@@ -99,6 +100,12 @@ func (s *scan) size(ctx context.Context) (refs.Size, error) {
 	}
 	txn := s.qs.db.NewTransaction(false)
 	defer txn.Discard()
+	if s.mask == 1<<posO || s.mask == 1<<posO|1<<posP {
+		n, ok, err := s.qs.objectCount(txn, s.bound, s.mask, nil)
+		if err != nil || ok {
+			return refs.Size{Value: int64(n), Exact: true}, err
+		}
+	}
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: s.prefix})
 	defer it.Close()
 	n := int64(0)

@@ -43,14 +43,23 @@ var (
 	pfxPredCount  = []byte("cp")
 	pfxGraphCount = []byte("cg")
 	pfxGPCount    = []byte("cx")
-	keyCounted    = []byte("mcounted")
-	layoutValue   = fmt.Appendf(nil, "credreg-quadstore %d", LayoutVersion)
+	// The object counters (layout 4): statements by IRI object, by
+	// predicate and IRI object, and both within a counted graph.
+	pfxObjCount = []byte("co")
+	pfxPOCount  = []byte("cw")
+	pfxGOCount  = []byte("cj")
+	pfxGPOCount = []byte("ck")
+	keyCounted  = []byte("mcounted")
+	layoutValue = fmt.Appendf(nil, "credreg-quadstore %d", LayoutVersion)
 	// layoutV1 is the layout before the counted graphs, which Open
 	// upgrades in place.
 	layoutV1 = "credreg-quadstore 1"
 	// layoutV2 is the layout before the token keyspace, which Open
 	// upgrades in place.
-	layoutV2      = "credreg-quadstore 2"
+	layoutV2 = "credreg-quadstore 2"
+	// layoutV3 is the layout before the object counters, which Open
+	// upgrades in place.
+	layoutV3      = "credreg-quadstore 3"
 	errUnsupValue = termenc.ErrUnsupported
 )
 
@@ -150,6 +159,23 @@ func graphCountKey(g uint64) []byte {
 func gpCountKey(g, p uint64) []byte {
 	b := append(make([]byte, 0, len(pfxGPCount)+2*idLen), pfxGPCount...)
 	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(b, g), p)
+}
+
+func objCountKey(o uint64) []byte { return counterKey(pfxObjCount, o) }
+
+func poCountKey(k [2]uint64) []byte { return counterKey(pfxPOCount, k[0], k[1]) }
+
+func goCountKey(k [2]uint64) []byte { return counterKey(pfxGOCount, k[0], k[1]) }
+
+func gpoCountKey(k [3]uint64) []byte { return counterKey(pfxGPOCount, k[0], k[1], k[2]) }
+
+// counterKey is a counter's key: its prefix and ids.
+func counterKey(pfx []byte, id ...uint64) []byte {
+	b := append(make([]byte, 0, len(pfx)+len(id)*idLen), pfx...)
+	for _, x := range id {
+		b = binary.BigEndian.AppendUint64(b, x)
+	}
+	return b
 }
 
 // termKey is the dictionary key of an encoded term.

@@ -197,10 +197,11 @@ func (s *scan) walk(ctx context.Context, txn *badger.Txn, start []byte, fn func(
 }
 
 // Count returns the exact number of statements that match p. It reads
-// counters for no bound position or only the predicate bound (minus the
-// excluded graphs' counters when all of them are counted graphs), and for
-// a counted graph alone or with a predicate; otherwise it counts the keys
-// of one prefix scan (keys only, no values).
+// counters for no bound position, only the predicate bound, or an IRI
+// object bound alone or with the predicate (minus the excluded graphs'
+// counters when all of them are counted graphs), and for a counted graph
+// alone or with a predicate, an IRI object or both; otherwise it counts
+// the keys of one prefix scan (keys only, no values).
 func (qs *QuadStore) Count(ctx context.Context, p Pattern) (int64, error) {
 	txn := qs.db.NewTransaction(false)
 	defer txn.Discard()
@@ -246,6 +247,12 @@ func (qs *QuadStore) Count(ctx context.Context, p Pattern) (int64, error) {
 	case mask == 1<<posG|1<<posP && gCounted:
 		n, err := getCounter(txn, gpCountKey(b[posG], b[posP]))
 		return int64(n), err
+	case (mask == 1<<posO || mask == 1<<posO|1<<posP) && allCounted,
+		(mask == 1<<posO|1<<posG || mask == 1<<posO|1<<posP|1<<posG) && gCounted:
+		n, ok, err := qs.objectCount(txn, b, mask, except)
+		if err != nil || ok {
+			return int64(n), err
+		}
 	}
 	s := qs.newScanExcept(b, mask, except)
 	n := int64(0)

@@ -17,7 +17,7 @@ import (
 
 // LayoutVersion is the version of the key layout this package reads and
 // writes (see the package documentation).
-const LayoutVersion = 3
+const LayoutVersion = 4
 
 // Defaults of Options.
 const (
@@ -89,6 +89,12 @@ type QuadStore struct {
 	// graph id, and by graph and predicate id), read on first use.
 	graphCounts map[uint64]uint64
 	gpCounts    map[[2]uint64]uint64
+	// objCounts caches object counters (bounded).
+	objCounts objectCounters
+	// opening is set while Open counts; openIRIs are the IRI ids its
+	// counting steps share.
+	opening  bool
+	openIRIs idSet
 	// counted are the counted graphs' encoded terms ("" is the default
 	// graph); set at Open.
 	counted countedSet
@@ -161,7 +167,8 @@ func Open(dir string, opts Options) (*QuadStore, error) {
 		return nil, fmt.Errorf("quadstore: open %s: %w", dir, err)
 	}
 	qs := &QuadStore{db: db, dir: dir, noSync: opts.NoSync, readOnly: opts.ReadOnly, batch: opts.BatchSize, log: log,
-		predCounts: map[uint64]uint64{}, graphCounts: map[uint64]uint64{}, gpCounts: map[[2]uint64]uint64{}}
+		predCounts: map[uint64]uint64{}, graphCounts: map[uint64]uint64{}, gpCounts: map[[2]uint64]uint64{},
+		objCounts: newObjectCounters()}
 	if qs.batch == 0 {
 		qs.batch = DefaultBatchSize
 	}
@@ -171,7 +178,10 @@ func Open(dir string, opts Options) (*QuadStore, error) {
 	}
 	qs.terms = newCache[string, uint64](tc)
 	qs.names = newCache[uint64, nameRecord](tc)
-	if err := qs.init(opts); err != nil {
+	qs.opening = true
+	err = qs.init(opts)
+	qs.opening, qs.openIRIs = false, nil
+	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
@@ -200,7 +210,11 @@ func (qs *QuadStore) init(opts Options) error {
 	if err != nil {
 		return fmt.Errorf("quadstore: open %s: %w", qs.dir, err)
 	}
-	upgradeTokens := false
+	// An older layout is upgraded in steps below, once the counters are
+	// loaded: the object counters (from 3), then the tokens (from 2),
+	// then the layout key. Each step is idempotent and the key is set
+	// last, so a crash in between is completed by the next Open.
+	upgradeTokens, upgradeObjects := false, false
 	switch {
 	case layout == nil && empty:
 		if opts.mustExist {
@@ -235,12 +249,16 @@ func (qs *QuadStore) init(opts Options) error {
 		if err != nil {
 			return fmt.Errorf("quadstore: upgrade %s from layout 1: %w", qs.dir, err)
 		}
-		upgradeTokens = true
+		upgradeTokens, upgradeObjects = true, true
 	case string(layout) == layoutV2 && !opts.ReadOnly:
 		// Version 3 keeps tokens in a keyspace of their own, where
 		// version 2 kept them as statements: upgradeTokens moves them
-		// below, once the counters are loaded.
-		upgradeTokens = true
+		// below. The object counters are counted first, so that the
+		// token statements' removal keeps them.
+		upgradeTokens, upgradeObjects = true, true
+	case string(layout) == layoutV3 && !opts.ReadOnly:
+		// Version 4 counts statements by IRI object.
+		upgradeObjects = true
 	case string(layout) != string(layoutValue):
 		return fmt.Errorf("%w: %s has layout %q; this build reads %q", ErrLayout, qs.dir, layout, layoutValue)
 	default:
@@ -268,10 +286,24 @@ func (qs *QuadStore) init(opts Options) error {
 		qs.nodes.Store(int64(n))
 		return err
 	})
-	if err != nil || !upgradeTokens {
+	if err != nil || !upgradeObjects {
 		return err
 	}
-	return qs.upgradeTokens()
+	if err := qs.countObjects(); err != nil {
+		return err
+	}
+	if upgradeTokens {
+		if err := qs.upgradeTokens(); err != nil {
+			return err
+		}
+	}
+	if err := qs.db.Update(func(txn *badger.Txn) error { return txn.Set(keyLayout, layoutValue) }); err != nil {
+		return fmt.Errorf("quadstore: upgrade %s to layout %d: %w", qs.dir, LayoutVersion, err)
+	}
+	if err := qs.db.Sync(); err != nil {
+		return fmt.Errorf("quadstore: upgrade %s to layout %d: %w", qs.dir, LayoutVersion, err)
+	}
+	return nil
 }
 
 // getCounter reads an 8-byte counter; a missing key is 0.

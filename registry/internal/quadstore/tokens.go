@@ -142,11 +142,11 @@ func (qs *QuadStore) RevokeToken(id string, at time.Time) (tokenrec.Token, error
 }
 
 // upgradeTokens moves the tokens an older credreg kept as statements of
-// tokenrec.Graph into the token keyspace, then sets the layout key to
-// this version (layout 2 to 3). Each step is idempotent, so a crash in
-// between is completed by the next Open: first the tokens are written
+// tokenrec.Graph into the token keyspace (layout 2 to 3); Open sets the
+// layout key afterwards. Each step is idempotent, so a crash in between
+// is completed by the next Open: first the tokens are written
 // (overwriting any that an interrupted upgrade wrote), then their
-// statements removed (one transaction), then the layout key set.
+// statements removed (one transaction).
 func (qs *QuadStore) upgradeTokens() error {
 	var quads []quad.Quad
 	err := qs.Scan(context.Background(), Pattern{Label: quad.IRI(tokenrec.Graph)}, 0, func(q quad.Quad) error {
@@ -178,12 +178,6 @@ func (qs *QuadStore) upgradeTokens() error {
 		if err := qs.Replace(used, nil); err != nil {
 			return fmt.Errorf("quadstore: upgrade %s to layout %d: remove the token statements: %w", qs.dir, LayoutVersion, err)
 		}
-	}
-	if err := qs.db.Update(func(txn *badger.Txn) error { return txn.Set(keyLayout, layoutValue) }); err != nil {
-		return fmt.Errorf("quadstore: upgrade %s to layout %d: %w", qs.dir, LayoutVersion, err)
-	}
-	if err := qs.db.Sync(); err != nil {
-		return fmt.Errorf("quadstore: upgrade %s to layout %d: %w", qs.dir, LayoutVersion, err)
 	}
 	if len(toks) > 0 {
 		qs.log.Info("moved the tokens out of the token graph", "store", qs.dir, "tokens", len(toks), "statements", len(used), "layout", string(layoutValue))

@@ -65,9 +65,9 @@ func TestTokenKeyspace(t *testing.T) {
 	require.ErrorIs(t, ro.PutToken(tokenrec.Token{ID: "333333333333"}), ErrReadOnly)
 }
 
-// legacyStore makes a store as layout 2 wrote it: the tokens as
-// statements of the token graph beside other statements, and the layout
-// key "credreg-quadstore 2". It returns the other statements.
+// legacyStore makes a store as layout 2 (or 1) wrote it: the tokens as
+// statements of the token graph beside other statements, no object
+// counters, and the layout key. It returns the other statements.
 func legacyStore(t *testing.T, dir string, layout string, toks []tokenrec.Token) []quad.Quad {
 	t.Helper()
 	qs := openTest(t, dir, Options{CountedGraphs: []quad.Value{quad.IRI(tokenrec.Graph)}})
@@ -86,6 +86,8 @@ func legacyStore(t *testing.T, dir string, layout string, toks []tokenrec.Token)
 	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
 	require.NoError(t, err)
 	require.NoError(t, db.Update(func(txn *badger.Txn) error { return txn.Set(keyLayout, []byte(layout)) }))
+	// Layouts before 4 had no object counters.
+	require.NoError(t, db.DropPrefix(objectCounterPrefixes...))
 	if layout == layoutV1 {
 		require.NoError(t, db.DropPrefix(pfxGraphCount, pfxGPCount, keyCounted))
 	}
@@ -116,7 +118,8 @@ func checkUpgraded(t *testing.T, qs *QuadStore, toks []tokenrec.Token, others []
 		}
 		return err
 	}))
-	require.Equal(t, "credreg-quadstore 3", string(layout))
+	require.Equal(t, Layout(), string(layout))
+	checkObjectCounters(t, qs)
 }
 
 // TestUpgradeMovesTokens: a layout 2 store (and a layout 1 one, through

@@ -9,6 +9,8 @@ import (
 	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
 	"github.com/dgraph-io/badger/v4"
+
+	"credreg/registry/internal/termenc"
 )
 
 // ErrTooBig is returned by ApplyDeltasAtomic for deltas that do not fit
@@ -199,9 +201,17 @@ type chunk struct {
 	// graphDelta and gpDelta change the counters of counted graphs.
 	graphDelta map[uint64]int64
 	gpDelta    map[[2]uint64]int64
-	quadDelta  int64
-	nodeDelta  int64
-	nextID     uint64
+	// objDelta and poDelta change the counters of IRI objects (by object,
+	// by predicate and object); goDelta and gpoDelta those of IRI objects
+	// in counted graphs (by graph and object, by graph, predicate and
+	// object).
+	objDelta  map[uint64]int64
+	poDelta   map[[2]uint64]int64
+	goDelta   map[[2]uint64]int64
+	gpoDelta  map[[3]uint64]int64
+	quadDelta int64
+	nodeDelta int64
+	nextID    uint64
 	// gc are the ids of terms of deleted statements: dropped from the
 	// dictionary at commit when no statement uses them any more.
 	gc      map[uint64]bool
@@ -225,6 +235,7 @@ func (qs *QuadStore) newChunk(n int) *chunk {
 	n = min(n, 1<<16)
 	return &chunk{qs: qs, txn: qs.db.NewTransaction(true), ids: make(map[string]uint64, n), fresh: make(map[uint64]bool, n/2),
 		blind: make(map[ids]bool, n), predDelta: map[uint64]int64{}, graphDelta: map[uint64]int64{}, gpDelta: map[[2]uint64]int64{},
+		objDelta: map[uint64]int64{}, poDelta: map[[2]uint64]int64{}, goDelta: map[[2]uint64]int64{}, gpoDelta: map[[3]uint64]int64{},
 		gc: map[uint64]bool{}, nextID: qs.nextID,
 		log: make([]logged, 0, n)}
 }
@@ -245,7 +256,7 @@ func (c *chunk) alloc(n int) []byte {
 
 // reserve is the number of entries commit adds: counters, next id.
 func (c *chunk) reserve() int64 {
-	return int64(len(c.predDelta)+len(c.graphDelta)+len(c.gpDelta)) + 4
+	return int64(len(c.predDelta)+len(c.graphDelta)+len(c.gpDelta)+len(c.objDelta)+len(c.poDelta)+len(c.goDelta)+len(c.gpoDelta)) + 4
 }
 
 func (c *chunk) discard() { c.txn.Discard() }
@@ -382,12 +393,7 @@ func (c *chunk) apply(p prepared, opts graph.IgnoreOpts) error {
 			c.blind[q] = true
 		}
 		c.log = append(c.log, logged{q, true})
-		c.predDelta[q[posP]]++
-		c.quadDelta++
-		if c.qs.countedGraph(p.enc[posG]) {
-			c.graphDelta[q[posG]]++
-			c.gpDelta[[2]uint64{q[posG], q[posP]}]++
-		}
+		c.count1(p, q, 1)
 		return nil
 	}
 	if !ok {
@@ -405,18 +411,33 @@ func (c *chunk) apply(p prepared, opts graph.IgnoreOpts) error {
 	c.log = append(c.log, logged{q, false})
 	c.resCount += p.dictCount
 	c.resSize += p.dictSize
-	c.predDelta[q[posP]]--
-	c.quadDelta--
-	if c.qs.countedGraph(p.enc[posG]) {
-		c.graphDelta[q[posG]]--
-		c.gpDelta[[2]uint64{q[posG], q[posP]}]--
-	}
+	c.count1(p, q, -1)
 	for _, id := range q {
 		if id != 0 {
 			c.gc[id] = true
 		}
 	}
 	return nil
+}
+
+// count1 adds d (1 for an add, -1 for a delete) to the counters of the
+// statement q (p its encoded terms).
+func (c *chunk) count1(p prepared, q ids, d int64) {
+	c.predDelta[q[posP]] += d
+	c.quadDelta += d
+	iri := p.enc[posO][0] == termenc.KindIRI
+	if iri {
+		c.objDelta[q[posO]] += d
+		c.poDelta[[2]uint64{q[posP], q[posO]}] += d
+	}
+	if c.qs.countedGraph(p.enc[posG]) {
+		c.graphDelta[q[posG]] += d
+		c.gpDelta[[2]uint64{q[posG], q[posP]}] += d
+		if iri {
+			c.goDelta[[2]uint64{q[posG], q[posO]}] += d
+			c.gpoDelta[[3]uint64{q[posG], q[posP], q[posO]}] += d
+		}
+	}
 }
 
 // predCount is the stored count of predicate p before this transaction.
@@ -551,11 +572,49 @@ func (c *chunk) commit() error {
 			return err
 		}
 	}
-	newGraph, err := writeCounters(c, c.graphDelta, c.qs.graphCounts, graphCountKey)
+	newGraph, err := writeCounters(c, c.graphDelta, mapLookup(c.qs.graphCounts), graphCountKey)
 	if err != nil {
 		return err
 	}
-	newGP, err := writeCounters(c, c.gpDelta, c.qs.gpCounts, func(k [2]uint64) []byte { return gpCountKey(k[0], k[1]) })
+	newGP, err := writeCounters(c, c.gpDelta, mapLookup(c.qs.gpCounts), func(k [2]uint64) []byte { return gpCountKey(k[0], k[1]) })
+	if err != nil {
+		return err
+	}
+	// An object id allocated here has no counters yet: no read.
+	oc := c.qs.objCounts
+	newObj, err := writeCounters(c, c.objDelta, func(o uint64) (uint64, bool) {
+		if c.fresh[o] {
+			return 0, true
+		}
+		return oc.obj.get(o)
+	}, objCountKey)
+	if err != nil {
+		return err
+	}
+	newPO, err := writeCounters(c, c.poDelta, func(k [2]uint64) (uint64, bool) {
+		if c.fresh[k[0]] || c.fresh[k[1]] {
+			return 0, true
+		}
+		return oc.po.get(k)
+	}, poCountKey)
+	if err != nil {
+		return err
+	}
+	newGO, err := writeCounters(c, c.goDelta, func(k [2]uint64) (uint64, bool) {
+		if c.fresh[k[0]] || c.fresh[k[1]] {
+			return 0, true
+		}
+		return oc.gobj.get(k)
+	}, goCountKey)
+	if err != nil {
+		return err
+	}
+	newGPO, err := writeCounters(c, c.gpoDelta, func(k [3]uint64) (uint64, bool) {
+		if c.fresh[k[0]] || c.fresh[k[1]] || c.fresh[k[2]] {
+			return 0, true
+		}
+		return oc.gpo.get(k)
+	}, gpoCountKey)
 	if err != nil {
 		return err
 	}
@@ -589,6 +648,18 @@ func (c *chunk) commit() error {
 	for k, n := range newGP {
 		qs.gpCounts[k] = n
 	}
+	for k, n := range newObj {
+		oc.obj.put(k, n)
+	}
+	for k, n := range newPO {
+		oc.po.put(k, n)
+	}
+	for k, n := range newGO {
+		oc.gobj.put(k, n)
+	}
+	for k, n := range newGPO {
+		oc.gpo.put(k, n)
+	}
 	qs.quads.Store(quads)
 	qs.nodes.Store(nodes)
 	qs.nextID = c.nextID
@@ -605,24 +676,32 @@ func (c *chunk) commit() error {
 	return nil
 }
 
-// writeCounters writes the counters that deltas change (cache holds the
+// mapLookup looks counters up in a map.
+func mapLookup[K comparable](m map[K]uint64) func(K) (uint64, bool) {
+	return func(k K) (uint64, bool) {
+		n, ok := m[k]
+		return n, ok
+	}
+}
+
+// writeCounters writes the counters that deltas change (known gives the
 // values known before this transaction; the others are read) and returns
-// their new values, for the cache once the transaction commits.
-func writeCounters[K comparable](c *chunk, deltas map[K]int64, cache map[K]uint64, key func(K) []byte) (map[K]uint64, error) {
+// their new values, for the caches once the transaction commits.
+func writeCounters[K comparable](c *chunk, deltas map[K]int64, known func(K) (uint64, bool), key func(K) []byte) (map[K]uint64, error) {
 	out := make(map[K]uint64, len(deltas))
 	for k, d := range deltas {
 		if d == 0 {
 			continue
 		}
-		n, ok := cache[k]
+		n, ok := known(k)
 		if !ok {
 			var err error
 			if n, err = getCounter(c.txn, key(k)); err != nil {
-				return nil, fmt.Errorf("quadstore: read a graph counter: %w", err)
+				return nil, fmt.Errorf("quadstore: read a counter: %w", err)
 			}
 		}
 		if int64(n)+d < 0 {
-			return nil, fmt.Errorf("quadstore: a graph counter would fall below zero: the counters are corrupt")
+			return nil, fmt.Errorf("quadstore: counter %x would fall below zero: the counters are corrupt", key(k))
 		}
 		n = uint64(int64(n) + d)
 		out[k] = n
