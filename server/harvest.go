@@ -327,15 +327,17 @@ func (s *Server) void(w http.ResponseWriter, r *http.Request) {
 	}
 	b := s.base.String()
 	js, nq, err := s.harvest.DatasetDescription(r.Context(), harvest.DatasetInfo{
-		IRI:         b + "/.well-known/void#registry",
-		Title:       "credreg: credentials of value",
-		Description: "Credentials, competencies, organizations, the National Career Clusters Framework with its SOC, NAICS and CIP crosswalks, and agencies' value designations, as linked data.",
-		License:     s.license,
-		Fragments:   b + "/fragments{?subject,predicate,object}",
-		Dataset:     b + "/fragments",
-		Dump:        b + "/dump.nq.gz",
-		Feed:        b + "/changes",
-		URISpace:    b + "/",
+		IRI:          b + "/.well-known/void#registry",
+		Title:        "credreg: credentials of value",
+		Description:  "Credentials, competencies, organizations, the National Career Clusters Framework with its SOC, NAICS and CIP crosswalks, and agencies' value designations, as linked data.",
+		License:      s.license,
+		Fragments:    b + "/fragments{?subject,predicate,object}",
+		Dataset:      b + "/fragments",
+		Dump:         b + "/dump.nq.gz",
+		Feed:         b + "/changes",
+		URISpace:     b + "/",
+		Classes:      classes,
+		Designations: s.cat.ListStatus().Designations,
 	})
 	if err != nil {
 		s.listError(w, r, err)
