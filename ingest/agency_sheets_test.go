@@ -11,6 +11,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/catalog"
+	"credreg/catalog/catalogtest"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -45,7 +46,7 @@ func agencySheet(t *testing.T, name string) string {
 // name's key.
 func credentialsNamed(t *testing.T, s *registry.Store, name string) []*catalog.CredentialView {
 	t.Helper()
-	m, err := catalogOf(t, s).MatchCredential(context.Background(), catalog.CredentialKey{Name: name})
+	m, err := catalogtest.Of(t, s).MatchCredential(context.Background(), catalog.CredentialKey{Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestAgencySheetMergesWithStored(t *testing.T) {
 		}
 	}
 	// The agency's key is kept on the credential.
-	sec, err := catalogOf(t, s).Credential(ctx, s.Base().Resource(securityPlus))
+	sec, err := catalogtest.Of(t, s).Credential(ctx, s.Base().Resource(securityPlus))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestAgencySheetMergesWithStored(t *testing.T) {
 		t.Errorf("EPA 608: %+v", epa)
 	}
 	// Loose region names are written as the registry's regions.
-	des, err := catalogOf(t, s).Designations(ctx, s.Base().Resource(stored["CompTIA A+"]))
+	des, err := catalogtest.Of(t, s).Designations(ctx, s.Base().Resource(stored["CompTIA A+"]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestAgencySheetMergesWithStored(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("%d credentials named %q", len(got), name)
 		}
-		des, err := catalogOf(t, s).Designations(ctx, got[0].IRI)
+		des, err := catalogtest.Of(t, s).Designations(ctx, got[0].IRI)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/catalog/catalogtest"
 	"credreg/ingest/ingesttest"
 	"credreg/registry"
 )
@@ -95,7 +96,7 @@ func BenchmarkImportCSV(b *testing.B) {
 	data := buf.Bytes()
 	ctx := context.Background()
 	s := newStore(b)
-	res, err := NewResolver(ctx, catalogOf(b, s))
+	res, err := NewResolver(ctx, catalogtest.Of(b, s))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"credreg/catalog/catalogtest"
 	"credreg/ingest/ingesttest"
 	"credreg/registry"
 )
@@ -32,7 +33,7 @@ func fuzzStore(f *testing.F) (*registry.Store, *Resolver) {
 	fuzzShared.once.Do(func() {
 		s := newStore(f) // closed and removed by f's cleanup, after the reset below
 		fuzzShared.store = s
-		fuzzShared.res, fuzzShared.err = NewResolver(context.Background(), catalogOf(f, s))
+		fuzzShared.res, fuzzShared.err = NewResolver(context.Background(), catalogtest.Of(f, s))
 		f.Cleanup(func() {
 			fuzzShared.store, fuzzShared.res, fuzzShared.err = nil, nil, nil
 			fuzzShared.once = sync.Once{}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/catalog/catalogtest"
 	"credreg/fixtures/fixturestest"
 	"credreg/registry"
 	"credreg/schema"
@@ -24,7 +25,7 @@ func newStore(t testing.TB) *registry.Store {
 
 func importCSV(t *testing.T, s *registry.Store, name, data string, opts SheetOptions, dry bool) *Report {
 	t.Helper()
-	res, err := NewResolver(context.Background(), catalogOf(t, s))
+	res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

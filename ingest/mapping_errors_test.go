@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"credreg/catalog/catalogtest"
 	"credreg/schema"
 )
 
@@ -113,7 +114,7 @@ func TestMissingColumnKeepsStoredValues(t *testing.T) {
 	}
 	cred := credentialNamed(t, s, "Dental Assistant Certification")
 	d := oneDesignation(t, s, cred)
-	res, err := NewResolver(t.Context(), catalogOf(t, s))
+	res, err := NewResolver(t.Context(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

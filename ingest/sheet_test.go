@@ -10,6 +10,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/catalog/catalogtest"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -552,7 +553,7 @@ func TestCSVTwoAgenciesOneCredential(t *testing.T) {
 		agencies = append(agencies, objectsOf(t, s, d, schema.DesignatingAgency)...)
 		regions = append(regions, objectsOf(t, s, d, schema.Region)...)
 	}
-	res, err := NewResolver(context.Background(), catalogOf(t, s))
+	res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

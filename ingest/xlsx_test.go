@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"credreg/catalog/catalogtest"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -89,7 +90,7 @@ func (w *workbook) bytes(opts ...excelize.Options) []byte {
 
 func xlsxSourceOf(t *testing.T, s *registry.Store, name string, data []byte, opts SheetOptions) Source {
 	t.Helper()
-	res, err := NewResolver(context.Background(), catalogOf(t, s))
+	res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +177,7 @@ func TestXLSXImport(t *testing.T) {
 	d := oneDesignation(t, s, cred)
 	expectObjects(t, s, d, schema.ValidFrom, "2025-07-01")
 	expectObjects(t, s, d, schema.Region, "Statewide")
-	res, err := NewResolver(context.Background(), catalogOf(t, s))
+	res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,7 +465,7 @@ func TestXLSXLongCell(t *testing.T) {
 
 func TestXLSXNotAWorkbook(t *testing.T) {
 	s := newStore(t)
-	res, err := NewResolver(context.Background(), catalogOf(t, s))
+	res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -546,7 +547,7 @@ func TestXLSXEmpty(t *testing.T) {
 	expectCounts(t, rep, 1, 0, 1)
 	expectProblems(t, rep, "empty-sheet.xlsx", wantProblem{0, "", "", "the sheet is empty: no header row"})
 
-	res, err := NewResolver(context.Background(), catalogOf(t, s))
+	res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -615,7 +616,7 @@ func rezip(t *testing.T, data []byte, part string, edit func([]byte) []byte) []b
 // Malformed worksheet XML is refused, not silently cut short.
 func TestXLSXMalformedSheet(t *testing.T) {
 	s := newStore(t)
-	res, err := NewResolver(context.Background(), catalogOf(t, s))
+	res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -711,7 +712,7 @@ func firstName(t *testing.T, src Source) string {
 func TestXLSXSheetChoice(t *testing.T) {
 	data := sheetsWorkbook(t).bytes()
 	s := newStore(t)
-	res, err := NewResolver(context.Background(), catalogOf(t, s))
+	res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -766,7 +767,7 @@ func TestXLSXSheetChoice(t *testing.T) {
 // case are refused, and the note of other worksheets stays short.
 func TestXLSXSheetChoiceMore(t *testing.T) {
 	s := newStore(t)
-	res, err := NewResolver(context.Background(), catalogOf(t, s))
+	res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -892,7 +893,7 @@ func TestWriteTableSheet(t *testing.T) {
 
 func TestCSVSheetOption(t *testing.T) {
 	s := newStore(t)
-	res, err := NewResolver(context.Background(), catalogOf(t, s))
+	res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1148,7 +1149,7 @@ func TestXLSXZipBombRefused(t *testing.T) {
 		t.Fatalf("the padded workbook is %d bytes; the test wants a small one", len(data))
 	}
 	s := newStore(t)
-	res, err := NewResolver(t.Context(), catalogOf(t, s))
+	res, err := NewResolver(t.Context(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/catalog/catalogtest"
 	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
@@ -47,7 +48,7 @@ func newBackupServer(t *testing.T, writeTimeout time.Duration) (*httptest.Server
 	if _, err := seed.Load(context.Background(), store, seed.Options{Sample: true, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{Catalog: catalogOf(t, store), Logger: slog.New(slog.DiscardHandler)})
+	h, err := New(Config{Catalog: catalogtest.Of(t, store), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"credreg/catalog"
+	"credreg/catalog/catalogtest"
 	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
@@ -62,10 +63,10 @@ func BenchmarkListHTTP(b *testing.B) {
 		var store *registry.Store
 		store, synthetic = benchStore(b)
 		start := time.Now()
-		if err := catalogOf(b, store).WarmList(ctx); err != nil {
+		if err := catalogtest.Of(b, store).WarmList(ctx); err != nil {
 			b.Fatal(err)
 		}
-		all, err := catalogOf(b, store).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: 1})
+		all, err := catalogtest.Of(b, store).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: 1})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -75,7 +76,7 @@ func BenchmarkListHTTP(b *testing.B) {
 		runtime.ReadMemStats(&ms)
 		fmt.Printf("list-bench: index built in %s: %d credentials; Go heap after a GC %d MiB\n",
 			took.Round(time.Millisecond), all.Total, ms.HeapAlloc>>20)
-		h, err := New(Config{Catalog: catalogOf(b, store), Logger: slog.New(slog.DiscardHandler)})
+		h, err := New(Config{Catalog: catalogtest.Of(b, store), Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/catalog/catalogtest"
 	"credreg/ingest/ingesttest"
 )
 
@@ -357,13 +358,13 @@ func TestReadiness(t *testing.T) {
 	if res, _ := do(t, http.MethodGet, srv.URL+"/healthz", nil); res.StatusCode != http.StatusOK {
 		t.Errorf("/healthz: %d", res.StatusCode)
 	}
-	if catalogOf(t, store).ListReady() {
+	if catalogtest.Of(t, store).ListReady() {
 		t.Fatal("the list index is built before any list query: the test cannot see /readyz wait")
 	}
 	if res, _ := do(t, http.MethodGet, srv.URL+"/readyz", nil); res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 		t.Errorf("/readyz before the index: %d", res.StatusCode)
 	}
-	if err := catalogOf(t, store).WarmList(t.Context()); err != nil {
+	if err := catalogtest.Of(t, store).WarmList(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if res, body := do(t, http.MethodGet, srv.URL+"/readyz", nil); res.StatusCode != http.StatusOK || !strings.Contains(body, `"ready"`) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"credreg/catalog"
+	"credreg/catalog/catalogtest"
 	"credreg/ingest"
 	"credreg/ingest/seed"
 	"credreg/registry"
@@ -74,11 +75,11 @@ func TestCTDLExport(t *testing.T) {
 			t.Fatalf("%s: the CTDL export does not read back: %v %v", ctid, err, rep.Problems)
 		}
 		iri := store.Base().Resource(ctid)
-		want, err := catalogOf(t, store).Credential(ctx, iri)
+		want, err := catalogtest.Of(t, store).Credential(ctx, iri)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := catalogOf(t, fresh).Credential(ctx, iri)
+		got, err := catalogtest.Of(t, fresh).Credential(ctx, iri)
 		if err != nil {
 			t.Fatal(err)
 		}

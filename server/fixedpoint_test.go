@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"credreg/catalog"
+	"credreg/catalog/catalogtest"
 	"credreg/ingest"
 	"credreg/ingest/seed"
 	"credreg/registry"
@@ -27,7 +28,7 @@ import (
 func TestListCSVFixedPoint(t *testing.T) {
 	ctx := context.Background()
 	srv, store := newUmbrellaServer(t)
-	res, err := ingest.NewResolver(ctx, catalogOf(t, store))
+	res, err := ingest.NewResolver(ctx, catalogtest.Of(t, store))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestListCSVFixedPoint(t *testing.T) {
 	}
 	imp := func(name, data string) *ingest.Report {
 		t.Helper()
-		res, err := ingest.NewResolver(ctx, catalogOf(t, fresh))
+		res, err := ingest.NewResolver(ctx, catalogtest.Of(t, fresh))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,11 +95,11 @@ func TestListCSVFixedPoint(t *testing.T) {
 	}
 	rep := imp("export.csv", body)
 
-	before, err := catalogOf(t, store).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
+	before, err := catalogtest.Of(t, store).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := catalogOf(t, fresh).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
+	after, err := catalogtest.Of(t, fresh).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}

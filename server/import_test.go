@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"credreg/catalog"
+	"credreg/catalog/catalogtest"
 	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
@@ -42,7 +43,7 @@ func newImportServerWith(t *testing.T, cfg Config, sample bool) (*httptest.Serve
 	if _, err := seed.Load(context.Background(), store, seed.Options{Sample: sample, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Catalog = catalogOf(t, store)
+	cfg.Catalog = catalogtest.Of(t, store)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/catalog"
+	"credreg/catalog/catalogtest"
 	"credreg/ingest"
 	"credreg/ingest/seed"
 	"credreg/rdf"
@@ -50,7 +51,7 @@ func members(t *testing.T, raw json.RawMessage) []map[string]any {
 // links, and reads every page's JSON-LD back as the N-Quads of the page.
 func TestListRoute(t *testing.T) {
 	srv, store := newUmbrellaServer(t)
-	want, err := catalogOf(t, store).List(context.Background(), catalog.ListQuery{Active: "2026-11-25", Limit: catalog.MaxListLimit})
+	want, err := catalogtest.Of(t, store).List(context.Background(), catalog.ListQuery{Active: "2026-11-25", Limit: catalog.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ func TestListCSVReadsBack(t *testing.T) {
 	if _, err := fresh.PutBatch(ctx, "reference", reference); err != nil {
 		t.Fatal(err)
 	}
-	resolver, err := ingest.NewResolver(ctx, catalogOf(t, fresh))
+	resolver, err := ingest.NewResolver(ctx, catalogtest.Of(t, fresh))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,11 +236,11 @@ func TestListCSVReadsBack(t *testing.T) {
 	if len(rep.Problems) > 0 {
 		t.Fatalf("the export does not read back: %v", rep.Problems)
 	}
-	before, err := catalogOf(t, store).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
+	before, err := catalogtest.Of(t, store).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := catalogOf(t, fresh).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
+	after, err := catalogtest.Of(t, fresh).List(ctx, catalog.ListQuery{Active: catalog.ActiveAny, Limit: catalog.MaxListLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +291,7 @@ func summarize(p *catalog.ListPage) []string {
 
 func TestClusterReportRoute(t *testing.T) {
 	srv, store := newUmbrellaServer(t)
-	want, err := catalogOf(t, store).ClusterReport(context.Background(), "2026-11-25")
+	want, err := catalogtest.Of(t, store).ClusterReport(context.Background(), "2026-11-25")
 	if err != nil {
 		t.Fatal(err)
 	}

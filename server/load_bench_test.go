@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/catalog/catalogtest"
 	"credreg/ingest/seed"
 	"credreg/schema"
 )
@@ -36,7 +37,7 @@ func BenchmarkLoad(b *testing.B) {
 		fmt.Sscan(v, &seconds)
 	}
 	store, _ := benchStore(b)
-	h, err := New(Config{Catalog: catalogOf(b, store), Logger: slog.New(slog.DiscardHandler)})
+	h, err := New(Config{Catalog: catalogtest.Of(b, store), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"credreg/catalog/catalogtest"
+
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 )
@@ -176,7 +178,7 @@ func TestMetricsRequestsAndLatency(t *testing.T) {
 func TestMetricsListIndex(t *testing.T) {
 	srv, store := newTestServer(t)
 	fams := scrape(t, srv.URL)
-	if catalogOf(t, store).ListReady() {
+	if catalogtest.Of(t, store).ListReady() {
 		t.Skip("the list index was built already") // not by this test's server: nothing listed yet
 	}
 	if got := value(fams, "credreg_list_index_ready"); got != 0 {
@@ -192,7 +194,7 @@ func TestMetricsListIndex(t *testing.T) {
 		t.Fatalf("/credentials: %d", res.StatusCode)
 	}
 	fams = scrape(t, srv.URL)
-	ls := catalogOf(t, store).ListStatus()
+	ls := catalogtest.Of(t, store).ListStatus()
 	if !ls.Ready || ls.Credentials == 0 || ls.Designations == 0 {
 		t.Fatalf("list status after a list query = %+v", ls)
 	}

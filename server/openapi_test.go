@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"credreg/catalog/catalogtest"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -107,7 +108,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	s, err := New(Config{Catalog: catalogOf(t, store), Logger: slog.New(slog.DiscardHandler)})
+	s, err := New(Config{Catalog: catalogtest.Of(t, store), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

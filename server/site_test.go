@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/catalog/catalogtest"
 	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
@@ -243,7 +244,7 @@ func TestCredentialPageFollowsDesignations(t *testing.T) {
 	if res, _ := do(t, http.MethodGet, url, map[string]string{"Accept": "text/html", "If-None-Match": etag}); res.StatusCode != http.StatusNotModified {
 		t.Fatalf("unchanged page: %d, want 304", res.StatusCode)
 	}
-	recs, err := catalogOf(t, store).Designations(context.Background(), store.Base().Resource(umbNREMT))
+	recs, err := catalogtest.Of(t, store).Designations(context.Background(), store.Base().Resource(umbNREMT))
 	if err != nil || len(recs) == 0 {
 		t.Fatalf("designations: %v %d", err, len(recs))
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/catalog/catalogtest"
 	"credreg/ingest/seed"
 	"credreg/registry"
 	"credreg/schema"
@@ -79,7 +80,7 @@ func newTimeoutServer(t *testing.T, timeout time.Duration) *httptest.Server {
 			t.Fatal(err)
 		}
 	}
-	h, err := New(Config{Catalog: catalogOf(t, store), Logger: slog.New(slog.DiscardHandler), StreamWriteTimeout: timeout})
+	h, err := New(Config{Catalog: catalogtest.Of(t, store), Logger: slog.New(slog.DiscardHandler), StreamWriteTimeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/cayleygraph/quad/nquads"
 
 	"credreg/catalog"
+	"credreg/catalog/catalogtest"
 	"credreg/ingest/seed"
 	"credreg/rdf"
 	"credreg/registry"
@@ -134,7 +135,7 @@ func TestDesignationsRoute(t *testing.T) {
 				t.Errorf("JSON-LD and N-Quads differ:\n%s\n%s", body, nq)
 			}
 			got := lineSet(fromLD)
-			recs, err := catalogOf(t, store).Designations(ctx, store.Base().Resource(tc.ctid))
+			recs, err := catalogtest.Of(t, store).Designations(ctx, store.Base().Resource(tc.ctid))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -202,7 +203,7 @@ func TestDesignationsRoute(t *testing.T) {
 func TestDesignationsRouteMarksRetirement(t *testing.T) {
 	srv, store := newUmbrellaServer(t)
 	ctx := context.Background()
-	recs, err := catalogOf(t, store).Designations(ctx, store.Base().Resource(securityPlus))
+	recs, err := catalogtest.Of(t, store).Designations(ctx, store.Base().Resource(securityPlus))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +224,7 @@ func TestDesignationsRouteMarksRetirement(t *testing.T) {
 func TestHistoryRoute(t *testing.T) {
 	srv, store := newUmbrellaServer(t)
 	ctx := context.Background()
-	recs, err := catalogOf(t, store).Designations(ctx, store.Base().Resource(umbNREMT))
+	recs, err := catalogtest.Of(t, store).Designations(ctx, store.Base().Resource(umbNREMT))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,7 @@
-package server
+// Package catalogtest gives tests of the packages above the catalog
+// (ingest, server) the catalog of a store, as a server or credreg import
+// holds one.
+package catalogtest
 
 import (
 	"log/slog"
@@ -9,14 +12,13 @@ import (
 	"credreg/registry"
 )
 
-// catalogs holds the catalog of each store a test opened, made on first
-// use (catalogOf).
+// catalogs holds the catalog of each store a test asked for (Of).
 var catalogs sync.Map // *registry.Store -> *catalog.Catalog
 
-// catalogOf returns the catalog of store, as a server or credreg import
-// holds one: made on first use and closed (before the store, which was
-// opened first) when the test that made it ends.
-func catalogOf(tb testing.TB, store *registry.Store) *catalog.Catalog {
+// Of returns the catalog of store: made on first use (its logs
+// discarded) and closed, before the store, when the test that made it
+// ends. Every call for one store returns the same catalog.
+func Of(tb testing.TB, store *registry.Store) *catalog.Catalog {
 	tb.Helper()
 	if c, ok := catalogs.Load(store); ok {
 		return c.(*catalog.Catalog)
