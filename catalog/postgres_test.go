@@ -18,14 +18,8 @@ import (
 // database).
 func TestPostgresCatalog(t *testing.T) {
 	pgtest.NewDatabase(t) // skips (fails under CI) without a PostgreSQL
-	dbs := map[string]string{}
 	saved := testStoreURL
-	testStoreURL = func(t testing.TB, dir string) string {
-		if _, ok := dbs[dir]; !ok {
-			dbs[dir] = pgtest.NewDatabase(t)
-		}
-		return dbs[dir]
-	}
+	testStoreURL = pgtest.DatabasePerDir()
 	t.Cleanup(func() { testStoreURL = saved })
 	for _, tc := range []struct {
 		name string

@@ -37,27 +37,6 @@ import (
 	"credreg/schema"
 )
 
-func benchBase(tb testing.TB) schema.Base {
-	b, err := schema.NewBase("https://registry.example.gov")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
-// benchN is the size of the benchmarks' store.
-func benchN(tb testing.TB) int {
-	v := os.Getenv("CREDREG_BENCH_N")
-	if v == "" {
-		return 100_000
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		tb.Fatalf("CREDREG_BENCH_N=%q: want a positive number", v)
-	}
-	return n
-}
-
 // synthCredential is the record of the i-th synthetic credential.
 func synthCredential(base schema.Base, i int) registry.Record {
 	iri, quads := synth.Credential(base, i)
@@ -77,13 +56,13 @@ var benchFixture struct {
 // MaxBatchQuads allows with their bookkeeping.
 const benchLoadBatch = min(1000, registry.MaxBatchQuads/(synth.QuadsPerCredential+registry.BookkeepingQuads))
 
-// loadBenchStore builds the benchmarks' store of benchN synthetic
+// loadBenchStore builds the benchmarks' store of synth.N synthetic
 // credentials, once per process.
 func loadBenchStore(b *testing.B) {
 	f := &benchFixture
 	f.once.Do(func() {
-		base := benchBase(b)
-		n := benchN(b)
+		base := synth.Base(b)
+		n := synth.N(b)
 		f.dir, f.err = os.MkdirTemp("", "credreg-bench-harvest-")
 		if f.err != nil {
 			return
@@ -118,7 +97,7 @@ func loadBenchStore(b *testing.B) {
 // process) and its Harvester.
 func openHarvestBench(b *testing.B) (*registry.Store, *Harvester) {
 	loadBenchStore(b)
-	s, err := registry.Open(context.Background(), benchFixture.store, registry.Options{Base: benchBase(b), NoSync: true, Logger: slog.New(slog.DiscardHandler)})
+	s, err := registry.Open(context.Background(), benchFixture.store, registry.Options{Base: synth.Base(b), NoSync: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -314,7 +293,7 @@ func TestHarvestFigures(t *testing.T) {
 	ctx := context.Background()
 	out := func(format string, a ...any) { fmt.Printf("credreg-bench: "+format+"\n", a...) }
 	start := time.Now()
-	s, err := registry.Open(ctx, "badger://"+dir, registry.Options{Base: benchBase(t), AdoptStoredBase: true, MustExist: true, NoSync: true, DocumentCache: -1})
+	s, err := registry.Open(ctx, "badger://"+dir, registry.Options{Base: synth.Base(t), AdoptStoredBase: true, MustExist: true, NoSync: true, DocumentCache: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

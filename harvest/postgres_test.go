@@ -12,14 +12,8 @@ import (
 // failed under CI).
 func TestPostgres(t *testing.T) {
 	pgtest.NewDatabase(t) // skips (fails under CI) without a PostgreSQL
-	dbs := map[string]string{}
 	saved := testStoreURL
-	testStoreURL = func(t testing.TB, dir string) string {
-		if _, ok := dbs[dir]; !ok {
-			dbs[dir] = pgtest.NewDatabase(t)
-		}
-		return dbs[dir]
-	}
+	testStoreURL = pgtest.DatabasePerDir()
 	onPostgres = true
 	t.Cleanup(func() { testStoreURL, onPostgres = saved, false })
 	for _, tc := range []struct {

@@ -42,14 +42,8 @@ func TestPostgresBackendContract(t *testing.T) {
 // directory, so a test that reopens its store reopens its database).
 func TestPostgresStore(t *testing.T) {
 	pgtest.NewDatabase(t) // skips (fails under CI) without a PostgreSQL
-	dbs := map[string]string{}
 	saved := testStoreURL
-	testStoreURL = func(t testing.TB, dir string) string {
-		if _, ok := dbs[dir]; !ok {
-			dbs[dir] = pgtest.NewDatabase(t)
-		}
-		return dbs[dir]
-	}
+	testStoreURL = pgtest.DatabasePerDir()
 	t.Cleanup(func() { testStoreURL = saved })
 	for _, tc := range []struct {
 		name string

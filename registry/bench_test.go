@@ -47,30 +47,9 @@ func synthCredential(base schema.Base, i int) Record {
 	return Record{IRI: iri, Quads: quads}
 }
 
-func benchBase(tb testing.TB) schema.Base {
-	b, err := schema.NewBase("https://registry.example.gov")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
-// benchN is the size of BenchmarkGet's store and of the N-Quads dump.
-func benchN(tb testing.TB) int {
-	v := os.Getenv("CREDREG_BENCH_N")
-	if v == "" {
-		return 100_000
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		tb.Fatalf("CREDREG_BENCH_N=%q: want a positive number", v)
-	}
-	return n
-}
-
 func TestSynthCredentialIsValid(t *testing.T) {
 	ctx := context.Background()
-	base := benchBase(t)
+	base := synth.Base(t)
 	s, err := Open(ctx, "badger://"+t.TempDir(), Options{Base: base, NoSync: true})
 	if err != nil {
 		t.Fatal(err)
@@ -116,8 +95,8 @@ func TestDumpSynthNQuads(t *testing.T) {
 	if path == "" {
 		t.Skip("set CREDREG_BENCH_DUMP=path to write the synthetic credentials as N-Quads")
 	}
-	base := benchBase(t)
-	n := benchN(t)
+	base := synth.Base(t)
+	n := synth.N(t)
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +154,7 @@ const benchPutBatch = min(500, MaxBatchQuads/(benchQuadsPerCredential+Bookkeepin
 // extra keys.
 // registry-postgres is the registry on PostgreSQL (pgtest's database).
 func BenchmarkPut(b *testing.B) {
-	base := benchBase(b)
+	base := synth.Base(b)
 	gen := func(n int) []Record {
 		recs := make([]Record, n)
 		for i := range recs {
@@ -372,8 +351,8 @@ const getLoadBatch = min(1000, MaxBatchQuads/(benchQuadsPerCredential+Bookkeepin
 func loadGetFixture(b *testing.B) {
 	f := &getFixture
 	f.once.Do(func() {
-		base := benchBase(b)
-		f.n = benchN(b)
+		base := synth.Base(b)
+		f.n = synth.N(b)
 		f.dir, f.err = os.MkdirTemp("", "credreg-bench-get-")
 		if f.err != nil {
 			return
@@ -443,7 +422,7 @@ func reportLatency(b *testing.B) {
 func BenchmarkGet(b *testing.B) {
 	loadGetFixture(b)
 	f := &getFixture
-	base := benchBase(b)
+	base := synth.Base(b)
 	ctx := context.Background()
 	open := func(b *testing.B, cache int) *Store {
 		s, err := Open(ctx, f.store, Options{Base: base, DocumentCache: cache})

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/internal/synth"
 	"credreg/rdf"
 	"credreg/schema"
 )
@@ -70,7 +71,7 @@ func TestAcknowledgedBatchesSurviveKill9(t *testing.T) {
 				t.Fatalf("the child stopped after %d records, before it could be killed", acked)
 			}
 			ctx := context.Background()
-			s, err := Open(ctx, "badger://"+dir, Options{Base: benchBase(t), AdoptStoredBase: true, Logger: slog.New(slog.DiscardHandler)})
+			s, err := Open(ctx, "badger://"+dir, Options{Base: synth.Base(t), AdoptStoredBase: true, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				t.Fatalf("open after kill -9: %v", err)
 			}
@@ -92,7 +93,7 @@ func TestAcknowledgedBatchesSurviveKill9(t *testing.T) {
 				}
 			}
 			for i := range int(head) {
-				rec := synthCredential(benchBase(t), i)
+				rec := synthCredential(synth.Base(t), i)
 				got, err := s.Get(ctx, rec.IRI)
 				if err != nil {
 					t.Fatalf("record %d (acknowledged: %v): %v", i, i < acked, err)
@@ -101,7 +102,7 @@ func TestAcknowledgedBatchesSurviveKill9(t *testing.T) {
 					t.Fatalf("record %d is not whole: %d statements (want %d), hash %s recorded %s", i, len(got.Quads), len(rec.Quads), rdf.ContentHash(got.Quads), got.Hash)
 				}
 			}
-			if _, err := s.Get(ctx, synthCredential(benchBase(t), int(head)).IRI); !errors.Is(err, ErrNotFound) {
+			if _, err := s.Get(ctx, synthCredential(synth.Base(t), int(head)).IRI); !errors.Is(err, ErrNotFound) {
 				t.Errorf("a record past the change log's head: %v", err)
 			}
 			t.Logf("killed after %d acknowledged records; the store holds %d", acked, head)

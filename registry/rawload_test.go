@@ -21,6 +21,7 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/nquads"
 
+	"credreg/internal/synth"
 	"credreg/rdf"
 	"credreg/registry/internal/legacy"
 )
@@ -108,7 +109,7 @@ func TestDumpStoreNQuads(t *testing.T) {
 	}
 	withBookkeeping := os.Getenv("CREDREG_DUMP_BOOKKEEPING") != ""
 	ctx := context.Background()
-	s, err := Open(ctx, "badger://"+dir, Options{Base: benchBase(t), AdoptStoredBase: true, DocumentCache: -1, Logger: slog.New(slog.DiscardHandler)})
+	s, err := Open(ctx, "badger://"+dir, Options{Base: synth.Base(t), AdoptStoredBase: true, DocumentCache: -1, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

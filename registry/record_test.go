@@ -9,6 +9,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/internal/synth"
 	"credreg/rdf"
 	"credreg/schema"
 )
@@ -88,7 +89,7 @@ func TestDiffRecord(t *testing.T) {
 }
 
 func BenchmarkCanonical(b *testing.B) {
-	rec := synthCredential(benchBase(b), 1)
+	rec := synthCredential(synth.Base(b), 1)
 	b.ReportAllocs()
 	for b.Loop() {
 		rdf.Canonicalize(rec.Quads)

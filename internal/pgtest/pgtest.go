@@ -124,3 +124,20 @@ func adminExec(ctx context.Context, au, sql string) error {
 	_, err = conn.Exec(ctx, sql)
 	return err
 }
+
+// DatabasePerDir returns a store-URL function for tests written for
+// Badger directories: each directory gets a fresh database (NewDatabase)
+// on first use, and the same one after, so a test that reopens its store
+// reopens its database.
+func DatabasePerDir() func(t testing.TB, dir string) string {
+	var mu sync.Mutex
+	dbs := map[string]string{}
+	return func(t testing.TB, dir string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, ok := dbs[dir]; !ok {
+			dbs[dir] = NewDatabase(t)
+		}
+		return dbs[dir]
+	}
+}

@@ -7,7 +7,9 @@ package synth
 
 import (
 	"fmt"
+	"os"
 	"strconv"
+	"testing"
 
 	"github.com/cayleygraph/quad"
 
@@ -75,4 +77,28 @@ func Credential(base schema.Base, i int) (iri string, quads []quad.Quad) {
 		st(schema.TargetCompetency, comp(3*i+1)),
 		st(schema.TargetCompetency, comp(3*i+2)),
 	}
+}
+
+// Base is the benchmarks' registry base, https://registry.example.gov.
+func Base(tb testing.TB) schema.Base {
+	tb.Helper()
+	b, err := schema.NewBase("https://registry.example.gov")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// N is the size of a benchmark's store: $CREDREG_BENCH_N, or 100,000.
+func N(tb testing.TB) int {
+	tb.Helper()
+	v := os.Getenv("CREDREG_BENCH_N")
+	if v == "" {
+		return 100_000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		tb.Fatalf("CREDREG_BENCH_N=%q: want a positive number", v)
+	}
+	return n
 }
