@@ -91,7 +91,8 @@ func toLDNode(v quad.Value) ld.Node {
 // RenderRecord compacts the statements of one record into credreg's
 // JSON-LD shape: one node object for the record, its fragment nodes
 // embedded where they are referenced, and "@context" naming the context
-// the registry serves.
+// the registry serves. The statements must be without duplicates, as
+// Canonicalize returns them (a stored record's are).
 func RenderRecord(base schema.Base, iri string, quads []quad.Quad) ([]byte, error) {
 	expanded, err := fromRDF(base, quads)
 	if err != nil {
@@ -355,13 +356,10 @@ func embedFragments(iri string, expanded []any) any {
 // credreg's context, rooted at root: every node the statements describe is
 // nested into the first node that refers to it, walking from root and
 // following the properties named in first before the others. Nodes nothing
-// refers to stay at the top level (then under "@graph").
+// refers to stay at the top level (then under "@graph"). The statements
+// must be without duplicates, as Canonicalize returns them (and as
+// RenderRecord takes them).
 func RenderTree(base schema.Base, root string, quads []quad.Quad, first ...string) ([]byte, error) {
-	q, _ := Canonicalize(quads)
-	return renderTree(base, root, q, first...)
-}
-
-func renderTree(base schema.Base, root string, quads []quad.Quad, first ...string) ([]byte, error) {
 	expanded, err := fromRDF(base, quads)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: from RDF: %w", root, err)
