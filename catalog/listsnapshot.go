@@ -50,6 +50,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -73,6 +74,10 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // errSnapshot marks a snapshot that cannot be used.
 var errSnapshot = errors.New("list index snapshot unusable")
 
+// packageName matches the package names in a type's name ("catalog." in
+// "[]catalog.Identifier").
+var packageName = regexp.MustCompile(`\b[a-z][a-z0-9_]*\.`)
+
 // snapshotDigest names the layout of what a snapshot holds: the fields of
 // the views and the predicates the index reads. A snapshot with another
 // digest was written by code that reads records otherwise.
@@ -83,7 +88,9 @@ var snapshotDigest = func() string {
 		b.WriteString(t.Name())
 		for i := range t.NumField() {
 			f := t.Field(i)
-			fmt.Fprintf(&b, " %s:%s", f.Name, f.Type)
+			// The type without package names: a view moving between
+			// packages reads records no otherwise.
+			fmt.Fprintf(&b, " %s:%s", f.Name, packageName.ReplaceAllString(f.Type.String(), ""))
 		}
 		b.WriteByte(';')
 	}

@@ -680,3 +680,21 @@ func TestListSnapshotWrittenWhileServing(t *testing.T) {
 		t.Fatal("the snapshot written while serving answers otherwise")
 	}
 }
+
+// TestSnapshotDigestNamesNoPackage: the digest describes the views'
+// fields and types, not the package they live in, so moving a view
+// between packages does not throw away every snapshot.
+func TestSnapshotDigestNamesNoPackage(t *testing.T) {
+	for in, want := range map[string]string{
+		"[]catalog.Identifier":            "[]Identifier",
+		"map[string][]registry.term":      "map[string][]term",
+		"*catalog.EvidenceView":           "*EvidenceView",
+		"[]string":                        "[]string",
+		"map[uint32]int32":                "map[uint32]int32",
+		"struct { A catalog.Identifier }": "struct { A Identifier }",
+	} {
+		if got := packageName.ReplaceAllString(in, ""); got != want {
+			t.Errorf("%s without package names = %s, want %s", in, got, want)
+		}
+	}
+}
