@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -386,5 +387,38 @@ func TestFollowNoticesALogThatWentBack(t *testing.T) {
 	}
 	if _, err := b.Put(ctx, "b", renamedRecord(t, recs[0], "After the restore")); err == nil {
 		t.Errorf("a write on a server whose head is past the log succeeded")
+	}
+}
+
+// alwaysConflicting is a real backend whose Apply always answers
+// ErrConflict, as a database other writers never stop changing would.
+type alwaysConflicting struct {
+	Backend
+	applies atomic.Int64
+}
+
+func (b *alwaysConflicting) Apply(context.Context, []quad.Quad, []quad.Quad) error {
+	b.applies.Add(1)
+	return fmt.Errorf("injected: %w", ErrConflict)
+}
+
+// TestConflictRetriesAreBounded: a write to a shared store that keeps
+// meeting conflicts is computed again maxConflictRetries times, then
+// fails with an error that wraps ErrConflict and says how often it tried,
+// and the store's head has not moved.
+func TestConflictRetriesAreBounded(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	head := s.Sequence()
+	be := &alwaysConflicting{Backend: s.be}
+	s.be, s.exclusive = be, false
+	_, err := s.Put(context.Background(), "tester", sampleRecords(t)[0])
+	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), fmt.Sprintf("tried %d times", maxConflictRetries+1)) {
+		t.Fatalf("Put = %v, want ErrConflict after %d tries", err, maxConflictRetries+1)
+	}
+	if n := be.applies.Load(); n != maxConflictRetries+1 {
+		t.Errorf("%d applies, want %d", n, maxConflictRetries+1)
+	}
+	if s.Sequence() != head {
+		t.Errorf("the head moved from %d to %d", head, s.Sequence())
 	}
 }
