@@ -1168,7 +1168,7 @@ func (p *ListPage) NQuads(links ListLinks) []byte { return p.tree(links).NQuads(
 
 func (p *ListPage) tree(links ListLinks) *rdf.Node {
 	coll := rdf.NewNode(links.Collection, schema.ClassCollection)
-	coll.Add(schema.TotalItems, intLiteral(uint64(p.Total)))
+	coll.Add(schema.TotalItems, rdf.Integer(uint64(p.Total)))
 	view := rdf.NewNode(links.View, schema.ClassPartialCollectionView).
 		Links(schema.PropFirst, links.First).Links(schema.PropNext, links.Next).Links(schema.PropPrevious, links.Previous)
 	coll.Add(schema.PropView, view)

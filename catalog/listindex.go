@@ -18,6 +18,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -466,7 +467,7 @@ func (c *Catalog) scanListIndex(ctx context.Context, start time.Time) (int, erro
 		if n%500_000 == 0 {
 			c.log.Info("list index: scanning", "statements", n, "records", len(records), "elapsed", time.Since(start).Round(time.Millisecond))
 		}
-		label := string(asIRI(q.Label))
+		label := string(rdf.IRIOf(q.Label))
 		if label == "" || strings.HasPrefix(label, "urn:credreg:") {
 			return nil
 		}
@@ -643,8 +644,8 @@ func (ix *listIndex) apply(base schema.Base, iri string, quads []quad.Quad) {
 	var isCred, isDesig bool
 	var types []string
 	for _, q := range quads {
-		if asIRI(q.Subject) == quad.IRI(iri) && asIRI(q.Predicate) == schema.RDFType {
-			t := string(asIRI(q.Object))
+		if rdf.IRIOf(q.Subject) == quad.IRI(iri) && rdf.IRIOf(q.Predicate) == schema.RDFType {
+			t := string(rdf.IRIOf(q.Object))
 			types = append(types, t)
 			isCred = isCred || schema.IsCredentialType(t)
 			isDesig = isDesig || t == schema.ClassValueDesignation
@@ -923,11 +924,11 @@ func parseTerm(base schema.Base, iri string, types []string, quads []quad.Quad) 
 	t := &term{iri: iri}
 	var scheme, broader, prefLabel, name, text string
 	for _, q := range quads {
-		if asIRI(q.Subject) != quad.IRI(iri) {
+		if rdf.IRIOf(q.Subject) != quad.IRI(iri) {
 			continue
 		}
-		o := literalOf(q.Object)
-		switch string(asIRI(q.Predicate)) {
+		o := rdf.Lexical(q.Object)
+		switch string(rdf.IRIOf(q.Predicate)) {
 		case schema.InScheme:
 			scheme = o
 		case schema.Broader:

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"credreg/rdf"
 	"credreg/registry"
 
 	"github.com/cayleygraph/quad"
@@ -244,7 +245,7 @@ func snapshotWrites(t *testing.T, s *testStore) {
 	}
 	var quads []quad.Quad
 	for _, q := range rec.Quads {
-		if asIRI(q.Predicate) == "http://www.w3.org/2004/02/skos/core#prefLabel" {
+		if rdf.IRIOf(q.Predicate) == "http://www.w3.org/2004/02/skos/core#prefLabel" {
 			q.Object = quad.String("Digital Technology Snapshot")
 		}
 		quads = append(quads, q)

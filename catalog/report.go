@@ -229,8 +229,8 @@ func (c *Catalog) clusterReport(ctx context.Context, ix *listIndex, day string) 
 func (r *ClusterReport) Render(base schema.Base, iri string) (jsonld, nquads []byte, err error) {
 	root := rdf.NewNode(iri, schema.ClassClusterReport)
 	root.Add(schema.PropDate, dateValue(r.Day))
-	root.Add(schema.PropCredentialCount, intLiteral(uint64(r.Credentials)))
-	root.Add(schema.PropDesignationCount, intLiteral(uint64(r.Designations)))
+	root.Add(schema.PropCredentialCount, rdf.Integer(uint64(r.Credentials)))
+	root.Add(schema.PropDesignationCount, rdf.Integer(uint64(r.Designations)))
 	root.Always(schema.PropSummary)
 	for _, row := range r.Rows {
 		id := iri + "#" + row.Notation
@@ -244,11 +244,11 @@ func (r *ClusterReport) Render(base schema.Base, iri string) (jsonld, nquads []b
 		} else {
 			n.Add(schema.SubCluster, concept)
 		}
-		n.Add(schema.PropCredentialCount, intLiteral(uint64(row.Credentials)))
-		n.Add(schema.PropDesignationCount, intLiteral(uint64(row.Designations)))
-		n.Add(schema.PropSingleAgency, intLiteral(uint64(row.SingleAgency)))
-		n.Add(schema.PropMultiAgency, intLiteral(uint64(row.MultiAgency)))
-		n.Add(schema.PropContested, intLiteral(uint64(row.Contested)))
+		n.Add(schema.PropCredentialCount, rdf.Integer(uint64(row.Credentials)))
+		n.Add(schema.PropDesignationCount, rdf.Integer(uint64(row.Designations)))
+		n.Add(schema.PropSingleAgency, rdf.Integer(uint64(row.SingleAgency)))
+		n.Add(schema.PropMultiAgency, rdf.Integer(uint64(row.MultiAgency)))
+		n.Add(schema.PropContested, rdf.Integer(uint64(row.Contested)))
 		for _, part := range []struct {
 			prop, name, labelProp string
 			counts                []Count
@@ -264,7 +264,7 @@ func (r *ClusterReport) Render(base schema.Base, iri string) (jsonld, nquads []b
 				} else {
 					b.Add(schema.PropItem, quad.String(c.Label))
 				}
-				b.Add(schema.PropCredentialCount, intLiteral(uint64(c.N)))
+				b.Add(schema.PropCredentialCount, rdf.Integer(uint64(c.N)))
 				n.Add(part.prop, b)
 			}
 		}

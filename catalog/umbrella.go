@@ -135,8 +135,8 @@ func ViewDesignation(rec *registry.Record) DesignationView {
 	evidence := map[string]*EvidenceView{}
 	var evOrder []string
 	for _, q := range rec.Quads {
-		subj := string(asIRI(q.Subject))
-		pred := string(asIRI(q.Predicate))
+		subj := string(rdf.IRIOf(q.Subject))
+		pred := string(rdf.IRIOf(q.Predicate))
 		if subj != rec.IRI {
 			if subj == "" {
 				continue
@@ -148,53 +148,53 @@ func ViewDesignation(rec *registry.Record) DesignationView {
 			}
 			switch pred {
 			case schema.MedianAnnualWage:
-				e.MedianAnnualWage = literalOf(q.Object)
+				e.MedianAnnualWage = rdf.Lexical(q.Object)
 			case schema.ProjectedOpenings:
-				e.ProjectedAnnualOpenings = literalOf(q.Object)
+				e.ProjectedAnnualOpenings = rdf.Lexical(q.Object)
 			case dataSource:
-				e.DataSource = literalOf(q.Object)
+				e.DataSource = rdf.Lexical(q.Object)
 			case schema.DataYear:
-				e.DataYear = literalOf(q.Object)
+				e.DataYear = rdf.Lexical(q.Object)
 			}
 			continue
 		}
 		switch pred {
 		case schema.RDFType:
-			if asIRI(q.Object) == schema.ClassValueDesignation {
+			if rdf.IRIOf(q.Object) == schema.ClassValueDesignation {
 				d.isDesignation = true
 			}
 		case schema.CTID:
-			d.CTID = literalOf(q.Object)
+			d.CTID = rdf.Lexical(q.Object)
 		case schema.DesignatingAgency:
-			d.Agency = literalOf(q.Object)
+			d.Agency = rdf.Lexical(q.Object)
 		case schema.DesignatedFor:
-			d.Credential = literalOf(q.Object)
+			d.Credential = rdf.Lexical(q.Object)
 		case schema.Cluster:
-			d.Clusters = append(d.Clusters, literalOf(q.Object))
+			d.Clusters = append(d.Clusters, rdf.Lexical(q.Object))
 		case schema.SubCluster:
-			d.SubClusters = append(d.SubClusters, literalOf(q.Object))
+			d.SubClusters = append(d.SubClusters, rdf.Lexical(q.Object))
 		case schema.Region:
-			d.Region = literalOf(q.Object)
+			d.Region = rdf.Lexical(q.Object)
 		case schema.ValidFrom:
-			d.ValidFrom = dateOf(literalOf(q.Object))
+			d.ValidFrom = dateOf(rdf.Lexical(q.Object))
 		case schema.ValidThrough:
-			d.ValidThrough = dateOf(literalOf(q.Object))
+			d.ValidThrough = dateOf(rdf.Lexical(q.Object))
 		case schema.Criterion:
-			d.Criteria = append(d.Criteria, literalOf(q.Object))
+			d.Criteria = append(d.Criteria, rdf.Lexical(q.Object))
 		case schema.Evidence:
-			if iri := string(asIRI(q.Object)); iri != "" {
+			if iri := string(rdf.IRIOf(q.Object)); iri != "" {
 				evOrder = append(evOrder, iri)
 			}
 		case schema.RecordStatus:
-			if asIRI(q.Object) == schema.StatusRetired {
+			if rdf.IRIOf(q.Object) == schema.StatusRetired {
 				d.Retired = true
 			}
 		case schema.RetiredOn:
-			d.RetiredOn = literalOf(q.Object)
+			d.RetiredOn = rdf.Lexical(q.Object)
 		case schema.RetirementReason:
-			d.RetirementReason = literalOf(q.Object)
+			d.RetirementReason = rdf.Lexical(q.Object)
 		case schema.LastVerified:
-			d.LastVerified = dateOf(literalOf(q.Object))
+			d.LastVerified = dateOf(rdf.Lexical(q.Object))
 		}
 	}
 	sort.Strings(d.Clusters)
@@ -352,7 +352,7 @@ func (c *Catalog) DesignationSet(ctx context.Context, credentialIRI string) (*De
 	coll := quad.IRI(set.IRI)
 	quads := []quad.Quad{
 		{Subject: coll, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassCollection)},
-		{Subject: coll, Predicate: quad.IRI(schema.TotalItems), Object: intLiteral(uint64(len(recs)))},
+		{Subject: coll, Predicate: quad.IRI(schema.TotalItems), Object: rdf.Integer(uint64(len(recs)))},
 	}
 	for _, rec := range recs {
 		set.Designations = append(set.Designations, ViewDesignation(rec))
@@ -409,7 +409,7 @@ func (c *Catalog) isCredential(ctx context.Context, iri string) (bool, error) {
 		return false, err
 	}
 	for _, t := range types {
-		if schema.IsCredentialType(string(asIRI(t))) {
+		if schema.IsCredentialType(string(rdf.IRIOf(t))) {
 			return true, nil
 		}
 	}
@@ -468,11 +468,11 @@ func viewCredential(rec *registry.Record) *CredentialView {
 	v := &CredentialView{IRI: iri, Record: rec, Retired: rec.Retired()}
 	var ids []quad.Value
 	for _, q := range rec.Quads {
-		if string(asIRI(q.Subject)) != iri {
+		if string(rdf.IRIOf(q.Subject)) != iri {
 			continue
 		}
-		o := literalOf(q.Object)
-		switch string(asIRI(q.Predicate)) {
+		o := rdf.Lexical(q.Object)
+		switch string(rdf.IRIOf(q.Predicate)) {
 		case schema.RDFType:
 			v.Types = append(v.Types, o)
 			if schema.IsCredentialType(o) {
@@ -511,7 +511,7 @@ func viewCredential(rec *registry.Record) *CredentialView {
 		case schema.SupersededBy:
 			v.SupersededBy = append(v.SupersededBy, o)
 		case schema.LastVerified:
-			v.LastVerified = literalOf(q.Object)
+			v.LastVerified = rdf.Lexical(q.Object)
 		case schema.SameAs:
 			v.SameAs = append(v.SameAs, o)
 		case schema.Identifier:
@@ -524,11 +524,11 @@ func viewCredential(rec *registry.Record) *CredentialView {
 			if q.Subject != id {
 				continue
 			}
-			switch string(asIRI(q.Predicate)) {
+			switch string(rdf.IRIOf(q.Predicate)) {
 			case schema.IdentifierValueCode:
-				ident.Code = literalOf(q.Object)
+				ident.Code = rdf.Lexical(q.Object)
 			case schema.IdentifierSource:
-				ident.Source = literalOf(q.Object)
+				ident.Source = rdf.Lexical(q.Object)
 			}
 		}
 		if ident.Code != "" {

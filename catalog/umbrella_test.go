@@ -368,11 +368,11 @@ func TestLookup(t *testing.T) {
 	var unknownIRIs []string
 	var malformedValues []string
 	for _, q := range extra {
-		switch asIRI(q.Predicate) {
+		switch rdf.IRIOf(q.Predicate) {
 		case PropUnknown:
-			unknownIRIs = append(unknownIRIs, string(asIRI(q.Object)))
+			unknownIRIs = append(unknownIRIs, string(rdf.IRIOf(q.Object)))
 		case PropProblemValue:
-			malformedValues = append(malformedValues, literalOf(q.Object))
+			malformedValues = append(malformedValues, rdf.Lexical(q.Object))
 		}
 	}
 	sort.Strings(unknownIRIs)

@@ -33,6 +33,7 @@ import (
 
 	"credreg/catalog"
 	"credreg/internal/synth"
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -139,7 +140,7 @@ func harvestPatterns(tb testing.TB, s *registry.Store) []struct {
 	}
 	var class, name quad.Value
 	for _, q := range rec {
-		switch string(asIRI(q.Predicate)) {
+		switch string(rdf.IRIOf(q.Predicate)) {
 		case schema.RDFType:
 			class = q.Object
 		case schema.Name:

@@ -62,7 +62,7 @@ type FeedLinks struct {
 // hash. The activities' IRIs are {collection}#change-{seq}.
 func (p *FeedPage) tree(l FeedLinks) *rdf.Node {
 	page := rdf.NewNode(l.Page, schema.ClassOrderedCollPage)
-	page.Add(schema.PropASPartOf, rdf.NewNode(l.Collection, schema.ClassOrderedCollection).Add(schema.PropASTotalItems, intLiteral(p.Head)))
+	page.Add(schema.PropASPartOf, rdf.NewNode(l.Collection, schema.ClassOrderedCollection).Add(schema.PropASTotalItems, rdf.Integer(p.Head)))
 	page.Links(schema.PropASNext, l.Next).Links(schema.PropASPrev, l.Prev)
 	page.Always(schema.PropASItems)
 	for _, c := range p.Changes {
@@ -75,12 +75,12 @@ func (p *FeedPage) tree(l FeedLinks) *rdf.Node {
 		}
 		a := rdf.NewNode(l.Collection+feedActivityFragmentPre+fmt.Sprint(c.Seq), types...)
 		a.Add(schema.PropASObject, quad.IRI(c.IRI))
-		a.Add(schema.PropASPublished, timeLiteral(c.Time))
+		a.Add(schema.PropASPublished, rdf.DateTime(c.Time))
 		if rdf.ValidIRI(c.Actor) {
 			a.Add(schema.PropASActor, quad.IRI(c.Actor))
 		}
 		a.Add(schema.PropActorName, quad.String(c.Actor))
-		a.Add(schema.PropSequence, intLiteral(c.Seq))
+		a.Add(schema.PropSequence, rdf.Integer(c.Seq))
 		a.Add(schema.PropContentHash, quad.String(c.Hash))
 		page.Add(schema.PropASItems, a)
 	}

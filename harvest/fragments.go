@@ -304,9 +304,9 @@ func (f *Fragment) metadata(l FragmentLinks) []*rdf.Node {
 	ds.Add(schema.PropHydraSearch, tmpl)
 	ds.Add(schema.PropVoidSubset, quad.IRI(l.Page))
 	page := rdf.NewNode(l.Page, schema.Hydra+"PartialCollectionView")
-	page.Add(schema.PropVoidTriples, intLiteral(uint64(f.Total)))
-	page.Add(schema.TotalItems, intLiteral(uint64(f.Total)))
-	page.Add(schema.PropHydraItemsPerPag, intLiteral(FragmentPageSize))
+	page.Add(schema.PropVoidTriples, rdf.Integer(uint64(f.Total)))
+	page.Add(schema.TotalItems, rdf.Integer(uint64(f.Total)))
+	page.Add(schema.PropHydraItemsPerPag, rdf.Integer(FragmentPageSize))
 	page.Links(schema.PropFirst, l.First).Links(schema.PropNext, l.Next).Links(schema.PropPrevious, l.Previous)
 	return []*rdf.Node{ds, page}
 }
@@ -387,20 +387,20 @@ func (f *Fragment) FragmentJSONLD(base schema.Base, l FragmentLinks) ([]byte, er
 	var nodes []*rdf.Node
 	bySubject := map[string]*rdf.Node{}
 	for _, q := range f.Triples {
-		s := string(asIRI(q.Subject))
+		s := string(rdf.IRIOf(q.Subject))
 		n := bySubject[s]
 		if n == nil {
 			n = rdf.NewNode(s)
 			bySubject[s] = n
 			nodes = append(nodes, n)
 		}
-		if asIRI(q.Predicate) == schema.RDFType {
-			if t := string(asIRI(q.Object)); t != "" {
+		if rdf.IRIOf(q.Predicate) == schema.RDFType {
+			if t := string(rdf.IRIOf(q.Object)); t != "" {
 				n.AddType(t)
 				continue
 			}
 		}
-		n.AddValue(string(asIRI(q.Predicate)), q.Object)
+		n.AddValue(string(rdf.IRIOf(q.Predicate)), q.Object)
 	}
 	meta := f.metadata(l)
 	topic := rdf.NewNode(metadataGraph(l.Page)).Links(schema.PropPrimaryTopic, l.Page)

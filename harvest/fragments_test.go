@@ -32,7 +32,7 @@ func harvestWrites(t *testing.T, s *registry.Store) {
 	// Replace: keep a few statements, add one of a predicate new to the store.
 	var fewer []quad.Quad
 	for _, q := range rec.Quads {
-		switch string(asIRI(q.Predicate)) {
+		switch string(rdf.IRIOf(q.Predicate)) {
 		case schema.RDFType, schema.CTID, schema.Name, schema.OwnedBy:
 			fewer = append(fewer, q)
 		}
@@ -164,7 +164,7 @@ func TestFragmentsEveryPattern(t *testing.T) {
 		case quad.String:
 			plain = q
 		case quad.IRI:
-			if asIRI(q.Predicate) != schema.RDFType {
+			if rdf.IRIOf(q.Predicate) != schema.RDFType {
 				iriObj = q
 			}
 		}
@@ -359,7 +359,7 @@ func TestDumpIsTheRecords(t *testing.T) {
 	// Every record is there: the brute force's graphs.
 	graphs := map[string]bool{}
 	for _, q := range publishedQuads(t, s) {
-		graphs[string(asIRI(q.Label))] = true
+		graphs[string(rdf.IRIOf(q.Label))] = true
 	}
 	if len(graphs) != len(order) {
 		t.Errorf("the store has %d records, the dump %d", len(graphs), len(order))
@@ -388,7 +388,7 @@ func TestHarvestCountsFollowWrites(t *testing.T) {
 		all := publishedQuads(t, s)
 		graphs := map[string]bool{}
 		for _, q := range all {
-			graphs[string(asIRI(q.Label))] = true
+			graphs[string(rdf.IRIOf(q.Label))] = true
 		}
 		_, nq, err := h.DatasetDescription(ctx, DatasetInfo{IRI: "http://x.invalid/void", Dataset: "http://x.invalid/fragments"})
 		if err != nil {

@@ -13,11 +13,7 @@
 package harvest
 
 import (
-	"strconv"
 	"sync"
-	"time"
-
-	"github.com/cayleygraph/quad"
 
 	"credreg/registry"
 	"credreg/schema"
@@ -91,20 +87,4 @@ func (c *pageCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.pages)
-}
-
-// asIRI returns v when it is an IRI, "" otherwise.
-func asIRI(v quad.Value) quad.IRI {
-	iri, _ := v.(quad.IRI)
-	return iri
-}
-
-// intLiteral is n as an xsd:integer.
-func intLiteral(n uint64) quad.Value {
-	return quad.TypedString{Value: quad.String(strconv.FormatUint(n, 10)), Type: quad.IRI(schema.XSDInteger)}
-}
-
-// timeLiteral is t as an xsd:dateTime, in UTC.
-func timeLiteral(t time.Time) quad.Value {
-	return quad.TypedString{Value: quad.String(t.UTC().Format(time.RFC3339Nano)), Type: quad.IRI(schema.XSDDateTime)}
 }

@@ -54,12 +54,12 @@ func (h *Harvester) DatasetDescription(ctx context.Context, info DatasetInfo) (j
 	case info.License != "":
 		d.Add(schema.PropDCTLicense, quad.String(info.License))
 	}
-	d.Add(schema.PropVoidTriples, intLiteral(uint64(triples)))
-	d.Add(schema.PropVoidEntities, intLiteral(uint64(records)))
+	d.Add(schema.PropVoidTriples, rdf.Integer(uint64(triples)))
+	d.Add(schema.PropVoidEntities, rdf.Integer(uint64(records)))
 	d.Add(schema.PropVoidURISpace, quad.String(info.URISpace))
 	d.Links(schema.PropVoidDataDump, info.Dump)
 	d.Links(schema.PropChangeFeed, info.Feed)
-	d.Add(schema.PropSequence, intLiteral(h.store.Sequence()))
+	d.Add(schema.PropSequence, rdf.Integer(h.store.Sequence()))
 	for _, v := range []string{schema.CETerms, schema.CEASN, schema.Credreg, schema.SKOS} {
 		d.Add(schema.PropVoidVocabulary, quad.IRI(v))
 	}
@@ -84,11 +84,11 @@ func (h *Harvester) DatasetDescription(ctx context.Context, info DatasetInfo) (j
 	d.Always(schema.PropVoidClassPart)
 	for i, t := range info.Classes {
 		p := rdf.NewNode(fmt.Sprintf("%s#class-%d", doc, i+1))
-		p.Add(schema.PropVoidClass, quad.IRI(t.IRI)).Add(schema.PropVoidEntities, intLiteral(uint64(t.Count)))
+		p.Add(schema.PropVoidClass, quad.IRI(t.IRI)).Add(schema.PropVoidEntities, rdf.Integer(uint64(t.Count)))
 		d.Add(schema.PropVoidClassPart, p)
 	}
 	p := rdf.NewNode(doc + "#class-designations")
-	p.Add(schema.PropVoidClass, quad.IRI(schema.ClassValueDesignation)).Add(schema.PropVoidEntities, intLiteral(uint64(info.Designations)))
+	p.Add(schema.PropVoidClass, quad.IRI(schema.ClassValueDesignation)).Add(schema.PropVoidEntities, rdf.Integer(uint64(info.Designations)))
 	d.Add(schema.PropVoidClassPart, p)
 	js, err := d.JSONLD(h.base)
 	if err != nil {

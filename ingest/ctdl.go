@@ -937,7 +937,7 @@ func newCTDLGraph(base schema.Base, file, marker string, quads []quad.Quad) *ctd
 		}
 		q.Subject, q.Object = foldCTIDs(q.Subject), foldCTIDs(q.Object)
 		if strings.HasPrefix(string(p), marker) {
-			if row, err := strconv.Atoi(registry.Lexical(q.Object)); err == nil {
+			if row, err := strconv.Atoi(rdf.Lexical(q.Object)); err == nil {
 				if _, dup := g.top[q.Subject]; !dup {
 					g.top[q.Subject] = row
 				}
@@ -945,7 +945,7 @@ func newCTDLGraph(base schema.Base, file, marker string, quads []quad.Quad) *ctd
 			continue
 		}
 		if string(p) == schema.CTID {
-			if c, ok := schema.FoldCTID(strings.TrimSpace(registry.Lexical(q.Object))); ok {
+			if c, ok := schema.FoldCTID(strings.TrimSpace(rdf.Lexical(q.Object))); ok {
 				q.Object = quad.String(c)
 			}
 		}
@@ -1007,7 +1007,7 @@ func (g *ctdlGraph) resource(n quad.Value) *ctdlResource {
 		if string(st.p) != schema.CTID {
 			continue
 		}
-		c := registry.Lexical(st.o)
+		c := rdf.Lexical(st.o)
 		dup := false
 		for _, x := range ctids {
 			dup = dup || x == c
@@ -1142,7 +1142,7 @@ func (g *ctdlGraph) units() []*Unit {
 func (g *ctdlGraph) label(n quad.Value) string {
 	for _, st := range g.out[n] {
 		if string(st.p) == schema.Name || string(st.p) == ceasnName || string(st.p) == schema.CompetencyText {
-			return registry.Lexical(st.o)
+			return rdf.Lexical(st.o)
 		}
 	}
 	return ""
@@ -1377,7 +1377,7 @@ func (g *ctdlGraph) record(r *ctdlResource) (registry.Record, []*ctdlResource) {
 			}
 			if p == schema.CTID {
 				// a plain string, even under a default language
-				add(s, p, quad.String(registry.Lexical(st.o)))
+				add(s, p, quad.String(rdf.Lexical(st.o)))
 				continue
 			}
 			add(s, p, obj(p, st.o))
@@ -1433,7 +1433,7 @@ func (g *ctdlGraph) alignment(s quad.IRI, p, scheme string, o quad.Value, obj fu
 		}
 		codes = append(codes, lastSegment(iri))
 	case quad.String, quad.LangString, quad.TypedString:
-		codes = append(codes, registry.Lexical(x), lastSegment(registry.Lexical(x)))
+		codes = append(codes, rdf.Lexical(x), lastSegment(rdf.Lexical(x)))
 	}
 	label := ""
 	if members[o] {
@@ -1441,10 +1441,10 @@ func (g *ctdlGraph) alignment(s quad.IRI, p, scheme string, o quad.Value, obj fu
 		for _, st := range g.out[o] {
 			switch string(st.p) {
 			case ctdlCodedNotation, schema.CodedNotation:
-				fromNode = append(fromNode, registry.Lexical(st.o))
+				fromNode = append(fromNode, rdf.Lexical(st.o))
 			case ctdlTargetNodeName:
 				if label == "" {
-					label = strings.TrimSpace(registry.Lexical(st.o))
+					label = strings.TrimSpace(rdf.Lexical(st.o))
 				}
 			}
 		}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -184,7 +185,7 @@ func (x *ctdlExport) prepare() {
 		case schema.SourceAlignment:
 			holder[q.Object] = q.Subject
 		case schema.AlignmentProperty:
-			alignProp[q.Subject] = string(asIRIValue(q.Object))
+			alignProp[q.Subject] = string(rdf.IRIOf(q.Object))
 		}
 	}
 	for _, q := range x.rec.Quads {
@@ -207,7 +208,7 @@ func (x *ctdlExport) prepare() {
 			continue
 		case strings.HasPrefix(p, schema.Credreg):
 			continue
-		case p == schema.RDFType && strings.HasPrefix(string(asIRIValue(q.Object)), schema.Credreg):
+		case p == schema.RDFType && strings.HasPrefix(string(rdf.IRIOf(q.Object)), schema.Credreg):
 			continue
 		case derived[link{q.Subject, p, q.Object}]:
 			continue
@@ -227,11 +228,6 @@ func (x *ctdlExport) add(s quad.Value, p string, o quad.Value) {
 	if x.fragment(o) {
 		x.refs[o]++
 	}
-}
-
-func asIRIValue(v quad.Value) quad.IRI {
-	iri, _ := v.(quad.IRI)
-	return iri
 }
 
 // fragment reports whether v is a node of the record other than its own.
@@ -316,7 +312,7 @@ func (x *ctdlExport) node(s quad.Value, onPath map[quad.Value]bool) map[string]a
 		if p == schema.RDFType {
 			var types []any
 			for _, v := range vals {
-				types = append(types, ctdlCompact(string(asIRIValue(v))))
+				types = append(types, ctdlCompact(string(rdf.IRIOf(v))))
 			}
 			out["@type"] = single(types)
 			continue
@@ -348,7 +344,7 @@ func (x *ctdlExport) sourceIRI(s quad.Value) string {
 
 // idOf returns the "@id" a node is written with, "" for none.
 func (x *ctdlExport) idOf(s quad.Value) string {
-	iri := string(asIRIValue(s))
+	iri := string(rdf.IRIOf(s))
 	if !x.fragment(s) {
 		return iri
 	}
@@ -454,7 +450,7 @@ func (x *ctdlExport) value(v quad.Value, typ string, onPath map[quad.Value]bool)
 		}
 		return map[string]any{"@value": lex, "@type": ctdlCompact(dt)}
 	}
-	return map[string]any{"@value": registry.Lexical(v)}
+	return map[string]any{"@value": rdf.Lexical(v)}
 }
 
 // written tracks the shared fragment nodes already written in full.

@@ -319,7 +319,7 @@ func TestCTDLCertificationRoundTrip(t *testing.T) {
 	var codes []string
 	for _, a := range objects(rec, iri, SourceAlignment) {
 		for _, c := range objects(rec, string(a.(quad.IRI)), schema.CETerms+"codedNotation") {
-			codes = append(codes, registry.Lexical(c))
+			codes = append(codes, rdf.Lexical(c))
 		}
 	}
 	if len(codes) != 3 || !strings.Contains(strings.Join(codes, " "), "15-1212.00") {

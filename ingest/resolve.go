@@ -10,6 +10,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/catalog"
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -70,7 +71,7 @@ func NewResolver(ctx context.Context, cat *catalog.Catalog) (*Resolver, error) {
 			r.areaNames = append(r.areaNames, m.Text)
 		}
 		for _, a := range alt {
-			if k := schema.NameKey(registry.Lexical(a)); k != "" {
+			if k := schema.NameKey(rdf.Lexical(a)); k != "" {
 				if _, taken := into[k]; !taken {
 					into[k] = m.Link
 				}
@@ -117,7 +118,7 @@ func NewResolver(ctx context.Context, cat *catalog.Catalog) (*Resolver, error) {
 		}
 		keys := []string{m.Link[strings.LastIndexByte(m.Link, '/')+1:], m.Text}
 		for _, a := range alt {
-			keys = append(keys, registry.Lexical(a))
+			keys = append(keys, rdf.Lexical(a))
 		}
 		for _, k := range keys {
 			if k := schema.NameKey(k); k != "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"credreg/catalog"
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -1155,14 +1156,14 @@ func (r *rowCtx) keepStored(quads []quad.Quad, stored *registry.Record, iri, ev 
 	var kept []quad.Quad
 	evidenceKept := false
 	for _, q := range stored.Quads {
-		p := string(asIRI(q.Predicate))
+		p := string(rdf.IRIOf(q.Predicate))
 		switch q.Subject {
 		case quad.IRI(iri):
 			switch {
 			case p == schema.Evidence:
 				continue // linked again below when evidence is kept
 			case p == schema.Criterion:
-				if criterionSaid(string(asIRI(q.Object))) {
+				if criterionSaid(string(rdf.IRIOf(q.Object))) {
 					continue
 				}
 			case speaks[p]:
@@ -1194,13 +1195,6 @@ func (r *rowCtx) keepStored(quads []quad.Quad, stored *registry.Record, iri, ev 
 		}
 	}
 	return quads
-}
-
-func asIRI(v quad.Value) quad.IRI {
-	if iri, ok := v.(quad.IRI); ok {
-		return iri
-	}
-	return ""
 }
 
 // dateLayouts are the ways sheets write dates (US month-first where the

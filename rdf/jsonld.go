@@ -138,7 +138,7 @@ func fromRDF(base schema.Base, quads []quad.Quad) ([]any, error) {
 			return jsonGoldFromRDF(base, quads)
 		}
 		n := node(nodeID(q.Subject))
-		pred := string(asIRI(q.Predicate))
+		pred := string(IRIOf(q.Predicate))
 		var value map[string]any
 		switch o := q.Object.(type) {
 		case quad.IRI, quad.BNode:
@@ -193,13 +193,7 @@ func nodeID(v quad.Value) string {
 	if b, ok := v.(quad.BNode); ok {
 		return "_:" + string(b)
 	}
-	return string(asIRI(v))
-}
-
-// asIRI is v's IRI, or "" for another kind of term.
-func asIRI(v quad.Value) quad.IRI {
-	iri, _ := v.(quad.IRI)
-	return iri
+	return string(IRIOf(v))
 }
 
 // activeContext is credreg's context processed once, with its inverse

@@ -19,7 +19,9 @@ package rdf
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cayleygraph/quad"
 
@@ -128,4 +130,36 @@ func ValidLanguageTag(s string) bool {
 		}
 	}
 	return true
+}
+
+// IRIOf returns v when it is an IRI, "" when it is another kind of term.
+func IRIOf(v quad.Value) quad.IRI {
+	iri, _ := v.(quad.IRI)
+	return iri
+}
+
+// Lexical returns the text of a literal (its lexical form, without
+// language or datatype), or the IRI of an IRI; "" for a blank node.
+func Lexical(v quad.Value) string {
+	switch x := CanonicalTerm(v).(type) {
+	case quad.String:
+		return string(x)
+	case quad.TypedString:
+		return string(x.Value)
+	case quad.LangString:
+		return string(x.Value)
+	case quad.IRI:
+		return string(x)
+	}
+	return ""
+}
+
+// Integer is n as an xsd:integer literal.
+func Integer(n uint64) quad.Value {
+	return quad.TypedString{Value: quad.String(strconv.FormatUint(n, 10)), Type: quad.IRI(schema.XSDInteger)}
+}
+
+// DateTime is t as an xsd:dateTime literal, in UTC.
+func DateTime(t time.Time) quad.Value {
+	return quad.TypedString{Value: quad.String(t.UTC().Format(time.RFC3339Nano)), Type: quad.IRI(schema.XSDDateTime)}
 }

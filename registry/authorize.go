@@ -7,6 +7,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -110,7 +111,7 @@ func Authorize(base schema.Base, agency string, old, next *Record) error {
 func Publisher(rec *Record) string {
 	for _, q := range rec.Quads {
 		if q.Subject == quad.IRI(rec.IRI) && q.Predicate == quad.IRI(schema.PublishedBy) {
-			return string(asIRI(q.Object))
+			return string(rdf.IRIOf(q.Object))
 		}
 	}
 	return ""
@@ -128,7 +129,7 @@ func DesignatingAgency(rec *Record) (string, bool) {
 		case quad.IRI(schema.RDFType):
 			is = is || q.Object == quad.IRI(schema.ClassValueDesignation)
 		case quad.IRI(schema.DesignatingAgency):
-			agency = string(asIRI(q.Object))
+			agency = string(rdf.IRIOf(q.Object))
 		}
 	}
 	return agency, is

@@ -365,7 +365,7 @@ func contractOneWinner(t *testing.T, newBackend contractBackend) {
 			defer wg.Done()
 			node := changeNode(1)
 			errs[i] = be.Apply(contractCtx, nil, []quad.Quad{
-				{Subject: node, Predicate: quad.IRI(predSequence), Object: intLiteral(1), Label: quad.IRI(graphChanges)},
+				{Subject: node, Predicate: quad.IRI(predSequence), Object: rdf.Integer(1), Label: quad.IRI(graphChanges)},
 				{Subject: node, Predicate: quad.IRI(predActor), Object: quad.String(fmt.Sprintf("writer %d", i)), Label: quad.IRI(graphChanges)},
 			})
 		}()

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"credreg/rdf"
+
 	"github.com/cayleygraph/quad"
 )
 
@@ -249,7 +251,7 @@ func storedBase(ctx context.Context, be Backend) (string, error) {
 	if len(qs) == 0 {
 		return "", nil
 	}
-	return string(asIRI(qs[0].Object)), nil
+	return string(rdf.IRIOf(qs[0].Object)), nil
 }
 
 // openBackendURL opens the backend a store URL names, as Open does.

@@ -240,7 +240,7 @@ func (s *Store) buildView(ctx context.Context, iri string, quads []quad.Quad) (*
 	var order []string
 	labels := map[string]string{}
 	for _, q := range quads {
-		subj := string(asIRI(q.Subject))
+		subj := string(rdf.IRIOf(q.Subject))
 		n := nodes[subj]
 		if n == nil {
 			n = &ViewNode{IRI: subj}
@@ -248,7 +248,7 @@ func (s *Store) buildView(ctx context.Context, iri string, quads []quad.Quad) (*
 			props[subj] = map[string]*Property{}
 			order = append(order, subj)
 		}
-		pred := string(asIRI(q.Predicate))
+		pred := string(rdf.IRIOf(q.Predicate))
 		p := props[subj][pred]
 		if p == nil {
 			p = &Property{IRI: pred, Name: schema.Compact(pred), Label: schema.Label(pred)}
@@ -315,7 +315,7 @@ func (s *Store) buildView(ctx context.Context, iri string, quads []quad.Quad) (*
 	for _, lp := range labelPredicates {
 		for _, q := range quads {
 			if q.Subject == quad.IRI(iri) && q.Predicate == quad.IRI(lp) {
-				v.Title = literalOf(q.Object)
+				v.Title = rdf.Lexical(q.Object)
 				break
 			}
 		}
@@ -337,13 +337,13 @@ func (s *Store) fallbackTitle(iri string, quads []quad.Quad, labels map[string]s
 		if q.Subject != quad.IRI(iri) {
 			continue
 		}
-		switch asIRI(q.Predicate) {
+		switch rdf.IRIOf(q.Predicate) {
 		case schema.DesignatedFor:
-			credential = labels[string(asIRI(q.Object))]
+			credential = labels[string(rdf.IRIOf(q.Object))]
 		case schema.DesignatingAgency:
-			agency = labels[string(asIRI(q.Object))]
+			agency = labels[string(rdf.IRIOf(q.Object))]
 		case schema.RDFType:
-			typ = schema.Label(string(asIRI(q.Object)))
+			typ = schema.Label(string(rdf.IRIOf(q.Object)))
 		}
 	}
 	switch {
@@ -394,8 +394,8 @@ func (s *Store) label(ctx context.Context, iri string) (string, error) {
 	}
 	for _, lp := range labelPredicates {
 		for _, q := range quads {
-			if asIRI(q.Predicate) == quad.IRI(lp) && asIRI(q.Label) == quad.IRI(schema.RecordIRI(iri)) {
-				return literalOf(q.Object), nil
+			if rdf.IRIOf(q.Predicate) == quad.IRI(lp) && rdf.IRIOf(q.Label) == quad.IRI(schema.RecordIRI(iri)) {
+				return rdf.Lexical(q.Object), nil
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -52,8 +53,8 @@ func (s *Store) Facts(ctx context.Context, iri string) (*Facts, error) {
 		if q.Subject != quad.IRI(iri) {
 			continue
 		}
-		p := string(asIRI(q.Predicate))
-		f.values[p] = append(f.values[p], literalOf(q.Object))
+		p := string(rdf.IRIOf(q.Predicate))
+		f.values[p] = append(f.values[p], rdf.Lexical(q.Object))
 	}
 	for _, vs := range f.values {
 		sort.Strings(vs)
@@ -112,8 +113,8 @@ func (s *Store) recordSubjects(ctx context.Context, predicate string, object qua
 	seen := map[string]bool{}
 	var out []string
 	for _, q := range quads {
-		subj := string(asIRI(q.Subject))
-		if subj == "" || seen[subj] || schema.RecordIRI(subj) != subj || asIRI(q.Label) != quad.IRI(subj) {
+		subj := string(rdf.IRIOf(q.Subject))
+		if subj == "" || seen[subj] || schema.RecordIRI(subj) != subj || rdf.IRIOf(q.Label) != quad.IRI(subj) {
 			continue
 		}
 		seen[subj] = true

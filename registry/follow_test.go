@@ -285,7 +285,7 @@ func listen(s *Store) func() heardRecords {
 			}
 			h.names[r.IRI] = nameOfRecord(&r)
 			for _, q := range r.Quads {
-				if q.Subject == quad.IRI(r.IRI) && q.Predicate == quad.IRI(schema.RDFType) && schema.IsCredentialType(string(asIRI(q.Object))) {
+				if q.Subject == quad.IRI(r.IRI) && q.Predicate == quad.IRI(schema.RDFType) && schema.IsCredentialType(string(rdf.IRIOf(q.Object))) {
 					h.credentials[r.IRI] = true
 				}
 			}
@@ -318,7 +318,7 @@ func assertLogContiguous(t *testing.T, s *Store) {
 func nameOfRecord(r *Record) string {
 	for _, q := range r.Quads {
 		if q.Subject == quad.IRI(r.IRI) && q.Predicate == quad.IRI(schema.Name) {
-			return literalOf(q.Object)
+			return rdf.Lexical(q.Object)
 		}
 	}
 	return ""

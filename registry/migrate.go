@@ -157,7 +157,7 @@ func Migrate(ctx context.Context, storeURL string, opts MigrateOptions) (Migrate
 	err = src.Each(ctx, func(q quad.Quad) error {
 		q = canonicalQuad(q)
 		n++
-		if asIRI(q.Label) == graphTokens {
+		if rdf.IRIOf(q.Label) == graphTokens {
 			tokenGraph = append(tokenGraph, q) // moved below
 			return nil
 		}

@@ -9,6 +9,8 @@ import (
 	"context"
 	"fmt"
 
+	"credreg/rdf"
+
 	"github.com/cayleygraph/quad"
 )
 
@@ -46,7 +48,7 @@ func (p StatementPattern) port() (Pattern, bool) {
 	if p.Graph != nil && bookkeeping(p.Graph) {
 		return out, false
 	}
-	if p.Predicate != nil && asIRI(p.Predicate) == "" {
+	if p.Predicate != nil && rdf.IRIOf(p.Predicate) == "" {
 		return out, false // a literal is never a predicate
 	}
 	if p.Graph == nil {

@@ -122,7 +122,7 @@ func TestDumpStoreNQuads(t *testing.T) {
 	var content, bookkeeping int
 	graphs := map[string]bool{}
 	err = s.scanAllQuads(ctx, func(q quad.Quad) error {
-		g := string(asIRI(q.Label))
+		g := string(rdf.IRIOf(q.Label))
 		if g == graphRecords || g == graphChanges {
 			bookkeeping++
 			if !withBookkeeping {

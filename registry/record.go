@@ -234,7 +234,7 @@ func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Ch
 		}
 		reserved := rec.IRI + "#record"
 		for _, q := range rec.Quads {
-			if string(asIRI(q.Subject)) == reserved {
+			if string(rdf.IRIOf(q.Subject)) == reserved {
 				bad = append(bad, &RecordError{Index: i, IRI: rec.IRI, Problems: schema.Problems{{Field: "@id", Value: rec.IRI + "#record", Message: "the fragment #record is reserved for the registry's bookkeeping"}}})
 				break
 			}
@@ -302,7 +302,7 @@ func (s *Store) retireLocked(ctx context.Context, actor, iri, reason string, at 
 	quads := append([]quad.Quad(nil), old.Quads...)
 	quads = append(quads,
 		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RecordStatus), Object: quad.IRI(schema.StatusRetired)},
-		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetiredOn), Object: timeLiteral(at)},
+		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetiredOn), Object: rdf.DateTime(at)},
 		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetirementReason), Object: quad.String(reason)},
 	)
 	q, hash := rdf.Canonicalize(quads)
@@ -399,9 +399,9 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 			created = old.Created
 		}
 		add(meta, quad.IRI(predContentHash), quad.String(rec.Hash), graphRecords)
-		add(meta, quad.IRI(predCreated), timeLiteral(created), graphRecords)
-		add(meta, quad.IRI(predModified), timeLiteral(now), graphRecords)
-		add(meta, quad.IRI(predLastChange), intLiteral(seq), graphRecords)
+		add(meta, quad.IRI(predCreated), rdf.DateTime(created), graphRecords)
+		add(meta, quad.IRI(predModified), rdf.DateTime(now), graphRecords)
+		add(meta, quad.IRI(predLastChange), rdf.Integer(seq), graphRecords)
 		if old != nil {
 			// What stays is neither removed nor added.
 			var kept []quad.Quad
@@ -412,8 +412,8 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 		// construction: a second writer of the same number fails.
 		c := Change{Seq: seq, Time: now, Actor: actor, Action: action(old.record(), rec), IRI: rec.IRI, Hash: rec.Hash}
 		entry := changeNode(seq)
-		add(entry, quad.IRI(predSequence), intLiteral(seq), graphChanges)
-		add(entry, quad.IRI(predDate), timeLiteral(now), graphChanges)
+		add(entry, quad.IRI(predSequence), rdf.Integer(seq), graphChanges)
+		add(entry, quad.IRI(predDate), rdf.DateTime(now), graphChanges)
 		add(entry, quad.IRI(predActor), quad.String(actor), graphChanges)
 		add(entry, quad.IRI(predAction), quad.String(c.Action), graphChanges)
 		add(entry, quad.IRI(predResource), quad.IRI(rec.IRI), graphChanges)
@@ -541,7 +541,7 @@ func Changed(old *Record, rec Record) (added []quad.Quad, changed bool) {
 func merge(iri string, old, next []quad.Quad) ([]quad.Quad, string) {
 	given := map[quad.Value]bool{}
 	for _, q := range next {
-		if q.Subject == quad.IRI(iri) && schema.SingleValued(string(asIRI(q.Predicate))) {
+		if q.Subject == quad.IRI(iri) && schema.SingleValued(string(rdf.IRIOf(q.Predicate))) {
 			given[q.Predicate] = true
 		}
 	}
@@ -589,19 +589,19 @@ func (s *Store) getLocked(ctx context.Context, iri string) (*stored, error) {
 	}
 	st := &stored{Record: Record{IRI: iri}}
 	for _, q := range meta {
-		if asIRI(q.Label) != graphRecords {
+		if rdf.IRIOf(q.Label) != graphRecords {
 			continue
 		}
 		st.meta = append(st.meta, q)
-		switch asIRI(q.Predicate) {
+		switch rdf.IRIOf(q.Predicate) {
 		case predContentHash:
-			st.Hash = literalOf(q.Object)
+			st.Hash = rdf.Lexical(q.Object)
 		case predCreated:
-			st.Created, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
+			st.Created, _ = time.Parse(time.RFC3339Nano, rdf.Lexical(q.Object))
 		case predModified:
-			st.Modified, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
+			st.Modified, _ = time.Parse(time.RFC3339Nano, rdf.Lexical(q.Object))
 		case predLastChange:
-			st.Version, _ = strconv.ParseUint(literalOf(q.Object), 10, 64)
+			st.Version, _ = strconv.ParseUint(rdf.Lexical(q.Object), 10, 64)
 		}
 	}
 	quads, err := s.quadsByGraph(ctx, quad.IRI(iri))
@@ -626,13 +626,13 @@ func (s *Store) meta(ctx context.Context, iri string) (hash string, version uint
 		return "", 0, time.Time{}, fmt.Errorf("%s: %w", iri, ErrNotFound)
 	}
 	for _, q := range meta {
-		switch asIRI(q.Predicate) {
+		switch rdf.IRIOf(q.Predicate) {
 		case predContentHash:
-			hash = literalOf(q.Object)
+			hash = rdf.Lexical(q.Object)
 		case predLastChange:
-			version, _ = strconv.ParseUint(literalOf(q.Object), 10, 64)
+			version, _ = strconv.ParseUint(rdf.Lexical(q.Object), 10, 64)
 		case predModified:
-			modified, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
+			modified, _ = time.Parse(time.RFC3339Nano, rdf.Lexical(q.Object))
 		}
 	}
 	return hash, version, modified, nil
@@ -662,20 +662,20 @@ func (s *Store) readChange(ctx context.Context, seq uint64) (Change, error) {
 	}
 	c := Change{Seq: seq}
 	for _, q := range quads {
-		if asIRI(q.Label) != graphChanges {
+		if rdf.IRIOf(q.Label) != graphChanges {
 			continue
 		}
-		switch asIRI(q.Predicate) {
+		switch rdf.IRIOf(q.Predicate) {
 		case predDate:
-			c.Time, _ = time.Parse(time.RFC3339Nano, literalOf(q.Object))
+			c.Time, _ = time.Parse(time.RFC3339Nano, rdf.Lexical(q.Object))
 		case predActor:
-			c.Actor = literalOf(q.Object)
+			c.Actor = rdf.Lexical(q.Object)
 		case predAction:
-			c.Action = literalOf(q.Object)
+			c.Action = rdf.Lexical(q.Object)
 		case predResource:
-			c.IRI = string(asIRI(q.Object))
+			c.IRI = string(rdf.IRIOf(q.Object))
 		case predContentHash:
-			c.Hash = literalOf(q.Object)
+			c.Hash = rdf.Lexical(q.Object)
 		}
 	}
 	if c.IRI == "" {
@@ -697,10 +697,10 @@ func (s *Store) History(ctx context.Context, iri string) ([]Change, error) {
 	var seqs []uint64
 	seen := map[uint64]bool{}
 	for _, q := range quads {
-		if asIRI(q.Label) != graphChanges {
+		if rdf.IRIOf(q.Label) != graphChanges {
 			continue
 		}
-		n, ok := strings.CutPrefix(string(asIRI(q.Subject)), changePrefix)
+		n, ok := strings.CutPrefix(string(rdf.IRIOf(q.Subject)), changePrefix)
 		if !ok {
 			continue
 		}

@@ -22,7 +22,7 @@ func (s *Store) Schemes(ctx context.Context) (*Document, error) {
 	list := quad.IRI(iri)
 	quads := []quad.Quad{
 		{Subject: list, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassCollection)},
-		{Subject: list, Predicate: quad.IRI(schema.TotalItems), Object: intLiteral(uint64(len(subjects)))},
+		{Subject: list, Predicate: quad.IRI(schema.TotalItems), Object: rdf.Integer(uint64(len(subjects)))},
 	}
 	for _, sc := range subjects {
 		quads = append(quads,
@@ -87,11 +87,11 @@ func (s *Store) subjectsWith(ctx context.Context, predicate string, object quad.
 	seen := map[string]bool{}
 	var out []string
 	for _, q := range quads {
-		subj := string(asIRI(q.Subject))
-		if asIRI(q.Predicate) != quad.IRI(predicate) || subj == "" || seen[subj] {
+		subj := string(rdf.IRIOf(q.Subject))
+		if rdf.IRIOf(q.Predicate) != quad.IRI(predicate) || subj == "" || seen[subj] {
 			continue
 		}
-		if asIRI(q.Label) != quad.IRI(schema.RecordIRI(subj)) {
+		if rdf.IRIOf(q.Label) != quad.IRI(schema.RecordIRI(subj)) {
 			continue // bookkeeping, not record content
 		}
 		seen[subj] = true

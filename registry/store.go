@@ -385,7 +385,7 @@ func (s *Store) init(ctx context.Context, adopt, mustExist bool) error {
 		return fmt.Errorf("open store %s: %w", s.url, err)
 	}
 	if len(bases) > 0 {
-		got := string(asIRI(bases[0]))
+		got := string(rdf.IRIOf(bases[0]))
 		if adopt && got != s.base.String() {
 			b, err := schema.NewBase(got)
 			if err != nil {
@@ -504,7 +504,7 @@ func (s *Store) objects(ctx context.Context, subject quad.Value, predicate, grap
 	}
 	var out []quad.Value
 	for _, q := range quads {
-		if asIRI(q.Predicate) == quad.IRI(predicate) && asIRI(q.Label) == quad.IRI(graphIRI) {
+		if rdf.IRIOf(q.Predicate) == quad.IRI(predicate) && rdf.IRIOf(q.Label) == quad.IRI(graphIRI) {
 			out = append(out, q.Object)
 		}
 	}
@@ -551,39 +551,6 @@ func (s *Store) match(ctx context.Context, p Pattern) ([]quad.Quad, error) {
 	return out, nil
 }
 
-func asIRI(v quad.Value) quad.IRI {
-	if iri, ok := v.(quad.IRI); ok {
-		return iri
-	}
-	return ""
-}
-
-// Lexical returns the text of a literal (its lexical form, without
-// language or datatype), or the IRI of an IRI.
-func Lexical(v quad.Value) string { return literalOf(v) }
-
-func literalOf(v quad.Value) string {
-	switch x := rdf.CanonicalTerm(v).(type) {
-	case quad.String:
-		return string(x)
-	case quad.TypedString:
-		return string(x.Value)
-	case quad.LangString:
-		return string(x.Value)
-	case quad.IRI:
-		return string(x)
-	}
-	return ""
-}
-
-func timeLiteral(t time.Time) quad.Value {
-	return quad.TypedString{Value: quad.String(t.UTC().Format(time.RFC3339Nano)), Type: quad.IRI(schema.XSDDateTime)}
-}
-
-func intLiteral(n uint64) quad.Value {
-	return quad.TypedString{Value: quad.String(strconv.FormatUint(n, 10)), Type: quad.IRI(schema.XSDInteger)}
-}
-
 // scanAllQuads calls fn with every statement of the store, bookkeeping
 // included, from one snapshot.
 func (s *Store) scanAllQuads(ctx context.Context, fn func(quad.Quad) error) error {
@@ -593,7 +560,7 @@ func (s *Store) scanAllQuads(ctx context.Context, fn func(quad.Quad) error) erro
 // bookkeeping reports whether a graph is one of the store's own (records'
 // bookkeeping, change log, tokens) rather than a record.
 func bookkeeping(label quad.Value) bool {
-	l := string(asIRI(label))
+	l := string(rdf.IRIOf(label))
 	return l == "" || strings.HasPrefix(l, "urn:credreg:")
 }
 
@@ -612,7 +579,7 @@ func (s *Store) scanRecordQuads(ctx context.Context, preds map[quad.IRI]bool, fn
 		// Most of the store: one scan, filtered here, costs less than
 		// one per predicate.
 		return s.be.Scan(ctx, Pattern{}, PosAll, func(q quad.Quad) error {
-			if !preds[asIRI(q.Predicate)] {
+			if !preds[rdf.IRIOf(q.Predicate)] {
 				return nil
 			}
 			return each(q)

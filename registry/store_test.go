@@ -665,7 +665,7 @@ func TestRetireRacingUpdatesLosesNothing(t *testing.T) {
 	nameOf := func(r *Record) string {
 		for _, q := range r.Quads {
 			if q.Subject == quad.IRI(r.IRI) && q.Predicate == quad.IRI(schema.Name) {
-				return literalOf(q.Object)
+				return rdf.Lexical(q.Object)
 			}
 		}
 		return ""

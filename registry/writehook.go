@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"credreg/rdf"
+
 	"github.com/cayleygraph/quad"
 )
 
@@ -106,8 +108,8 @@ func (s *Store) RemoveUnheard(ctx context.Context, actor, iri string) (Change, e
 	e := changeNode(c.Seq)
 	g := quad.IRI(graphChanges)
 	add := []quad.Quad{
-		{Subject: e, Predicate: quad.IRI(predSequence), Object: intLiteral(c.Seq), Label: g},
-		{Subject: e, Predicate: quad.IRI(predDate), Object: timeLiteral(c.Time), Label: g},
+		{Subject: e, Predicate: quad.IRI(predSequence), Object: rdf.Integer(c.Seq), Label: g},
+		{Subject: e, Predicate: quad.IRI(predDate), Object: rdf.DateTime(c.Time), Label: g},
 		{Subject: e, Predicate: quad.IRI(predActor), Object: quad.String(actor), Label: g},
 		{Subject: e, Predicate: quad.IRI(predAction), Object: quad.String(c.Action), Label: g},
 		{Subject: e, Predicate: quad.IRI(predResource), Object: quad.IRI(iri), Label: g},

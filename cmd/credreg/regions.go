@@ -15,6 +15,7 @@ import (
 	"credreg/catalog"
 	"credreg/ingest"
 	"credreg/ingest/seed"
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -108,7 +109,7 @@ func regionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			}
 			var names []string
 			for _, a := range alts {
-				names = append(names, registry.Lexical(a))
+				names = append(names, rdf.Lexical(a))
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Text, strings.Join(names, "; "), m.Link)
 		}

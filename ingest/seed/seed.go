@@ -368,7 +368,7 @@ func regionsInUse(ctx context.Context, store *registry.Store) (int, error) {
 	inUse := map[string]bool{}
 	err := store.ScanRecords(ctx, map[quad.IRI]bool{quad.IRI(schema.Region): true}, func(q quad.Quad) error {
 		if q.Subject == q.Label {
-			inUse[registry.Lexical(q.Object)] = true
+			inUse[rdf.Lexical(q.Object)] = true
 		}
 		return nil
 	})
@@ -421,7 +421,7 @@ func storedVersion(ctx context.Context, store *registry.Store, scheme string) (s
 	}
 	for _, q := range rec.Quads {
 		if q.Subject == quad.IRI(scheme) && q.Predicate == quad.IRI(schema.VersionInfo) {
-			return registry.Lexical(q.Object), nil
+			return rdf.Lexical(q.Object), nil
 		}
 	}
 	return "", nil

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/schema"
 )
 
@@ -170,18 +171,14 @@ func ToStatements(t Token) []quad.Quad {
 	out := []quad.Quad{
 		q(PredHash, quad.String(t.Hash)),
 		q(PredAgency, quad.IRI(t.Agency)),
-		q(PredCreated, timeLiteral(t.Created)),
+		q(PredCreated, rdf.DateTime(t.Created)),
 		q(PredRole, quad.String(t.Role)),
 	}
 	if !t.Expires.IsZero() {
-		out = append(out, q(PredExpires, timeLiteral(t.Expires)))
+		out = append(out, q(PredExpires, rdf.DateTime(t.Expires)))
 	}
 	if !t.Revoked.IsZero() {
-		out = append(out, q(PredRevoked, timeLiteral(t.Revoked)))
+		out = append(out, q(PredRevoked, rdf.DateTime(t.Revoked)))
 	}
 	return out
-}
-
-func timeLiteral(t time.Time) quad.Value {
-	return quad.TypedString{Value: quad.String(t.UTC().Format(time.RFC3339Nano)), Type: quad.IRI(schema.XSDDateTime)}
 }
