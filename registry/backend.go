@@ -156,7 +156,7 @@ type badgerDB interface {
 const (
 	// StoreLayout names the layout and its version, as the store's
 	// "mlayout" key holds it.
-	StoreLayout = "credreg-quadstore 4"
+	StoreLayout = "credreg-quadstore 5"
 	// badgerMemTable is the Badger memtable size of a registry store.
 	// Badger caps one transaction at 15% of it and at that size over 96
 	// bytes entries, and one PutBatch (up to MaxBatchQuads statements

@@ -74,15 +74,19 @@ const (
 	// statements of the token graph), whose backups restore and are
 	// upgraded in place when the restored store opens (Restore opens it).
 	// Version 5 was quadstore layout 3 (tokens in their own keyspace),
-	// also upgraded in place; version 6 is quadstore layout 4 (statements
-	// counted by IRI object).
-	quadStoreVersion = 6
+	// also upgraded in place; version 6 was quadstore layout 4 (statements
+	// counted by IRI object), also upgraded in place; version 7 is
+	// quadstore layout 5 (side graphs: the bookkeeping graphs' statements
+	// in three indexes, the others' in four).
+	quadStoreVersion = 7
 	// quadStoreV3 is the version before the counted graphs.
 	quadStoreV3 = 3
 	// quadStoreV4 is the version before the token keyspace.
 	quadStoreV4 = 4
 	// quadStoreV5 is the version before the object counters.
 	quadStoreV5 = 5
+	// quadStoreV6 is the version before side graphs.
+	quadStoreV6 = 6
 	// layoutKV names the key-value layout of a backup's stream.
 	layoutKV = "credreg-quadstore"
 	// legacyLayoutKV is the layout of backups made by an older credreg.
@@ -436,7 +440,7 @@ func ReadBackupHeader(r *bufio.Reader) (BackupHeader, error) {
 	if h.Layout.KV != layoutKV {
 		return h, fmt.Errorf("the backup holds a %q store; this credreg restores %q stores", h.Layout.KV, layoutKV)
 	}
-	if v := h.Layout.QuadStoreVersion; v != quadStoreVersion && v != quadStoreV5 && v != quadStoreV4 && v != quadStoreV3 {
+	if v := h.Layout.QuadStoreVersion; v != quadStoreVersion && v != quadStoreV6 && v != quadStoreV5 && v != quadStoreV4 && v != quadStoreV3 {
 		return h, fmt.Errorf("the backup's quad store layout is version %d; this credreg reads version %d", h.Layout.QuadStoreVersion, quadStoreVersion)
 	}
 	if _, err := schema.NewBase(h.Base); err != nil {

@@ -63,10 +63,11 @@
 //
 // The Badger backend is credreg's own cayley quad store,
 // registry/internal/quadstore, whose package documentation defines its
-// keys: a term dictionary (fixed-width ids), six indexes (SPOG POSG OSPG
-// GSPO PGOS OGSP) so that every pattern is one prefix scan, and exact
-// counters. Its "mlayout" key holds the layout and version, StoreLayout
-// ("credreg-quadstore 4"; version 1, 2 and 3 stores are upgraded in place
+// keys: a term dictionary (fixed-width ids), indexes (SPOG POSG OSPG GSPO
+// for the records' statements; SPOG GSPO OGSP for the bookkeeping graphs',
+// its side graphs) so that every pattern is a prefix scan of one index or
+// two, and exact counters. Its "mlayout" key holds the layout and version,
+// StoreLayout ("credreg-quadstore 5"; version 1 to 4 stores are upgraded in place
 // at open);
 // a store with another value is refused. A store
 // written by credreg before the port (cayley's generic kv layout over

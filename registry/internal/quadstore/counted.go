@@ -96,8 +96,14 @@ func (qs *QuadStore) loadCounted(want []quad.Value) error {
 		return fmt.Errorf("quadstore: read the counted graphs: %w", err)
 	}
 	set, ok := unmarshalCounted(stored)
-	if bytes.Equal(stored, countedRebuilding) {
+	// A recount cut short left the graphs it was moving between the side
+	// and the ordinary indexes after the marker.
+	pending := countedSet{}
+	if rest, cut := bytes.CutPrefix(stored, countedRebuilding); cut {
 		ok = false
+		if p, valid := unmarshalCounted(rest); valid {
+			pending = p
+		}
 	}
 	if want != nil && !qs.readOnly {
 		wantSet, err := countedOf(want)
@@ -105,7 +111,30 @@ func (qs *QuadStore) loadCounted(want []quad.Value) error {
 			return err
 		}
 		if !ok || !bytes.Equal(wantSet.marshal(), stored) {
-			if err := qs.recount(wantSet); err != nil {
+			// The graphs whose statements change indexes: those
+			// entering or leaving the set; after a recount cut short,
+			// those it was moving and every graph of the new set (which
+			// graphs the store then counted is not known). An upgrade
+			// to layout 5 moves every side graph itself.
+			moving := pending
+			if len(pending) > 0 {
+				for g := range wantSet {
+					moving[g] = true
+				}
+			}
+			if ok && !qs.upgrading {
+				for g := range set {
+					if !wantSet[g] {
+						moving[g] = true
+					}
+				}
+				for g := range wantSet {
+					if !set[g] {
+						moving[g] = true
+					}
+				}
+			}
+			if err := qs.recount(wantSet, moving); err != nil {
 				return err
 			}
 		}
@@ -115,7 +144,7 @@ func (qs *QuadStore) loadCounted(want []quad.Value) error {
 		if qs.readOnly {
 			return fmt.Errorf("quadstore: %s: the counters of its counted graphs are incomplete (open it writable once)", qs.dir)
 		}
-		if err := qs.recount(countedSet{}); err != nil {
+		if err := qs.recount(countedSet{}, pending); err != nil {
 			return err
 		}
 		set = countedSet{}
@@ -124,12 +153,16 @@ func (qs *QuadStore) loadCounted(want []quad.Value) error {
 	return nil
 }
 
-// recount drops every graph counter (with the graph's object counters)
-// and counts the statements of set's graphs: one prefix scan of GSPO per
-// graph. "mcounted" says
-// "rebuilding" until it is done.
-func (qs *QuadStore) recount(set countedSet) error {
-	if err := qs.db.Update(func(txn *badger.Txn) error { return txn.Set(keyCounted, countedRebuilding) }); err != nil {
+// recount drops every graph counter (with the graph's object counters),
+// counts the statements of set's graphs (one prefix scan of GSPO per
+// graph), and moves the statements of the graphs in moving (those
+// entering or leaving the set) to the indexes of side graphs or of
+// ordinary ones (relight). Until it is done "mcounted" says "rebuilding"
+// followed by moving, so that a recount cut short by a crash is done
+// again, moving the same graphs.
+func (qs *QuadStore) recount(set, moving countedSet) error {
+	marker := append(append([]byte{}, countedRebuilding...), moving.marshal()...)
+	if err := qs.db.Update(func(txn *badger.Txn) error { return txn.Set(keyCounted, marker) }); err != nil {
 		return fmt.Errorf("quadstore: recount: %w", err)
 	}
 	wb := qs.db.NewWriteBatch()
@@ -168,7 +201,6 @@ func (qs *QuadStore) recount(set countedSet) error {
 			byPred := map[uint64]uint64{}
 			byObj := map[uint64]uint64{}
 			byPO := map[[2]uint64]uint64{}
-			gspo := &indexes[3]
 			pfx := gspo.prefix(ids{posG: g}, 1)
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
 			for it.Seek(pfx); it.ValidForPrefix(pfx); it.Next() {
@@ -211,6 +243,9 @@ func (qs *QuadStore) recount(set countedSet) error {
 	})
 	if err == nil {
 		err = wb.Flush()
+	}
+	if err == nil {
+		err = qs.relightAll(moving, set)
 	}
 	if err == nil {
 		err = qs.db.Update(func(txn *badger.Txn) error { return txn.Set(keyCounted, set.marshal()) })
@@ -256,4 +291,31 @@ func (qs *QuadStore) exceptIDs(txn *badger.Txn, p Pattern) (map[uint64]bool, boo
 		all = all && qs.counted[string(enc)]
 	}
 	return out, all, nil
+}
+
+// relightAll moves the statements of each graph of moving that is in the
+// store to the indexes of a side graph when set has it, of an ordinary
+// graph when not.
+func (qs *QuadStore) relightAll(moving, set countedSet) error {
+	for enc := range moving {
+		var g uint64
+		if enc != "" {
+			var found bool
+			err := qs.db.View(func(txn *badger.Txn) error {
+				var err error
+				g, found, err = qs.lookupID(txn, []byte(enc))
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if !found {
+				continue
+			}
+		}
+		if err := qs.relight(g, set[enc]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

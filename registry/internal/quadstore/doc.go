@@ -6,18 +6,20 @@
 // written without reading them first where the ids prove them new, and
 // exact counts come from counters kept in the same transactions.
 //
-// # Layout, version 4
+// # Layout, version 5
 //
 // All integers are 8-byte big-endian uint64. Ids number terms from 1 and
 // are never reused; id 0 stands for the default graph in the G position.
 //
 //	key                          value             what
-//	"mlayout"                    "credreg-quadstore 4"  layout version; Open refuses any other value
-//	                                               but 1, 2 and 3 (upgraded in place), and Badger
+//	"mlayout"                    "credreg-quadstore 5"  layout version; Open refuses any other value
+//	                                               but 1 to 4 (upgraded in place), and Badger
 //	                                               data without this key
 //	"mcounted"                   graph list        the counted graphs: uvarint length and encoded
 //	                                               term each, sorted (length 0: the default graph);
-//	                                               "rebuilding" while their counters are counted
+//	                                               "rebuilding" and the graphs being moved
+//	                                               between side and ordinary indexes, while
+//	                                               their counters are counted
 //	"mnextid"                    id                next term id to allocate
 //	"cq"                         count             statements in the store
 //	"cn"                         count             terms in the dictionary (= nodes)
@@ -31,12 +33,11 @@
 //	"t" term                     id                dictionary, term → id (term ≤ 256 bytes encoded)
 //	"h" sha256(term)             id                dictionary, term → id (longer terms)
 //	"n" id                       term              dictionary, id → term
-//	"S" s p o g                  (empty)           index SPOG
-//	"P" p o s g                  (empty)           index POSG
-//	"O" o s p g                  (empty)           index OSPG
-//	"G" g s p o                  (empty)           index GSPO
-//	"Q" p g o s                  (empty)           index PGOS
-//	"R" o g s p                  (empty)           index OGSP
+//	"S" s p o g                  (empty)           index SPOG, every statement
+//	"P" p o s g                  (empty)           index POSG, statements of ordinary graphs
+//	"O" o s p g                  (empty)           index OSPG, statements of ordinary graphs
+//	"G" g s p o                  (empty)           index GSPO, every statement
+//	"R" o g s p                  (empty)           index OGSP, statements of side graphs
 //	"k" token id                 token (JSON)      a registry write token (version 3), see below
 //
 // A term is encoded as one kind byte and a payload: 'I' IRI, 'B' blank node,
@@ -48,32 +49,51 @@
 //
 // # Indexes
 //
-// Every statement has one key in each of the six indexes, so a statement
-// costs six 33-byte keys with empty values, plus two dictionary entries per
-// term it introduces. Six is the least that makes every set of bound
-// positions a key prefix of one index (each of the six pairs of positions
-// must lead some index):
+// A statement of an ordinary graph has a key in SPOG, POSG, OSPG and
+// GSPO; a statement of a side graph (a counted graph, below: the
+// registry's bookkeeping) has one in SPOG, GSPO and OGSP. That is four or
+// three 33-byte keys with empty values, plus two dictionary entries per
+// term it introduces. Layout 4 gave every statement six keys (PGOS and
+// OGSP too); at an import's rate of writing, Badger's memtable insertions
+// were most of the cost, and the bookkeeping, 38% of the statements, is
+// never looked up by predicate or object outside its own graph. A
+// pattern is served by:
 //
-//	bound        index   bound        index   bound         index
-//	—            SPOG    S P          SPOG    S P O         SPOG
-//	S            SPOG    S O          OSPG    S P G         GSPO
-//	P            POSG    S G          GSPO    S O G         OGSP
-//	O            OSPG    P O          POSG    P O G         PGOS
-//	G            GSPO    P G          PGOS    S P O G       SPOG
-//	                     O G          OGSP
+//	bound                       segments
+//	S (with P, O)               SPOG from S (O without P: filtered)
+//	G (with S, P, O)            GSPO from G, S (P, O without S: filtered);
+//	                            a side graph with O and no S: OGSP from O, G
+//	nothing                     SPOG; GSPO when graphs are excluded
+//	P, O or P O                 POSG or OSPG (the ordinary graphs), then the
+//	                            side graphs not excluded: OGSP from O
+//	                            (excluded graphs passed by a seek), or for P
+//	                            alone GSPO from each side graph whose "cx"
+//	                            counter of P is not 0 (filtered)
 //
-// # Counted graphs
+// A pattern that leaves out every side graph (the registry's published
+// view) is one segment, its bookkeeping never read; the records' graphs
+// are small, so their filtered scans are short. Version 5 is version 4
+// without PGOS, without the ordinary graphs' OGSP keys and without the
+// side graphs' POSG and OSPG keys: Open upgrades a writable version 4
+// store (and older ones through it) in place, deleting those keys and
+// writing the side graphs' OGSP keys from GSPO, then sets "mlayout"; each
+// step is idempotent, so an upgrade cut short is redone by the next Open.
+//
+// # Counted graphs, which are the side graphs
 //
 // A few graphs named at Open (Options.CountedGraphs; the registry's
-// bookkeeping graphs) are also counted per graph ("cg") and per graph and
-// predicate ("cx"), in the same transactions as the statements. With them
+// bookkeeping graphs) are side graphs, indexed as above, and are also
+// counted per graph ("cg") and per graph and predicate ("cx"), in the
+// same transactions as the statements. With them
 // Count answers "every statement, or a predicate's, outside those graphs"
 // (Pattern.Except) from counters: "cq" or "cp" minus theirs. They are
 // counted only for the named graphs: counting every graph would cost a key
 // per graph and predicate (3.8 million at 100k credentials) and a counter
 // write per record and predicate. The set is stored in "mcounted"; Open
 // with another set drops every "cg" and "cx" key and counts the new set's
-// graphs (one GSPO prefix scan each), and a nil set keeps the stored one.
+// graphs (one GSPO prefix scan each), moves the statements of the graphs
+// that enter or leave the set to their new indexes (one GSPO prefix scan
+// each), and a nil set keeps the stored one.
 // Version 2 is version 1 with these keys: Open upgrades a writable version
 // 1 store in place (it sets "mlayout" and counts the set); a version 1
 // reader would write without keeping them, so version 2 is refused by it.
@@ -121,19 +141,18 @@
 //
 // # Excluded graphs
 //
-// Pattern.Except leaves graphs out of a pattern that binds none. A
-// pattern binding no subject is served by the index that has the graph
-// right after its bound positions (GSPO for none, PGOS for a predicate,
-// OGSP for an object), where an excluded graph's statements are one key
-// range: passed by one seek, never read. Other patterns (with a subject,
-// or a predicate and an object) read the excluded statements and drop
-// them. Match's cursor stays a key of the serving index.
+// Pattern.Except leaves graphs out of a pattern that binds none. An
+// excluded side graph is not in POSG and OSPG at all, and in GSPO and OGSP
+// its statements are one key range, passed by one seek, never read. Other
+// patterns (with a subject) read the excluded statements and drop them,
+// as do POSG and OSPG for an excluded ordinary graph. Match's cursor is a
+// key of the segment it stopped in, which its prefix names.
 //
 // # Dictionary and nodes
 //
 // The dictionary holds exactly the terms some statement uses: a delete
 // checks each term of the deleted statements (the predicate by its counter,
-// others by a seek in the S-, P-, O- and G-led indexes) and removes the
+// others by a seek in SPOG, OSPG, OGSP and GSPO) and removes the
 // unused ones in the same transaction. NodesAllIterator scans "n" and the
 // node count is "cn". Term ids are cached in memory (Options.TermCache);
 // only the writer fills that cache, after a commit, and a removed term
@@ -147,7 +166,8 @@
 // read) and allocates ids for new terms. A statement with a term allocated
 // in the same transaction cannot exist yet and is written blind; otherwise
 // one point read of its SPOG key decides whether it is a duplicate, which
-// the exact counters need. Deletes read the ids and the SPOG key. The
+// the exact counters need. A statement's index keys are those of its
+// graph's kind (side or ordinary). Deletes read the ids and the SPOG key. The
 // counters and the next id are written once per transaction. Transactions
 // hold at most Options.BatchSize deltas and are split before they reach
 // 90% of Badger's entry-count and size limits, so no call fails with "Txn
@@ -158,8 +178,8 @@
 // # Reads
 //
 // QuadIterator, QuadsAllIterator and the scan that OptimizeShape makes of
-// several fixed quad filters are prefix scans of the best index, in a
-// read snapshot taken at the first Next. Sizes are exact from counters for
+// several fixed quad filters are the segments above (planned in a
+// snapshot of their own, read in one taken at the first Next). Sizes are exact from counters for
 // all statements and for a bound predicate, exact for sets of up to 1000
 // statements (counted), exact from counters for an IRI object alone or
 // with a predicate, and estimated from Badger's table sizes beyond.

@@ -168,6 +168,8 @@ func TestExceptEveryPattern(t *testing.T) {
 		t.Run(fmt.Sprint(len(counted)), func(t *testing.T) {
 			qs := openTest(t, "", Options{CountedGraphs: counted})
 			require.NoError(t, qs.ApplyDeltas(adds(data...), graph.IgnoreOpts{}))
+			checkShape(t, qs)
+			checkExcept(t, qs, data, nil)
 			checkExcept(t, qs, data, exceptGraphs)
 			checkExcept(t, qs, data, exceptGraphs[:1])
 			// Delete a third, in several transactions.
@@ -183,6 +185,8 @@ func TestExceptEveryPattern(t *testing.T) {
 				require.NoError(t, qs.ApplyDeltasAtomic(dels(gone[i:min(i+10, len(gone))]...), graph.IgnoreOpts{}))
 			}
 			checkExcept(t, qs, keep, exceptGraphs)
+			checkExcept(t, qs, keep, nil)
+			checkShape(t, qs)
 			// Every statement of bk:b goes: its term and counters go too.
 			var bk, rest []quad.Quad
 			for _, q := range keep {
@@ -265,7 +269,7 @@ func TestCountedGraphCounters(t *testing.T) {
 	require.ErrorIs(t, err, ErrLayout)
 	qs = openTest(t, dir, Options{CountedGraphs: counted})
 	check(qs, counted)
-	require.Equal(t, Layout(), "credreg-quadstore 4")
+	require.Equal(t, Layout(), "credreg-quadstore 5")
 	checkObjectCounters(t, qs)
 	require.NoError(t, qs.Close())
 	qs = openTest(t, dir, Options{ReadOnly: true})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/cayley/graph/graphtest"
+	"github.com/cayleygraph/quad"
 	"github.com/stretchr/testify/require"
 )
 
@@ -24,6 +25,21 @@ func TestCayleyConformance(t *testing.T) {
 	t.Chdir(graphtestDir(t))
 	gen := func(t testing.TB) (graph.QuadStore, graph.Options) {
 		qs, err := Open(t.TempDir(), Options{NoSync: true, MemTableSize: 4 << 20, BlockCacheSize: 4 << 20})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = qs.Close() })
+		return qs, nil
+	}
+	graphtest.TestAll(t, gen, &graphtest.Config{AlwaysRunIntegration: true})
+}
+
+// TestCayleyConformanceSideGraph runs the suite with the default graph,
+// where it writes nearly everything, as a side graph (Options.
+// CountedGraphs): its statements are then only in SPOG, GSPO and OGSP,
+// and patterns by predicate or object read them graph by graph.
+func TestCayleyConformanceSideGraph(t *testing.T) {
+	t.Chdir(graphtestDir(t))
+	gen := func(t testing.TB) (graph.QuadStore, graph.Options) {
+		qs, err := Open(t.TempDir(), Options{NoSync: true, MemTableSize: 4 << 20, BlockCacheSize: 4 << 20, CountedGraphs: []quad.Value{nil}})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = qs.Close() })
 		return qs, nil

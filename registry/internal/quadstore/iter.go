@@ -3,6 +3,7 @@ package quadstore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/cayleygraph/cayley/graph/iterator"
 	"github.com/cayleygraph/cayley/graph/refs"
@@ -12,47 +13,6 @@ import (
 // sizeScanLimit is how many keys a size estimate counts before it gives up
 // being exact.
 const sizeScanLimit = 1000
-
-// scan is the iterator shape of the statements with the bound positions
-// (mask) of bound: a prefix scan of the best index.
-type scan struct {
-	qs     *QuadStore
-	bound  ids
-	mask   uint8
-	ix     *index
-	prefix []byte
-	// filter is set when the bound positions are not all a prefix of ix.
-	filter bool
-	// except are the ids of the graphs left out (Pattern.Except); when
-	// skipAt > 0 the graph is ix's position after the prefix, and its id
-	// ends at key offset skipAt, so an excluded graph is skipped by a seek.
-	except map[uint64]bool
-	skipAt int
-}
-
-func (qs *QuadStore) newScan(bound ids, mask uint8) *scan {
-	ix, n := bestIndex(mask)
-	return &scan{qs: qs, bound: bound, mask: mask, ix: ix, prefix: ix.prefix(bound, n), filter: n != popcount(mask)}
-}
-
-// newScanExcept is newScan leaving out the graphs of except: through an
-// index that has the graph right after the bound positions when there is
-// one.
-func (qs *QuadStore) newScanExcept(bound ids, mask uint8, except map[uint64]bool) *scan {
-	if len(except) == 0 || mask&(1<<posG) != 0 {
-		return qs.newScan(bound, mask)
-	}
-	n := popcount(mask)
-	for i := range indexes {
-		ix := &indexes[i]
-		if ix.prefixLen(mask) == n && ix.order[n] == posG {
-			return &scan{qs: qs, bound: bound, mask: mask, ix: ix, prefix: ix.prefix(bound, n), except: except, skipAt: 1 + (n+1)*idLen}
-		}
-	}
-	s := qs.newScan(bound, mask)
-	s.except = except
-	return s
-}
 
 func popcount(m uint8) int {
 	n := 0
@@ -71,7 +31,18 @@ func (s *scan) matches(q ids) bool {
 	return true
 }
 
-func (s *scan) String() string { return fmt.Sprintf("quadstore.Scan(%s %x)", s.ix.name, s.prefix[1:]) }
+func (s *scan) String() string {
+	var b strings.Builder
+	b.WriteString("quadstore.Scan(")
+	for i, seg := range s.segs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %x", seg.ix.name, seg.prefix[1:])
+	}
+	b.WriteString(")")
+	return b.String()
+}
 
 func (s *scan) Iterate() iterator.Scanner { return &scanner{s: s} }
 
@@ -106,29 +77,37 @@ func (s *scan) size(ctx context.Context) (refs.Size, error) {
 			return refs.Size{Value: int64(n), Exact: true}, err
 		}
 	}
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: s.prefix})
-	defer it.Close()
 	n := int64(0)
-	for it.Seek(s.prefix); it.ValidForPrefix(s.prefix); it.Next() {
+	exact := true
+	err := s.walk(ctx, txn, nil, func([]byte, ids) (bool, error) {
 		if n >= sizeScanLimit {
-			_, raw := s.qs.db.EstimateSize(s.prefix)
-			est := max(n+1, int64(raw)/(quadKeyLen+8))
-			return refs.Size{Value: min(est, s.qs.quads.Load()), Exact: false}, nil
-		}
-		if s.filter {
-			if q, ok := s.ix.decode(it.Item().Key()); !ok || !s.matches(q) {
-				continue
-			}
+			exact = false
+			return false, nil
 		}
 		n++
+		return true, nil
+	})
+	if err != nil {
+		return refs.Size{}, err
 	}
-	return refs.Size{Value: n, Exact: true}, ctx.Err()
+	if !exact {
+		raw := int64(0)
+		for _, seg := range s.segs {
+			_, r := s.qs.db.EstimateSize(seg.prefix)
+			raw += int64(r)
+		}
+		est := max(n+1, raw/(quadKeyLen+8))
+		return refs.Size{Value: min(est, s.qs.quads.Load()), Exact: false}, nil
+	}
+	return refs.Size{Value: n, Exact: true}, nil
 }
 
-// scanner iterates a scan in a read snapshot taken at its first Next.
+// scanner iterates a scan in a read snapshot taken at its first Next,
+// segment by segment.
 type scanner struct {
 	s   *scan
 	txn *badger.Txn
+	seg int // the segment it iterates
 	it  *badger.Iterator
 	res QuadRef
 	err error
@@ -145,31 +124,42 @@ func (it *scanner) Next(ctx context.Context) bool {
 		it.err, it.end = err, true
 		return false
 	}
-	if it.it == nil {
+	if it.txn == nil {
 		it.txn = it.s.qs.db.NewTransaction(false)
-		it.it = it.txn.NewIterator(badger.IteratorOptions{Prefix: it.s.prefix})
-		it.it.Seek(it.s.prefix)
-	} else {
+		it.seg = -1
+	} else if it.it != nil {
 		it.it.Next()
 	}
-	for ; it.it.ValidForPrefix(it.s.prefix); it.it.Next() {
-		q, ok := it.s.ix.decode(it.it.Item().Key())
-		if !ok {
-			it.err, it.end = fmt.Errorf("quadstore: corrupt %s key %x", it.s.ix.name, it.it.Item().Key()), true
-			return false
+	for {
+		if it.it == nil {
+			if it.seg++; it.seg >= len(it.s.segs) {
+				it.end = true
+				return false
+			}
+			seg := &it.s.segs[it.seg]
+			it.it = it.txn.NewIterator(badger.IteratorOptions{Prefix: seg.prefix})
+			it.it.Seek(seg.prefix)
 		}
-		if it.s.filter && !it.s.matches(q) {
-			continue
+		seg := &it.s.segs[it.seg]
+		for ; it.it.ValidForPrefix(seg.prefix); it.it.Next() {
+			q, ok := seg.ix.decode(it.it.Item().Key())
+			if !ok {
+				it.err, it.end = fmt.Errorf("quadstore: corrupt %s key %x", seg.ix.name, it.it.Item().Key()), true
+				return false
+			}
+			if seg.filter && !it.s.matches(q) {
+				continue
+			}
+			it.res = QuadRef(q)
+			return true
 		}
-		it.res = QuadRef(q)
-		return true
+		it.it.Close()
+		it.it = nil
 	}
-	it.end = true
-	return false
 }
 
 func (it *scanner) Result() refs.Ref {
-	if it.it == nil || it.end {
+	if it.txn == nil || it.end {
 		return nil
 	}
 	return it.res
@@ -185,8 +175,11 @@ func (it *scanner) Close() error {
 	it.end = true
 	if it.it != nil {
 		it.it.Close()
+		it.it = nil
+	}
+	if it.txn != nil {
 		it.txn.Discard()
-		it.it, it.txn = nil, nil
+		it.txn = nil
 	}
 	return nil
 }
@@ -289,8 +282,11 @@ func (it *nodeScanner) Close() error {
 	it.end = true
 	if it.it != nil {
 		it.it.Close()
+		it.it = nil
+	}
+	if it.txn != nil {
 		it.txn.Discard()
-		it.it, it.txn = nil, nil
+		it.txn = nil
 	}
 	return nil
 }

@@ -59,7 +59,10 @@ var (
 	layoutV2 = "credreg-quadstore 2"
 	// layoutV3 is the layout before the object counters, which Open
 	// upgrades in place.
-	layoutV3      = "credreg-quadstore 3"
+	layoutV3 = "credreg-quadstore 3"
+	// layoutV4 is the layout before side graphs (every statement in six
+	// indexes, PGOS and OGSP among them), which Open upgrades in place.
+	layoutV4      = "credreg-quadstore 4"
 	errUnsupValue = termenc.ErrUnsupported
 )
 
@@ -71,20 +74,48 @@ type index struct {
 	order [4]int
 }
 
-// indexes are the six quad indexes. Every set of bound positions is a
-// prefix of one of them (four indexes cannot do that: the six pairs of
-// positions each need their own index).
+// indexes are the quad indexes: SPOG, POSG, OSPG and GSPO hold every
+// statement of an ordinary graph; SPOG, GSPO and OGSP every statement of a
+// side graph (a counted graph: Options.CountedGraphs), which POSG and
+// OSPG leave out. Every set of bound positions that includes the subject
+// or the graph is a prefix of SPOG or GSPO (a side graph's with an object
+// also of OGSP); the others are prefixes of POSG or OSPG, plus the side
+// graphs' part of the pattern (see the package documentation).
 var indexes = [...]index{
 	{'S', "SPOG", [4]int{posS, posP, posO, posG}},
 	{'P', "POSG", [4]int{posP, posO, posS, posG}},
 	{'O', "OSPG", [4]int{posO, posS, posP, posG}},
 	{'G', "GSPO", [4]int{posG, posS, posP, posO}},
-	{'Q', "PGOS", [4]int{posP, posG, posO, posS}},
 	{'R', "OGSP", [4]int{posO, posG, posS, posP}},
 }
 
-// spog is the index used for existence checks.
-var spog = &indexes[0]
+// The indexes by name.
+var (
+	spog = &indexes[0]
+	posg = &indexes[1]
+	ospg = &indexes[2]
+	gspo = &indexes[3]
+	ogsp = &indexes[4]
+)
+
+// ordinaryIndexes and sideIndexes are the indexes that hold a statement
+// of an ordinary graph and of a side graph.
+var (
+	ordinaryIndexes = []*index{spog, posg, ospg, gspo}
+	sideIndexes     = []*index{spog, gspo, ogsp}
+)
+
+// indexesOf returns the indexes that hold a statement of a side graph
+// (side) or of an ordinary graph.
+func indexesOf(side bool) []*index {
+	if side {
+		return sideIndexes
+	}
+	return ordinaryIndexes
+}
+
+// maxIndexKeys is the most index keys one statement has.
+const maxIndexKeys = 4
 
 // prefixLen is how many leading positions of ix are bound in mask.
 func (ix *index) prefixLen(mask uint8) int {
@@ -96,19 +127,6 @@ func (ix *index) prefixLen(mask uint8) int {
 		n++
 	}
 	return n
-}
-
-// bestIndex returns the index with the longest bound prefix for mask and
-// that prefix's length. With the six indexes it is always the number of
-// bound positions.
-func bestIndex(mask uint8) (*index, int) {
-	best, bn := &indexes[0], -1
-	for i := range indexes {
-		if n := indexes[i].prefixLen(mask); n > bn {
-			best, bn = &indexes[i], n
-		}
-	}
-	return best, bn
 }
 
 // appendKey appends ix's key of q to dst.

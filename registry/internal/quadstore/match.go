@@ -1,7 +1,6 @@
 package quadstore
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -69,17 +68,10 @@ func (qs *QuadStore) Match(ctx context.Context, p Pattern, after []byte, limit i
 	if err != nil || !ok {
 		return nil, nil, err
 	}
-	start := s.prefix
-	if after != nil {
-		if len(after) != quadKeyLen || !bytes.HasPrefix(after, s.prefix) {
-			return nil, nil, ErrBadCursor
-		}
-		start = append(append([]byte{}, after...), 0) // the next key after it
-	}
 	var out []quad.Quad
 	var last []byte
 	more := false
-	err = s.walk(ctx, txn, start, func(key []byte, q ids) (bool, error) {
+	err = s.walk(ctx, txn, after, func(key []byte, q ids) (bool, error) {
 		if len(out) == limit {
 			more = true
 			return false, nil
@@ -115,14 +107,7 @@ func (qs *QuadStore) Skip(ctx context.Context, p Pattern, after []byte, n int) (
 	if err != nil || !ok {
 		return nil, 0, err
 	}
-	start := s.prefix
-	if after != nil {
-		if len(after) != quadKeyLen || !bytes.HasPrefix(after, s.prefix) {
-			return nil, 0, ErrBadCursor
-		}
-		start = append(append([]byte{}, after...), 0)
-	}
-	err = s.walk(ctx, txn, start, func(key []byte, _ ids) (bool, error) {
+	err = s.walk(ctx, txn, after, func(key []byte, _ ids) (bool, error) {
 		passed++
 		if passed == n {
 			cursor = append([]byte{}, key...)
@@ -147,53 +132,11 @@ func (qs *QuadStore) scanFor(txn *badger.Txn, p Pattern) (*scan, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return qs.newScanExcept(b, mask, except), true, nil
-}
-
-// walk calls fn with the key and ids of every statement of s from start
-// on, in index order, until fn says stop; an excluded graph is passed by
-// a seek where the index allows it.
-func (s *scan) walk(ctx context.Context, txn *badger.Txn, start []byte, fn func(key []byte, q ids) (bool, error)) error {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: s.prefix})
-	defer it.Close()
-	n := 0
-	for it.Seek(start); it.ValidForPrefix(s.prefix); {
-		key := it.Item().Key()
-		q, ok := s.ix.decode(key)
-		if !ok {
-			return fmt.Errorf("quadstore: corrupt %s key %x", s.ix.name, key)
-		}
-		if n++; n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if s.except[q[posG]] {
-			if s.skipAt > 0 {
-				// The graph's id ends at skipAt: seek to the next graph.
-				next := append([]byte{}, key[:s.skipAt]...)
-				g := binary.BigEndian.Uint64(next[s.skipAt-idLen:])
-				if g == ^uint64(0) {
-					return nil
-				}
-				binary.BigEndian.PutUint64(next[s.skipAt-idLen:], g+1)
-				it.Seek(next)
-				continue
-			}
-			it.Next()
-			continue
-		}
-		if s.filter && !s.matches(q) {
-			it.Next()
-			continue
-		}
-		more, err := fn(key, q)
-		if err != nil || !more {
-			return err
-		}
-		it.Next()
+	sc, err := qs.plan(txn, b, mask, except)
+	if err != nil {
+		return nil, false, err
 	}
-	return ctx.Err()
+	return sc, true, nil
 }
 
 // Count returns the exact number of statements that match p. It reads
@@ -254,9 +197,12 @@ func (qs *QuadStore) Count(ctx context.Context, p Pattern) (int64, error) {
 			return int64(n), err
 		}
 	}
-	s := qs.newScanExcept(b, mask, except)
+	s, err := qs.plan(txn, b, mask, except)
+	if err != nil {
+		return 0, err
+	}
 	n := int64(0)
-	err = s.walk(ctx, txn, s.prefix, func([]byte, ids) (bool, error) {
+	err = s.walk(ctx, txn, nil, func([]byte, ids) (bool, error) {
 		n++
 		return true, nil
 	})
@@ -305,7 +251,7 @@ func (qs *QuadStore) Scan(ctx context.Context, p Pattern, want uint8, fn func(qu
 		return err
 	}
 	chunk := make([]ids, 0, 1024)
-	err = s.walk(ctx, txn, s.prefix, func(_ []byte, q ids) (bool, error) {
+	err = s.walk(ctx, txn, nil, func(_ []byte, q ids) (bool, error) {
 		chunk = append(chunk, q)
 		if len(chunk) == scanChunk {
 			if err := qs.emit(ctx, txn, chunk, want, fn); err != nil {

@@ -145,8 +145,8 @@ func (qs *QuadStore) deletePrefixes(pfxs ...[]byte) error {
 // It first deletes any object counter (an upgrade cut short by a crash
 // leaves some; the layout key is still the older one, so the next Open
 // starts again), then counts them in one pass over the dictionary (which
-// ids are IRIs) and one over OSPG's keys (an IRI object's statements are
-// one key range).
+// ids are IRIs) and one over the keys of OSPG and OGSP (an IRI object's
+// statements are one key range of each).
 func (qs *QuadStore) countObjects() error {
 	fail := func(err error) error {
 		return fmt.Errorf("quadstore: upgrade %s to layout %d: count the objects: %w", qs.dir, LayoutVersion, err)
@@ -166,37 +166,81 @@ func (qs *QuadStore) countObjects() error {
 		if err != nil {
 			return err
 		}
-		ospg := &indexes[2]
-		pfx := []byte{ospg.tag}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
-		defer it.Close()
-		it.Seek(pfx)
-		for it.ValidForPrefix(pfx) {
-			q, ok := ospg.decode(it.Item().Key())
-			if !ok {
-				return fmt.Errorf("corrupt OSPG key %x", it.Item().Key())
+		// An IRI object's statements are one key range of OSPG (those of
+		// ordinary graphs; a store before layout 5 has every statement
+		// there) and one of OGSP (those of side graphs; before layout 5
+		// every statement too): each index gives its own part, merged
+		// object by object.
+		parts := []struct {
+			ix   *index
+			it   *badger.Iterator
+			keep func(g uint64) bool
+		}{
+			{ix: ospg, keep: func(g uint64) bool { return !counted[g] }},
+			{ix: ogsp, keep: func(g uint64) bool { return counted[g] }},
+		}
+		for i := range parts {
+			pfx := []byte{parts[i].ix.tag}
+			parts[i].it = txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
+			defer parts[i].it.Close()
+			parts[i].it.Seek(pfx)
+		}
+		// next is the object of a part's next key, or false at its end.
+		next := func(i int) (uint64, bool, error) {
+			it := parts[i].it
+			if !it.ValidForPrefix([]byte{parts[i].ix.tag}) {
+				return 0, false, nil
 			}
-			o := q[posO]
-			if !iris.has(o) {
-				it.Next()
-				continue
+			q, ok := parts[i].ix.decode(it.Item().Key())
+			if !ok {
+				return 0, false, fmt.Errorf("corrupt %s key %x", parts[i].ix.name, it.Item().Key())
+			}
+			return q[posO], true, nil
+		}
+		for {
+			o, found := uint64(0), false
+			for i := range parts {
+				x, ok, err := next(i)
+				if err != nil {
+					return err
+				}
+				if ok && (!found || x < o) {
+					o, found = x, true
+				}
+			}
+			if !found {
+				break
 			}
 			total := uint64(0)
 			byPred := map[uint64]uint64{}
 			byGraph := map[uint64]uint64{}
 			byGP := map[[2]uint64]uint64{}
-			grp := ospg.prefix(ids{posO: o}, 1)
-			for ; it.ValidForPrefix(grp); it.Next() {
-				q, ok := ospg.decode(it.Item().Key())
-				if !ok {
-					return fmt.Errorf("corrupt OSPG key %x", it.Item().Key())
+			iri := iris.has(o)
+			for i := range parts {
+				ix, it := parts[i].ix, parts[i].it
+				grp := ix.prefix(ids{posO: o}, 1)
+				if !iri {
+					it.Seek(ix.prefix(ids{posO: o + 1}, 1))
+					continue
 				}
-				total++
-				byPred[q[posP]]++
-				if counted[q[posG]] {
-					byGraph[q[posG]]++
-					byGP[[2]uint64{q[posG], q[posP]}]++
+				for ; it.ValidForPrefix(grp); it.Next() {
+					q, ok := ix.decode(it.Item().Key())
+					if !ok {
+						return fmt.Errorf("corrupt %s key %x", ix.name, it.Item().Key())
+					}
+					if !parts[i].keep(q[posG]) {
+						continue
+					}
+					total++
+					byPred[q[posP]]++
+					if counted[q[posG]] {
+						byGraph[q[posG]]++
+						byGP[[2]uint64{q[posG], q[posP]}]++
+					}
 				}
+			}
+			if total == 0 {
+				continue
 			}
 			objects++
 			if err := wb.Set(objCountKey(o), idBytes(total)); err != nil {

@@ -296,7 +296,7 @@ func TestUpgradeCountsObjects(t *testing.T) {
 				}
 				return err
 			}))
-			require.Equal(t, "credreg-quadstore 4", string(layout))
+			require.Equal(t, Layout(), string(layout))
 			checkObjectCounters(t, qs)
 			require.NoError(t, qs.ApplyDeltas(randomDeltas(rand.New(rand.NewPCG(5, 6)), 300), graph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}))
 			checkObjectCounters(t, qs)

@@ -228,7 +228,16 @@ func (qs *QuadStore) QuadIterator(d quad.Direction, r graph.Ref) iterator.Shape 
 	}
 	var b ids
 	b[p] = id
-	return qs.newScan(b, 1<<p)
+	return qs.scanShapeOf(b, 1<<p)
+}
+
+// scanShapeOf is the iterator shape of newScan, or an error shape.
+func (qs *QuadStore) scanShapeOf(b ids, mask uint8) iterator.Shape {
+	s, err := qs.newScan(b, mask)
+	if err != nil {
+		return iterator.NewError(err)
+	}
+	return s
 }
 
 // QuadIteratorSize implements graph.QuadIndexer: exact for a predicate
@@ -241,11 +250,15 @@ func (qs *QuadStore) QuadIteratorSize(ctx context.Context, d quad.Direction, r g
 	}
 	var b ids
 	b[p] = id
-	return qs.newScan(b, 1<<p).size(ctx)
+	s, err := qs.newScan(b, 1<<p)
+	if err != nil {
+		return refs.Size{}, err
+	}
+	return s.size(ctx)
 }
 
 // QuadsAllIterator implements graph.QuadStore: a scan of SPOG.
-func (qs *QuadStore) QuadsAllIterator() iterator.Shape { return qs.newScan(ids{}, 0) }
+func (qs *QuadStore) QuadsAllIterator() iterator.Shape { return qs.scanShapeOf(ids{}, 0) }
 
 // NodesAllIterator implements graph.QuadStore: a scan of the dictionary,
 // which holds exactly the terms some statement uses.
@@ -306,7 +319,7 @@ func (s scanOf) BuildIterator(qs graph.QuadStore) iterator.Shape {
 	if !ok {
 		return iterator.NewError(fmt.Errorf("quadstore: scan shape on %T", qs))
 	}
-	return q.newScan(s.bound, s.mask)
+	return q.scanShapeOf(s.bound, s.mask)
 }
 
 func (s scanOf) Optimize(ctx context.Context, r shape.Optimizer) (shape.Shape, bool) { return s, false }

@@ -17,7 +17,7 @@ import (
 
 // LayoutVersion is the version of the key layout this package reads and
 // writes (see the package documentation).
-const LayoutVersion = 4
+const LayoutVersion = 5
 
 // Defaults of Options.
 const (
@@ -98,6 +98,10 @@ type QuadStore struct {
 	// counted are the counted graphs' encoded terms ("" is the default
 	// graph); set at Open.
 	counted countedSet
+	// upgrading is set while Open upgrades a store of a layout before 5,
+	// whose statements are in every index: a delete then removes a
+	// statement's keys from all of them.
+	upgrading bool
 
 	quads, nodes atomic.Int64
 
@@ -211,10 +215,11 @@ func (qs *QuadStore) init(opts Options) error {
 		return fmt.Errorf("quadstore: open %s: %w", qs.dir, err)
 	}
 	// An older layout is upgraded in steps below, once the counters are
-	// loaded: the object counters (from 3), then the tokens (from 2),
-	// then the layout key. Each step is idempotent and the key is set
-	// last, so a crash in between is completed by the next Open.
-	upgradeTokens, upgradeObjects := false, false
+	// loaded: the side graphs' indexes (from 4), the object counters
+	// (from 3), the tokens (from 2), then the layout key. Each step is
+	// idempotent and the key is set last, so a crash in between is
+	// completed by the next Open.
+	upgradeTokens, upgradeObjects, upgradeSide := false, false, false
 	switch {
 	case layout == nil && empty:
 		if opts.mustExist {
@@ -249,16 +254,20 @@ func (qs *QuadStore) init(opts Options) error {
 		if err != nil {
 			return fmt.Errorf("quadstore: upgrade %s from layout 1: %w", qs.dir, err)
 		}
-		upgradeTokens, upgradeObjects = true, true
+		upgradeTokens, upgradeObjects, upgradeSide = true, true, true
 	case string(layout) == layoutV2 && !opts.ReadOnly:
 		// Version 3 keeps tokens in a keyspace of their own, where
 		// version 2 kept them as statements: upgradeTokens moves them
 		// below. The object counters are counted first, so that the
 		// token statements' removal keeps them.
-		upgradeTokens, upgradeObjects = true, true
+		upgradeTokens, upgradeObjects, upgradeSide = true, true, true
 	case string(layout) == layoutV3 && !opts.ReadOnly:
 		// Version 4 counts statements by IRI object.
-		upgradeObjects = true
+		upgradeObjects, upgradeSide = true, true
+	case string(layout) == layoutV4 && !opts.ReadOnly:
+		// Version 5 keeps the side graphs' statements out of POSG and
+		// OSPG, the ordinary graphs' out of OGSP, and has no PGOS.
+		upgradeSide = true
 	case string(layout) != string(layoutValue):
 		return fmt.Errorf("%w: %s has layout %q; this build reads %q", ErrLayout, qs.dir, layout, layoutValue)
 	default:
@@ -266,6 +275,7 @@ func (qs *QuadStore) init(opts Options) error {
 			return graph.ErrDatabaseExists
 		}
 	}
+	qs.upgrading = upgradeSide
 	if err := qs.loadCounted(opts.CountedGraphs); err != nil {
 		return err
 	}
@@ -286,17 +296,25 @@ func (qs *QuadStore) init(opts Options) error {
 		qs.nodes.Store(int64(n))
 		return err
 	})
-	if err != nil || !upgradeObjects {
+	if err != nil || !upgradeSide {
 		return err
 	}
-	if err := qs.countObjects(); err != nil {
+	// The side graphs' indexes first: the object counters are then
+	// counted from indexes in this layout's shape.
+	if err := qs.upgradeSideGraphs(); err != nil {
 		return err
+	}
+	if upgradeObjects {
+		if err := qs.countObjects(); err != nil {
+			return err
+		}
 	}
 	if upgradeTokens {
 		if err := qs.upgradeTokens(); err != nil {
 			return err
 		}
 	}
+	qs.upgrading = false
 	if err := qs.db.Update(func(txn *badger.Txn) error { return txn.Set(keyLayout, layoutValue) }); err != nil {
 		return fmt.Errorf("quadstore: upgrade %s to layout %d: %w", qs.dir, LayoutVersion, err)
 	}

@@ -179,8 +179,8 @@ func prepare(d graph.Delta) (prepared, error) {
 		p.dictSize += 2*entryOverhead + 2*(1+idLen) + 1 + k + int64(len(enc))
 	}
 	p.count, p.size = p.dictCount, p.dictSize
-	p.count += int64(len(indexes))
-	p.size += int64(len(indexes)) * (quadKeyLen + entryOverhead)
+	p.count += maxIndexKeys
+	p.size += maxIndexKeys * (quadKeyLen + entryOverhead)
 	return p, nil
 }
 
@@ -336,6 +336,16 @@ func (c *chunk) termKey(enc []byte) []byte {
 }
 
 // exists tells whether the statement q is stored (as of this transaction).
+// deleteIndexes are the indexes a delete of a statement of a side graph
+// (side) or of an ordinary graph removes its keys from: while an older
+// store is upgraded, all of them.
+func (qs *QuadStore) deleteIndexes(side bool) []*index {
+	if qs.upgrading {
+		return []*index{spog, posg, ospg, gspo, ogsp}
+	}
+	return indexesOf(side)
+}
+
 func (c *chunk) exists(q ids, fresh bool) (bool, error) {
 	if fresh {
 		return c.blind[q], nil
@@ -382,9 +392,10 @@ func (c *chunk) apply(p prepared, opts graph.IgnoreOpts) error {
 			}
 			return &graph.DeltaError{Delta: p.d, Err: graph.ErrQuadExists}
 		}
-		keys := c.alloc(len(indexes) * quadKeyLen)
-		for i := range indexes {
-			keys = indexes[i].appendKey(keys, q)
+		ixs := indexesOf(c.qs.countedGraph(p.enc[posG]))
+		keys := c.alloc(len(ixs) * quadKeyLen)
+		for _, ix := range ixs {
+			keys = ix.appendKey(keys, q)
 			if err := c.set(keys[len(keys)-quadKeyLen:], nil); err != nil {
 				return err
 			}
@@ -402,8 +413,8 @@ func (c *chunk) apply(p prepared, opts graph.IgnoreOpts) error {
 		}
 		return &graph.DeltaError{Delta: p.d, Err: graph.ErrQuadNotExist}
 	}
-	for i := range indexes {
-		if err := c.del(indexes[i].appendKey(nil, q)); err != nil {
+	for _, ix := range c.qs.deleteIndexes(c.qs.countedGraph(p.enc[posG])) {
+		if err := c.del(ix.appendKey(nil, q)); err != nil {
 			return err
 		}
 	}
@@ -483,7 +494,16 @@ func (c *chunk) collect() error {
 		if usedHere[id] {
 			continue
 		}
-		if n, known := c.qs.predCounts[id]; known && int64(n)+c.predDelta[id] > 0 {
+		// A predicate is used while its counter is positive (POSG does
+		// not hold the side graphs' statements, so no seek would tell).
+		n, known := c.qs.predCounts[id]
+		if !known {
+			var err error
+			if n, err = getCounter(rtx, predCountKey(id)); err != nil {
+				return fmt.Errorf("quadstore: read predicate count: %w", err)
+			}
+		}
+		if int64(n)+c.predDelta[id] > 0 {
 			continue
 		}
 		live, err := c.storedUse(rtx, id, net)
@@ -516,9 +536,11 @@ func (c *chunk) collect() error {
 }
 
 // storedUse tells whether a stored statement that this transaction does
-// not delete uses id.
+// not delete uses id as its subject, object or graph (the predicates are
+// told by their counters): a seek in each index led by one of those
+// positions (OSPG for ordinary graphs, OGSP for side graphs).
 func (c *chunk) storedUse(rtx *badger.Txn, id uint64, net map[ids]bool) (bool, error) {
-	for _, ix := range []*index{&indexes[0], &indexes[1], &indexes[2], &indexes[3]} {
+	for _, ix := range []*index{spog, ospg, gspo, ogsp} {
 		pfx := binary.BigEndian.AppendUint64([]byte{ix.tag}, id)
 		it := rtx.NewIterator(badger.IteratorOptions{Prefix: pfx})
 		live := false

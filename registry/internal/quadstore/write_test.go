@@ -12,7 +12,7 @@ func TestChunkAllocKeepsKeysApart(t *testing.T) {
 		name  string
 		sizes []int
 	}{
-		{"index keys", []int{quadKeyLen * len(indexes), quadKeyLen * len(indexes), quadKeyLen * len(indexes)}},
+		{"index keys", []int{quadKeyLen * maxIndexKeys, quadKeyLen * maxIndexKeys, quadKeyLen * maxIndexKeys}},
 		{"small and odd", []int{1, 9, 9, 17, 1 + maxInlineTerm, 3}},
 		{"across slabs", func() []int {
 			var s []int

@@ -1,0 +1,117 @@
+package quadstore
+
+import (
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Side graphs: the statements of a counted graph are kept in SPOG, GSPO
+// and OGSP only, not in POSG and OSPG (see the package documentation).
+// Which indexes hold a graph's statements therefore changes when the
+// graph enters or leaves the counted set; relight moves them.
+
+// relight puts the statements of graph g (0: the default graph) in the
+// indexes of a side graph (side) or of an ordinary one, and takes them out
+// of the others: one prefix scan of GSPO, whose keys every statement has.
+// It is idempotent, so a move cut short by a crash is completed by doing
+// it again.
+func (qs *QuadStore) relight(g uint64, side bool) error {
+	want, drop := ordinaryIndexes, []*index{ogsp}
+	if side {
+		want, drop = sideIndexes, []*index{posg, ospg}
+	}
+	wb := qs.db.NewWriteBatch()
+	defer wb.Cancel()
+	moved := 0
+	err := qs.db.View(func(txn *badger.Txn) error {
+		pfx := gspo.prefix(ids{posG: g}, 1)
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
+		defer it.Close()
+		for it.Seek(pfx); it.ValidForPrefix(pfx); it.Next() {
+			q, ok := gspo.decode(it.Item().Key())
+			if !ok {
+				return fmt.Errorf("corrupt GSPO key %x", it.Item().Key())
+			}
+			for _, ix := range want {
+				if ix == spog || ix == gspo {
+					continue // every statement has these
+				}
+				if err := wb.Set(ix.appendKey(nil, q), nil); err != nil {
+					return err
+				}
+			}
+			for _, ix := range drop {
+				if err := wb.Delete(ix.appendKey(nil, q)); err != nil {
+					return err
+				}
+			}
+			moved++
+		}
+		return nil
+	})
+	if err == nil {
+		err = wb.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("quadstore: move the statements of graph %d: %w", g, err)
+	}
+	if moved > 0 {
+		qs.log.Info("moved a graph's statements to its indexes", "store", qs.dir, "graph", g, "side", side, "statements", moved)
+	}
+	return nil
+}
+
+// upgradeSideGraphs turns a layout 4 store (every statement in six
+// indexes) into layout 5: it deletes PGOS, the OGSP keys of ordinary
+// graphs, and the side graphs' POSG and OSPG keys. Each step is
+// idempotent, and Open sets the layout key after it, so an upgrade cut
+// short is redone by the next Open.
+func (qs *QuadStore) upgradeSideGraphs() error {
+	fail := func(err error) error {
+		return fmt.Errorf("quadstore: upgrade %s to layout %d: %w", qs.dir, LayoutVersion, err)
+	}
+	if err := qs.deletePrefixes([]byte{'Q'}); err != nil { // PGOS
+		return fail(err)
+	}
+	var side map[uint64]bool
+	wb := qs.db.NewWriteBatch()
+	defer wb.Cancel()
+	dropped := 0
+	err := qs.db.View(func(txn *badger.Txn) error {
+		var err error
+		if side, err = qs.countedIDs(txn); err != nil {
+			return err
+		}
+		pfx := []byte{ogsp.tag}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
+		defer it.Close()
+		for it.Seek(pfx); it.ValidForPrefix(pfx); it.Next() {
+			q, ok := ogsp.decode(it.Item().Key())
+			if !ok {
+				return fmt.Errorf("corrupt OGSP key %x", it.Item().Key())
+			}
+			if side[q[posG]] {
+				continue
+			}
+			if err := wb.Delete(it.Item().KeyCopy(nil)); err != nil {
+				return err
+			}
+			dropped++
+		}
+		return nil
+	})
+	if err == nil {
+		err = wb.Flush()
+	}
+	if err != nil {
+		return fail(err)
+	}
+	for g := range side {
+		if err := qs.relight(g, true); err != nil {
+			return fail(err)
+		}
+	}
+	qs.log.Info("upgraded the indexes to layout 5", "store", qs.dir, "ordinary statements dropped from OGSP", dropped)
+	return nil
+}
