@@ -159,26 +159,23 @@ const (
 	StoreLayout = "credreg-quadstore 5"
 	// badgerMemTable is the Badger memtable size of a registry store.
 	// Badger caps one transaction at 15% of it and at that size over 96
-	// bytes entries, and one PutBatch (up to MaxBatchQuads statements
-	// added and as many removed, six index keys each, with the dictionary
-	// entries of the terms they add and drop) must be one transaction:
-	// about 200k entries at worst (TestBatchAtLimitFitsOneTransaction),
-	// under the 270k that 90% of 192 MiB allows.
+	// bytes entries, and one PutBatch must be one transaction: up to
+	// MaxBatchQuads statements added and as many removed, four index keys
+	// each (three for the bookkeeping), two dictionary entries for each
+	// term they add, two reserved for each distinct term they may drop,
+	// and the counters. A batch of new statements each with three new
+	// terms is the worst case, about 150k entries, under the 188k that 90%
+	// of 128 MiB allows (96 MiB allows 141k);
+	// TestBatchAtLimitFitsOneTransaction writes full batches of new and
+	// of replaced records.
 	//
 	// It is also most of an import's memory: the arena (the memtable size
 	// plus a batch's worth, allocated whole on the Go heap, so it raises
 	// the garbage collector's goal by as much), its mapped write-ahead log,
 	// and at each switch the full one being built into a table while the
-	// next fills. Measured on a 20,000-row import (2 cores): 1.0–1.2 GiB
-	// peak resident at 192 MiB, 0.83–0.88 GiB at 96 or 64 MiB with
-	// batches cut to fit, but 128 MiB or less fails that test at
-	// MaxBatchQuads 15,000, and lowering MaxBatchQuads refuses batches
-	// that callers and tests write (a fixture batch is 12,500 statements).
-	// Fewer memtables queued (Badger's NumMemtables 1) did not lower the
-	// peak; GOMEMLIMIT=600MiB did not either, and 512MiB (at 96 MiB) took
-	// 10% off it for 35% more CPU. Less memory needs fewer Badger entries
-	// per batch, so that a batch fits a smaller memtable.
-	badgerMemTable = 192 << 20
+	// next fills. Layout 4 (six index keys a statement) needed 192 MiB:
+	// 1.0–1.2 GiB peak resident on a 20,000-row import (2 cores).
+	badgerMemTable = 128 << 20
 )
 
 // ErrLocked is wrapped by the error of opening a Badger store that another

@@ -354,6 +354,9 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if s.unchangedLocked(ctx, rec) {
+			continue // unchanged: nothing to write, nothing to log
+		}
 		old, err := s.getLocked(ctx, rec.IRI)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, fmt.Errorf("write %s: %w", rec.IRI, err)
@@ -443,6 +446,48 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 		return changes, fmt.Errorf("write %d records: committed as far as change %d, but not made durable: %w", len(recs), seq, err)
 	}
 	return changes, nil
+}
+
+// unchangedLocked tells, from the stored record's content hash alone,
+// that writing rec would change nothing: rec replaces the record whole
+// (no Merge), expects nothing or the stored version, and the stored
+// content hash is rec's, or rec's with rec.Publisher as its publisher
+// (what keepPublisher would store). Equal hashes are equal statements, so
+// the stored record then has no other publisher to keep. Most records of
+// a re-imported sheet are such, and this spares reading their statements.
+// Any doubt (an error, another hash) says false: the full write path
+// decides.
+func (s *Store) unchangedLocked(ctx context.Context, rec Record) bool {
+	if rec.Merge || rec.IfMatch == NoRecord || rec.Hash == "" {
+		return false
+	}
+	hash, err := s.storedHash(ctx, rec.IRI)
+	if err != nil || hash == "" || (rec.IfMatch != "" && rec.IfMatch != hash) {
+		return false
+	}
+	if hash == rec.Hash {
+		return true
+	}
+	if rec.Publisher == "" || Publisher(&rec) != "" || strings.HasPrefix(rec.IRI, s.base.Scheme("")) {
+		return false // keepPublisher would store rec as it is
+	}
+	_, withPublisher := rdf.Canonicalize(append(rec.Quads[:len(rec.Quads):len(rec.Quads)], Statement(rec.IRI, schema.PublishedBy, rec.Publisher)))
+	return hash == withPublisher
+}
+
+// storedHash reads only the content hash of the stored record iri ("" when
+// none is stored): one statement, one term read.
+func (s *Store) storedHash(ctx context.Context, iri string) (string, error) {
+	var hash string
+	p := Pattern{Subject: metaNode(iri), Predicate: quad.IRI(predContentHash), Graph: quad.IRI(graphRecords)}
+	err := s.be.Scan(ctx, p, PosObject, func(q quad.Quad) error {
+		hash = rdf.Lexical(q.Object)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("read the content hash of %s: %w", iri, err)
+	}
+	return hash, nil
 }
 
 // diffRecord compares a stored record (its statements in graph label and

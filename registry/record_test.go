@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -160,5 +161,79 @@ func TestHistory(t *testing.T) {
 	h, err = s.History(ctx, res(s, "ce-99999999-9999-4999-8999-999999999999"))
 	if err != nil || len(h) != 0 {
 		t.Errorf("history of nothing = %+v, %v", h, err)
+	}
+}
+
+// TestRewriteUnchanged: writing a record again as it is stored writes and
+// logs nothing, whether it names its publisher, has one kept from
+// Record.Publisher, or none; a stale If-Match is still refused, and a
+// changed record is still written whole.
+func TestRewriteUnchanged(t *testing.T) {
+	ctx := context.Background()
+	base := testBaseIRI(t)
+	comp := func(ctid, text string) []quad.Quad {
+		iri := quad.IRI(base.Resource(ctid))
+		return []quad.Quad{
+			{Subject: iri, Predicate: quad.IRI(schema.RDFType), Object: quad.IRI(schema.ClassCompetency)},
+			{Subject: iri, Predicate: quad.IRI(schema.CTID), Object: quad.String(ctid)},
+			{Subject: iri, Predicate: quad.IRI(schema.CompetencyText), Object: quad.String(text)},
+			{Subject: iri, Predicate: quad.IRI(schema.IsPartOf), Object: quad.IRI(base.Resource(orgCTID))},
+		}
+	}
+	org := base.Resource(orgCTID)
+	for _, tc := range []struct {
+		name      string
+		publisher string // Record.Publisher
+		names     bool   // the record names its publisher itself
+	}{
+		{"no publisher", "", false},
+		{"publisher kept from Record.Publisher", org, false},
+		{"publisher named", org, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openStore(t, t.TempDir())
+			ctid := schema.DerivedCTID("unchanged", tc.name)
+			iri := base.Resource(ctid)
+			rec := func(text string) Record {
+				q := comp(ctid, text)
+				if tc.names {
+					q = append(q, Statement(iri, schema.PublishedBy, org))
+				}
+				return Record{IRI: iri, Quads: q, Publisher: tc.publisher}
+			}
+			first, err := s.Put(ctx, "a", rec("one"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored, err := s.Get(ctx, iri)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := Publisher(stored); got != tc.publisher {
+				t.Fatalf("stored publisher %q, want %q", got, tc.publisher)
+			}
+			again, err := s.Put(ctx, "a", rec("one"))
+			if err != nil || again.Seq != 0 || s.Sequence() != first.Seq {
+				t.Fatalf("rewrite as stored: change %+v, head %d (first %d), %v", again, s.Sequence(), first.Seq, err)
+			}
+			stale := rec("one")
+			stale.IfMatch = "sha256:0000"
+			if _, err := s.Put(ctx, "a", stale); !errors.Is(err, ErrPrecondition) {
+				t.Fatalf("stale If-Match on an unchanged record: %v", err)
+			}
+			exists := rec("one")
+			exists.IfMatch = NoRecord
+			if _, err := s.Put(ctx, "a", exists); !errors.Is(err, ErrPrecondition) {
+				t.Fatalf("If-None-Match on a stored record: %v", err)
+			}
+			changed, err := s.Put(ctx, "a", rec("two"))
+			if err != nil || changed.Seq != first.Seq+1 {
+				t.Fatalf("changed record: %+v, %v", changed, err)
+			}
+			cur, err := s.Get(ctx, iri)
+			if err != nil || cur.Hash == stored.Hash || Publisher(cur) != tc.publisher {
+				t.Fatalf("after the change: %+v, %v", cur, err)
+			}
+		})
 	}
 }

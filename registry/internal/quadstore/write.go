@@ -171,17 +171,22 @@ func prepare(d graph.Delta) (prepared, error) {
 		p.enc[i] = enc
 		// A new term costs two dictionary entries; a deleted statement
 		// may drop the same two.
-		k := int64(len(enc))
-		if k > maxInlineTerm {
-			k = 33
-		}
 		p.dictCount += 2
-		p.dictSize += 2*entryOverhead + 2*(1+idLen) + 1 + k + int64(len(enc))
+		p.dictSize += termEntriesSize(enc)
 	}
 	p.count, p.size = p.dictCount, p.dictSize
 	p.count += maxIndexKeys
 	p.size += maxIndexKeys * (quadKeyLen + entryOverhead)
 	return p, nil
+}
+
+// termEntriesSize bounds the bytes of a term's two dictionary entries.
+func termEntriesSize(enc []byte) int64 {
+	k := int64(len(enc))
+	if k > maxInlineTerm {
+		k = 33
+	}
+	return 2*entryOverhead + 2*(1+idLen) + 1 + k + int64(len(enc))
 }
 
 // chunk is one Badger transaction of a write, with the bookkeeping that
@@ -420,12 +425,14 @@ func (c *chunk) apply(p prepared, opts graph.IgnoreOpts) error {
 	}
 	delete(c.blind, q)
 	c.log = append(c.log, logged{q, false})
-	c.resCount += p.dictCount
-	c.resSize += p.dictSize
 	c.count1(p, q, -1)
-	for _, id := range q {
-		if id != 0 {
+	// Commit may drop each term of the statement: two dictionary deletes
+	// reserved per term, once per transaction.
+	for i, id := range q {
+		if id != 0 && !c.gc[id] {
 			c.gc[id] = true
+			c.resCount += 2
+			c.resSize += termEntriesSize(p.enc[i])
 		}
 	}
 	return nil
