@@ -2,9 +2,39 @@ package quadstore
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
+
+// progress logs how far a long step of an upgrade is, every
+// progressEvery, so that an operator opening a large store sees it move.
+type progress struct {
+	qs    *QuadStore
+	what  string
+	n     int
+	start time.Time
+	next  time.Time
+}
+
+const progressEvery = 10 * time.Second
+
+func (qs *QuadStore) newProgress(what string) *progress {
+	now := time.Now()
+	return &progress{qs: qs, what: what, start: now, next: now.Add(progressEvery)}
+}
+
+// step counts one more item, logging when progressEvery has passed.
+func (p *progress) step() {
+	p.n++
+	if p.n%4096 != 0 {
+		return
+	}
+	if now := time.Now(); now.After(p.next) {
+		p.qs.log.Info("upgrading the store", "store", p.qs.dir, "step", p.what, "done", p.n, "elapsed", now.Sub(p.start).Round(time.Millisecond))
+		p.next = now.Add(progressEvery)
+	}
+}
 
 // Side graphs: the statements of a counted graph are kept in SPOG, GSPO
 // and OGSP only, not in POSG and OSPG (see the package documentation).
@@ -24,6 +54,7 @@ func (qs *QuadStore) relight(g uint64, side bool) error {
 	wb := qs.db.NewWriteBatch()
 	defer wb.Cancel()
 	moved := 0
+	prog := qs.newProgress(fmt.Sprintf("move the statements of graph %d", g))
 	err := qs.db.View(func(txn *badger.Txn) error {
 		pfx := gspo.prefix(ids{posG: g}, 1)
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
@@ -47,6 +78,7 @@ func (qs *QuadStore) relight(g uint64, side bool) error {
 				}
 			}
 			moved++
+			prog.step()
 		}
 		return nil
 	})
@@ -71,6 +103,7 @@ func (qs *QuadStore) upgradeSideGraphs() error {
 	fail := func(err error) error {
 		return fmt.Errorf("quadstore: upgrade %s to layout %d: %w", qs.dir, LayoutVersion, err)
 	}
+	qs.log.Info("upgrading the store to layout 5 (about 40 s a million statements, once)", "store", qs.dir)
 	if err := qs.deletePrefixes([]byte{'Q'}); err != nil { // PGOS
 		return fail(err)
 	}
@@ -78,6 +111,7 @@ func (qs *QuadStore) upgradeSideGraphs() error {
 	wb := qs.db.NewWriteBatch()
 	defer wb.Cancel()
 	dropped := 0
+	prog := qs.newProgress("drop the ordinary graphs' OGSP keys")
 	err := qs.db.View(func(txn *badger.Txn) error {
 		var err error
 		if side, err = qs.countedIDs(txn); err != nil {
@@ -91,6 +125,7 @@ func (qs *QuadStore) upgradeSideGraphs() error {
 			if !ok {
 				return fmt.Errorf("corrupt OGSP key %x", it.Item().Key())
 			}
+			prog.step()
 			if side[q[posG]] {
 				continue
 			}
