@@ -278,6 +278,30 @@ func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, wan
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if len(chunk)*4 <= scanSequential {
+		// Few terms (a record, a page): point reads into a map. A bitset
+		// by id would cost an allocation as large as the dictionary's
+		// highest id over 64 words for every such scan (a megabyte each
+		// at 100k credentials), which the garbage collector then spent
+		// most of an import on.
+		few := make(map[uint64]quad.Value, len(chunk)*2)
+		for _, q := range chunk {
+			for i, id := range q {
+				if id == 0 || want&(1<<i) == 0 {
+					continue
+				}
+				if _, ok := few[id]; ok {
+					continue
+				}
+				v, err := qs.name(txn, id)
+				if err != nil {
+					return err
+				}
+				few[id] = v
+			}
+		}
+		return emitWith(ctx, chunk, want, func(id uint64) quad.Value { return few[id] }, fn)
+	}
 	maxID := uint64(0)
 	for _, q := range chunk {
 		for i, id := range q {
@@ -350,6 +374,12 @@ func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, wan
 		}
 		return few[id]
 	}
+	return emitWith(ctx, chunk, want, term, fn)
+}
+
+// emitWith calls fn with each statement of chunk, its wanted terms read
+// by term.
+func emitWith(ctx context.Context, chunk []ids, want uint8, term func(uint64) quad.Value, fn func(quad.Quad) error) error {
 	for n, q := range chunk {
 		if n%4096 == 4095 {
 			if err := ctx.Err(); err != nil {
