@@ -277,8 +277,9 @@ func TestCountedGraphCounters(t *testing.T) {
 }
 
 // TestScanReadsTermsEitherWay: Scan gives the same statements whether it
-// reads the terms by point reads or in one pass over the dictionary into a
-// table by id, in chunks or at once, for every set of wanted positions.
+// reads the terms of a few statements into a map, or of a chunk by point
+// reads or in one pass over the dictionary into a table by id, for every
+// set of wanted positions.
 func TestScanReadsTermsEitherWay(t *testing.T) {
 	ctx := context.Background()
 	qs := openTest(t, "", Options{})
@@ -298,8 +299,13 @@ func TestScanReadsTermsEitherWay(t *testing.T) {
 		for want := uint8(1); want < 16; want++ {
 			scanSequential, scanChunk = oldSeq, oldChunk
 			points := scan(p, want)
-			scanSequential, scanChunk = 0, 7
-			require.Equal(t, points, scan(p, want), "pattern %+v want %04b", p, want)
+			// Chunks of 7: 28 terms at most, past 4×scanSequential (the
+			// map of a few statements' terms), then read one by one into
+			// the bitset's map (20) or in one dictionary pass (0).
+			for _, seq := range []int{20, 0} {
+				scanSequential, scanChunk = seq, 7
+				require.Equal(t, points, scan(p, want), "pattern %+v want %04b sequential %d", p, want, seq)
+			}
 		}
 	}
 }
