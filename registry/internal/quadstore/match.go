@@ -284,21 +284,9 @@ func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, wan
 		// highest id over 64 words for every such scan (a megabyte each
 		// at 100k credentials), which the garbage collector then spent
 		// most of an import on.
-		few := make(map[uint64]quad.Value, len(chunk)*2)
-		for _, q := range chunk {
-			for i, id := range q {
-				if id == 0 || want&(1<<i) == 0 {
-					continue
-				}
-				if _, ok := few[id]; ok {
-					continue
-				}
-				v, err := qs.name(txn, id)
-				if err != nil {
-					return err
-				}
-				few[id] = v
-			}
+		few, err := qs.readTerms(txn, chunk, want, len(chunk)*2)
+		if err != nil {
+			return err
 		}
 		return emitWith(ctx, chunk, want, func(id uint64) quad.Value { return few[id] }, fn)
 	}
@@ -351,21 +339,9 @@ func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, wan
 		}
 		it.Close()
 	} else {
-		few = make(map[uint64]quad.Value, distinct)
-		for _, q := range chunk {
-			for i, id := range q {
-				if id == 0 || want&(1<<i) == 0 {
-					continue
-				}
-				if _, ok := few[id]; ok {
-					continue
-				}
-				v, err := qs.name(txn, id)
-				if err != nil {
-					return err
-				}
-				few[id] = v
-			}
+		var err error
+		if few, err = qs.readTerms(txn, chunk, want, distinct); err != nil {
+			return err
 		}
 	}
 	term := func(id uint64) quad.Value {
@@ -375,6 +351,28 @@ func (qs *QuadStore) emit(ctx context.Context, txn *badger.Txn, chunk []ids, wan
 		return few[id]
 	}
 	return emitWith(ctx, chunk, want, term, fn)
+}
+
+// readTerms reads the wanted terms of chunk by point reads, into a map by
+// id (size: a hint of how many there are).
+func (qs *QuadStore) readTerms(txn *badger.Txn, chunk []ids, want uint8, size int) (map[uint64]quad.Value, error) {
+	few := make(map[uint64]quad.Value, size)
+	for _, q := range chunk {
+		for i, id := range q {
+			if id == 0 || want&(1<<i) == 0 {
+				continue
+			}
+			if _, ok := few[id]; ok {
+				continue
+			}
+			v, err := qs.name(txn, id)
+			if err != nil {
+				return nil, err
+			}
+			few[id] = v
+		}
+	}
+	return few, nil
 }
 
 // emitWith calls fn with each statement of chunk, its wanted terms read
