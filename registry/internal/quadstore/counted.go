@@ -165,19 +165,12 @@ func (qs *QuadStore) recount(set, moving countedSet) error {
 	if err := qs.db.Update(func(txn *badger.Txn) error { return txn.Set(keyCounted, marker) }); err != nil {
 		return fmt.Errorf("quadstore: recount: %w", err)
 	}
+	if err := qs.deletePrefixes(pfxGraphCount, pfxGPCount, pfxGOCount, pfxGPOCount); err != nil {
+		return fmt.Errorf("quadstore: recount: %w", err)
+	}
 	wb := qs.db.NewWriteBatch()
 	defer wb.Cancel()
 	err := qs.db.View(func(txn *badger.Txn) error {
-		for _, pfx := range [][]byte{pfxGraphCount, pfxGPCount, pfxGOCount, pfxGPOCount} {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: pfx})
-			for it.Seek(pfx); it.ValidForPrefix(pfx); it.Next() {
-				if err := wb.Delete(it.Item().KeyCopy(nil)); err != nil {
-					it.Close()
-					return err
-				}
-			}
-			it.Close()
-		}
 		var iris idSet
 		if len(set) > 0 {
 			var err error

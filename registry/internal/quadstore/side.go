@@ -47,9 +47,10 @@ func (p *progress) step() {
 // It is idempotent, so a move cut short by a crash is completed by doing
 // it again.
 func (qs *QuadStore) relight(g uint64, side bool) error {
-	want, drop := ordinaryIndexes, []*index{ogsp}
+	// SPOG and GSPO hold every statement; the others depend on the kind.
+	want, drop := []*index{posg, ospg}, []*index{ogsp}
 	if side {
-		want, drop = sideIndexes, []*index{posg, ospg}
+		want, drop = drop, want
 	}
 	wb := qs.db.NewWriteBatch()
 	defer wb.Cancel()
@@ -65,9 +66,6 @@ func (qs *QuadStore) relight(g uint64, side bool) error {
 				return fmt.Errorf("corrupt GSPO key %x", it.Item().Key())
 			}
 			for _, ix := range want {
-				if ix == spog || ix == gspo {
-					continue // every statement has these
-				}
 				if err := wb.Set(ix.appendKey(nil, q), nil); err != nil {
 					return err
 				}
