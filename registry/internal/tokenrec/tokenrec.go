@@ -82,10 +82,10 @@ const (
 func FromStatements(quads []quad.Quad) ([]Token, []quad.Quad) {
 	bySubject := map[string][]quad.Quad{}
 	for _, q := range quads {
-		if iriOf(q.Label) != Graph {
+		if string(rdf.IRIOf(q.Label)) != Graph {
 			continue
 		}
-		s := iriOf(q.Subject)
+		s := string(rdf.IRIOf(q.Subject))
 		if !strings.HasPrefix(s, SubjectPrefix) {
 			continue
 		}
@@ -96,11 +96,11 @@ func FromStatements(quads []quad.Quad) ([]Token, []quad.Quad) {
 	for s, qs := range bySubject {
 		t := Token{ID: strings.TrimPrefix(s, SubjectPrefix), Role: "agency"}
 		for _, q := range qs {
-			switch iriOf(q.Predicate) {
+			switch string(rdf.IRIOf(q.Predicate)) {
 			case PredHash:
-				t.Hash = lexical(q.Object)
+				t.Hash = rdf.Lexical(q.Object)
 			case PredAgency:
-				t.Agency = iriOf(q.Object)
+				t.Agency = string(rdf.IRIOf(q.Object))
 			case PredCreated:
 				t.Created = timeOf(q.Object)
 			case PredExpires:
@@ -112,7 +112,7 @@ func FromStatements(quads []quad.Quad) ([]Token, []quad.Quad) {
 					t.Revoked = r
 				}
 			case PredRole:
-				if lexical(q.Object) == "admin" {
+				if rdf.Lexical(q.Object) == "admin" {
 					t.Role = "admin"
 				}
 			}
@@ -127,34 +127,11 @@ func FromStatements(quads []quad.Quad) ([]Token, []quad.Quad) {
 	return toks, used
 }
 
-func iriOf(v quad.Value) string {
-	if iri, ok := v.(quad.IRI); ok {
-		return string(iri)
-	}
-	return ""
-}
-
-func lexical(v quad.Value) string {
-	switch x := v.(type) {
-	case quad.String:
-		return string(x)
-	case quad.TypedString:
-		return string(x.Value)
-	case quad.LangString:
-		return string(x.Value)
-	case quad.IRI:
-		return string(x)
-	case quad.Time:
-		return time.Time(x).UTC().Format(time.RFC3339Nano)
-	}
-	return ""
-}
-
 func timeOf(v quad.Value) time.Time {
 	if t, ok := v.(quad.Time); ok {
 		return time.Time(t).UTC().Truncate(Precision)
 	}
-	t, err := time.Parse(time.RFC3339Nano, lexical(v))
+	t, err := time.Parse(time.RFC3339Nano, rdf.Lexical(v))
 	if err != nil {
 		return time.Time{}
 	}
