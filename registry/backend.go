@@ -163,11 +163,13 @@ const (
 	// MaxBatchQuads statements added and as many removed, four index keys
 	// each (three for the bookkeeping), two dictionary entries for each
 	// term they add, two reserved for each distinct term they may drop,
-	// and the counters. A batch of new statements each with three new
-	// terms is the worst case, about 150k entries, under the 188k that 90%
-	// of 128 MiB allows (96 MiB allows 141k);
-	// TestBatchAtLimitFitsOneTransaction writes full batches of new and
-	// of replaced records.
+	// and the counters. A statement brings at most two new terms (its
+	// subject and object: predicates are the schema's, the graph is its
+	// record's), so a batch of new statements needs at most about 120k
+	// entries and a batch replacing as many about the same, under the
+	// 188k that 90% of 128 MiB allows. TestBatchAtLimitFitsOneTransaction
+	// writes full batches of new and of replaced records; at 96 MiB (141k)
+	// the replacement of 20-statement records no longer fits.
 	//
 	// It is also most of an import's memory: the arena (the memtable size
 	// plus a batch's worth, allocated whole on the Go heap, so it raises
