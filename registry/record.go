@@ -354,15 +354,20 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if s.unchangedLocked(ctx, rec) {
-			continue // unchanged: nothing to write, nothing to log
-		}
-		old, err := s.getLocked(ctx, rec.IRI)
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		// The stored content hash alone tells a new record (none) and
+		// most unchanged ones; only the others read the stored record.
+		hash, err := s.storedHash(ctx, rec.IRI)
+		if err != nil {
 			return nil, fmt.Errorf("write %s: %w", rec.IRI, err)
 		}
-		if err != nil {
-			old = nil
+		if s.unchanged(rec, hash) {
+			continue // unchanged: nothing to write, nothing to log
+		}
+		var old *stored
+		if hash != "" {
+			if old, err = s.getLocked(ctx, rec.IRI); err != nil {
+				return nil, fmt.Errorf("write %s: %w", rec.IRI, err)
+			}
 		}
 		switch {
 		case rec.IfMatch == "":
@@ -448,21 +453,16 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 	return changes, nil
 }
 
-// unchangedLocked tells, from the stored record's content hash alone,
-// that writing rec would change nothing: rec replaces the record whole
-// (no Merge), expects nothing or the stored version, and the stored
-// content hash is rec's, or rec's with rec.Publisher as its publisher
+// unchanged tells, from the stored record's content hash alone ("" when
+// none is stored), that writing rec would change nothing: rec replaces
+// the record whole (no Merge), expects nothing or the stored version, and
+// the stored hash is rec's, or rec's with rec.Publisher as its publisher
 // (what keepPublisher would store). Equal hashes are equal statements, so
 // the stored record then has no other publisher to keep. Most records of
 // a re-imported sheet are such, and this spares reading their statements.
-// Any doubt (an error, another hash) says false: the full write path
-// decides.
-func (s *Store) unchangedLocked(ctx context.Context, rec Record) bool {
-	if rec.Merge || rec.IfMatch == NoRecord || rec.Hash == "" {
-		return false
-	}
-	hash, err := s.storedHash(ctx, rec.IRI)
-	if err != nil || hash == "" || (rec.IfMatch != "" && rec.IfMatch != hash) {
+// False means the full write path decides.
+func (s *Store) unchanged(rec Record, hash string) bool {
+	if hash == "" || rec.Merge || rec.IfMatch == NoRecord || rec.Hash == "" || (rec.IfMatch != "" && rec.IfMatch != hash) {
 		return false
 	}
 	if hash == rec.Hash {
