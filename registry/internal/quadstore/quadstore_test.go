@@ -72,13 +72,18 @@ func TestIndexesServeEveryPattern(t *testing.T) {
 		quad.Quad{Subject: quad.IRI("s"), Predicate: quad.IRI("p"), Object: quad.IRI("o"), Label: quad.IRI("bk:a")},
 		quad.Quad{Subject: quad.IRI("s"), Predicate: quad.IRI("p"), Object: quad.IRI("o"), Label: quad.IRI("g")},
 	), graph.IgnoreOpts{}))
+	id := func(v quad.Value) uint64 {
+		r, err := qs.ValueOf(v)
+		require.NoError(t, err)
+		return uint64(r.(NodeRef))
+	}
 	require.NoError(t, qs.db.View(func(txn *badger.Txn) error {
 		side, err := qs.countedIDs(txn)
 		require.NoError(t, err)
-		for g, isSide := range map[uint64]bool{5: false, 4: true} {
+		for g, isSide := range map[uint64]bool{id(quad.IRI("g")): false, id(quad.IRI("bk:a")): true} {
 			require.Equal(t, isSide, side[g])
 			for mask := uint8(0); mask < 16; mask++ {
-				s, err := qs.plan(txn, ids{1, 2, 3, g}, mask, nil)
+				s, err := qs.plan(txn, ids{id(quad.IRI("s")), id(quad.IRI("p")), id(quad.IRI("o")), g}, mask, nil)
 				require.NoError(t, err)
 				require.NotEmpty(t, s.segs)
 				lead := s.segs[0].ix.prefixLen(mask)
