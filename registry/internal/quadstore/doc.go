@@ -21,6 +21,9 @@
 //	                                               between side and ordinary indexes, while
 //	                                               their counters are counted
 //	"mnextid"                    id                next term id to allocate
+//	"mjournal"                   parts, SHA-256    header of the journal of an atomic write too
+//	                                               big for one transaction (see below)
+//	"mjournal/" n                bytes             part n of that journal's deltas
 //	"cq"                         count             statements in the store
 //	"cn"                         count             terms in the dictionary (= nodes)
 //	"cp" id                      count             statements with predicate id (absent when 0)
@@ -174,6 +177,16 @@
 // is too big". See QuadStore.ApplyDeltas for IgnoreDup/IgnoreMissing and
 // atomicity. Badger's SyncWrites is off; ApplyDeltas fsyncs once after its
 // last transaction unless Options.NoSync.
+//
+// An atomic write (ApplyDeltasAtomic, Replace) that does not fit one
+// transaction is checked whole, written first as a journal ("mjournal/"
+// parts of at most 128 KiB, kept in the LSM tree, then the "mjournal"
+// header with their SHA-256; synced), then in as many transactions as it
+// needs while no reader starts a transaction, and the journal is deleted.
+// Open finishes a journal a crash left by writing its deltas again,
+// skipping what is already done, which is idempotent; parts without a
+// header are dropped. So the memtable's size, which bounds a transaction,
+// does not bound a record or a batch: it is only how much is buffered.
 //
 // # Reads
 //

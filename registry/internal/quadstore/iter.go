@@ -69,7 +69,7 @@ func (s *scan) size(ctx context.Context) (refs.Size, error) {
 		n, err := s.qs.predicateCount(s.bound[posP])
 		return refs.Size{Value: int64(n), Exact: true}, err
 	}
-	txn := s.qs.db.NewTransaction(false)
+	txn := s.qs.readTxn()
 	defer txn.Discard()
 	if s.mask == 1<<posO || s.mask == 1<<posO|1<<posP {
 		n, ok, err := s.qs.objectCount(txn, s.bound, s.mask, nil)
@@ -125,7 +125,7 @@ func (it *scanner) Next(ctx context.Context) bool {
 		return false
 	}
 	if it.txn == nil {
-		it.txn = it.s.qs.db.NewTransaction(false)
+		it.txn = it.s.qs.readTxn()
 		it.seg = -1
 	} else if it.it != nil {
 		it.it.Next()
@@ -250,7 +250,7 @@ func (it *nodeScanner) Next(ctx context.Context) bool {
 		return false
 	}
 	if it.it == nil {
-		it.txn = it.qs.db.NewTransaction(false)
+		it.txn = it.qs.readTxn()
 		it.it = it.txn.NewIterator(badger.IteratorOptions{Prefix: nodePrefix})
 		it.it.Seek(nodePrefix)
 	} else {
@@ -305,7 +305,7 @@ func (it *nodeLookup) Contains(ctx context.Context, v refs.Ref) bool {
 	if !ok {
 		return false
 	}
-	txn := it.qs.db.NewTransaction(false)
+	txn := it.qs.readTxn()
 	defer txn.Discard()
 	if _, err := txn.Get(nodeKey(id)); err != nil {
 		if err != badger.ErrKeyNotFound {

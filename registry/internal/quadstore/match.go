@@ -62,7 +62,7 @@ func (qs *QuadStore) Match(ctx context.Context, p Pattern, after []byte, limit i
 	if limit <= 0 {
 		return nil, nil, errors.New("quadstore: Match needs a positive limit")
 	}
-	txn := qs.db.NewTransaction(false)
+	txn := qs.readTxn()
 	defer txn.Discard()
 	s, ok, err := qs.scanFor(txn, p)
 	if err != nil || !ok {
@@ -101,7 +101,7 @@ func (qs *QuadStore) Skip(ctx context.Context, p Pattern, after []byte, n int) (
 	if n <= 0 {
 		return after, 0, nil
 	}
-	txn := qs.db.NewTransaction(false)
+	txn := qs.readTxn()
 	defer txn.Discard()
 	s, ok, err := qs.scanFor(txn, p)
 	if err != nil || !ok {
@@ -146,7 +146,7 @@ func (qs *QuadStore) scanFor(txn *badger.Txn, p Pattern) (*scan, bool, error) {
 // alone or with a predicate, an IRI object or both; otherwise it counts
 // the keys of one prefix scan (keys only, no values).
 func (qs *QuadStore) Count(ctx context.Context, p Pattern) (int64, error) {
-	txn := qs.db.NewTransaction(false)
+	txn := qs.readTxn()
 	defer txn.Discard()
 	b, mask, ok, err := qs.resolve(txn, p)
 	if err != nil || !ok {
@@ -220,7 +220,7 @@ func (qs *QuadStore) labelCounted(p Pattern) bool {
 
 // predicateCount reads the counter of a predicate id.
 func (qs *QuadStore) predicateCount(p uint64) (uint64, error) {
-	txn := qs.db.NewTransaction(false)
+	txn := qs.readTxn()
 	defer txn.Discard()
 	return getCounter(txn, predCountKey(p))
 }
@@ -244,7 +244,7 @@ func (qs *QuadStore) Scan(ctx context.Context, p Pattern, want uint8, fn func(qu
 	if want == 0 {
 		want = 0xf
 	}
-	txn := qs.db.NewTransaction(false)
+	txn := qs.readTxn()
 	defer txn.Discard()
 	s, ok, err := qs.scanFor(txn, p)
 	if err != nil || !ok {

@@ -129,7 +129,7 @@ func (s *scan) add(ix *index, skip bool) {
 // iterators, which read in a snapshot of their own).
 func (qs *QuadStore) newScan(bound ids, mask uint8) (*scan, error) {
 	var s *scan
-	err := qs.db.View(func(txn *badger.Txn) error {
+	err := qs.view(func(txn *badger.Txn) error {
 		var err error
 		s, err = qs.plan(txn, bound, mask, nil)
 		return err

@@ -79,7 +79,7 @@ func (qs *QuadStore) ValueOf(v quad.Value) (graph.Ref, error) {
 	if v == nil {
 		return nil, nil
 	}
-	txn := qs.db.NewTransaction(false)
+	txn := qs.readTxn()
 	defer txn.Discard()
 	id, ok, err := qs.valueID(txn, v)
 	if errors.Is(err, errUnsupValue) {
@@ -97,7 +97,7 @@ func (qs *QuadStore) NameOf(r graph.Ref) (quad.Value, error) {
 	case nil:
 		return nil, nil
 	case NodeRef:
-		txn := qs.db.NewTransaction(false)
+		txn := qs.readTxn()
 		defer txn.Discard()
 		return qs.name(txn, uint64(r))
 	case refs.PreFetchedValue:
@@ -108,7 +108,7 @@ func (qs *QuadStore) NameOf(r graph.Ref) (quad.Value, error) {
 
 // ValuesOf implements refs.BatchNamer.
 func (qs *QuadStore) ValuesOf(ctx context.Context, rs []graph.Ref) ([]quad.Value, error) {
-	txn := qs.db.NewTransaction(false)
+	txn := qs.readTxn()
 	defer txn.Discard()
 	out := make([]quad.Value, len(rs))
 	for i, r := range rs {
@@ -128,7 +128,7 @@ func (qs *QuadStore) ValuesOf(ctx context.Context, rs []graph.Ref) ([]quad.Value
 
 // RefsOf implements refs.BatchNamer.
 func (qs *QuadStore) RefsOf(ctx context.Context, vs []quad.Value) ([]graph.Ref, error) {
-	txn := qs.db.NewTransaction(false)
+	txn := qs.readTxn()
 	defer txn.Discard()
 	out := make([]graph.Ref, len(vs))
 	for i, v := range vs {
@@ -169,7 +169,7 @@ func (qs *QuadStore) Quad(r graph.Ref) (quad.Quad, error) {
 	if !ok {
 		return quad.Quad{}, fmt.Errorf("quadstore: not a statement reference: %T", r)
 	}
-	txn := qs.db.NewTransaction(false)
+	txn := qs.readTxn()
 	defer txn.Discard()
 	return qs.quadOf(txn, ids(q))
 }

@@ -105,6 +105,17 @@ type QuadStore struct {
 
 	quads, nodes atomic.Int64
 
+	// whole is held by a journalled write while it commits its
+	// transactions, and briefly by readTxn: no reader starts a
+	// transaction in the middle of one.
+	whole sync.RWMutex
+	// broken, once set, fails every write: a journalled write could not
+	// be finished (Open finishes it).
+	broken error
+	// afterChunk, when set (by tests), runs after each transaction of a
+	// write but the last; an error stops the write there.
+	afterChunk func() error
+
 	terms *cache[string, uint64]     // encoded term → id; only writers insert
 	names *cache[uint64, nameRecord] // id → value (ids are never reused)
 
@@ -296,6 +307,14 @@ func (qs *QuadStore) init(opts Options) error {
 		qs.nodes.Store(int64(n))
 		return err
 	})
+	if err == nil && !opts.ReadOnly {
+		err = qs.finishJournal()
+	} else if err == nil {
+		var found bool
+		if _, found, err = qs.readJournal(); err == nil && found {
+			err = fmt.Errorf("quadstore: %s holds a write a crash interrupted; open it writable once to finish it", qs.dir)
+		}
+	}
 	if err != nil || !upgradeSide {
 		return err
 	}

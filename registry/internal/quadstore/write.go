@@ -13,9 +13,9 @@ import (
 	"credreg/registry/internal/termenc"
 )
 
-// ErrTooBig is returned by ApplyDeltasAtomic for deltas that do not fit
-// one Badger transaction (or Options.BatchSize).
-var ErrTooBig = errors.New("quadstore: deltas do not fit one transaction")
+// ErrTooBig is returned by ApplyDeltasAtomic for more deltas than
+// Options.BatchSize.
+var ErrTooBig = errors.New("quadstore: more deltas than BatchSize in one atomic write")
 
 // errNeedValidation makes ApplyDeltas check a whole multi-transaction call
 // before writing any of it.
@@ -42,10 +42,12 @@ func (qs *QuadStore) ApplyDeltas(in []graph.Delta, opts graph.IgnoreOpts) error 
 	return qs.apply(in, opts, false)
 }
 
-// ApplyDeltasAtomic is ApplyDeltas in exactly one Badger transaction: all
-// of in is written, or (with an error wrapping ErrTooBig when it does not
-// fit) nothing. A record's replacement with its change-log entry needs
-// this: atomic even across a crash.
+// ApplyDeltasAtomic is ApplyDeltas made atomic even across a crash: all of
+// in is written, or nothing. In one Badger transaction when it fits; a
+// write too big for one is journalled (see writeJournalled), so readers
+// and a crash see all of it or none. More deltas than Options.BatchSize
+// are refused with an error wrapping ErrTooBig. A record's replacement
+// with its change-log entry needs this.
 func (qs *QuadStore) ApplyDeltasAtomic(in []graph.Delta, opts graph.IgnoreOpts) error {
 	return qs.apply(in, opts, true)
 }
@@ -74,10 +76,18 @@ func (qs *QuadStore) apply(in []graph.Delta, opts graph.IgnoreOpts, atomic bool)
 	}
 	qs.wmu.Lock()
 	defer qs.wmu.Unlock()
+	if err := qs.broken; err != nil {
+		return err
+	}
 	if atomic {
-		if err := qs.write(in, opts, false); errors.Is(err, errNeedValidation) {
-			return fmt.Errorf("%w: %d deltas (BatchSize %d)", ErrTooBig, len(in), qs.batch)
-		} else if err != nil {
+		err := qs.write(in, opts, false)
+		if errors.Is(err, errNeedValidation) {
+			if len(in) > qs.batch {
+				return fmt.Errorf("%w: %d deltas (BatchSize %d)", ErrTooBig, len(in), qs.batch)
+			}
+			err = qs.writeJournalled(in, opts)
+		}
+		if err != nil {
 			return err
 		}
 		return qs.sync()
@@ -110,12 +120,17 @@ func (qs *QuadStore) sync() error {
 // Badger's limits. Unless validated, it refuses (errNeedValidation) to
 // commit a first transaction that does not hold all of in.
 func (qs *QuadStore) write(in []graph.Delta, opts graph.IgnoreOpts, validated bool) error {
+	return qs.writeEach(len(in), func(i int) (prepared, error) { return prepare(in[i]) }, opts, validated)
+}
+
+// writeEach is write of the n deltas that delta(i) prepares, in order.
+func (qs *QuadStore) writeEach(total int, delta func(i int) (prepared, error), opts graph.IgnoreOpts, validated bool) error {
 	maxCount := qs.db.MaxBatchCount() * 9 / 10
 	maxSize := qs.db.MaxBatchSize() * 9 / 10
-	for i := 0; i < len(in); {
-		c := qs.newChunk(min(len(in)-i, qs.batch))
-		for n := 0; i < len(in) && n < qs.batch; n++ {
-			p, err := prepare(in[i])
+	for i := 0; i < total; {
+		c := qs.newChunk(min(total-i, qs.batch))
+		for n := 0; i < total && n < qs.batch; n++ {
+			p, err := delta(i)
 			if err != nil {
 				c.discard()
 				return err
@@ -129,13 +144,18 @@ func (qs *QuadStore) write(in []graph.Delta, opts graph.IgnoreOpts, validated bo
 			}
 			i++
 		}
-		if i < len(in) && !validated {
+		if i < total && !validated {
 			c.discard()
 			return errNeedValidation
 		}
 		validated = true // the rest belongs to an already partly written call
 		if err := c.commit(); err != nil {
 			return err
+		}
+		if i < total && qs.afterChunk != nil {
+			if err := qs.afterChunk(); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -159,25 +179,36 @@ type prepared struct {
 }
 
 func prepare(d graph.Delta) (prepared, error) {
-	p := prepared{d: d}
+	var enc [4][]byte
 	for i, v := range [4]quad.Value{d.Quad.Subject, d.Quad.Predicate, d.Quad.Object, d.Quad.Label} {
 		if v == nil {
 			continue
 		}
-		enc, err := encodeTerm(v)
+		e, err := encodeTerm(v)
 		if err != nil {
-			return p, &graph.DeltaError{Delta: d, Err: err}
+			return prepared{d: d}, &graph.DeltaError{Delta: d, Err: err}
 		}
-		p.enc[i] = enc
+		enc[i] = e
+	}
+	return prepareEncoded(d, enc), nil
+}
+
+// prepareEncoded is prepare of a delta whose terms are encoded (enc).
+func prepareEncoded(d graph.Delta, enc [4][]byte) prepared {
+	p := prepared{d: d, enc: enc}
+	for _, e := range enc {
+		if e == nil {
+			continue
+		}
 		// A new term costs two dictionary entries; a deleted statement
 		// may drop the same two.
 		p.dictCount += 2
-		p.dictSize += termEntriesSize(enc)
+		p.dictSize += termEntriesSize(e)
 	}
 	p.count, p.size = p.dictCount, p.dictSize
 	p.count += maxIndexKeys
 	p.size += maxIndexKeys * (quadKeyLen + entryOverhead)
-	return p, nil
+	return p
 }
 
 // termEntriesSize bounds the bytes of a term's two dictionary entries.
