@@ -146,9 +146,10 @@ type Options struct {
 	Agency string
 	// DryRun validates and reports without writing.
 	DryRun bool
-	// BatchQuads caps the statements of one write; 0 means
-	// registry.MaxBatchQuads. Each batch commits atomically with its
-	// change-log entries.
+	// BatchQuads caps the statements of one write (a unit bigger than it
+	// is a write of its own); 0 means registry.PreferredBatchQuads, and
+	// no cap is above registry.MaxBatchQuads. Each batch commits
+	// atomically with its change-log entries.
 	BatchQuads int
 	// Progress, when set, receives progress lines (rows done, rate, errors,
 	// ETA); see NewProgress.
@@ -293,9 +294,10 @@ func Run(ctx context.Context, store *registry.Store, src Source, format string, 
 		return nil, errors.New("import: an actor (the agency writing) is required")
 	}
 	limit := opts.BatchQuads
-	if limit <= 0 || limit > registry.MaxBatchQuads {
-		limit = registry.MaxBatchQuads
+	if limit <= 0 {
+		limit = registry.PreferredBatchQuads
 	}
+	limit = min(limit, registry.MaxBatchQuads)
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()

@@ -157,27 +157,23 @@ const (
 	// StoreLayout names the layout and its version, as the store's
 	// "mlayout" key holds it.
 	StoreLayout = "credreg-quadstore 5"
-	// badgerMemTable is the Badger memtable size of a registry store.
-	// Badger caps one transaction at 15% of it and at that size over 96
-	// bytes entries, and one PutBatch must be one transaction: up to
-	// MaxBatchQuads statements added and as many removed, four index keys
-	// each (three for the bookkeeping), two dictionary entries for each
-	// term they add, two reserved for each distinct term they may drop,
-	// and the counters. A statement brings at most two new terms (its
-	// subject and object: predicates are the schema's, the graph is its
-	// record's), so a batch of new statements needs at most about 120k
-	// entries and a batch replacing as many about the same, under the
-	// 188k that 90% of 128 MiB allows. TestBatchAtLimitFitsOneTransaction
-	// writes full batches of new and of replaced records; at 96 MiB (141k)
-	// the replacement of 20-statement records no longer fits.
+	// badgerMemTable is the Badger memtable size of a registry store. It
+	// is most of an import's memory: the arena (the memtable size plus a
+	// transaction's worth, allocated whole on the Go heap, so it raises
+	// the garbage collector's goal by as much), its mapped write-ahead
+	// log, and at each switch the full one, with the table builder's
+	// buffers of about twice its size, while the next fills. At 128 MiB a
+	// 100,000-row import's live heap rose by 330 MB at every switch.
 	//
-	// It is also most of an import's memory: the arena (the memtable size
-	// plus a batch's worth, allocated whole on the Go heap, so it raises
-	// the garbage collector's goal by as much), its mapped write-ahead log,
-	// and at each switch the full one being built into a table while the
-	// next fills. Layout 4 (six index keys a statement) needed 192 MiB:
-	// 1.0–1.2 GiB peak resident on a 20,000-row import (2 cores).
-	badgerMemTable = 128 << 20
+	// Badger caps one transaction at 15% of the memtable (about 94,000
+	// entries at 64 MiB, the size over 96-byte entries). A PutBatch is
+	// atomic whatever its size: one that does not fit a transaction is
+	// journalled by the quad store (written twice). PreferredBatchQuads
+	// is the batch that fits: four index keys a statement (three for the
+	// bookkeeping) and two dictionary entries for each new term, at most
+	// two a statement (its subject and object: predicates are the
+	// schema's, the graph is its record's), twice for a replacement.
+	badgerMemTable = 64 << 20
 )
 
 // ErrLocked is wrapped by the error of opening a Badger store that another

@@ -115,9 +115,16 @@ func (e *BatchError) Error() string {
 }
 
 // MaxBatchQuads caps the statements one PutBatch writes, counting
-// BookkeepingQuads for each record, so that a batch fits one storage
-// transaction. Callers split larger imports into batches.
+// BookkeepingQuads for each record: the most one atomic write holds (in
+// memory, and in the Badger store's journal when it does not fit one
+// transaction). Callers split larger imports into batches.
 const MaxBatchQuads = 15_000
+
+// PreferredBatchQuads is the batch size an importer should aim for: on
+// the default Badger store a batch of new or replaced records this big
+// commits in one transaction. A bigger one, up to MaxBatchQuads (a large
+// CTDL document is one batch), is journalled, which writes it twice.
+const PreferredBatchQuads = 6_000
 
 // BookkeepingQuads is the number of statements the store adds for each
 // record it writes: its hash, times and last change, and the change-log

@@ -446,7 +446,7 @@ func conceptsNotIn(ctx context.Context, store *registry.Store, s Scheme) (int, e
 	return n, nil
 }
 
-// putAll writes recs in batches that fit the store's limit and returns the
+// putAll writes recs in batches of the store's preferred size and returns the
 // number of records that changed.
 func putAll(ctx context.Context, store *registry.Store, actor string, recs []registry.Record) (int, error) {
 	n := 0
@@ -454,7 +454,7 @@ func putAll(ctx context.Context, store *registry.Store, actor string, recs []reg
 		size, i := 0, 0
 		for ; i < len(recs); i++ {
 			q := len(recs[i].Quads) + registry.BookkeepingQuads
-			if i > 0 && size+q > registry.MaxBatchQuads {
+			if i > 0 && size+q > registry.PreferredBatchQuads {
 				break
 			}
 			size += q
