@@ -522,6 +522,9 @@ func camelSpace(s string) string {
 	return b.String()
 }
 
+// amountMarks strips what a spreadsheet writes around an amount ($58,240).
+var amountMarks = strings.NewReplacer("$", "", ",", "", " ", "")
+
 var flagTrue = map[string]bool{"yes": true, "y": true, "true": true, "1": true, "x": true, "✓": true, "✔": true}
 var flagFalse = map[string]bool{"no": true, "n": true, "false": true, "0": true, "": true, "-": true}
 
@@ -1055,7 +1058,7 @@ func (r *rowCtx) designation(ctx context.Context, u *Unit, cred, agency, key str
 		e := &recBuilder{iri: ev, quads: d.quads}
 		e.link(schema.RDFType, schema.ClassEvidence)
 		if wage != "" {
-			w := strings.NewReplacer("$", "", ",", "", " ", "").Replace(wage)
+			w := amountMarks.Replace(wage)
 			if _, err := strconv.ParseFloat(w, 64); err != nil || strings.ContainsAny(w, "eE") {
 				r.fail(FieldMedianWage, wage, "not an amount (expected like 58240 or $58,240)")
 			}

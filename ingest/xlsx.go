@@ -982,6 +982,9 @@ func textStyles(f *excelize.File) []bool {
 	return out
 }
 
+// numberMarks strips the group separators a number format shows.
+var numberMarks = strings.NewReplacer(",", "", " ", "", "\u00a0", "", "'", "")
+
 // mangledCode says what a number cell has done to a code of the field
 // (FieldSOC, FieldCIP, FieldNAICS) that was typed into it: shown is the
 // cell's text as its number format shows it (as xlsxRows reads it; a date
@@ -1038,7 +1041,7 @@ func mangledCode(field, shown string) string {
 	}
 	head, tail, dot := strings.Cut(t, ".")
 	if !digits(head) || (dot && !digits(tail)) {
-		if n := strings.NewReplacer(",", "", " ", "", "\u00a0", "", "'", "").Replace(t); digits(n) {
+		if n := numberMarks.Replace(t); digits(n) {
 			return fmt.Sprintf("the cell is the number %s, which its number format shows as %q", n, t) + retypeCode("")
 		}
 		return fmt.Sprintf("the cell is a number that its number format shows as %q, not a %s code", t, label) + retypeCode("")

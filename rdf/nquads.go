@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/cayleygraph/quad"
@@ -127,24 +128,23 @@ func escapeIRI(s string) string {
 	return b.String()
 }
 
-// canonical returns the record's statements deduplicated and sorted, with
-// canonical values, and the content hash over them: sha256 of their
-// N-Quads lines (without graph), sorted, concatenated.
+// Canonicalize returns the record's statements deduplicated and sorted,
+// with canonical values, and the content hash over them: sha256 of their
+// N-Quads lines (without graph), sorted, concatenated. Its scratch space
+// (the lines) is reused across calls: a write canonicalizes each record
+// several times, and at import rates that garbage was a tenth of the
+// allocations.
 func Canonicalize(quads []quad.Quad) ([]quad.Quad, string) {
-	// The lines share one buffer; a line is its span in it.
-	type line struct {
-		start, end int
-		q          quad.Quad
-	}
-	lines := make([]line, 0, len(quads))
-	buf := make([]byte, 0, 128*len(quads))
+	sc := canonScratch.Get().(*canonical)
+	defer sc.release()
 	for _, q := range quads {
 		q = quad.Quad{Subject: CanonicalTerm(q.Subject), Predicate: CanonicalTerm(q.Predicate), Object: CanonicalTerm(q.Object)}
-		start := len(buf)
-		buf = AppendNQuad(buf, q.Subject, q.Predicate, q.Object, nil)
-		lines = append(lines, line{start, len(buf), q})
+		start := len(sc.buf)
+		sc.buf = AppendNQuad(sc.buf, q.Subject, q.Predicate, q.Object, nil)
+		sc.lines = append(sc.lines, canonLine{start, len(sc.buf), q})
 	}
-	slices.SortStableFunc(lines, func(a, b line) int { return bytes.Compare(buf[a.start:a.end], buf[b.start:b.end]) })
+	buf, lines := sc.buf, sc.lines
+	slices.SortStableFunc(lines, func(a, b canonLine) int { return bytes.Compare(buf[a.start:a.end], buf[b.start:b.end]) })
 	h := sha256.New()
 	out := make([]quad.Quad, 0, len(lines))
 	for i, l := range lines {
@@ -155,7 +155,34 @@ func Canonicalize(quads []quad.Quad) ([]quad.Quad, string) {
 		h.Write(buf[l.start:l.end])
 		out = append(out, l.q)
 	}
-	return out, "sha256:" + hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	return out, "sha256:" + hex.EncodeToString(h.Sum(sum[:0]))
+}
+
+// canonLine is a statement of Canonicalize and its line: a span of the
+// shared buffer.
+type canonLine struct {
+	start, end int
+	q          quad.Quad
+}
+
+// canonical is Canonicalize's scratch space.
+type canonical struct {
+	buf   []byte
+	lines []canonLine
+}
+
+var canonScratch = sync.Pool{New: func() any { return new(canonical) }}
+
+// release returns the scratch space to the pool, unless one record made
+// it too large to keep.
+func (c *canonical) release() {
+	if cap(c.buf) > 1<<20 || cap(c.lines) > 1<<14 {
+		return
+	}
+	clear(c.lines) // the statements' values: let them go
+	c.buf, c.lines = c.buf[:0], c.lines[:0]
+	canonScratch.Put(c)
 }
 
 // ContentHash returns the hash a record with these statements has

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -176,6 +177,10 @@ const (
 	badgerMemTable = 64 << 20
 )
 
+// testMemTable, when set (by tests, before a store opens), replaces
+// badgerMemTable: a small memtable makes every batch journalled.
+var testMemTable int64
+
 // ErrLocked is wrapped by the error of opening a Badger store that another
 // process holds (a running server): stop it, or use the server's HTTP
 // routes.
@@ -198,7 +203,7 @@ func openBadgerBackend(dir string, log *slog.Logger) (*badgerBackend, error) {
 	qs, err := quadstore.Open(dir, quadstore.Options{
 		// The registry syncs once per acknowledged write (Sync).
 		NoSync:       true,
-		MemTableSize: badgerMemTable,
+		MemTableSize: cmp.Or(testMemTable, badgerMemTable),
 		// Only Badger's own limits split a write: Apply needs one
 		// transaction, so there is no count limit below them.
 		BatchSize: 1 << 30,
