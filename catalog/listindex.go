@@ -213,7 +213,7 @@ type listIndex struct {
 	// name lacks is not in it. Apart from chot, which the scans read.
 	nameGrams    [][2]uint64
 	credFacets   map[facetKey]map[*credEntry]struct{} // sparse: codes, competencies, types
-	matchKeys    map[string]map[*credEntry]struct{}   // credential match keys (see matchKeys)
+	matchKeys    entrySets                            // by credential match key (see credentialMatchKeys)
 	desFacetBits map[facetKey]bitset                  // by designation number
 	text         map[string][]textPosting
 	stale        int        // postings of entries no longer current
@@ -238,7 +238,7 @@ func newListIndex() *listIndex {
 		slots:        map[string]*credSlot{},
 		desigs:       map[string]*desigEntry{},
 		credFacets:   map[facetKey]map[*credEntry]struct{}{},
-		matchKeys:    map[string]map[*credEntry]struct{}{},
+		matchKeys:    newEntrySets(0),
 		desFacetBits: map[facetKey]bitset{},
 		text:         map[string][]textPosting{},
 		terms:        map[string]*term{},
@@ -706,12 +706,7 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 		}
 	}
 	for _, k := range credentialMatchKeys(v) {
-		set := ix.matchKeys[k]
-		if set == nil {
-			set = map[*credEntry]struct{}{}
-			ix.matchKeys[k] = set
-		}
-		set[e] = struct{}{}
+		ix.matchKeys.add(k, e)
 	}
 	// Full text: a term in the name weighs 3, in the description 1 per
 	// occurrence (at most 3).
@@ -776,12 +771,7 @@ func (ix *listIndex) removeCredential(iri string) {
 		}
 	}
 	for _, k := range credentialMatchKeys(e.view) {
-		if set := ix.matchKeys[k]; set != nil {
-			delete(set, e)
-			if len(set) == 0 {
-				delete(ix.matchKeys, k)
-			}
-		}
+		ix.matchKeys.remove(k, e)
 	}
 	ix.stale += len(e.tokens)
 	if ix.stale > 1<<16 && ix.stale > len(ix.desigs)*4 {
@@ -1051,3 +1041,59 @@ func firstNonEmpty(ss ...string) string {
 }
 
 // stopWords are left out of the full-text index and of queries.
+
+// entrySets maps keys to sets of credentials. Most keys (a name, an
+// identifier) name one credential, kept without a set of its own: a map
+// per key cost the index about 450 bytes a credential at 100,000.
+type entrySets struct {
+	one  map[string]*credEntry
+	many map[string]map[*credEntry]struct{}
+}
+
+func newEntrySets(n int) entrySets {
+	return entrySets{one: make(map[string]*credEntry, n), many: map[string]map[*credEntry]struct{}{}}
+}
+
+// add puts e in k's set (once, however often it is added).
+func (s *entrySets) add(k string, e *credEntry) {
+	if set := s.many[k]; set != nil {
+		set[e] = struct{}{}
+		return
+	}
+	first, ok := s.one[k]
+	switch {
+	case !ok:
+		s.one[k] = e
+	case first != e:
+		delete(s.one, k)
+		s.many[k] = map[*credEntry]struct{}{first: {}, e: {}}
+	}
+}
+
+// remove takes e out of k's set.
+func (s *entrySets) remove(k string, e *credEntry) {
+	if set := s.many[k]; set != nil {
+		delete(set, e)
+		if len(set) == 1 {
+			delete(s.many, k)
+			for last := range set {
+				s.one[k] = last
+			}
+		}
+		return
+	}
+	if s.one[k] == e {
+		delete(s.one, k)
+	}
+}
+
+// each calls fn for each credential in k's set.
+func (s *entrySets) each(k string, fn func(e *credEntry)) {
+	if e, ok := s.one[k]; ok {
+		fn(e)
+		return
+	}
+	for e := range s.many[k] {
+		fn(e)
+	}
+}

@@ -738,5 +738,5 @@ func (ix *listIndex) reserve(terms, creds, desigs int) {
 	ix.nameGrams = make([][2]uint64, 0, creds)
 	ix.dents = make([]*desigEntry, 0, desigs)
 	ix.dhot = make([]desigHot, 0, desigs)
-	ix.matchKeys = make(map[string]map[*credEntry]struct{}, creds)
+	ix.matchKeys = newEntrySets(creds)
 }

@@ -55,17 +55,13 @@ func (c *Catalog) MatchCredential(ctx context.Context, k CredentialKey) (Credent
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	try := func(rule, key string) (CredentialMatch, bool) {
-		set := ix.matchKeys[key]
-		if len(set) == 0 {
-			return CredentialMatch{}, false
-		}
 		m := CredentialMatch{Rule: rule}
-		for e := range set {
+		ix.matchKeys.each(key, func(e *credEntry) {
 			if rule == MatchNameOwner && !slices.Contains(e.view.OwnedBy, k.Owner) {
-				continue
+				return
 			}
 			m.Candidates = append(m.Candidates, e.view)
-		}
+		})
 		sort.Slice(m.Candidates, func(i, j int) bool { return m.Candidates[i].IRI < m.Candidates[j].IRI })
 		return m, len(m.Candidates) > 0
 	}
