@@ -195,8 +195,9 @@ type badgerBackend struct {
 	qs *quadstore.QuadStore
 }
 
-// openBadgerBackend opens (creating if needed) the quad store in dir.
-func openBadgerBackend(dir string, log *slog.Logger) (*badgerBackend, error) {
+// openBadgerBackend opens (creating if needed) the quad store in dir;
+// bulk tunes it for an import (quadstore.Options.BulkLoad).
+func openBadgerBackend(dir string, log *slog.Logger, bulk bool) (*badgerBackend, error) {
 	if err := badgerkv.PrepareDir(dir, false); err != nil {
 		return nil, err
 	}
@@ -204,6 +205,7 @@ func openBadgerBackend(dir string, log *slog.Logger) (*badgerBackend, error) {
 		// The registry syncs once per acknowledged write (Sync).
 		NoSync:       true,
 		MemTableSize: cmp.Or(testMemTable, badgerMemTable),
+		BulkLoad:     bulk,
 		// Only Badger's own limits split a write: Apply needs one
 		// transaction, so there is no count limit below them.
 		BatchSize: 1 << 30,

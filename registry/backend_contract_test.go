@@ -32,7 +32,7 @@ func TestBadgerBackendContract(t *testing.T) {
 	testBackendContract(t, func(t *testing.T) (Backend, func() Backend) {
 		dir := t.TempDir()
 		open := func() Backend {
-			be, err := openBadgerBackend(dir, nil)
+			be, err := openBadgerBackend(dir, nil, false)
 			if err != nil {
 				t.Fatalf("open badger backend: %v", err)
 			}

@@ -262,7 +262,7 @@ func openBackendURL(ctx context.Context, storeURL string, log *slog.Logger) (Bac
 	}
 	switch kind {
 	case "badger":
-		return openBadgerBackend(path, log)
+		return openBadgerBackend(path, log, false)
 	case "postgres", "postgresql":
 		return openPGBackend(ctx, storeURL, log)
 	}

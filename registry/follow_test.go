@@ -47,7 +47,7 @@ func openSharedStores(t *testing.T, be Backend, n int, every ...time.Duration) [
 }
 
 func badgerForSharing(t *testing.T) Backend {
-	be, err := openBadgerBackend(t.TempDir(), nil)
+	be, err := openBadgerBackend(t.TempDir(), nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

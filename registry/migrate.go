@@ -118,7 +118,7 @@ func Migrate(ctx context.Context, storeURL string, opts MigrateOptions) (Migrate
 		}
 		return info, fmt.Errorf("migrate %s (the original is untouched): %w", dir, err)
 	}
-	dst, err = openBadgerBackend(tmp, log)
+	dst, err = openBadgerBackend(tmp, log, true)
 	if err != nil {
 		return fail(err)
 	}

@@ -21,11 +21,11 @@ type laggingPrimary struct {
 }
 
 func newLaggingPair(t *testing.T, lag time.Duration) (primary *laggingPrimary, replica Backend) {
-	p, err := openBadgerBackend(t.TempDir(), nil)
+	p, err := openBadgerBackend(t.TempDir(), nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := openBadgerBackend(t.TempDir(), nil)
+	r, err := openBadgerBackend(t.TempDir(), nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,6 +139,11 @@ type Options struct {
 	// yet is an error wrapping ErrNoRegistry, and is left without a base
 	// (commands that only manage a registry must not fix its base).
 	MustExist bool
+	// BulkLoad tunes a Badger store for an import that writes much at once
+	// (credreg import): Badger compacts less often while it runs, and a
+	// later open without it catches up in the background. No effect on
+	// PostgreSQL.
+	BulkLoad bool
 	// NoSync turns off the fsync of every commit (the store otherwise
 	// syncs once per acknowledged write or batch). Only for throwaway
 	// stores (benchmarks); a registry must not acknowledge a write that a
@@ -365,7 +370,7 @@ func (s *Store) openBadger(dir string, opts Options) error {
 	// The backend never syncs on its own: the store syncs once after each
 	// commit it acknowledges (syncStore). Every write to the store runs
 	// under s.mu, commit and sync together.
-	be, err := openBadgerBackend(dir, s.log)
+	be, err := openBadgerBackend(dir, s.log, opts.BulkLoad)
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", s.url, err)
 	}

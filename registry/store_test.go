@@ -929,3 +929,39 @@ func TestFailedSyncKeepsTheSequence(t *testing.T) {
 	}
 	checkLog(s2)
 }
+
+// TestBulkLoadTunesBadger: Options.BulkLoad reaches the Badger store (more
+// level-0 tables before a compaction), and a store written so opens
+// without it, its records all there.
+func TestBulkLoadTunesBadger(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	l0 := func(s *Store) int { return s.be.(*badgerBackend).qs.Badger().Opts().NumLevelZeroTables }
+	s, err := Open(ctx, "badger://"+dir, Options{Base: testBaseIRI(t), BulkLoad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l0(s); got != 16 {
+		t.Errorf("bulk load: %d level-0 tables, want 16", got)
+	}
+	recs := sampleRecords(t)
+	if _, err := s.PutBatch(ctx, "a", recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, "badger://"+dir, Options{Base: testBaseIRI(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := l0(s); got != 5 {
+		t.Errorf("default: %d level-0 tables, want Badger's 5", got)
+	}
+	for _, rec := range recs {
+		if _, err := s.Get(ctx, rec.IRI); err != nil {
+			t.Errorf("%s after the bulk load: %v", rec.IRI, err)
+		}
+	}
+}

@@ -92,7 +92,7 @@ Flags:
 		fmt.Fprintf(stderr, "credreg import: --base: %v\n", err)
 		return 2
 	}
-	st, err := registry.Open(ctx, *store, registry.Options{Base: base, AdoptStoredBase: *baseFlag == "", Logger: log})
+	st, err := registry.Open(ctx, *store, registry.Options{Base: base, AdoptStoredBase: *baseFlag == "", BulkLoad: true, Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg import: %v\n", err)
 		return 1
