@@ -153,8 +153,9 @@ func (qs *QuadStore) writeJournalled(in []graph.Delta, opts graph.IgnoreOpts) er
 var errCut = errors.New("quadstore: write cut short")
 
 // writeJournal writes the journal blob: its parts in transactions that
-// fit, the header last, then syncs (unless Options.NoSync: then the
-// write's own sync covers it).
+// fit, the header last, then syncs, even under Options.NoSync: after a
+// power loss no transaction of the write may be on disk without the
+// journal that finishes it.
 func (qs *QuadStore) writeJournal(blob []byte) error {
 	part := journalPart
 	if t := int(qs.db.Opts().ValueThreshold) / 2; t < part {
