@@ -60,12 +60,12 @@ func Copy(ctx context.Context, fromURL, toURL string, opts CopyOptions) (CopyInf
 	if fromURL == toURL {
 		return info, fmt.Errorf("copy: the source and the destination are both %s", fromURL)
 	}
-	src, err := openBackendURL(ctx, fromURL, log)
+	src, err := openBackendURL(ctx, fromURL, log, false)
 	if err != nil {
 		return info, fmt.Errorf("copy from %s: %w", fromURL, err)
 	}
 	defer src.Close()
-	dst, err := openBackendURL(ctx, toURL, log)
+	dst, err := openBackendURL(ctx, toURL, log, true)
 	if err != nil {
 		return info, fmt.Errorf("copy to %s: %w", toURL, err)
 	}
@@ -254,15 +254,16 @@ func storedBase(ctx context.Context, be Backend) (string, error) {
 	return string(rdf.IRIOf(qs[0].Object)), nil
 }
 
-// openBackendURL opens the backend a store URL names, as Open does.
-func openBackendURL(ctx context.Context, storeURL string, log *slog.Logger) (Backend, error) {
+// openBackendURL opens the backend a store URL names, as Open does; bulk
+// tunes a Badger store for writing much at once (Options.BulkLoad).
+func openBackendURL(ctx context.Context, storeURL string, log *slog.Logger, bulk bool) (Backend, error) {
 	kind, path, err := parseStoreURL(storeURL)
 	if err != nil {
 		return nil, err
 	}
 	switch kind {
 	case "badger":
-		return openBadgerBackend(path, log, false)
+		return openBadgerBackend(path, log, bulk)
 	case "postgres", "postgresql":
 		return openPGBackend(ctx, storeURL, log)
 	}

@@ -59,7 +59,7 @@ func copySourceWithToken(t *testing.T) (string, string) {
 // allTokens is every token of the store at url.
 func allTokens(t *testing.T, url string) []StoredToken {
 	t.Helper()
-	be, err := openBackendURL(context.Background(), url, nil)
+	be, err := openBackendURL(context.Background(), url, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func allTokens(t *testing.T, url string) []StoredToken {
 
 func allStatements(t *testing.T, url string) []quad.Quad {
 	t.Helper()
-	be, err := openBackendURL(context.Background(), url, nil)
+	be, err := openBackendURL(context.Background(), url, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestCopyRunsAgainSafely(t *testing.T) {
 	}
 	// Interrupted: the destination lacks part of the source; a run
 	// completes it.
-	be, err := openBackendURL(ctx, to, nil)
+	be, err := openBackendURL(ctx, to, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestCopyRefusesAnotherRegistry(t *testing.T) {
 	if _, err := Copy(ctx, from, to, CopyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	be, err := openBackendURL(ctx, to, nil)
+	be, err := openBackendURL(ctx, to, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestCopyRefusesAnotherRegistry(t *testing.T) {
 	if _, err := Copy(ctx, from, to, CopyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	be, err = openBackendURL(ctx, to, nil)
+	be, err = openBackendURL(ctx, to, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestCopyRefusesAnotherRegistry(t *testing.T) {
 		t.Errorf("copy into a store with an extra token: %v", err)
 	}
 	to = "badger://" + t.TempDir()
-	be, err = openBackendURL(ctx, to, nil)
+	be, err = openBackendURL(ctx, to, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}
