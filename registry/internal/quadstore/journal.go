@@ -115,23 +115,20 @@ func journalPartKey(i int) []byte {
 // writeJournalled writes in, too big for one Badger transaction,
 // atomically through the journal (steps above). Called with wmu held.
 func (qs *QuadStore) writeJournalled(in []graph.Delta, opts graph.IgnoreOpts) error {
-	if err := qs.validate(in, opts); err != nil {
+	ps, err := prepareAll(in)
+	if err != nil {
 		return err
 	}
-	ps := make([]prepared, len(in))
-	for i, d := range in {
-		p, err := prepare(d)
-		if err != nil {
-			return err
-		}
-		ps[i] = p
+	if err := qs.validate(ps, opts); err != nil {
+		return err
 	}
 	if err := qs.writeJournal(encodeJournal(ps)); err != nil {
 		return err
 	}
+	qs.journalled.Add(1)
 	qs.whole.Lock()
 	defer qs.whole.Unlock()
-	err := qs.writeEach(len(ps), func(i int) (prepared, error) { return ps[i], nil }, opts, true)
+	err = qs.writePrepared(ps, opts)
 	if err == nil {
 		err = qs.clearJournal()
 	}
@@ -147,6 +144,10 @@ func (qs *QuadStore) writeJournalled(in []graph.Delta, opts graph.IgnoreOpts) er
 	}
 	return err
 }
+
+// JournalledWrites returns how many atomic writes since Open were too big
+// for one transaction and went through the journal.
+func (qs *QuadStore) JournalledWrites() uint64 { return qs.journalled.Load() }
 
 // errCut is what a test's QuadStore.afterChunk returns to stop a
 // journalled write as a crash would: nothing more is written.
@@ -273,8 +274,7 @@ func (qs *QuadStore) finishJournal() error {
 			return err
 		}
 		qs.log.Warn("quadstore: finishing a write a crash or an error interrupted", "store", qs.dir, "deltas", len(ps))
-		err = qs.writeEach(len(ps), func(i int) (prepared, error) { return ps[i], nil },
-			graph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true}, true)
+		err = qs.writePrepared(ps, graph.IgnoreOpts{IgnoreDup: true, IgnoreMissing: true})
 		if err != nil {
 			return fmt.Errorf("quadstore: finish the journalled write: %w", err)
 		}

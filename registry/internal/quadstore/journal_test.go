@@ -83,6 +83,16 @@ func wantState(t *testing.T) []string {
 	return storeState(t, qs)
 }
 
+// seededStore opens a store in dir with journalOpts, holding seed. The
+// caller closes it (a test reopens the same directory).
+func seededStore(t *testing.T, dir string, seed []quad.Quad) *QuadStore {
+	t.Helper()
+	qs, err := Open(dir, journalOpts)
+	require.NoError(t, err)
+	require.NoError(t, qs.ApplyDeltas(adds(seed...), graph.IgnoreOpts{}))
+	return qs
+}
+
 func checkNoJournal(t *testing.T, qs *QuadStore) {
 	t.Helper()
 	require.NoError(t, qs.db.View(func(txn *badger.Txn) error {
@@ -182,9 +192,7 @@ func TestJournalFinishedAtOpen(t *testing.T) {
 	for _, cut := range []int{1, 4} {
 		t.Run(fmt.Sprintf("cut after %d", cut), func(t *testing.T) {
 			dir := t.TempDir()
-			qs, err := Open(dir, journalOpts)
-			require.NoError(t, err)
-			require.NoError(t, qs.ApplyDeltas(adds(seed...), graph.IgnoreOpts{}))
+			qs := seededStore(t, dir, seed)
 			chunks := 0
 			qs.afterChunk = func() error {
 				if chunks++; chunks == cut {
@@ -198,7 +206,7 @@ func TestJournalFinishedAtOpen(t *testing.T) {
 			// Read-only, the store refuses to show the part.
 			ro := journalOpts
 			ro.ReadOnly = true
-			_, err = Open(dir, ro)
+			_, err := Open(dir, ro)
 			require.ErrorContains(t, err, "a write a crash interrupted")
 
 			qs, err = Open(dir, journalOpts)
@@ -212,16 +220,10 @@ func TestJournalFinishedAtOpen(t *testing.T) {
 	}
 	t.Run("finished twice", func(t *testing.T) {
 		dir := t.TempDir()
-		qs, err := Open(dir, journalOpts)
-		require.NoError(t, err)
-		require.NoError(t, qs.ApplyDeltas(adds(seed...), graph.IgnoreOpts{}))
+		qs := seededStore(t, dir, seed)
 		require.NoError(t, qs.Replace(remove, add))
-		var ps []prepared
-		for _, d := range append(dels(remove...), adds(add...)...) {
-			p, err := prepare(d)
-			require.NoError(t, err)
-			ps = append(ps, p)
-		}
+		ps, err := prepareAll(append(dels(remove...), adds(add...)...))
+		require.NoError(t, err)
 		require.NoError(t, qs.writeJournal(encodeJournal(ps)))
 		require.NoError(t, qs.Close())
 		qs, err = Open(dir, journalOpts)
@@ -233,15 +235,13 @@ func TestJournalFinishedAtOpen(t *testing.T) {
 	})
 	t.Run("parts without a header", func(t *testing.T) {
 		dir := t.TempDir()
-		qs, err := Open(dir, journalOpts)
-		require.NoError(t, err)
-		require.NoError(t, qs.ApplyDeltas(adds(seed...), graph.IgnoreOpts{}))
+		qs := seededStore(t, dir, seed)
 		state := storeState(t, qs)
 		require.NoError(t, qs.db.Update(func(txn *badger.Txn) error {
 			return txn.Set(journalPartKey(0), encodeJournal(nil))
 		}))
 		require.NoError(t, qs.Close())
-		qs, err = Open(dir, journalOpts)
+		qs, err := Open(dir, journalOpts)
 		require.NoError(t, err)
 		require.Equal(t, state, storeState(t, qs))
 		checkNoJournal(t, qs)
@@ -255,12 +255,8 @@ func TestJournalFinishedAtOpen(t *testing.T) {
 func TestJournalEncoding(t *testing.T) {
 	in := append(dels(credentialRecord(3)...), adds(append(credentialRecord(4), quad.Quad{
 		Subject: quad.BNode("b1"), Predicate: quad.IRI("p:x"), Object: quad.Int(-7)})...)...)
-	var ps []prepared
-	for _, d := range in {
-		p, err := prepare(d)
-		require.NoError(t, err)
-		ps = append(ps, p)
-	}
+	ps, err := prepareAll(in)
+	require.NoError(t, err)
 	blob := encodeJournal(ps)
 	got, err := decodeJournal(blob)
 	require.NoError(t, err)

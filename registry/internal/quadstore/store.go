@@ -114,6 +114,8 @@ type QuadStore struct {
 	// transactions, and briefly by readTxn: no reader starts a
 	// transaction in the middle of one.
 	whole sync.RWMutex
+	// journalled counts the writes journalled since Open.
+	journalled atomic.Uint64
 	// broken, once set, fails every write: a journalled write could not
 	// be finished (Open finishes it).
 	broken error

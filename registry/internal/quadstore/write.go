@@ -94,10 +94,14 @@ func (qs *QuadStore) apply(in []graph.Delta, opts graph.IgnoreOpts, atomic bool)
 	}
 	err := qs.write(in, opts, validated)
 	if errors.Is(err, errNeedValidation) {
-		if err := qs.validate(in, opts); err != nil {
+		var ps []prepared
+		if ps, err = prepareAll(in); err != nil {
 			return err
 		}
-		err = qs.write(in, opts, true)
+		if err := qs.validate(ps, opts); err != nil {
+			return err
+		}
+		err = qs.writePrepared(ps, opts)
 	}
 	if err != nil {
 		return err
@@ -191,6 +195,24 @@ func prepare(d graph.Delta) (prepared, error) {
 		enc[i] = e
 	}
 	return prepareEncoded(d, enc), nil
+}
+
+// prepareAll prepares every delta of in.
+func prepareAll(in []graph.Delta) ([]prepared, error) {
+	ps := make([]prepared, len(in))
+	for i, d := range in {
+		p, err := prepare(d)
+		if err != nil {
+			return nil, err
+		}
+		ps[i] = p
+	}
+	return ps, nil
+}
+
+// writePrepared is write of deltas already prepared and checked whole.
+func (qs *QuadStore) writePrepared(ps []prepared, opts graph.IgnoreOpts) error {
+	return qs.writeEach(len(ps), func(i int) (prepared, error) { return ps[i], nil }, opts, true)
 }
 
 // prepareEncoded is prepare of a delta whose terms are encoded (enc).
@@ -780,15 +802,12 @@ func writeCounters[K comparable](c *chunk, deltas map[K]int64, known func(K) (ui
 
 // validate checks a whole call for ErrQuadExists and ErrQuadNotExist, as
 // write would meet them, without writing.
-func (qs *QuadStore) validate(in []graph.Delta, opts graph.IgnoreOpts) error {
+func (qs *QuadStore) validate(ps []prepared, opts graph.IgnoreOpts) error {
 	txn := qs.db.NewTransaction(false)
 	defer txn.Discard()
 	state := map[string]bool{}
-	for _, d := range in {
-		p, err := prepare(d)
-		if err != nil {
-			return err
-		}
+	for _, p := range ps {
+		d := p.d
 		var key strings.Builder
 		for _, enc := range p.enc {
 			key.Write(binary.AppendUvarint(nil, uint64(len(enc))))
@@ -796,6 +815,7 @@ func (qs *QuadStore) validate(in []graph.Delta, opts graph.IgnoreOpts) error {
 		}
 		ok, seen := state[key.String()]
 		if !seen {
+			var err error
 			if ok, err = qs.storedQuad(txn, p.enc); err != nil {
 				return err
 			}
