@@ -465,23 +465,33 @@ func TestBatchLimit(t *testing.T) {
 
 // TestBatchAtLimit writes a batch of MaxBatchQuads statements of new
 // records, the largest a caller may send, and rewrites every record of it:
-// both land whole, though neither fits one Badger transaction of the
-// registry's memtable (the quad store journals them).
+// both land whole. The rewrite of 20-statement records does not fit one
+// Badger transaction of the registry's memtable: the quad store journals
+// it. A batch of PreferredBatchQuads, what importers send, is never
+// journalled, new or rewritten.
 func TestBatchAtLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a full batch")
 	}
-	for _, perRecord := range []int{4, 20} {
-		t.Run(strconv.Itoa(perRecord), func(t *testing.T) { testBatchAtLimit(t, perRecord) })
+	for _, limit := range []int{MaxBatchQuads, PreferredBatchQuads} {
+		for _, perRecord := range []int{4, 20} {
+			t.Run(fmt.Sprintf("%d/%d", limit, perRecord), func(t *testing.T) { testBatchAtLimit(t, limit, perRecord) })
+		}
 	}
 }
 
-func testBatchAtLimit(t *testing.T, perRecord int) {
+func testBatchAtLimit(t *testing.T, limit, perRecord int) {
 	s := openStore(t, t.TempDir())
 	base := testBaseIRI(t)
+	journalled := func() uint64 {
+		if b, ok := s.be.(*badgerBackend); ok {
+			return b.qs.JournalledWrites()
+		}
+		return 0
+	}
 	build := func(version string) []Record {
 		var recs []Record
-		for i := 0; (len(recs)+1)*(perRecord+BookkeepingQuads) <= MaxBatchQuads; i++ {
+		for i := 0; (len(recs)+1)*(perRecord+BookkeepingQuads) <= limit; i++ {
 			ctid := schema.DerivedCTID("limit", strconv.Itoa(i))
 			iri := base.Resource(ctid)
 			q := []quad.Quad{
@@ -515,6 +525,13 @@ func testBatchAtLimit(t *testing.T, perRecord int) {
 				t.Fatalf("%s: %s holds %d statements, want %d of %s: %v", version, want.IRI, len(got.Quads), len(want.Quads), version, got.Quads)
 			}
 		}
+	}
+	_, onBadger := s.be.(*badgerBackend)
+	switch n := journalled(); {
+	case limit == PreferredBatchQuads && n > 0:
+		t.Errorf("%d batches of PreferredBatchQuads were journalled: they should fit one transaction", n)
+	case onBadger && limit == MaxBatchQuads && perRecord == 20 && n == 0:
+		t.Errorf("the rewrite of a full batch of 20-statement records was not journalled: the test no longer covers the journal")
 	}
 }
 
