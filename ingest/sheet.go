@@ -522,6 +522,9 @@ func camelSpace(s string) string {
 	return b.String()
 }
 
+// evidenceYear is what an evidence year cell must be: four digits.
+var evidenceYear = regexp.MustCompile(`^[0-9]{4}$`)
+
 // amountMarks strips what a spreadsheet writes around an amount ($58,240).
 var amountMarks = strings.NewReplacer("$", "", ",", "", " ", "")
 
@@ -1073,7 +1076,7 @@ func (r *rowCtx) designation(ctx context.Context, u *Unit, cred, agency, key str
 		}
 		e.text(schema.DataSource, source)
 		if year != "" {
-			if !regexp.MustCompile(`^\d{4}$`).MatchString(year) {
+			if !evidenceYear.MatchString(year) {
 				r.fail(FieldEvidenceYear, year, "not a year (expected like 2025)")
 			}
 			e.typed(schema.DataYear, year, schema.XSDGYear)

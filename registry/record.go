@@ -84,6 +84,11 @@ type Change struct {
 	Action string    `json:"action"`
 	IRI    string    `json:"iri"`
 	Hash   string    `json:"hash"`
+	// Statements is the number of the record's statements as this write
+	// stored them (duplicates dropped, a merge's stored statements and
+	// the publisher included), for a writer's report; 0 in the change
+	// log as read back.
+	Statements int `json:"-"`
 }
 
 // RecordError reports the problems of one record of a batch.
@@ -425,7 +430,7 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 		}
 		// The change-log entry. Its sequence statement is new by
 		// construction: a second writer of the same number fails.
-		c := Change{Seq: seq, Time: now, Actor: actor, Action: action(old.record(), rec), IRI: rec.IRI, Hash: rec.Hash}
+		c := Change{Seq: seq, Time: now, Actor: actor, Action: action(old.record(), rec), IRI: rec.IRI, Hash: rec.Hash, Statements: len(rec.Quads)}
 		entry := changeNode(seq)
 		add(entry, quad.IRI(predSequence), rdf.Integer(seq), graphChanges)
 		add(entry, quad.IRI(predDate), rdf.DateTime(now), graphChanges)

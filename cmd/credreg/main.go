@@ -44,7 +44,28 @@ func main() {
 	stop := startCPUProfile(os.Stderr)
 	code := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	writeHeapProfile(os.Stderr)
 	os.Exit(code)
+}
+
+// writeHeapProfile writes a heap profile at the end of the command to the
+// file CREDREG_MEMPROFILE names: every allocation the command made
+// (go tool pprof -sample_index=alloc_space) and what it still held.
+func writeHeapProfile(stderr io.Writer) {
+	path := os.Getenv("CREDREG_MEMPROFILE")
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "credreg: CREDREG_MEMPROFILE %s: %v\n", path, err)
+	}
 }
 
 // startCPUProfile writes a CPU profile of the whole command to the file
