@@ -460,8 +460,8 @@ func (m *matcher) matches(ctx context.Context) (bitset, error) {
 		}
 		f := m.cred[best]
 		for _, id := range f.ids {
-			for e := range ix.credFacets[facetKey{f.facet, id}] {
-				pass(e)
+			for cid := range ix.credFacets[facetKey{f.facet, id}] {
+				pass(ix.creds[cid])
 			}
 		}
 		return out, ctx.Err()
@@ -472,8 +472,8 @@ func (m *matcher) matches(ctx context.Context) (bitset, error) {
 	for i, f := range m.cred {
 		var fb bitset
 		for _, id := range f.ids {
-			for e := range ix.credFacets[facetKey{f.facet, id}] {
-				fb.set(e.cid)
+			for cid := range ix.credFacets[facetKey{f.facet, id}] {
+				fb.set(cid)
 			}
 		}
 		if i == 0 {
@@ -620,7 +620,7 @@ func (m *matcher) rank(ctx context.Context, rank []int32, sel *pageSelector) err
 				continue
 			}
 			for _, p := range m.ix.text[a.term] {
-				if m.ix.creds[p.cid] == p.e && sc.hits[p.cid] == 0 {
+				if m.ix.currentPosting(p) && sc.hits[p.cid] == 0 {
 					sc.hits[p.cid] = 1
 					cands = append(cands, p.cid)
 				}
@@ -716,7 +716,7 @@ func (m *matcher) accumulate(ctx context.Context, rarest int, sc *textScratch) [
 			strength := int32(a.strength)
 			for _, p := range ix.text[a.term] {
 				cid := p.cid
-				if sc.hits[cid] != held || ix.creds[cid] != p.e {
+				if sc.hits[cid] != held || !ix.currentPosting(p) {
 					continue
 				}
 				v := p.weight * strength
@@ -732,7 +732,7 @@ func (m *matcher) accumulate(ctx context.Context, rarest int, sc *textScratch) [
 			}
 			strength := int32(a.strength)
 			for _, p := range ix.text[a.term] {
-				if cid := p.cid; sc.best[cid] > 0 && ix.creds[cid] == p.e {
+				if cid := p.cid; sc.best[cid] > 0 && ix.currentPosting(p) {
 					sc.written[cid] = p.weight * strength
 				}
 			}

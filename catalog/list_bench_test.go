@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -130,4 +131,27 @@ func BenchmarkList(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkListIndexMemory measures what the list index of
+// CREDREG_BENCH_N credentials (default 100000) costs the Go collector: its
+// live heap, its objects, and the time of a full collection with nothing
+// else live (each iteration is one runtime.GC).
+func BenchmarkListIndexMemory(b *testing.B) {
+	n := 100_000
+	if v := os.Getenv("CREDREG_BENCH_N"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	s := memListStore(b, n)
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MiB")
+	b.ReportMetric(float64(ms.HeapObjects)/1e6, "M-objects")
+	runtime.KeepAlive(s)
 }

@@ -67,7 +67,8 @@ type credEntry struct {
 	// it is current.
 	tokens  []tokenWeight
 	current bool
-	cid     int32 // dense id, in listIndex.creds
+	cid     int32  // dense id, in listIndex.creds
+	serial  uint32 // tells this entry from others that had its number
 	// Hot fields of the view, kept here for the scans.
 	retired      bool
 	lastVerified int32 // YYYYMMDD, 0 when never verified
@@ -117,6 +118,9 @@ type desigHot struct {
 type credHot struct {
 	retired      bool
 	lastVerified int32
+	// serial is the entry's serial (credEntry.serial), 0 when the number
+	// is free: a text posting is current while it names it.
+	serial uint32
 }
 
 // activeOn tells whether the designation is in force on day (YYYYMMDD).
@@ -146,11 +150,12 @@ func dayNumber(s string) int32 {
 
 // textPosting is one credential of a term's posting list. Postings are
 // appended and never removed one by one: those of entries that are no
-// longer current are skipped and swept out when they pile up.
+// longer current are skipped and swept out when they pile up. A posting
+// holds no pointer, so that the collector need not scan the postings.
 type textPosting struct {
-	e      *credEntry
+	cid    int32 // the credential's number
 	weight int32
-	cid    int32 // e.cid; the posting is current while ix.creds[cid] is e
+	serial uint32 // its entry's serial: the posting is current while chot[cid] has it
 }
 
 // term is a resource other than a credential or designation that filters
@@ -208,13 +213,16 @@ type listIndex struct {
 	dfree []int32
 	liveD bitset
 	chot  []credHot // by credential number
+	// serial numbers the credential entries as they are added (see
+	// credHot.serial).
+	serial uint32
 	// nameGrams has, by credential number, a bit for each three bytes in
 	// a row of the name's NameKey (trigramBits): a phrase whose bits a
 	// name lacks is not in it. Apart from chot, which the scans read.
 	nameGrams    [][2]uint64
-	credFacets   map[facetKey]map[*credEntry]struct{} // sparse: codes, competencies, types
-	matchKeys    entrySets                            // by credential match key (see credentialMatchKeys)
-	desFacetBits map[facetKey]bitset                  // by designation number
+	credFacets   map[facetKey]map[int32]struct{} // credential numbers; sparse: codes, competencies, types
+	matchKeys    entrySets                       // by credential match key (see credentialMatchKeys)
+	desFacetBits map[facetKey]bitset             // by designation number
 	text         map[string][]textPosting
 	stale        int        // postings of entries no longer current
 	vocab        vocabulary // the text terms in order (prefixes, slips)
@@ -237,7 +245,7 @@ func newListIndex() *listIndex {
 		ids:          map[string]uint32{},
 		slots:        map[string]*credSlot{},
 		desigs:       map[string]*desigEntry{},
-		credFacets:   map[facetKey]map[*credEntry]struct{}{},
+		credFacets:   map[facetKey]map[int32]struct{}{},
 		matchKeys:    newEntrySets(0),
 		desFacetBits: map[facetKey]bitset{},
 		text:         map[string][]textPosting{},
@@ -248,7 +256,7 @@ func newListIndex() *listIndex {
 }
 
 // id interns s (ids are never reused; the table only grows, by the
-// distinct IRIs and region names met).
+// distinct IRIs, region names, text terms and shared values met).
 func (ix *listIndex) id(s string) uint32 {
 	if n, ok := ix.ids[s]; ok {
 		return n
@@ -265,12 +273,33 @@ func (ix *listIndex) id(s string) uint32 {
 // lookupID returns the id of s, 0 when s was never interned.
 func (ix *listIndex) lookupID(s string) uint32 { return ix.ids[s] }
 
+// internAll interns each string of ss and returns their ids. It also
+// makes each string of ss the index's own copy, so that the views
+// of many credentials share one string for a code or an organization: the
+// index is smaller and its collector has fewer objects to mark.
 func (ix *listIndex) internAll(ss []string) []uint32 {
 	out := make([]uint32, len(ss))
 	for i, s := range ss {
 		out[i] = ix.id(s)
+		ss[i] = ix.names[out[i]]
 	}
 	return out
+}
+
+// share returns the index's own copy of s, a value many views repeat (an
+// organization, a date, a data source), interning it.
+func (ix *listIndex) share(s string) string {
+	if s == "" {
+		return s
+	}
+	return ix.names[ix.id(s)]
+}
+
+// shareAll makes each string of ss the index's own copy (see share).
+func (ix *listIndex) shareAll(ss []string) {
+	for i, s := range ss {
+		ss[i] = ix.share(s)
+	}
 }
 
 // takeNumber returns a dense number for a new entry: a freed one, or the
@@ -679,7 +708,12 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 		current: true, retired: v.Retired, lastVerified: dayNumber(v.LastVerified)}
 	sl.entry = e
 	e.cid = takeNumber(&ix.cfree, &ix.creds, &ix.chot)
-	ix.creds[e.cid], ix.chot[e.cid] = e, credHot{retired: e.retired, lastVerified: e.lastVerified}
+	ix.serial++
+	if ix.serial == 0 { // wrapped: 0 means a free number
+		ix.serial++
+	}
+	e.serial = ix.serial
+	ix.creds[e.cid], ix.chot[e.cid] = e, credHot{retired: e.retired, lastVerified: e.lastVerified, serial: e.serial}
 	if n := int(e.cid) + 1 - len(ix.nameGrams); n > 0 {
 		ix.nameGrams = append(ix.nameGrams, make([][2]uint64, n)...)
 	}
@@ -694,15 +728,20 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 	e.facets[facetNAICS] = ix.internAll(v.Industries)
 	e.facets[facetCompetency] = ix.internAll(v.Competencies)
 	e.facets[facetType] = ix.internAll(v.Types)
+	ix.shareAll(v.OwnedBy)
+	ix.shareAll(v.OfferedBy)
+	ix.shareAll(v.Clusters)
+	ix.shareAll(v.SubClusters)
+	v.LastVerified = ix.share(v.LastVerified)
 	for f, vals := range e.facets {
 		for _, val := range vals {
 			k := facetKey{byte(f), val}
 			set := ix.credFacets[k]
 			if set == nil {
-				set = map[*credEntry]struct{}{}
+				set = map[int32]struct{}{}
 				ix.credFacets[k] = set
 			}
-			set[e] = struct{}{}
+			set[e.cid] = struct{}{}
 		}
 	}
 	for _, k := range credentialMatchKeys(v) {
@@ -736,8 +775,14 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 		if len(ix.text[t]) == 0 {
 			ix.vocab.dirty.Store(true)
 		}
-		ix.text[t] = append(ix.text[t], textPosting{e, int32(w), e.cid})
+		ix.text[t] = append(ix.text[t], textPosting{e.cid, int32(w), e.serial})
 	}
+}
+
+// currentPosting tells whether p names a credential entry still in the
+// index.
+func (ix *listIndex) currentPosting(p textPosting) bool {
+	return ix.chot[p.cid].serial == p.serial
 }
 
 // textKey is the interned key of a full-text term.
@@ -763,7 +808,7 @@ func (ix *listIndex) removeCredential(iri string) {
 		for _, val := range vals {
 			k := facetKey{byte(f), val}
 			if set := ix.credFacets[k]; set != nil {
-				delete(set, e)
+				delete(set, e.cid)
 				if len(set) == 0 {
 					delete(ix.credFacets, k)
 				}
@@ -784,7 +829,7 @@ func (ix *listIndex) sweepText() {
 	for t, ps := range ix.text {
 		out := ps[:0]
 		for _, p := range ps {
-			if p.e.current {
+			if ix.currentPosting(p) {
 				out = append(out, p)
 			}
 		}
@@ -828,6 +873,13 @@ func (ix *listIndex) addDesignation(v *DesignationView) {
 		d.region = ix.id(regionKey(v.Region))
 	}
 	d.criteria = ix.internAll(v.Criteria)
+	v.Credential = d.slot.iri
+	v.Agency, v.Region = ix.share(v.Agency), ix.share(v.Region)
+	v.ValidFrom, v.ValidThrough, v.LastVerified = ix.share(v.ValidFrom), ix.share(v.ValidThrough), ix.share(v.LastVerified)
+	for i := range v.Evidence {
+		ev := &v.Evidence[i]
+		ev.DataSource, ev.DataYear = ix.share(ev.DataSource), ix.share(ev.DataYear)
+	}
 	ix.desigs[v.IRI] = d
 	d.slot.desigs = append(d.slot.desigs, d)
 	sortDesignations(d.slot.desigs)

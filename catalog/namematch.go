@@ -136,14 +136,15 @@ func (ix *listIndex) nameHits(ws []string) []nameHit {
 		written := map[*credEntry]int{}
 		for _, a := range alts {
 			for _, p := range ix.text[a.term] {
-				if !p.e.current {
+				if !ix.currentPosting(p) {
 					continue
 				}
+				e := ix.creds[p.cid]
 				n := int(p.weight) * a.strength
 				if a.raw() {
-					written[p.e] = n
-				} else if n > best[p.e] {
-					best[p.e] = n
+					written[e] = n
+				} else if n > best[e] {
+					best[e] = n
 				}
 			}
 		}
