@@ -162,6 +162,13 @@
 // leaves it at the same commit, so a cached id is never stale. Decoded
 // terms are cached by id; ids are never reused, so those never go stale.
 //
+// A writable store also keeps a Bloom filter of the dictionary's keys in
+// memory (termfilter.go), built in the background at Open and rebuilt
+// larger when outgrown: a term it says is absent is not looked up in
+// Badger, which answers a miss only after searching every memtable and
+// table. It has no false negatives because every new term key is added
+// before its write commits. Nothing of it is stored.
+//
 // # Writes
 //
 // One writer at a time (a mutex; Badger's lock keeps other processes out).

@@ -31,7 +31,11 @@ func (qs *QuadStore) lookupID(txn *badger.Txn, enc []byte) (uint64, bool, error)
 	if id, ok := qs.terms.get(string(enc)); ok {
 		return id, true, nil
 	}
-	item, err := txn.Get(termKey(enc))
+	key := termKey(enc)
+	if !qs.mayHaveTerm(key) {
+		return 0, false, nil
+	}
+	item, err := txn.Get(key)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return 0, false, nil
 	} else if err != nil {

@@ -1,6 +1,7 @@
 package quadstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -74,6 +75,12 @@ type Options struct {
 	OpenBadger func(badger.Options) (*badger.DB, error)
 	// mustExist and mustBeNew are set by cayley's NewFunc and InitFunc.
 	mustExist, mustBeNew bool
+	// noTermFilter turns the term filter off, and termFilterMin sets the
+	// smallest capacity a term filter is built for (0 means
+	// minTermFilterCapacity): tests compare with the one and grow filters
+	// with the other.
+	noTermFilter  bool
+	termFilterMin int64
 }
 
 // QuadStore is credreg's cayley quad store on Badger v4. It is safe for
@@ -125,6 +132,21 @@ type QuadStore struct {
 
 	terms *cache[string, uint64]     // encoded term → id; only writers insert
 	names *cache[uint64, nameRecord] // id → value (ids are never reused)
+
+	// filter tells the terms surely not in the dictionary (see
+	// termFilter); nil in a read-only store. filterNext is a larger one
+	// being built (guarded by wmu); filterBuilds counts the builds.
+	filter       atomic.Pointer[termFilter]
+	filterNext   *termFilter
+	filterBuilds atomic.Int64
+	filterMin    int64
+
+	// bg runs the background work (the term filter's builds), stopped
+	// by bgCtx at Close; closing (guarded by wmu) stops new work.
+	bg       sync.WaitGroup
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	closing  bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -221,12 +243,18 @@ func Open(dir string, opts Options) (*QuadStore, error) {
 	}
 	qs.terms = newCache[string, uint64](tc)
 	qs.names = newCache[uint64, nameRecord](tc)
+	qs.bgCtx, qs.bgCancel = context.WithCancel(context.Background())
+	qs.filterMin = cmp.Or(opts.termFilterMin, minTermFilterCapacity)
 	qs.opening = true
 	err = qs.init(opts)
 	qs.opening, qs.openIRIs = false, nil
 	if err != nil {
+		qs.bgCancel()
 		_ = db.Close()
 		return nil, err
+	}
+	if !opts.ReadOnly && !opts.noTermFilter {
+		qs.startTermFilter(qs.nodes.Load() * termFilterGrowth)
 	}
 	return qs, nil
 }
@@ -405,6 +433,11 @@ func (qs *QuadStore) Badger() *badger.DB { return qs.db }
 // Close closes the store. Later calls return the first call's result.
 func (qs *QuadStore) Close() error {
 	qs.closeOnce.Do(func() {
+		qs.wmu.Lock()
+		qs.closing = true
+		qs.wmu.Unlock()
+		qs.bgCancel()
+		qs.bg.Wait()
 		qs.wmu.Lock()
 		defer qs.wmu.Unlock()
 		qs.closeErr = qs.db.Close()

@@ -76,6 +76,7 @@ func (qs *QuadStore) apply(in []graph.Delta, opts graph.IgnoreOpts, atomic bool)
 	}
 	qs.wmu.Lock()
 	defer qs.wmu.Unlock()
+	defer qs.growTermFilter()
 	if err := qs.broken; err != nil {
 		return err
 	}
@@ -354,7 +355,11 @@ func (c *chunk) termID(enc []byte, create bool) (id uint64, ok bool, err error) 
 		return id, true, nil
 	}
 	tk := c.termKey(enc)
-	item, err := c.txn.Get(tk)
+	var item *badger.Item
+	err = badger.ErrKeyNotFound
+	if c.qs.mayHaveTerm(tk) {
+		item, err = c.txn.Get(tk)
+	}
 	switch {
 	case err == nil:
 		err = item.Value(func(v []byte) error {
@@ -373,6 +378,7 @@ func (c *chunk) termID(enc []byte, create bool) (id uint64, ok bool, err error) 
 	}
 	id = c.nextID
 	c.nextID++
+	c.qs.addTerm(tk)
 	if err := c.set(tk, binary.BigEndian.AppendUint64(c.alloc(idLen), id)); err != nil {
 		return 0, false, err
 	}
