@@ -14,6 +14,7 @@ import (
 	"github.com/cayleygraph/cayley/graph/refs"
 	"github.com/cayleygraph/quad"
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 )
 
 // LayoutVersion is the version of the key layout this package reads and
@@ -219,7 +220,17 @@ func Open(dir string, opts Options) (*QuadStore, error) {
 		WithNumMemtables(3).
 		WithNumCompactors(2).
 		WithNumLevelZeroTables(l0).
-		WithNumLevelZeroTablesStall(3 * l0)
+		WithNumLevelZeroTablesStall(3 * l0).
+		// Zstandard at level 1 rather than Badger's Snappy. On the
+		// 100,000-row import (2 cores) the store is 310 MB rather than
+		// 493 MB and the import as fast (2:09 against 2:10), and as
+		// Badger maps its tables, the peak resident memory is 100 MiB
+		// lower (1,148 against 1,227–1,287 MiB). Reads of whole
+		// ranges decompress more: the dump of that store took 8.9 s
+		// rather than 7.1 s, every fragment's first page at most 4.4 ms
+		// cold. Tables written before keep their compression.
+		WithCompression(options.ZSTD).
+		WithZSTDCompressionLevel(1)
 	if limit := mem * 15 / 100; bo.ValueThreshold > limit/4 {
 		bo = bo.WithValueThreshold(limit / 4)
 	}
