@@ -136,9 +136,11 @@ type QuadStore struct {
 
 	// filter tells the terms surely not in the dictionary (see
 	// termFilter); nil in a read-only store. filterNext is a larger one
-	// being built (guarded by wmu); filterBuilds counts the builds.
+	// being built and filterFailed is set once a build failed (both
+	// guarded by wmu); filterBuilds counts the builds.
 	filter       atomic.Pointer[termFilter]
 	filterNext   *termFilter
+	filterFailed bool
 	filterBuilds atomic.Int64
 	filterMin    int64
 

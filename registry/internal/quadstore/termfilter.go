@@ -110,7 +110,7 @@ func (qs *QuadStore) addTerm(key []byte) {
 // added is committed (or never will be): the new filter's snapshot holds
 // them all.
 func (qs *QuadStore) growTermFilter() {
-	if f := qs.filter.Load(); f != nil && f.ready.Load() && f.full() && qs.filterNext == nil {
+	if f := qs.filter.Load(); f != nil && f.ready.Load() && f.full() && qs.filterNext == nil && !qs.filterFailed {
 		qs.startTermFilter(qs.nodes.Load() * termFilterGrowth)
 	}
 }
@@ -142,11 +142,14 @@ func (qs *QuadStore) startTermFilter(capacity int64) {
 			if qs.bgCtx.Err() == nil {
 				qs.log.Warn("term filter not built; dictionary lookups ask Badger", "err", err)
 			}
-			// A filter that is not ready is never consulted: drop it.
+			// A filter that is not ready is never consulted: drop it,
+			// and build no other until the store is opened again (the
+			// one in use stays, a little less useful as it fills).
 			qs.wmu.Lock()
 			if qs.filterNext == nf {
 				qs.filterNext = nil
 			}
+			qs.filterFailed = true
 			qs.wmu.Unlock()
 			return
 		}
