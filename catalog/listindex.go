@@ -64,11 +64,9 @@ type credEntry struct {
 	facets       [credFacetCount][]uint32
 	// tokens are the credential's full-text terms (interned) with their
 	// weight, by id; the text postings that name this entry are valid while
-	// it is current.
-	tokens  []tokenWeight
-	current bool
-	cid     int32  // dense id, in listIndex.creds
-	serial  uint32 // tells this entry from others that had its number
+	// it is in the index (listIndex.currentPosting).
+	tokens []tokenWeight
+	cid    int32 // dense id, in listIndex.creds
 	// Hot fields of the view, kept here for the scans.
 	retired      bool
 	lastVerified int32 // YYYYMMDD, 0 when never verified
@@ -118,8 +116,9 @@ type desigHot struct {
 type credHot struct {
 	retired      bool
 	lastVerified int32
-	// serial is the entry's serial (credEntry.serial), 0 when the number
-	// is free: a text posting is current while it names it.
+	// serial is the serial of the entry holding the number (see
+	// listIndex.serial), 0 when the number is free: a text posting is
+	// current while it names it.
 	serial uint32
 }
 
@@ -705,15 +704,14 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 	v.Record = nil
 	sl := ix.slot(v.IRI, true)
 	e := &credEntry{view: v, slot: sl, key: foldName(v.Name) + "\x00" + v.IRI, nameKey: schema.NameKey(v.Name),
-		current: true, retired: v.Retired, lastVerified: dayNumber(v.LastVerified)}
+		retired: v.Retired, lastVerified: dayNumber(v.LastVerified)}
 	sl.entry = e
 	e.cid = takeNumber(&ix.cfree, &ix.creds, &ix.chot)
 	ix.serial++
 	if ix.serial == 0 { // wrapped: 0 means a free number
 		ix.serial++
 	}
-	e.serial = ix.serial
-	ix.creds[e.cid], ix.chot[e.cid] = e, credHot{retired: e.retired, lastVerified: e.lastVerified, serial: e.serial}
+	ix.creds[e.cid], ix.chot[e.cid] = e, credHot{retired: e.retired, lastVerified: e.lastVerified, serial: ix.serial}
 	if n := int(e.cid) + 1 - len(ix.nameGrams); n > 0 {
 		ix.nameGrams = append(ix.nameGrams, make([][2]uint64, n)...)
 	}
@@ -775,7 +773,7 @@ func (ix *listIndex) addCredential(v *CredentialView) {
 		if len(ix.text[t]) == 0 {
 			ix.vocab.dirty.Store(true)
 		}
-		ix.text[t] = append(ix.text[t], textPosting{e.cid, int32(w), e.serial})
+		ix.text[t] = append(ix.text[t], textPosting{e.cid, int32(w), ix.serial})
 	}
 }
 
@@ -796,7 +794,6 @@ func (ix *listIndex) removeCredential(iri string) {
 	e := sl.entry
 	sl.entry = nil
 	ix.dropSlot(sl)
-	e.current = false
 	for _, d := range sl.desigs {
 		ix.dhot[d.did].cid = -1
 	}
