@@ -26,6 +26,12 @@ func newStore(t testing.TB) *registry.Store {
 
 func importCSV(t *testing.T, s *registry.Store, name, data string, opts SheetOptions, dry bool) *Report {
 	t.Helper()
+	return importCSVWith(t, s, name, data, opts, Options{Actor: "test agency", DryRun: dry})
+}
+
+// importCSVWith is importCSV with the run's options.
+func importCSVWith(t *testing.T, s *registry.Store, name, data string, opts SheetOptions, run Options) *Report {
+	t.Helper()
 	res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +44,7 @@ func importCSV(t *testing.T, s *registry.Store, name, data string, opts SheetOpt
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(context.Background(), s, src, "csv", Options{Actor: "test agency", DryRun: dry})
+	rep, err := Run(context.Background(), s, src, "csv", run)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -81,20 +87,8 @@ func TestReportCountsEachRecordOnce(t *testing.T) {
 	}
 	run := func(s *registry.Store, batch int) *Report {
 		t.Helper()
-		res, err := NewResolver(context.Background(), catalogtest.Of(t, s))
-		if err != nil {
-			t.Fatal(err)
-		}
-		src, err := CSV("sheet.csv", strings.NewReader(sheet.String()), int64(sheet.Len()),
-			SheetOptions{Agency: "Heartland Workforce Commission", Resolver: res, Today: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := Run(context.Background(), s, src, "csv", Options{Actor: "test agency", BatchQuads: batch})
-		if err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-		return rep
+		return importCSVWith(t, s, "sheet.csv", sheet.String(), SheetOptions{Agency: "Heartland Workforce Commission"},
+			Options{Actor: "test agency", BatchQuads: batch})
 	}
 	type counts struct{ written, unchanged, statements, failed int }
 	of := func(r *Report) counts { return counts{r.Written, r.Unchanged, r.Statements, r.Failed} }
