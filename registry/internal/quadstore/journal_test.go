@@ -125,42 +125,27 @@ func TestJournalledWrite(t *testing.T) {
 	chunks := 0
 	qs.afterChunk = func() error { chunks++; return nil }
 	var seen sync.Map
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				n, err := qs.Count(ctx, Pattern{})
-				if err != nil {
-					seen.Store(err.Error(), true)
-					return
-				}
-				// A scan of a replaced record's graph, too.
-				var names int
-				err = qs.Scan(ctx, Pattern{Label: credentialRecord(7)[0].Label}, 0, func(q quad.Quad) error {
-					if q.Predicate == quad.IRI(ceterms+"name") {
-						names++
-					}
-					return nil
-				})
-				if err != nil {
-					seen.Store(err.Error(), true)
-					return
-				}
-				seen.Store(fmt.Sprintf("count %d, names %d", n, names), true)
+	stop := whileReading(2, func() error {
+		n, err := qs.Count(ctx, Pattern{})
+		if err != nil {
+			return err
+		}
+		// A scan of a replaced record's graph, too.
+		var names int
+		err = qs.Scan(ctx, Pattern{Label: credentialRecord(7)[0].Label}, 0, func(q quad.Quad) error {
+			if q.Predicate == quad.IRI(ceterms+"name") {
+				names++
 			}
-		}()
-	}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		seen.Store(fmt.Sprintf("count %d, names %d", n, names), true)
+		return nil
+	})
 	require.NoError(t, qs.Replace(remove, add))
-	close(stop)
-	wg.Wait()
+	require.NoError(t, stop())
 	require.Greater(t, chunks, 3, "the write should have needed several transactions")
 	seen.Range(func(k, _ any) bool {
 		s := k.(string)

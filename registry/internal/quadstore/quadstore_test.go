@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,38 @@ func openTest(t testing.TB, dir string, opts Options) *QuadStore {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = qs.Close() })
 	return qs
+}
+
+// whileReading runs read in n goroutines, over and over, until the
+// returned stop is called; stop waits for them and returns the first
+// error a read returned (which ends that reader).
+func whileReading(n int, read func() error) (stop func() error) {
+	done := make(chan struct{})
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if err := read(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	return func() error {
+		close(done)
+		wg.Wait()
+		close(errs)
+		return <-errs
+	}
 }
 
 func adds(qs ...quad.Quad) []graph.Delta {

@@ -3,7 +3,6 @@ package quadstore
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -91,29 +90,16 @@ func TestTermFilterKeepsEveryTerm(t *testing.T) {
 	qs = openTest(t, dir, Options{termFilterMin: 2000})
 	plain := openTest(t, "", Options{noTermFilter: true})
 	require.NoError(t, plain.ApplyDeltas(adds(seed...), graph.IgnoreOpts{}))
-	var wg sync.WaitGroup
-	readErr := make(chan error, 1)
-	stop := make(chan struct{})
-	wg.Add(1)
-	go func() { // a reader looks up stored terms throughout
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			want := credentialRecord(i % 200)[3]
-			n, err := qs.Count(ctx, Pattern{Subject: want.Subject, Predicate: want.Predicate, Object: want.Object})
-			if err == nil && n != 1 {
-				err = fmt.Errorf("statement %v counted %d times", want, n)
-			}
-			if err != nil {
-				readErr <- err
-				return
-			}
+	reads := 0
+	stop := whileReading(1, func() error { // a reader looks up stored terms throughout
+		want := credentialRecord(reads % 200)[3]
+		reads++
+		n, err := qs.Count(ctx, Pattern{Subject: want.Subject, Predicate: want.Predicate, Object: want.Object})
+		if err == nil && n != 1 {
+			err = fmt.Errorf("statement %v counted %d times", want, n)
 		}
-	}()
+		return err
+	})
 	for i := 200; i < 1200; i += 50 {
 		var batch []quad.Quad
 		for j := i; j < i+50; j++ {
@@ -124,13 +110,7 @@ func TestTermFilterKeepsEveryTerm(t *testing.T) {
 		require.NoError(t, qs.ApplyDeltas(adds(batch...), graph.IgnoreOpts{IgnoreDup: true}))
 		require.NoError(t, plain.ApplyDeltas(adds(batch...), graph.IgnoreOpts{IgnoreDup: true}))
 	}
-	close(stop)
-	wg.Wait()
-	select {
-	case err := <-readErr:
-		t.Fatal(err)
-	default:
-	}
+	require.NoError(t, stop())
 	f := filterSettled(t, qs)
 	require.Greater(t, qs.filterBuilds.Load(), int64(1), "the filter was never outgrown")
 	for _, k := range storedTermKeys(t, qs) {
