@@ -198,7 +198,7 @@ type badgerBackend struct {
 // openBadgerBackend opens (creating if needed) the quad store in dir;
 // bulk tunes it for an import (quadstore.Options.BulkLoad).
 func openBadgerBackend(dir string, log *slog.Logger, bulk bool) (*badgerBackend, error) {
-	if err := badgerkv.PrepareDir(dir, false); err != nil {
+	if err := badgerkv.PrepareDir(dir, false, log); err != nil {
 		return nil, err
 	}
 	qs, err := quadstore.Open(dir, quadstore.Options{

@@ -157,3 +157,41 @@ func crashChild(dir string) {
 }
 
 func benchBaseOK() (schema.Base, error) { return schema.NewBase("https://registry.example.gov") }
+
+// TestOpenAfterKillWhileCreatingAMemtable opens a store holding the empty
+// memtable log a process killed between creating and sizing it leaves (as
+// TestAcknowledgedBatchesSurviveKill9 did once, in CI): the store opens
+// and holds every record it had.
+func TestOpenAfterKillWhileCreatingAMemtable(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := Options{Base: synth.Base(t), Logger: slog.New(slog.DiscardHandler)}
+	s, err := Open(ctx, "badger://"+dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]Record, 20)
+	for i := range recs {
+		recs[i] = synthCredential(synth.Base(t), i)
+	}
+	if _, err := s.PutBatch(ctx, "crash", recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/99999.mem", nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, "badger://"+dir, opts)
+	if err != nil {
+		t.Fatalf("open with an empty memtable log: %v", err)
+	}
+	defer s.Close()
+	for i, rec := range recs {
+		got, err := s.Get(ctx, rec.IRI)
+		if err != nil || got.Hash != rdf.ContentHash(rec.Quads) {
+			t.Fatalf("record %d after the reopen: %v", i, err)
+		}
+	}
+}

@@ -102,7 +102,7 @@ func Open(opts Options) (*DB, error) {
 		return nil, errors.New("open badger store: Options.Dir is empty")
 	}
 	dir := opts.Dir
-	if err := prepareDir(dir, opts.ReadOnly); err != nil {
+	if err := prepareDir(dir, opts.ReadOnly, opts.Logger); err != nil {
 		return nil, err
 	}
 	bopts, err := badgerOptions(opts)
@@ -162,14 +162,24 @@ func badgerOptions(opts Options) (badger.Options, error) {
 
 // prepareDir makes sure dir is a usable directory before Badger sees it, so
 // that the common mistakes get a precise error.
-func prepareDir(dir string, readOnly bool) error {
+func prepareDir(dir string, readOnly bool, log *slog.Logger) error {
 	fi, err := os.Stat(dir)
 	if err == nil {
 		if !fi.IsDir() {
 			return fmt.Errorf("open badger store at %s: path is a %s, not a directory: %w",
 				dir, fileKind(fi.Mode()), syscall.ENOTDIR)
 		}
-		return nil
+		if readOnly {
+			return checkNoEmptyLogs(dir)
+		}
+		removed, err := removeEmptyLogs(dir)
+		if len(removed) > 0 {
+			if log == nil {
+				log = slog.Default()
+			}
+			log.Warn("removed empty logs a process killed while creating them left; they held nothing", "store", dir, "files", removed)
+		}
+		return err
 	}
 	// ENOTDIR: a parent is not a directory, so dir does not exist either.
 	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {

@@ -3,6 +3,7 @@ package badgerkv
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,9 +79,14 @@ func (db *DB) txnTooBig(err error) error {
 }
 
 // PrepareDir makes sure dir is a usable store directory (creating it for a
-// read-write open), with a precise error for the common mistakes. It is
-// Open's first step, for callers that open Badger themselves.
-func PrepareDir(dir string, readOnly bool) error { return prepareDir(dir, readOnly) }
+// read-write open), with a precise error for the common mistakes. A
+// read-write open also removes the empty logs a process killed while
+// creating them leaves, which Badger cannot open (logged on log, nil
+// meaning slog.Default()); a read-only open refuses such a store, saying
+// so. It is Open's first step, for callers that open Badger themselves.
+func PrepareDir(dir string, readOnly bool, log *slog.Logger) error {
+	return prepareDir(dir, readOnly, log)
+}
 
 // ClassifyOpenError turns an error of badger.Open on dir into one a user
 // can act on (see ErrLocked), as Open does.
