@@ -676,18 +676,27 @@ func (r *runner) flush() error {
 				r.rep.Batches++
 				return nil
 			}
-			r.dropFailing(bad)
+			r.dropFailing(bad, nil)
 			extra = withoutRecords(extra, bad)
 			continue
 		}
-		changes, err := r.store.PutBatch(r.ctx, r.opts.Actor, recs)
+		changes, err := r.put(recs)
 		var be *registry.BatchError
 		if errors.As(err, &be) && attempt == 0 {
 			bad := map[string]schema.Problems{}
+			forbidden := map[string]bool{}
 			for _, re := range be.Records {
 				bad[re.IRI] = re.Problems
+				var fe *registry.ForbiddenError
+				if errors.As(re, &fe) {
+					forbidden[re.IRI] = true
+					if ref, ok := r.refs[re.IRI]; ok && r.recs[re.IRI] == nil {
+						r.warn(ref, "named inside another record; linked to the stored record, left as it is, which this agency may not change: "+fe.Reason)
+						r.rep.References.Extended-- // counted when the extension was made
+					}
+				}
 			}
-			r.dropFailing(bad)
+			r.dropFailing(bad, forbidden)
 			extra = withoutRecords(extra, bad)
 			if len(r.units) == 0 {
 				return nil
@@ -715,6 +724,17 @@ func (r *runner) flush() error {
 		r.log.Debug("import batch written", "file", r.src.Name(), "batch", r.rep.Batches, "records", len(recs), "units", len(r.units))
 		return nil
 	}
+}
+
+// put writes a batch: for the agency, when the import has one, so that
+// the registry checks authorize's decisions again under its write lock,
+// against the records as stored at the write (another agency may have
+// created or changed one since authorize read it).
+func (r *runner) put(recs []registry.Record) ([]registry.Change, error) {
+	if r.opts.Agency == "" {
+		return r.store.PutBatch(r.ctx, r.opts.Actor, recs)
+	}
+	return r.store.PutBatchAs(r.ctx, r.opts.Agency, r.opts.Actor, recs)
 }
 
 // tally counts a record of a written batch in the report, once per run:
@@ -796,18 +816,29 @@ func withoutRecords(recs []registry.Record, bad map[string]schema.Problems) []re
 
 // dropFailing removes from the batch the units that contributed to a
 // failing record, reporting them, and rebuilds the batch from the rest.
-func (r *runner) dropFailing(bad map[string]schema.Problems) {
+// forbidden names the records that failed because the agency may not
+// write them as stored now (PutBatchAs), not for their content.
+func (r *runner) dropFailing(bad map[string]schema.Problems, forbidden map[string]bool) {
 	units := r.units
 	r.reset()
 	namer, _ := r.src.(ColumnNamer)
 	for _, u := range units {
 		var probs []Problem
+		refused := false
 		for _, rec := range u.Records {
 			for _, p := range bad[rec.IRI] {
 				pr := r.problem(u.Row, rec.IRI, p, namer)
-				pr.Message += " (in " + rec.IRI + " as it would be stored, after combining this input's parts of it and any stored record it adds to)"
+				if forbidden[rec.IRI] {
+					pr.Message += " (the stored record changed after this import read it)"
+					refused = true
+				} else {
+					pr.Message += " (in " + rec.IRI + " as it would be stored, after combining this input's parts of it and any stored record it adds to)"
+				}
 				probs = append(probs, pr)
 			}
+		}
+		if refused {
+			r.rep.Forbidden++
 		}
 		if len(probs) > 0 {
 			u.Problems = probs

@@ -96,16 +96,34 @@ type RecordError struct {
 	Index    int // position in the batch
 	IRI      string
 	Problems schema.Problems
+	// Err is the cause when it is not invalid content: a *ForbiddenError
+	// when the writing agency may not make this change (PutBatchAs).
+	Err error
 }
 
 func (e *RecordError) Error() string {
 	return fmt.Sprintf("record %d (%s): %v", e.Index+1, e.IRI, e.Problems)
 }
 
-// BatchError lists every invalid record of a batch. When PutBatch returns
+// Unwrap returns the cause (nil for invalid content), so that
+// errors.Is(err, ErrForbidden) tells a refused record.
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// BatchError lists every record of a batch that is invalid or, for
+// PutBatchAs, forbidden. When PutBatch or PutBatchAs returns
 // one, nothing of the batch was written.
 type BatchError struct {
 	Records []*RecordError
+}
+
+// Unwrap returns the records' errors, so that errors.Is and errors.As
+// look into them.
+func (e *BatchError) Unwrap() []error {
+	out := make([]error, len(e.Records))
+	for i, r := range e.Records {
+		out[i] = r
+	}
+	return out
 }
 
 func (e *BatchError) Error() string {
@@ -116,7 +134,7 @@ func (e *BatchError) Error() string {
 	for i, r := range e.Records {
 		parts[i] = r.Error()
 	}
-	return fmt.Sprintf("%d invalid records: %s", len(e.Records), strings.Join(parts, "; "))
+	return fmt.Sprintf("%d records refused: %s", len(e.Records), strings.Join(parts, "; "))
 }
 
 // MaxBatchQuads caps the statements one PutBatch writes, counting
@@ -199,7 +217,22 @@ func (s *Store) ValidateAsStored(ctx context.Context, rec Record) (schema.Proble
 // appends one change-log entry naming actor. An unchanged record writes
 // nothing and returns a zero Change.
 func (s *Store) Put(ctx context.Context, actor string, rec Record) (Change, error) {
-	changes, err := s.PutBatch(ctx, actor, []Record{rec})
+	return s.put(ctx, actor, "", rec)
+}
+
+// PutAs is Put for a write on behalf of agency, which Authorize's rule
+// binds at the write (see PutBatchAs): a change the agency may not make
+// returns a *RecordError wrapping ErrForbidden, and nothing is written.
+func (s *Store) PutAs(ctx context.Context, agency, actor string, rec Record) (Change, error) {
+	if agency == "" {
+		return Change{}, errors.New("put: the agency the write is made for is required")
+	}
+	return s.put(ctx, actor, agency, rec)
+}
+
+// put is Put, and PutAs when agency is not "".
+func (s *Store) put(ctx context.Context, actor, agency string, rec Record) (Change, error) {
+	changes, err := s.putBatch(ctx, actor, agency, []Record{rec})
 	if err != nil {
 		var be *BatchError
 		if errors.As(err, &be) && len(be.Records) == 1 {
@@ -222,6 +255,28 @@ func (s *Store) Put(ctx context.Context, actor string, rec Record) (Change, erro
 // the batch is stored and logged (the next write follows it in the change
 // log) but a power loss may take it back.
 func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Change, error) {
+	return s.putBatch(ctx, actor, "", recs)
+}
+
+// PutBatchAs is PutBatch for a write on behalf of agency (an
+// organization's IRI), which Authorize's rule binds: every record the
+// batch changes must pass Authorize against the record stored at the
+// moment of the write, read under the write lock, as the write itself
+// reads it. A caller's own check, made earlier, can have gone stale: the
+// record it found absent may have been created since by another agency,
+// or the one it found unchanged changed by its publisher. A record that
+// fails is in the *BatchError, with a problem that says why and Err
+// wrapping ErrForbidden, and nothing of the batch is written. A record
+// the batch leaves as stored needs no authority.
+func (s *Store) PutBatchAs(ctx context.Context, agency, actor string, recs []Record) ([]Change, error) {
+	if agency == "" {
+		return nil, errors.New("put: the agency the write is made for is required")
+	}
+	return s.putBatch(ctx, actor, agency, recs)
+}
+
+// putBatch is PutBatch, and PutBatchAs when agency is not "".
+func (s *Store) putBatch(ctx context.Context, actor, agency string, recs []Record) ([]Change, error) {
 	if actor == "" {
 		return nil, errors.New("put: an actor (the writing agency) is required")
 	}
@@ -259,7 +314,7 @@ func (s *Store) PutBatch(ctx context.Context, actor string, recs []Record) ([]Ch
 	if total > MaxBatchQuads {
 		return nil, fmt.Errorf("put: a batch of %d records writes about %d statements (with %d of bookkeeping each), over the limit of %d; split it", len(recs), total, BookkeepingQuads, MaxBatchQuads)
 	}
-	return s.write(ctx, actor, prepared, func(old *Record, _ Record) string {
+	return s.write(ctx, actor, agency, prepared, func(old *Record, _ Record) string {
 		if old == nil {
 			return ActionCreate
 		}
@@ -318,7 +373,7 @@ func (s *Store) retireLocked(ctx context.Context, actor, iri, reason string, at 
 		quad.Quad{Subject: subj, Predicate: quad.IRI(schema.RetirementReason), Object: quad.String(reason)},
 	)
 	q, hash := rdf.Canonicalize(quads)
-	changes, err := s.writeLocked(ctx, actor, []Record{{IRI: iri, Quads: q, Hash: hash, IfMatch: old.Hash}}, func(cur *Record, _ Record) string {
+	changes, err := s.writeLocked(ctx, actor, "", []Record{{IRI: iri, Quads: q, Hash: hash, IfMatch: old.Hash}}, func(cur *Record, _ Record) string {
 		return ActionRetire
 	})
 	if err != nil {
@@ -332,12 +387,13 @@ func (s *Store) retireLocked(ctx context.Context, actor, iri, reason string, at 
 
 // write replaces records (already canonical and validated) in one
 // transaction: the statements that changed, the records' bookkeeping, one
-// change-log entry each, and the log head.
-func (s *Store) write(ctx context.Context, actor string, recs []Record, action func(old *Record, rec Record) string) ([]Change, error) {
+// change-log entry each, and the log head. When agency is not "", each
+// change must pass Authorize for it (see PutBatchAs).
+func (s *Store) write(ctx context.Context, actor, agency string, recs []Record, action func(old *Record, rec Record) string) ([]Change, error) {
 	var changes []Change
 	err := s.lockedRetry(ctx, func(ctx context.Context) error {
 		var err error
-		changes, err = s.writeLocked(ctx, actor, recs, action)
+		changes, err = s.writeLocked(ctx, actor, agency, recs, action)
 		return err
 	})
 	return changes, err
@@ -345,7 +401,7 @@ func (s *Store) write(ctx context.Context, actor string, recs []Record, action f
 
 // writeLocked is write for a caller that holds s.mu, so that what it read
 // under the lock is still what is stored when it writes.
-func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, action func(old *Record, rec Record) string) ([]Change, error) {
+func (s *Store) writeLocked(ctx context.Context, actor, agency string, recs []Record, action func(old *Record, rec Record) string) ([]Change, error) {
 	if s.closed {
 		return nil, errors.New("write: the store is closed")
 	}
@@ -404,6 +460,18 @@ func (s *Store) writeLocked(ctx context.Context, actor string, recs []Record, ac
 		rec.Quads, rec.Hash = s.keepPublisher(old.record(), rec)
 		if old != nil && old.Hash == rec.Hash {
 			continue // unchanged: nothing to write, nothing to log
+		}
+		if agency != "" {
+			// The record as it will be stored, against the one stored now.
+			if err := Authorize(s.base, agency, old.record(), &rec); err != nil {
+				var fe *ForbiddenError
+				if !errors.As(err, &fe) {
+					return nil, fmt.Errorf("write %s: %w", rec.IRI, err)
+				}
+				bad = append(bad, &RecordError{Index: i, IRI: rec.IRI, Err: fe,
+					Problems: schema.Problems{{Field: "@id", Value: rec.IRI, Message: "forbidden (403): " + fe.Reason}}})
+				continue
+			}
 		}
 		seq++
 		label := quad.IRI(rec.IRI)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -167,6 +168,7 @@ func (s *Server) createDesignation(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	rec.IfMatch = registry.NoRecord // created here, or 409 below when another write made it first
 	s.put(w, r, tok, rec, http.StatusCreated)
 }
 
@@ -223,7 +225,7 @@ func (s *Server) replaceResource(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rec.Publisher = tok.Agency
-		c, err := s.store.Put(r.Context(), tok.Agency, rec)
+		c, err := s.putAs(r.Context(), tok, rec)
 		if errors.Is(err, registry.ErrPrecondition) && cond == "" {
 			// Another write came between the read and this one: read
 			// again and apply to it. A request without preconditions is
@@ -330,12 +332,32 @@ func keepRetirement(rec registry.Record, old *registry.Record) []quad.Quad {
 
 func (s *Server) put(w http.ResponseWriter, r *http.Request, tok registry.Token, rec registry.Record, status int) {
 	rec.Publisher = tok.Agency
-	c, err := s.store.Put(r.Context(), tok.Agency, rec)
+	c, err := s.putAs(r.Context(), tok, rec)
 	s.written(w, r, tok, rec, c, err, status)
+}
+
+// putAs stores rec for the token: an agency's write is authorized again
+// by the registry at the write itself (registry.Store.PutAs), so that a
+// record created or changed by another agency after mayWrite looked is
+// not replaced; the operator's is not.
+func (s *Server) putAs(ctx context.Context, tok registry.Token, rec registry.Record) (registry.Change, error) {
+	if tok.Admin() {
+		return s.store.Put(ctx, tok.Agency, rec)
+	}
+	return s.store.PutAs(ctx, tok.Agency, tok.Agency, rec)
 }
 
 // written answers a write: the problems, or the record as stored.
 func (s *Server) written(w http.ResponseWriter, r *http.Request, tok registry.Token, rec registry.Record, c registry.Change, err error, status int) {
+	var fe *registry.ForbiddenError
+	if errors.As(err, &fe) {
+		writeProblem(w, r, http.StatusForbidden, fe.Error())
+		return
+	}
+	if errors.Is(err, registry.ErrPrecondition) && rec.IfMatch == registry.NoRecord {
+		writeProblem(w, r, http.StatusConflict, fmt.Sprintf("%s exists; replace it with PUT", rec.IRI))
+		return
+	}
 	var re *registry.RecordError
 	if errors.As(err, &re) {
 		writeProblems(w, r, fmt.Sprintf("%s is not valid", rec.IRI), re.Problems)
