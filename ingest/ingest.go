@@ -15,10 +15,13 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cayleygraph/quad"
 
+	"credreg/rdf"
 	"credreg/registry"
 	"credreg/schema"
 )
@@ -167,7 +170,7 @@ type Report struct {
 	DryRun bool   `json:"dryRun"`
 	// Atomic is set for an all-or-nothing import (RunAtomic): with any
 	// unit failed, nothing was written.
-	Atomic   bool `json:"atomic,omitempty"`
+	Atomic   bool `json:"atomic"`
 	Units    int  `json:"units"`    // rows, documents or subjects read
 	Imported int  `json:"imported"` // units whose records were stored (or would be, in a dry run)
 	Failed   int  `json:"failed"`   // units refused
@@ -181,11 +184,11 @@ type Report struct {
 	// may not change (another publisher's credential named on a sheet's
 	// row): the unit's own records were written, linked to the stored
 	// record, and a warning says what was left out.
-	LeftOut int `json:"leftOut,omitempty"`
+	LeftOut int `json:"leftOut"`
 	// OnBehalf counts the records written that the import's agency
 	// published for another owner (their ceterms:ownedBy names another
 	// organization); they name the agency as schema.PublishedBy.
-	OnBehalf int `json:"publishedOnBehalf,omitempty"`
+	OnBehalf int `json:"publishedOnBehalf"`
 	// Statements counts the statements of the records written, as the
 	// store holds them after the import (duplicates dropped, a merged
 	// record's stored statements included), not counting the store's own
@@ -194,12 +197,12 @@ type Report struct {
 	Batches    int       `json:"batches"`
 	Problems   []Problem `json:"problems"`
 	// ProblemsOmitted counts the problems past MaxProblems, not kept.
-	ProblemsOmitted int `json:"problemsOmitted,omitempty"`
+	ProblemsOmitted int `json:"problemsOmitted"`
 	// Warnings are what was imported but deserves a look: unknown classes,
 	// codes no official list holds, references to stored records.
 	Warnings []Problem `json:"warnings"`
 	// WarningsOmitted counts the warnings past MaxWarnings, not kept.
-	WarningsOmitted int `json:"warningsOmitted,omitempty"`
+	WarningsOmitted int `json:"warningsOmitted"`
 	// Classes counts resources by class: imported, imported with warnings,
 	// rejected. Only readers that know classes (CTDL) fill it.
 	Classes map[string]*ClassCount `json:"classes,omitempty"`
@@ -207,7 +210,8 @@ type Report struct {
 	References ReferenceCount `json:"references"`
 	// Credentials counts the credentials a sheet's rows gave, each once:
 	// created, or matched with a stored one (by rule), and of those how
-	// many the import left unchanged. Only sheets fill it.
+	// many the import left unchanged. Sheets have it (with zeros when
+	// every row failed); other inputs do not.
 	Credentials *CredentialCount `json:"credentials,omitempty"`
 	Started     time.Time        `json:"started"`
 	Duration    string           `json:"duration"`
@@ -315,6 +319,10 @@ func Run(ctx context.Context, store *registry.Store, src Source, format string, 
 	if sn, ok := src.(SheetNamer); ok {
 		r.rep.Sheet = sn.SheetName()
 	}
+	if _, ok := src.(ColumnNamer); ok {
+		// A sheet's report always counts its credentials, none or more.
+		r.rep.Credentials = &CredentialCount{Matched: map[string]int{}}
+	}
 	r.reset()
 	r.checked, r.counted = map[string]bool{}, map[string]bool{}
 	r.outcomes, r.seed = map[uint64]int32{}, maphash.MakeSeed()
@@ -349,6 +357,7 @@ type runner struct {
 	// once however many batches name it (see tally).
 	outcomes map[uint64]int32
 	seed     maphash.Seed
+	cache    readCache // what the checks read (see stored)
 }
 
 func (r *runner) reset() {
@@ -420,17 +429,17 @@ func (r *runner) run() error {
 // record the write would not change needs no authority.
 func (r *runner) authorize(u *Unit) error {
 	base := r.store.Base()
-	stored := func(iri string) (*registry.Record, error) {
-		old, err := r.store.Get(r.ctx, iri)
-		if errors.Is(err, registry.ErrNotFound) {
-			return nil, nil
-		}
-		return old, err
-	}
+	stored := r.stored
 	forbidden := false
-	refuse := func(fe *registry.ForbiddenError) {
+	namer, _ := r.src.(ColumnNamer)
+	refuse := func(fe *registry.ForbiddenError, rec *registry.Record) {
 		forbidden = true
-		u.Problems = append(u.Problems, Problem{File: r.src.Name(), Row: u.Row, Value: fe.IRI, Message: "forbidden (403): " + fe.Reason})
+		p := Problem{File: r.src.Name(), Row: u.Row, Value: fe.IRI, Message: "forbidden (403): " + fe.Reason}
+		if _, ok := registry.DesignatingAgency(rec); ok && namer != nil {
+			// A sheet's designation is refused for the agency it names.
+			p.Column = namer.ColumnOf(schema.Compact(schema.DesignatingAgency))
+		}
+		u.Problems = append(u.Problems, p)
 	}
 	kept := u.Records[:0:0]
 	for i := range u.Records {
@@ -454,16 +463,13 @@ func (r *runner) authorize(u *Unit) error {
 			return err
 		}
 		if fe.Publisher != "" && old != nil && rec.Merge && len(u.Records) > 1 {
-			what := "changes"
-			if len(added) > 0 {
-				what = "the " + propertyList(rec.IRI, added)
-			}
-			u.Warnings = append(u.Warnings, Problem{File: r.src.Name(), Row: u.Row, Value: rec.IRI,
-				Message: fmt.Sprintf("left out this row's %s for the stored record, linked to as it is: %s", what, fe.Reason)})
+			cols, what := r.leftOut(rec.IRI, added, namer)
+			u.Warnings = append(u.Warnings, Problem{File: r.src.Name(), Row: u.Row, Column: cols, Value: rec.IRI,
+				Message: fmt.Sprintf("left out: %s; the row's other records are written, linked to the record as it is stored, which is not this agency's to change: %s", what, fe.Reason)})
 			r.rep.LeftOut++
 			continue
 		}
-		refuse(fe)
+		refuse(fe, &rec)
 		kept = append(kept, rec)
 	}
 	u.Records = kept
@@ -482,13 +488,106 @@ func (r *runner) authorize(u *Unit) error {
 			if !errors.As(err, &fe) {
 				return err
 			}
-			refuse(fe)
+			refuse(fe, &ref.Record)
 		}
 	}
 	if forbidden {
 		r.rep.Forbidden++
 	}
 	return nil
+}
+
+// leftOut names what a row gave for a stored record that it leaves out
+// (added: the statements that would have changed it): the columns that
+// gave them, when the input is a sheet ("Description, URL"), and a
+// phrase for the message ("the row's \"Description\" and \"URL\"", or
+// the vocabulary's properties for other inputs).
+func (r *runner) leftOut(iri string, added []quad.Quad, namer ColumnNamer) (cols, what string) {
+	var names, quoted []string
+	seen := map[string]bool{}
+	for _, q := range added {
+		if q.Subject != quad.IRI(iri) {
+			continue
+		}
+		term := schema.Compact(string(rdf.IRIOf(q.Predicate)))
+		name := term
+		if namer != nil {
+			if c := namer.ColumnOf(term); c != "" {
+				name = c
+			}
+		}
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+			quoted = append(quoted, strconv.Quote(name))
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "", "this row's changes to it"
+	case 1:
+		return names[0], "this row's " + quoted[0]
+	default:
+		return strings.Join(names, ", "), "this row's " + strings.Join(quoted[:len(quoted)-1], ", ") + " and " + quoted[len(quoted)-1]
+	}
+}
+
+// maxReadCache bounds the records readCache holds.
+const maxReadCache = 4096
+
+// readCache holds the stored records an import's checks read (nil for
+// one not stored), as of the store's change-log head seq: most rows name
+// a record rows before them named (the organization that owns many
+// credentials), which would otherwise be read once a row. The import's
+// own batch drops the records it wrote (wrote); any other write moves
+// the head past what the import's writes explain, which empties it. What
+// it saves is the import's own check; the registry checks each write
+// again under its write lock (PutBatchAs), so an entry that a write made
+// stale in the moment between reading the head and reading the record
+// cannot let anything through.
+type readCache struct {
+	seq  uint64
+	recs map[string]*registry.Record
+}
+
+// wrote keeps the cache across a batch of the import's own, which moved
+// the head from before to after: the records the batch wrote leave it,
+// the others stay, unless another write came between (the head moved
+// more than the batch's changes), which empties it.
+func (c *readCache) wrote(before, after uint64, recs []registry.Record, changes []registry.Change) {
+	n := uint64(0)
+	for i, ch := range changes {
+		if ch.Seq > 0 {
+			n++
+			delete(c.recs, recs[i].IRI)
+		}
+	}
+	if c.seq != before || after != before+n {
+		c.recs = nil
+		return
+	}
+	c.seq = after
+}
+
+// stored reads the record iri as stored, or nil when none is, through
+// the run's readCache.
+func (r *runner) stored(iri string) (*registry.Record, error) {
+	c := &r.cache
+	if seq := r.store.Sequence(); c.recs == nil || seq != c.seq || len(c.recs) >= maxReadCache {
+		c.seq, c.recs = seq, make(map[string]*registry.Record)
+	}
+	if rec, ok := c.recs[iri]; ok {
+		return rec, nil
+	}
+	rec, err := r.store.Get(r.ctx, iri)
+	if errors.Is(err, registry.ErrNotFound) {
+		rec, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.recs[iri] = rec
+	return rec, nil
 }
 
 // onBehalf reports whether rec, created by agency, is owned by another
@@ -680,7 +779,11 @@ func (r *runner) flush() error {
 			extra = withoutRecords(extra, bad)
 			continue
 		}
+		before := r.store.Sequence()
 		changes, err := r.put(recs)
+		if err == nil {
+			r.cache.wrote(before, r.store.Sequence(), recs, changes)
+		}
 		var be *registry.BatchError
 		if errors.As(err, &be) && attempt == 0 {
 			bad := map[string]schema.Problems{}
@@ -692,7 +795,12 @@ func (r *runner) flush() error {
 					forbidden[re.IRI] = true
 					if ref, ok := r.refs[re.IRI]; ok && r.recs[re.IRI] == nil {
 						r.warn(ref, "named inside another record; linked to the stored record, left as it is, which this agency may not change: "+fe.Reason)
-						r.rep.References.Extended-- // counted when the extension was made
+						// Counted when resolveReferences made the write.
+						if extension(extra, re.IRI) {
+							r.rep.References.Extended--
+						} else {
+							r.rep.References.Created--
+						}
 					}
 				}
 			}
@@ -801,6 +909,17 @@ func (r *runner) countCredentials(recs []registry.Record, changes []registry.Cha
 			cc.Unchanged++
 		}
 	}
+}
+
+// extension reports whether the write of iri among extra adds to a
+// stored record (resolveReferences' Merge) rather than creating one.
+func extension(extra []registry.Record, iri string) bool {
+	for _, rec := range extra {
+		if rec.IRI == iri {
+			return rec.Merge
+		}
+	}
+	return false
 }
 
 // withoutRecords returns recs without those named in bad.

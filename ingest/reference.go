@@ -43,9 +43,9 @@ func (r *runner) resolveReferences() ([]registry.Record, error) {
 			}
 			continue
 		}
-		stored, err := r.store.Get(r.ctx, iri)
+		stored, err := r.stored(iri)
 		switch {
-		case err == nil:
+		case err == nil && stored != nil:
 			r.rep.References.Resolved++
 			if ref.CreateOnly || stored.Retired() {
 				continue
@@ -62,7 +62,7 @@ func (r *runner) resolveReferences() ([]registry.Record, error) {
 			out = append(out, registry.Record{IRI: iri, Quads: add, Merge: true})
 			r.rep.References.Extended++
 			r.warn(ref, fmt.Sprintf("named inside another record with %d statements; linked to the stored record, which gained the %s it lacked and is otherwise left as it is", len(ref.Record.Quads), propertyList(iri, add)))
-		case errors.Is(err, registry.ErrNotFound):
+		case err == nil:
 			if ps := r.store.Validate(ref.Record); len(ps) > 0 {
 				r.rep.References.Dangling++
 				r.checked[iri] = true // counted here, not again as a link

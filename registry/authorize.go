@@ -87,9 +87,9 @@ func Authorize(base schema.Base, agency string, old, next *Record) error {
 		switch pub := Publisher(old); pub {
 		case agency:
 		case "":
-			return &ForbiddenError{IRI: iri, Reason: "published by the registry's operator (it names no publisher); only an administrator replaces or retires it", Publisher: "operator"}
+			return &ForbiddenError{IRI: iri, Reason: "published by the registry's operator (it names no publisher); only an administrator changes or retires it", Publisher: "operator"}
 		default:
-			return &ForbiddenError{IRI: iri, Reason: fmt.Sprintf("published by %s; only its publisher or an administrator replaces or retires it (yours: %s)", pub, agency), Publisher: pub}
+			return &ForbiddenError{IRI: iri, Reason: fmt.Sprintf("published by %s; only its publisher or an administrator changes or retires it (yours: %s)", pub, agency), Publisher: pub}
 		}
 	}
 	if next != nil {

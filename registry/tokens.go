@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,32 @@ func ParseRole(s string) (Role, error) {
 		return RoleAdmin, nil
 	}
 	return "", fmt.Errorf("%q is not a role: use agency or admin", s)
+}
+
+// ParseExpiry reads when a token stops working, as given by whoever
+// makes it: a date (2027-06-30: the end of that day, UTC), a number of
+// days from now (90d), or an RFC 3339 time. It must be after now.
+func ParseExpiry(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	var t time.Time
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n <= 0 {
+			return time.Time{}, fmt.Errorf("%q: expected a positive number of days like 90d", s)
+		}
+		return now.Add(time.Duration(n) * 24 * time.Hour), nil
+	}
+	if at, err := time.Parse(time.RFC3339, s); err == nil {
+		t = at
+	} else if day, err := time.Parse(time.DateOnly, s); err == nil {
+		t = day.Add(24*time.Hour - time.Second)
+	} else {
+		return time.Time{}, fmt.Errorf("%q: expected a date (2027-06-30), days (90d) or an RFC 3339 time", s)
+	}
+	if !t.After(now) {
+		return time.Time{}, fmt.Errorf("%q is in the past", s)
+	}
+	return t, nil
 }
 
 // ErrUnauthorized is returned by Authenticate for a token that is unknown,

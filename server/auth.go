@@ -53,6 +53,21 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (registry.
 	return registry.Token{}, false
 }
 
+// authenticateAdmin is authenticate for a route only the registry's
+// operator may use: it answers 403 itself, saying why, to an agency's
+// token.
+func (s *Server) authenticateAdmin(w http.ResponseWriter, r *http.Request, why string) (registry.Token, bool) {
+	tok, ok := s.authenticate(w, r)
+	if !ok {
+		return registry.Token{}, false
+	}
+	if !tok.Admin() {
+		writeProblem(w, r, http.StatusForbidden, why)
+		return registry.Token{}, false
+	}
+	return tok, true
+}
+
 // clientAddr is the address a request came from (the peer: credreg does
 // not trust forwarding headers it cannot check).
 func clientAddr(r *http.Request) string {

@@ -14,12 +14,8 @@ import (
 // streamed as it is read, for an admin token only (it holds every
 // token's hash). One runs at a time; another answers 429.
 func (s *Server) backup(w http.ResponseWriter, r *http.Request) {
-	tok, ok := s.authenticate(w, r)
+	tok, ok := s.authenticateAdmin(w, r, "a backup holds the whole store, tokens included: it needs an admin token (credreg token create --role admin)")
 	if !ok {
-		return
-	}
-	if !tok.Admin() {
-		writeProblem(w, r, http.StatusForbidden, "a backup holds the whole store, tokens included: it needs an admin token (credreg token create --role admin)")
 		return
 	}
 	select {

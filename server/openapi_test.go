@@ -176,7 +176,7 @@ func TestOpenAPIOperations(t *testing.T) {
 		t.Fatal("no bearerAuth security scheme")
 	}
 	ids := map[string]string{}
-	withBody := map[string]bool{"PUT /resources/{id}": true, "POST /designations": true, "POST /import": true, "POST /resources/{id}/retire": true, "POST /resources/lookup": true}
+	withBody := map[string]bool{"PUT /resources/{id}": true, "POST /designations": true, "POST /import": true, "POST /resources/{id}/retire": true, "POST /resources/lookup": true, "POST /tokens": true}
 	for p, ops := range doc.Paths {
 		for m, op := range ops {
 			name := strings.ToUpper(m) + " " + p
@@ -211,10 +211,10 @@ func TestOpenAPIOperations(t *testing.T) {
 			if write && p != "/resources/lookup" && !secured {
 				t.Errorf("%s: a write without the bearer scheme", name)
 			}
-			// Reads are public; the operator's backup is the one read that
-			// needs an (admin) token.
-			if adminRead := p == "/admin/backup"; !write && secured != adminRead {
-				t.Errorf("%s: a read that asks for a token, or the admin backup without one", name)
+			// Reads are public; the operator's backup and the list of
+			// tokens are the reads that need a token.
+			if tokenRead := p == "/admin/backup" || p == "/tokens"; !write && secured != tokenRead {
+				t.Errorf("%s: a read that asks for a token, or the backup or token list without one", name)
 			}
 			if withBody[name] != (len(op.RequestBody) > 0) {
 				t.Errorf("%s: request body %v, want %v", name, len(op.RequestBody) > 0, withBody[name])

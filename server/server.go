@@ -160,6 +160,8 @@ func New(cfg Config) (*Server, error) {
 	r.HandleFunc("/designations", s.createDesignation).Methods(http.MethodPost)
 	r.HandleFunc("/resources/{id}", s.replaceResource).Methods(http.MethodPut)
 	r.HandleFunc("/resources/{id}/retire", s.retireResource).Methods(http.MethodPost)
+	r.HandleFunc("/tokens", s.createToken).Methods(http.MethodPost)
+	r.HandleFunc("/tokens", s.listTokens).Methods(http.MethodGet)
 	r.HandleFunc("/tokens/{id}/revoke", s.revokeToken).Methods(http.MethodPost)
 	r.HandleFunc("/admin/backup", s.backup).Methods(http.MethodGet)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -170,6 +172,8 @@ func New(cfg Config) (*Server, error) {
 		switch {
 		case r.URL.Path == "/admin/backup":
 			allow = "GET"
+		case r.URL.Path == "/tokens":
+			allow = "GET, POST"
 		case r.URL.Path == "/import", r.URL.Path == "/designations", strings.HasSuffix(r.URL.Path, "/retire"), strings.HasSuffix(r.URL.Path, "/revoke"):
 			allow = "POST"
 		case strings.HasSuffix(r.URL.Path, "/designations"), strings.HasSuffix(r.URL.Path, "/history"):

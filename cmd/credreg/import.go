@@ -93,6 +93,10 @@ Flags:
 		return 2
 	}
 	st, err := registry.Open(ctx, *store, registry.Options{Base: base, AdoptStoredBase: *baseFlag == "", BulkLoad: true, Logger: log})
+	if errors.Is(err, registry.ErrLocked) {
+		fmt.Fprintf(stderr, "credreg import: %v\n\nA running server holds the store. Import over HTTP with an agency's token:\n  curl -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: text/csv' --data-binary @sheet.csv http://HOST/import\nor stop the server and run credreg import again.\n", err)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg import: %v\n", err)
 		return 1

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -58,7 +56,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	var until time.Time
 	if expires != "" {
-		t, err := parseExpiry(expires, time.Now())
+		t, err := registry.ParseExpiry(expires, time.Now())
 		if err != nil {
 			fmt.Fprintf(stderr, "credreg token create: --expires: %v\n", err)
 			return 2
@@ -87,6 +85,10 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	base, _ := schema.NewBase("http://127.0.0.1:8080")
 	st, err := registry.Open(ctx, *store, registry.Options{Base: base, AdoptStoredBase: true, MustExist: true, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if errors.Is(err, registry.ErrLocked) {
+		fmt.Fprintf(stderr, "credreg token: %v\n\nA running server holds the store. Make, list and revoke tokens over HTTP with an admin token:\n  curl -X POST -H \"Authorization: Bearer $ADMIN_TOKEN\" -d '{\"agency\": \"NAME or CTID\"}' http://HOST/tokens\nor stop the server and run credreg token again.\n", err)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "credreg token: %v\n", err)
 		return 1
@@ -146,24 +148,4 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stdout, "token %s revoked\n", fs.Arg(0))
 	}
 	return 0
-}
-
-// parseExpiry reads a date (YYYY-MM-DD, the end of that day UTC) or a
-// number of days ("90d").
-func parseExpiry(s string, now time.Time) (time.Time, error) {
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err != nil || n <= 0 {
-			return time.Time{}, fmt.Errorf("%q: expected a positive number of days like 90d", s)
-		}
-		return now.Add(time.Duration(n) * 24 * time.Hour), nil
-	}
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q: expected a date (2027-06-30) or days (90d)", s)
-	}
-	if !t.After(now) {
-		return time.Time{}, fmt.Errorf("%q is in the past", s)
-	}
-	return t.Add(24*time.Hour - time.Second), nil
 }
