@@ -434,7 +434,7 @@ func (r *runner) authorize(u *Unit) error {
 	namer, _ := r.src.(ColumnNamer)
 	refuse := func(fe *registry.ForbiddenError, rec *registry.Record) {
 		forbidden = true
-		p := Problem{File: r.src.Name(), Row: u.Row, Value: fe.IRI, Message: "forbidden (403): " + fe.Reason}
+		p := Problem{File: r.src.Name(), Row: u.Row, Value: fe.IRI, Message: "forbidden (403): " + r.store.WithNames(r.ctx, fe.Reason)}
 		if _, ok := registry.DesignatingAgency(rec); ok && namer != nil {
 			// A sheet's designation is refused for the agency it names.
 			p.Column = namer.ColumnOf(schema.Compact(schema.DesignatingAgency))
@@ -465,7 +465,7 @@ func (r *runner) authorize(u *Unit) error {
 		if fe.Publisher != "" && old != nil && rec.Merge && len(u.Records) > 1 {
 			cols, what := r.leftOut(rec.IRI, added, namer)
 			u.Warnings = append(u.Warnings, Problem{File: r.src.Name(), Row: u.Row, Column: cols, Value: rec.IRI,
-				Message: fmt.Sprintf("left out: %s; the row's other records are written, linked to the record as it is stored, which is not this agency's to change: %s", what, fe.Reason)})
+				Message: fmt.Sprintf("left out: %s; the row's other records are written, linked to the record as it is stored, which is not this agency's to change: %s", what, r.store.WithNames(r.ctx, fe.Reason))})
 			r.rep.LeftOut++
 			continue
 		}
@@ -794,7 +794,7 @@ func (r *runner) flush() error {
 				if errors.As(re, &fe) {
 					forbidden[re.IRI] = true
 					if ref, ok := r.refs[re.IRI]; ok && r.recs[re.IRI] == nil {
-						r.warn(ref, "named inside another record; linked to the stored record, left as it is, which this agency may not change: "+fe.Reason)
+						r.warn(ref, "named inside another record; linked to the stored record, left as it is, which this agency may not change: "+r.store.WithNames(r.ctx, fe.Reason))
 						// Counted when resolveReferences made the write.
 						if extension(extra, re.IRI) {
 							r.rep.References.Extended--
@@ -948,7 +948,7 @@ func (r *runner) dropFailing(bad map[string]schema.Problems, forbidden map[strin
 			for _, p := range bad[rec.IRI] {
 				pr := r.problem(u.Row, rec.IRI, p, namer)
 				if forbidden[rec.IRI] {
-					pr.Message += " (the stored record changed after this import read it)"
+					pr.Message = r.store.WithNames(r.ctx, pr.Message) + " (the stored record changed after this import read it)"
 					refused = true
 				} else {
 					pr.Message += " (in " + rec.IRI + " as it would be stored, after combining this input's parts of it and any stored record it adds to)"

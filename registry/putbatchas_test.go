@@ -134,3 +134,27 @@ func movedTo(quads []quad.Quad, from, to, ctid string) []quad.Quad {
 	}
 	return out
 }
+
+// TestWithNames: a message's IRIs of this registry's resources gain the
+// resource's name; others, and resources without a record, stay as they
+// are.
+func TestWithNames(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	if _, err := s.PutBatch(ctx, "test", sampleRecords(t)); err != nil {
+		t.Fatal(err)
+	}
+	org := testBase + "/resources/" + orgCTID
+	unknown := testBase + "/resources/ce-99999999-9999-4999-8999-999999999999"
+	for _, tc := range []struct{ in, want string }{
+		{"published by " + org + "; only its publisher (yours: " + org + ")",
+			"published by " + org + " (Heartland Workforce Commission); only its publisher (yours: " + org + " (Heartland Workforce Commission))"},
+		{"a designation of " + unknown, "a designation of " + unknown},
+		{"elsewhere: https://other.example/resources/" + orgCTID, "elsewhere: https://other.example/resources/" + orgCTID},
+		{"no IRI at all", "no IRI at all"},
+	} {
+		if got := s.WithNames(ctx, tc.in); got != tc.want {
+			t.Errorf("WithNames(%q)\n = %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -3,7 +3,9 @@ package registry
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/cayleygraph/quad"
 
@@ -70,6 +72,33 @@ func (s *Store) Subjects(ctx context.Context, predicate string, object quad.Valu
 // dct:title or ceasn:competencyText) from its record, or "".
 func (s *Store) Label(ctx context.Context, iri string) (string, error) {
 	return s.label(ctx, iri)
+}
+
+// resourceIRI matches what may be the IRI of a resource in a message.
+var resourceIRI = regexp.MustCompile(`https?://\S+?/resources/ce-[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`)
+
+// WithNames returns msg with each IRI of a resource of this registry in
+// it (an agency, a publisher) followed by the resource's name in
+// parentheses, for messages read by people: "published by
+// https://…/resources/ce-… (Heartland Workforce Commission)". An IRI
+// whose record has no name, or cannot be read, is left as it is.
+func (s *Store) WithNames(ctx context.Context, msg string) string {
+	prefix := s.base.Resource("")
+	names := map[string]string{}
+	return resourceIRI.ReplaceAllStringFunc(msg, func(iri string) string {
+		if !strings.HasPrefix(iri, prefix) {
+			return iri
+		}
+		name, ok := names[iri]
+		if !ok {
+			name, _ = s.label(ctx, iri)
+			names[iri] = name
+		}
+		if name == "" {
+			return iri
+		}
+		return iri + " (" + name + ")"
+	})
 }
 
 // Objects returns the values of a property of a node, from its record.

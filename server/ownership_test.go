@@ -131,7 +131,7 @@ func TestRecordsBelongToTheirPublisher(t *testing.T) {
 	for _, w := range rep.Warnings {
 		// In the sheet's words: its column, not the vocabulary's property.
 		named = named || w.Row == 2 && strings.HasPrefix(w.Column, "Description") && strings.Contains(w.Message, `left out: this row's "Description"`) &&
-			strings.Contains(w.Message, "not this agency's to change: published by "+agencyA)
+			strings.Contains(w.Message, "not this agency's to change: published by "+agencyA+" (Heartland Workforce Commission)")
 	}
 	if !named {
 		t.Errorf("no warning names the column left out and why: %v", rep.Warnings)

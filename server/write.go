@@ -134,7 +134,7 @@ func (s *Server) mayWrite(w http.ResponseWriter, r *http.Request, tok registry.T
 	}
 	var fe *registry.ForbiddenError
 	if errors.As(err, &fe) {
-		writeProblem(w, r, http.StatusForbidden, fe.Error())
+		writeProblem(w, r, http.StatusForbidden, s.store.WithNames(r.Context(), fe.Error()))
 		return false
 	}
 	s.internalError(w, r, err)
@@ -351,7 +351,7 @@ func (s *Server) putAs(ctx context.Context, tok registry.Token, rec registry.Rec
 func (s *Server) written(w http.ResponseWriter, r *http.Request, tok registry.Token, rec registry.Record, c registry.Change, err error, status int) {
 	var fe *registry.ForbiddenError
 	if errors.As(err, &fe) {
-		writeProblem(w, r, http.StatusForbidden, fe.Error())
+		writeProblem(w, r, http.StatusForbidden, s.store.WithNames(r.Context(), fe.Error()))
 		return
 	}
 	if errors.Is(err, registry.ErrPrecondition) && rec.IfMatch == registry.NoRecord {

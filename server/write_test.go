@@ -58,7 +58,7 @@ func TestDesignationWritesAreBoundToTheTokensAgency(t *testing.T) {
 		t.Errorf("designating for another agency: %d %s", code, body)
 	}
 	// B may neither replace nor retire A's designation.
-	if code, _, body := send(t, http.MethodPut, srv.URL+loc, tokB, designationBody(base, agencyB)); code != http.StatusForbidden || !strings.Contains(body, "a designation of "+agencyA+"; an agency writes only its own designations") {
+	if code, _, body := send(t, http.MethodPut, srv.URL+loc, tokB, designationBody(base, agencyB)); code != http.StatusForbidden || !strings.Contains(body, "a designation of "+agencyA+" (Heartland Workforce Commission); an agency writes only its own designations") {
 		t.Errorf("B replaces A's designation: %d %s", code, body)
 	}
 	if code, _, body := send(t, http.MethodPost, srv.URL+loc+"/retire", tokB, `{"reason":"not ours"}`); code != http.StatusForbidden {
