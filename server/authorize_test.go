@@ -106,6 +106,9 @@ func TestImportWritesOnlyWhatTheAgencyMay(t *testing.T) {
 				if !strings.HasPrefix(p.Message, "forbidden (403): ") {
 					t.Errorf("problem %v is not a 403", p)
 				}
+				if strings.Contains(tc.name, "Agency column") && (p.Column != "Agency" || !strings.Contains(p.Message, agencyB+" (Heartland Department of Education)")) {
+					t.Errorf("problem %v: want it in column Agency, naming agency B", p)
+				}
 			}
 			if store.Sequence() != seq {
 				t.Errorf("a refused upload wrote %d changes", store.Sequence()-seq)
