@@ -54,6 +54,9 @@ func ParseRole(s string) (Role, error) {
 	return "", fmt.Errorf("%q is not a role: use agency or admin", s)
 }
 
+// maxTokenDays bounds a token's life given in days (100 years).
+const maxTokenDays = 36500
+
 // ParseExpiry reads when a token stops working, as given by whoever
 // makes it: a date (2027-06-30: the end of that day, UTC), a number of
 // days from now (90d), or an RFC 3339 time. It must be after now.
@@ -62,10 +65,10 @@ func ParseExpiry(s string, now time.Time) (time.Time, error) {
 	var t time.Time
 	if d, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(d)
-		if err != nil || n <= 0 {
-			return time.Time{}, fmt.Errorf("%q: expected a positive number of days like 90d", s)
+		if err != nil || n <= 0 || n > maxTokenDays {
+			return time.Time{}, fmt.Errorf("%q: expected a number of days from 1 to %d, like 90d", s, maxTokenDays)
 		}
-		return now.Add(time.Duration(n) * 24 * time.Hour), nil
+		return now.AddDate(0, 0, n), nil
 	}
 	if at, err := time.Parse(time.RFC3339, s); err == nil {
 		t = at
@@ -90,8 +93,8 @@ type Token struct {
 	Agency  string    `json:"agency"` // the agency's IRI
 	Role    Role      `json:"role"`
 	Created time.Time `json:"created"`
-	Expires time.Time `json:"expires,omitempty"` // zero: never
-	Revoked time.Time `json:"revoked,omitempty"` // zero: not revoked
+	Expires time.Time `json:"expires,omitzero"` // zero (absent in JSON): never
+	Revoked time.Time `json:"revoked,omitzero"` // zero (absent in JSON): not revoked
 }
 
 // Admin reports whether the token is an administrator's.

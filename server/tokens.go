@@ -89,8 +89,10 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusCreated, createdToken{Token: made, AgencyName: name, Secret: secret})
 }
 
-// listTokens serves GET /tokens: every token for an admin token, an
-// agency's own for an agency's; never a secret (none is stored).
+// listTokens serves GET /tokens: every token for an admin token; for an
+// agency's, its agency's agency tokens (an admin token bound to the same
+// organization is the operator's, not the agency's: its id is not shown,
+// nor may the agency revoke it); never a secret (none is stored).
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	tok, ok := s.authenticate(w, r)
 	if !ok {
@@ -103,7 +105,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []registry.Token{}
 	for _, t := range all {
-		if tok.Admin() || t.Agency == tok.Agency {
+		if tok.Admin() || t.Agency == tok.Agency && !t.Admin() {
 			out = append(out, t)
 		}
 	}

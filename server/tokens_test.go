@@ -48,7 +48,9 @@ func TestTokensOverHTTP(t *testing.T) {
 		t.Errorf("a write with the new token: %d\n%s", code, body)
 	}
 
-	// Listing: the admin sees every token, agency A its own; no secret.
+	// Listing: the admin sees every token, agency A its own agency
+	// tokens (not the admin token bound to A); no secret.
+	adminID := strings.Split(admin, "_")[1]
 	for _, tc := range []struct {
 		token string
 		want  map[string]bool // agencies listed
@@ -64,6 +66,15 @@ func TestTokensOverHTTP(t *testing.T) {
 		got := map[string]bool{}
 		for _, tok := range list {
 			got[tok.Agency] = true
+			if tok.ID == adminID && tc.token != admin {
+				t.Errorf("agency A's token lists the admin token %s", adminID)
+			}
+		}
+		if strings.Contains(body, `"revoked"`) || tc.token == admin && strings.Count(body, `"expires"`) != 1 {
+			t.Errorf("list: want no revoked time (none is), and only B's new token's expiry:\n%s", body)
+		}
+		if tc.token == tokA && strings.Contains(body, `"expires"`) {
+			t.Errorf("list: agency A's tokens never expire, but an expiry is shown:\n%s", body)
 		}
 		if len(got) != len(tc.want) || strings.Contains(body, made.Secret) || strings.Contains(body, `"token"`) {
 			t.Errorf("list with a %s token: %v; want the tokens of %v, no secret", map[bool]string{true: "admin", false: "agency"}[tc.token == admin], got, tc.want)
@@ -73,6 +84,14 @@ func TestTokensOverHTTP(t *testing.T) {
 				t.Errorf("list lacks the tokens of %s", a)
 			}
 		}
+	}
+
+	// Agency A may not revoke the operator's token bound to it.
+	if code, _, body := send(t, http.MethodPost, url+"/"+adminID+"/revoke", tokA, ""); code != http.StatusForbidden || !strings.Contains(body, "only an admin token revokes it") {
+		t.Errorf("agency A revokes the admin token: %d %s", code, body)
+	}
+	if code, _, _ := send(t, http.MethodGet, url, admin, ""); code != http.StatusOK {
+		t.Errorf("the admin token after agency A's try: %d", code)
 	}
 
 	for _, tc := range []struct {
@@ -86,6 +105,7 @@ func TestTokensOverHTTP(t *testing.T) {
 		{"an unknown agency", admin, `{"agency": "No Such Board"}`, http.StatusNotFound, `no organization named "No Such Board"`},
 		{"a credential, not an organization", admin, `{"agency": "` + nremt + `"}`, http.StatusUnprocessableEntity, "is not an organization"},
 		{"a bad role", admin, `{"agency": "` + agencyB + `", "role": "owner"}`, http.StatusBadRequest, `"role": "owner" is not a role`},
+		{"days past any sense", admin, `{"agency": "` + agencyB + `", "expires": "200000000d"}`, http.StatusBadRequest, `expected a number of days from 1 to 36500`},
 		{"a past expiry", admin, `{"agency": "` + agencyB + `", "expires": "2020-01-01"}`, http.StatusBadRequest, `"expires": "2020-01-01" is in the past`},
 		{"an unknown field", admin, `{"agency": "` + agencyB + `", "secret": "mine"}`, http.StatusBadRequest, `unknown field "secret"`},
 		{"not JSON", admin, `agency=B`, http.StatusBadRequest, "give the token as JSON"},

@@ -457,6 +457,10 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusForbidden, fmt.Sprintf("token %s is another agency's: an agency revokes its own tokens (an admin token revokes any)", id))
 		return
 	}
+	if !tok.Admin() && target.Admin() {
+		writeProblem(w, r, http.StatusForbidden, fmt.Sprintf("token %s is an admin token, the registry operator's: only an admin token revokes it", id))
+		return
+	}
 	if !target.Revoked.IsZero() {
 		writeProblem(w, r, http.StatusConflict, fmt.Sprintf("token %s was revoked on %s", id, target.Revoked.Format(time.RFC3339)))
 		return
