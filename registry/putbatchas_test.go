@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cayleygraph/quad"
 
@@ -156,5 +157,33 @@ func TestWithNames(t *testing.T) {
 		if got := s.WithNames(ctx, tc.in); got != tc.want {
 			t.Errorf("WithNames(%q)\n = %q\nwant %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestRetireAsAuthorizesAtTheWrite: RetireAs applies Authorize to the
+// record stored when it writes: another agency's record is not retired,
+// its publisher's is.
+func TestRetireAsAuthorizesAtTheWrite(t *testing.T) {
+	ctx := context.Background()
+	base := testBaseIRI(t)
+	agencyA := base.Resource("ce-aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa")
+	agencyB := base.Resource("ce-bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb")
+	s := openStore(t, t.TempDir())
+	cred := sampleRecords(t)[0]
+	cred.Publisher = agencyB
+	if _, err := s.PutBatchAs(ctx, agencyB, agencyB, []Record{cred}); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Sequence()
+	_, err := s.RetireAs(ctx, agencyA, cred.IRI, "not mine to retire", time.Now(), "")
+	var fe *ForbiddenError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Reason, "published by "+agencyB) || s.Sequence() != before {
+		t.Fatalf("agency A retires B's record: %v (log %d → %d); want a ForbiddenError, nothing written", err, before, s.Sequence())
+	}
+	if c, err := s.RetireAs(ctx, agencyB, cred.IRI, "superseded", time.Now(), ""); err != nil || c.Action != ActionRetire {
+		t.Fatalf("agency B retires its record: %+v, %v", c, err)
+	}
+	if got, err := s.Get(ctx, cred.IRI); err != nil || !got.Retired() {
+		t.Errorf("B's record after B's retirement: %v", err)
 	}
 }

@@ -332,6 +332,23 @@ func (s *Store) Retire(ctx context.Context, actor, iri, reason string, at time.T
 // Hash the stored record must have (checked under the write lock), or the
 // error wraps ErrPrecondition.
 func (s *Store) RetireIf(ctx context.Context, actor, iri, reason string, at time.Time, ifMatch string) (Change, error) {
+	return s.retire(ctx, actor, "", iri, reason, at, ifMatch)
+}
+
+// RetireAs is RetireIf for a retirement by agency (its change-log actor
+// too), which Authorize's rule binds at the write: the record stored
+// when the retirement is written, read under the write lock, must be one
+// the agency may retire, or the error wraps ErrForbidden (a
+// *ForbiddenError) and nothing is written.
+func (s *Store) RetireAs(ctx context.Context, agency, iri, reason string, at time.Time, ifMatch string) (Change, error) {
+	if agency == "" {
+		return Change{}, errors.New("retire: the agency the retirement is made for is required")
+	}
+	return s.retire(ctx, agency, agency, iri, reason, at, ifMatch)
+}
+
+// retire is RetireIf, and RetireAs when agency is not "".
+func (s *Store) retire(ctx context.Context, actor, agency, iri, reason string, at time.Time, ifMatch string) (Change, error) {
 	if actor == "" {
 		return Change{}, errors.New("retire: an actor (the writing agency) is required")
 	}
@@ -347,17 +364,22 @@ func (s *Store) RetireIf(ctx context.Context, actor, iri, reason string, at time
 	var change Change
 	err := s.lockedRetry(ctx, func(ctx context.Context) error {
 		var err error
-		change, err = s.retireLocked(ctx, actor, iri, reason, at, ifMatch)
+		change, err = s.retireLocked(ctx, actor, agency, iri, reason, at, ifMatch)
 		return err
 	})
 	return change, err
 }
 
 // retireLocked is RetireIf for a caller holding s.mu.
-func (s *Store) retireLocked(ctx context.Context, actor, iri, reason string, at time.Time, ifMatch string) (Change, error) {
+func (s *Store) retireLocked(ctx context.Context, actor, agency, iri, reason string, at time.Time, ifMatch string) (Change, error) {
 	old, err := s.getLocked(ctx, iri)
 	if err != nil {
 		return Change{}, fmt.Errorf("retire: %w", err)
+	}
+	if agency != "" {
+		if err := Authorize(s.base, agency, old.record(), nil); err != nil {
+			return Change{}, fmt.Errorf("retire: %w", err)
+		}
 	}
 	if ifMatch != "" && old.Hash != ifMatch {
 		return Change{}, fmt.Errorf("retire %s: %w: the request expected %s, it is now %s (version %d)", iri, ErrPrecondition, ifMatch, old.Hash, old.Version)

@@ -420,7 +420,18 @@ func (s *Server) retireResource(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusPreconditionFailed, why)
 		return
 	}
-	c, err := s.store.RetireIf(r.Context(), tok.Agency, iri, req.Reason, time.Now(), cond)
+	var c registry.Change
+	if tok.Admin() {
+		c, err = s.store.RetireIf(r.Context(), tok.Agency, iri, req.Reason, time.Now(), cond)
+	} else {
+		// Authorized again at the write, against the record then stored.
+		c, err = s.store.RetireAs(r.Context(), tok.Agency, iri, req.Reason, time.Now(), cond)
+	}
+	var fe *registry.ForbiddenError
+	if errors.As(err, &fe) {
+		writeProblem(w, r, http.StatusForbidden, s.store.WithNames(r.Context(), fe.Error()))
+		return
+	}
 	if errors.Is(err, registry.ErrRetired) {
 		writeProblem(w, r, http.StatusConflict, err.Error())
 		return
