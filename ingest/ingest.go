@@ -795,9 +795,10 @@ func (r *runner) flush() error {
 					forbidden[re.IRI] = true
 					if ref, ok := r.refs[re.IRI]; ok && r.recs[re.IRI] == nil {
 						r.warn(ref, "named inside another record; linked to the stored record, left as it is, which this agency may not change: "+r.store.WithNames(r.ctx, fe.Reason))
-						// Counted when resolveReferences made the write.
+						// Counted, and told, when resolveReferences made the write.
 						if extension(extra, re.IRI) {
 							r.rep.References.Extended--
+							r.unwarn(ref, extendedWarning)
 						} else {
 							r.rep.References.Created--
 						}
@@ -909,6 +910,19 @@ func (r *runner) countCredentials(recs []registry.Record, changes []registry.Cha
 			cc.Unchanged++
 		}
 	}
+}
+
+// unwarn takes back the warnings about ref whose message begins with
+// prefix: what they said was not done.
+func (r *runner) unwarn(ref *Reference, prefix string) {
+	kept := r.rep.Warnings[:0]
+	for _, w := range r.rep.Warnings {
+		if w.Row == ref.row && w.Value == ref.Record.IRI && strings.HasPrefix(w.Message, prefix) {
+			continue
+		}
+		kept = append(kept, w)
+	}
+	r.rep.Warnings = kept
 }
 
 // extension reports whether the write of iri among extra adds to a

@@ -61,7 +61,7 @@ func (r *runner) resolveReferences() ([]registry.Record, error) {
 			}
 			out = append(out, registry.Record{IRI: iri, Quads: add, Merge: true})
 			r.rep.References.Extended++
-			r.warn(ref, fmt.Sprintf("named inside another record with %d statements; linked to the stored record, which gained the %s it lacked and is otherwise left as it is", len(ref.Record.Quads), propertyList(iri, add)))
+			r.warn(ref, fmt.Sprintf(extendedWarning+" %d statements; linked to the stored record, which gained the %s it lacked and is otherwise left as it is", len(ref.Record.Quads), propertyList(iri, add)))
 		case err == nil:
 			if ps := r.store.Validate(ref.Record); len(ps) > 0 {
 				r.rep.References.Dangling++
@@ -77,6 +77,10 @@ func (r *runner) resolveReferences() ([]registry.Record, error) {
 	}
 	return out, nil
 }
+
+// extendedWarning begins the warning about a stored record a reference
+// adds to.
+const extendedWarning = "named inside another record with"
 
 func (r *runner) warn(ref *Reference, msg string) {
 	r.warning(Problem{File: r.src.Name(), Row: ref.row, Column: "@id", Value: ref.Record.IRI, Message: msg})

@@ -158,7 +158,7 @@ func (s *Store) followLocked(ctx context.Context) (int, error) {
 		case !isNotFound(err):
 			return applied, fmt.Errorf("follow the change log at %d: %w", seq, err)
 		}
-		s.seq = seq
+		s.setSeq(seq)
 		s.notifyWrite(seq, []recordWrite{{New: w}})
 		applied++
 	}

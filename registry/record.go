@@ -547,7 +547,7 @@ func (s *Store) writeLocked(ctx context.Context, actor, agency string, recs []Re
 	// not the sync succeeds, or the next write would reuse a sequence
 	// number the log already holds and the listeners (document cache,
 	// list index) would miss this one.
-	s.seq = seq
+	s.setSeq(seq)
 	s.notifyWrite(seq, writes)
 	if err := s.syncStore(); err != nil {
 		return changes, fmt.Errorf("write %d records: committed as far as change %d, but not made durable: %w", len(recs), seq, err)

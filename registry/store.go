@@ -101,6 +101,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cayleygraph/quad"
@@ -205,6 +206,15 @@ type Store struct {
 	mu     sync.Mutex // serialises writes and guards seq
 	seq    uint64
 	closed bool
+	// head is seq for readers, who do not wait for a write to read it:
+	// set with it (setSeq), under mu.
+	head atomic.Uint64
+}
+
+// setSeq moves the change log's head to n; the caller holds s.mu.
+func (s *Store) setSeq(n uint64) {
+	s.seq = n
+	s.head.Store(n)
 }
 
 // Graph and node IRIs for credreg's bookkeeping. They are not under the
@@ -419,7 +429,8 @@ func (s *Store) init(ctx context.Context, adopt, mustExist bool) error {
 			return err
 		}
 	}
-	s.seq, err = s.readHead(ctx)
+	head, err := s.readHead(ctx)
+	s.setSeq(head)
 	return err
 }
 
@@ -450,9 +461,7 @@ func (s *Store) Base() schema.Base { return s.base }
 
 // Sequence returns the sequence number of the last change.
 func (s *Store) Sequence() uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.seq
+	return s.head.Load()
 }
 
 // Close flushes and closes the store. It is safe to call more than once.

@@ -117,7 +117,7 @@ func (s *Store) RemoveUnheard(ctx context.Context, actor, iri string) (Change, e
 	if err := s.be.Apply(ctx, remove, add); err != nil {
 		return Change{}, fmt.Errorf("remove %s: %w", iri, err)
 	}
-	s.seq = c.Seq
+	s.setSeq(c.Seq)
 	s.docs.drop([]string{iri})
 	return c, s.syncStore()
 }
