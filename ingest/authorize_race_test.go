@@ -211,3 +211,37 @@ func TestReadCacheWrote(t *testing.T) {
 		})
 	}
 }
+
+// TestDropMadeMeanwhile: a reference the batch would create, which
+// another write created after resolveReferences found it absent, is
+// taken out of the batch and linked to as stored, with a warning and the
+// counts moved from created to resolved; the others stay.
+func TestDropMadeMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	made, madeQuads := synth.Credential(s.Base(), 1)
+	absent, absentQuads := synth.Credential(s.Base(), 2)
+	if _, err := s.PutBatch(ctx, "another writer", []registry.Record{{IRI: made, Quads: madeQuads}}); err != nil {
+		t.Fatal(err)
+	}
+	r := &runner{ctx: ctx, store: s, src: &racedSource{}, rep: &Report{Warnings: []Problem{}},
+		refs: map[string]*Reference{made: {Record: registry.Record{IRI: made}, row: 7}}}
+	r.rep.References.Created = 2
+	extra := []registry.Record{
+		{IRI: made, Quads: madeQuads, IfMatch: registry.NoRecord},
+		{IRI: absent, Quads: absentQuads, IfMatch: registry.NoRecord},
+	}
+	out, dropped, err := r.dropMadeMeanwhile(extra)
+	if err != nil || !dropped || len(out) != 1 || out[0].IRI != absent {
+		t.Fatalf("dropMadeMeanwhile = %v, %v, %v; want only the absent reference kept", out, dropped, err)
+	}
+	if rc := r.rep.References; rc.Created != 1 || rc.Resolved != 1 {
+		t.Errorf("references %+v; want 1 created, 1 resolved", rc)
+	}
+	if len(r.rep.Warnings) != 1 || r.rep.Warnings[0].Row != 7 || !strings.Contains(r.rep.Warnings[0].Message, "another write created it") {
+		t.Errorf("warnings %v; want row 7's reference linked to what another write created", r.rep.Warnings)
+	}
+	if _, dropped, _ := r.dropMadeMeanwhile(out); dropped {
+		t.Error("a reference still absent was taken out")
+	}
+}

@@ -785,7 +785,18 @@ func (r *runner) flush() error {
 			r.cache.wrote(before, r.store.Sequence(), recs, changes)
 		}
 		var be *registry.BatchError
-		if errors.As(err, &be) && attempt == 0 {
+		if errors.Is(err, registry.ErrPrecondition) && attempt < maxFlushAttempts {
+			// A reference the batch creates was created meanwhile.
+			var dropped bool
+			var derr error
+			if extra, dropped, derr = r.dropMadeMeanwhile(extra); derr != nil {
+				return derr
+			}
+			if dropped {
+				continue
+			}
+		}
+		if errors.As(err, &be) && attempt < maxFlushAttempts {
 			bad := map[string]schema.Problems{}
 			forbidden := map[string]bool{}
 			for _, re := range be.Records {
@@ -834,6 +845,12 @@ func (r *runner) flush() error {
 		return nil
 	}
 }
+
+// maxFlushAttempts bounds how often flush writes a batch again after
+// taking out what failed: records that became invalid or forbidden when
+// combined or when another write came between the checks and the write,
+// and references another write created.
+const maxFlushAttempts = 3
 
 // put writes a batch: for the agency, when the import has one, so that
 // the registry checks authorize's decisions again under its write lock,

@@ -70,12 +70,42 @@ func (r *runner) resolveReferences() ([]registry.Record, error) {
 				continue
 			}
 			r.rep.References.Created++
-			out = append(out, ref.Record)
+			rec := ref.Record
+			rec.IfMatch = registry.NoRecord // made here, or left to another write that made it first
+			out = append(out, rec)
 		default:
 			return nil, fmt.Errorf("import %s: read %s: %w", r.src.Name(), iri, err)
 		}
 	}
 	return out, nil
+}
+
+// dropMadeMeanwhile takes out of extra the references it would create
+// (IfMatch registry.NoRecord) that another write has created since
+// resolveReferences found them absent: they are linked to as stored,
+// with a warning. It reports whether it took any out.
+func (r *runner) dropMadeMeanwhile(extra []registry.Record) ([]registry.Record, bool, error) {
+	out := extra[:0:0]
+	dropped := false
+	for _, rec := range extra {
+		if rec.IfMatch == registry.NoRecord {
+			_, err := r.store.Get(r.ctx, rec.IRI)
+			if err == nil {
+				dropped = true
+				r.rep.References.Created--
+				r.rep.References.Resolved++
+				if ref, ok := r.refs[rec.IRI]; ok {
+					r.warn(ref, "named inside another record; another write created it while this import ran, so it is linked to as that write stored it")
+				}
+				continue
+			}
+			if !errors.Is(err, registry.ErrNotFound) {
+				return nil, false, fmt.Errorf("import %s: read %s: %w", r.src.Name(), rec.IRI, err)
+			}
+		}
+		out = append(out, rec)
+	}
+	return out, dropped, nil
 }
 
 // extendedWarning begins the warning about a stored record a reference
