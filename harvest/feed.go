@@ -27,6 +27,9 @@ type FeedPage struct {
 	Since   uint64
 	Head    uint64 // the last change when the page was read
 	Changes []registry.Change
+	// Names are the names of the actors that are IRIs of records (the
+	// agencies), read with the page; an actor without one is absent.
+	Names map[string]string
 }
 
 // Feed returns up to limit changes after since. since beyond the head is
@@ -45,7 +48,23 @@ func (h *Harvester) Feed(ctx context.Context, since uint64, limit int) (*FeedPag
 	if err != nil {
 		return nil, fmt.Errorf("change feed after %d: %w", since, err)
 	}
-	return &FeedPage{Since: since, Head: head, Changes: cs}, nil
+	names := map[string]string{}
+	for _, c := range cs {
+		if _, seen := names[c.Actor]; seen || !rdf.ValidIRI(c.Actor) {
+			continue
+		}
+		name, err := h.store.Label(ctx, c.Actor)
+		if err != nil {
+			return nil, fmt.Errorf("change feed after %d: name of %s: %w", since, c.Actor, err)
+		}
+		names[c.Actor] = name
+	}
+	for iri, name := range names {
+		if name == "" {
+			delete(names, iri)
+		}
+	}
+	return &FeedPage{Since: since, Head: head, Changes: cs, Names: names}, nil
 }
 
 // FeedLinks are the IRIs of a feed page.
@@ -59,7 +78,9 @@ type FeedLinks struct {
 // the activities: as:Create, as:Update, or as:Update and credreg:Retire,
 // each with its resource (as:object), time (as:published), actor (an IRI
 // as as:actor; always its name as credreg:actor), sequence and content
-// hash. The activities' IRIs are {collection}#change-{seq}.
+// hash. The activities' IRIs are {collection}#change-{seq}. An actor's
+// name is its record's name when it has one (Names), else the actor as
+// the change log has it.
 func (p *FeedPage) tree(l FeedLinks) *rdf.Node {
 	page := rdf.NewNode(l.Page, schema.ClassOrderedCollPage)
 	page.Add(schema.PropASPartOf, rdf.NewNode(l.Collection, schema.ClassOrderedCollection).Add(schema.PropASTotalItems, rdf.Integer(p.Head)))
@@ -79,7 +100,11 @@ func (p *FeedPage) tree(l FeedLinks) *rdf.Node {
 		if rdf.ValidIRI(c.Actor) {
 			a.Add(schema.PropASActor, quad.IRI(c.Actor))
 		}
-		a.Add(schema.PropActorName, quad.String(c.Actor))
+		name := c.Actor
+		if n := p.Names[c.Actor]; n != "" {
+			name = n
+		}
+		a.Add(schema.PropActorName, quad.String(name))
 		a.Add(schema.PropSequence, rdf.Integer(c.Seq))
 		a.Add(schema.PropContentHash, quad.String(c.Hash))
 		page.Add(schema.PropASItems, a)
