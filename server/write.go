@@ -116,9 +116,11 @@ func (s *Server) parseRecord(w http.ResponseWriter, r *http.Request, wantIRI str
 var recordLimits = registry.DocumentLimits{MaxValues: 1000, MaxNodes: 2000}
 
 // mayWrite answers 403 itself when the token's agency may not replace old
-// (nil when none is stored) by next (nil for a retirement): the rule of
-// registry.Authorize, which every write path applies. An admin token may
-// write anything.
+// (nil when none is stored) by next (nil for a retirement), before the
+// body is validated: a write that is forbidden and invalid answers 403,
+// not 422. It is an early answer, not the guard: the registry applies
+// the same rule under its write lock (PutAs, RetireAs). An admin token
+// may write anything.
 func (s *Server) mayWrite(w http.ResponseWriter, r *http.Request, tok registry.Token, old, next *registry.Record) bool {
 	if tok.Admin() {
 		return true // the registry's operator
@@ -132,13 +134,23 @@ func (s *Server) mayWrite(w http.ResponseWriter, r *http.Request, tok registry.T
 	if err == nil {
 		return true
 	}
+	if !s.refused(w, r, err) {
+		s.internalError(w, r, err)
+	}
+	return false
+}
+
+// refused answers 403 itself when err says the token's agency may not
+// make the write (registry.Authorize's rule, which the registry applies
+// under its write lock to every agency's write: PutAs, RetireAs), naming
+// the agencies.
+func (s *Server) refused(w http.ResponseWriter, r *http.Request, err error) bool {
 	var fe *registry.ForbiddenError
-	if errors.As(err, &fe) {
-		writeProblem(w, r, http.StatusForbidden, s.store.WithNames(r.Context(), fe.Error()))
+	if !errors.As(err, &fe) {
 		return false
 	}
-	s.internalError(w, r, err)
-	return false
+	writeProblem(w, r, http.StatusForbidden, s.store.WithNames(r.Context(), fe.Error()))
+	return true
 }
 
 // createDesignation serves POST /designations.
@@ -161,14 +173,7 @@ func (s *Server) createDesignation(w http.ResponseWriter, r *http.Request) {
 	} else if !s.mayWrite(w, r, tok, nil, &rec) {
 		return
 	}
-	if _, err := s.store.Get(r.Context(), rec.IRI); err == nil {
-		writeProblem(w, r, http.StatusConflict, fmt.Sprintf("%s exists; replace it with PUT", rec.IRI))
-		return
-	} else if !errors.Is(err, registry.ErrNotFound) {
-		s.internalError(w, r, err)
-		return
-	}
-	rec.IfMatch = registry.NoRecord // created here, or 409 below when another write made it first
+	rec.IfMatch = registry.NoRecord // created here, or 409 (written) when the IRI is taken
 	s.put(w, r, tok, rec, http.StatusCreated)
 }
 
@@ -336,10 +341,9 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, tok registry.Token,
 	s.written(w, r, tok, rec, c, err, status)
 }
 
-// putAs stores rec for the token: an agency's write is authorized again
-// by the registry at the write itself (registry.Store.PutAs), so that a
-// record created or changed by another agency after mayWrite looked is
-// not replaced; the operator's is not.
+// putAs stores rec for the token: an agency's write is authorized by the
+// registry at the write itself (registry.Store.PutAs), against the record
+// then stored; the operator's (an admin token) is not.
 func (s *Server) putAs(ctx context.Context, tok registry.Token, rec registry.Record) (registry.Change, error) {
 	if tok.Admin() {
 		return s.store.Put(ctx, tok.Agency, rec)
@@ -349,9 +353,7 @@ func (s *Server) putAs(ctx context.Context, tok registry.Token, rec registry.Rec
 
 // written answers a write: the problems, or the record as stored.
 func (s *Server) written(w http.ResponseWriter, r *http.Request, tok registry.Token, rec registry.Record, c registry.Change, err error, status int) {
-	var fe *registry.ForbiddenError
-	if errors.As(err, &fe) {
-		writeProblem(w, r, http.StatusForbidden, s.store.WithNames(r.Context(), fe.Error()))
+	if s.refused(w, r, err) {
 		return
 	}
 	if errors.Is(err, registry.ErrPrecondition) && rec.IfMatch == registry.NoRecord {
@@ -427,9 +429,7 @@ func (s *Server) retireResource(w http.ResponseWriter, r *http.Request) {
 		// Authorized again at the write, against the record then stored.
 		c, err = s.store.RetireAs(r.Context(), tok.Agency, iri, req.Reason, time.Now(), cond)
 	}
-	var fe *registry.ForbiddenError
-	if errors.As(err, &fe) {
-		writeProblem(w, r, http.StatusForbidden, s.store.WithNames(r.Context(), fe.Error()))
+	if s.refused(w, r, err) {
 		return
 	}
 	if errors.Is(err, registry.ErrRetired) {
