@@ -28,7 +28,7 @@ type FeedPage struct {
 	Head    uint64 // the last change when the page was read
 	Changes []registry.Change
 	// Names are the names of the actors that are IRIs of records (the
-	// agencies), read with the page; an actor without one is absent.
+	// agencies), read with the page ("" for a record without a name).
 	Names map[string]string
 }
 
@@ -58,11 +58,6 @@ func (h *Harvester) Feed(ctx context.Context, since uint64, limit int) (*FeedPag
 			return nil, fmt.Errorf("change feed after %d: name of %s: %w", since, c.Actor, err)
 		}
 		names[c.Actor] = name
-	}
-	for iri, name := range names {
-		if name == "" {
-			delete(names, iri)
-		}
 	}
 	return &FeedPage{Since: since, Head: head, Changes: cs, Names: names}, nil
 }

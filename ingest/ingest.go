@@ -767,6 +767,7 @@ func (r *runner) flush() error {
 				}
 			}
 			if len(bad) == 0 || attempt > 0 {
+				r.referencesWritten(extra)
 				r.rep.Imported += len(r.units)
 				for _, u := range r.units {
 					r.imported(u)
@@ -806,13 +807,6 @@ func (r *runner) flush() error {
 					forbidden[re.IRI] = true
 					if ref, ok := r.refs[re.IRI]; ok && r.recs[re.IRI] == nil {
 						r.warn(ref, "named inside another record; linked to the stored record, left as it is, which this agency may not change: "+r.store.WithNames(r.ctx, fe.Reason))
-						// Counted, and told, when resolveReferences made the write.
-						if extension(extra, re.IRI) {
-							r.rep.References.Extended--
-							r.unwarn(ref, extendedWarning)
-						} else {
-							r.rep.References.Created--
-						}
 					}
 				}
 			}
@@ -827,6 +821,7 @@ func (r *runner) flush() error {
 			return fmt.Errorf("import %s: write batch %d: %w", r.src.Name(), r.rep.Batches+1, err)
 		}
 		r.rep.Batches++
+		r.referencesWritten(extra)
 		r.rep.Imported += len(r.units)
 		for _, u := range r.units {
 			r.imported(u)
@@ -927,30 +922,6 @@ func (r *runner) countCredentials(recs []registry.Record, changes []registry.Cha
 			cc.Unchanged++
 		}
 	}
-}
-
-// unwarn takes back the warnings about ref whose message begins with
-// prefix: what they said was not done.
-func (r *runner) unwarn(ref *Reference, prefix string) {
-	kept := r.rep.Warnings[:0]
-	for _, w := range r.rep.Warnings {
-		if w.Row == ref.row && w.Value == ref.Record.IRI && strings.HasPrefix(w.Message, prefix) {
-			continue
-		}
-		kept = append(kept, w)
-	}
-	r.rep.Warnings = kept
-}
-
-// extension reports whether the write of iri among extra adds to a
-// stored record (resolveReferences' Merge) rather than creating one.
-func extension(extra []registry.Record, iri string) bool {
-	for _, rec := range extra {
-		if rec.IRI == iri {
-			return rec.Merge
-		}
-	}
-	return false
 }
 
 // withoutRecords returns recs without those named in bad.

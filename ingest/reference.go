@@ -59,9 +59,7 @@ func (r *runner) resolveReferences() ([]registry.Record, error) {
 				r.warn(ref, fmt.Sprintf("named inside another record; linked to the stored record, left as it is (what this input adds to it would make it invalid: %v)", ps))
 				continue
 			}
-			out = append(out, registry.Record{IRI: iri, Quads: add, Merge: true})
-			r.rep.References.Extended++
-			r.warn(ref, fmt.Sprintf(extendedWarning+" %d statements; linked to the stored record, which gained the %s it lacked and is otherwise left as it is", len(ref.Record.Quads), propertyList(iri, add)))
+			out = append(out, registry.Record{IRI: iri, Quads: add, Merge: true}) // counted when written
 		case err == nil:
 			if ps := r.store.Validate(ref.Record); len(ps) > 0 {
 				r.rep.References.Dangling++
@@ -69,10 +67,9 @@ func (r *runner) resolveReferences() ([]registry.Record, error) {
 				r.warn(ref, fmt.Sprintf("named inside another record, which links to it; the registry holds no such record and this description is not a whole one (%v), so none was made", ps))
 				continue
 			}
-			r.rep.References.Created++
 			rec := ref.Record
 			rec.IfMatch = registry.NoRecord // made here, or left to another write that made it first
-			out = append(out, rec)
+			out = append(out, rec)          // counted when written
 		default:
 			return nil, fmt.Errorf("import %s: read %s: %w", r.src.Name(), iri, err)
 		}
@@ -92,7 +89,6 @@ func (r *runner) dropMadeMeanwhile(extra []registry.Record) ([]registry.Record, 
 			_, err := r.store.Get(r.ctx, rec.IRI)
 			if err == nil {
 				dropped = true
-				r.rep.References.Created--
 				r.rep.References.Resolved++
 				if ref, ok := r.refs[rec.IRI]; ok {
 					r.warn(ref, "named inside another record; another write created it while this import ran, so it is linked to as that write stored it")
@@ -108,9 +104,22 @@ func (r *runner) dropMadeMeanwhile(extra []registry.Record) ([]registry.Record, 
 	return out, dropped, nil
 }
 
-// extendedWarning begins the warning about a stored record a reference
-// adds to.
-const extendedWarning = "named inside another record with"
+// referencesWritten counts and tells the references a batch wrote (or
+// would write, in a dry run): extra as it was written, after what failed
+// was taken out. They are counted here, not when resolveReferences made
+// them, so that a write the registry refused is never reported as done.
+func (r *runner) referencesWritten(extra []registry.Record) {
+	for _, rec := range extra {
+		if !rec.Merge {
+			r.rep.References.Created++
+			continue
+		}
+		r.rep.References.Extended++
+		if ref, ok := r.refs[rec.IRI]; ok {
+			r.warn(ref, fmt.Sprintf("named inside another record with %d statements; linked to the stored record, which gained the %s it lacked and is otherwise left as it is", len(ref.Record.Quads), propertyList(rec.IRI, rec.Quads)))
+		}
+	}
+}
 
 func (r *runner) warn(ref *Reference, msg string) {
 	r.warning(Problem{File: r.src.Name(), Row: ref.row, Column: "@id", Value: ref.Record.IRI, Message: msg})
